@@ -1,0 +1,101 @@
+/**
+ * `sender-auth plan [STACK...]`: what `pulumi up` would create, computed offline by running index.ts
+ * under the Pulumi SDK's mock runtime for each stack file.
+ */
+import { Option, type Command } from "commander";
+import { ConfigError } from "../../components/config";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
+import { runStackUnderMocks, type StackPlan } from "../mockRun";
+import { listStacks, loadProject, readStackConfig, UsageError, type Project } from "../project";
+import { renderJson } from "../render/json";
+import { renderTable } from "../render/table";
+import { renderZone } from "../render/zone";
+
+export const PLAN_FORMATS = ["table", "zone", "json"] as const;
+export type PlanFormat = (typeof PLAN_FORMATS)[number];
+
+export interface PlanOptions {
+  /** Stack names; empty means every stack file. */
+  readonly stacks: readonly string[];
+  /** @default "table" */
+  readonly format: PlanFormat;
+  /** Where to look for Pulumi.yaml. @default process.cwd() */
+  readonly cwd: string;
+}
+
+export type PlanOutcome =
+  | { readonly ok: true; readonly plans: readonly StackPlan[] }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+/** Resolves which stacks to plan; unknown names are a usage error. */
+export function selectStacks(project: Project, requested: readonly string[]): string[] {
+  const available = listStacks(project);
+  if (requested.length === 0) return available;
+  const unknown = requested.filter((stack) => !available.includes(stack));
+  if (unknown.length > 0) {
+    throw new UsageError(`no stack file for ${unknown.map((s) => `"${s}"`).join(", ")}; stacks: ${available.join(", ") || "(none)"}`);
+  }
+  return [...new Set(requested)];
+}
+
+/** Plans every requested stack, one at a time (the mock runtime is global), collecting all errors. */
+export async function planStacks(project: Project, stacks: readonly string[]): Promise<PlanOutcome> {
+  const plans: StackPlan[] = [];
+  const errors: string[] = [];
+  for (const stack of stacks) {
+    try {
+      plans.push(await runStackUnderMocks(project, readStackConfig(project, stack)));
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      if (error instanceof ConfigError) errors.push(...error.message.split("\n"));
+      else errors.push(`stack ${stack}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, plans };
+}
+
+export function renderPlans(plans: readonly StackPlan[], format: PlanFormat): string {
+  switch (format) {
+    case "table":
+      return renderTable(plans);
+    case "zone":
+      return plans.map(renderZone).join("\n");
+    case "json":
+      return renderJson(plans);
+  }
+}
+
+export async function plan(options: PlanOptions, io: Io): Promise<number> {
+  let outcome: PlanOutcome;
+  try {
+    const project = loadProject(options.cwd);
+    outcome = await planStacks(project, selectStacks(project, options.stacks));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  if (!outcome.ok) {
+    // Nothing on stdout: a partial plan would look like a complete one.
+    for (const line of outcome.errors) io.stderr.write(`error: ${line}\n`);
+    return EXIT_FAILURE;
+  }
+  for (const p of outcome.plans) {
+    for (const warning of p.warnings) io.stderr.write(`warning: stack ${p.stack}: ${warning}\n`);
+  }
+  io.stdout.write(renderPlans(outcome.plans, options.format));
+  return EXIT_OK;
+}
+
+export function registerPlan(program: Command, io: Io, finish: (code: number) => void): void {
+  program
+    .command("plan")
+    .description("show what `pulumi up` would create for each stack, offline (Pulumi SDK mock runtime)")
+    .argument("[stacks...]", "stack names (stacks/Pulumi.<name>.yaml); default: every stack file")
+    .addOption(new Option("-f, --format <format>", "output format").choices(PLAN_FORMATS).default("table"))
+    .action(async (stacks: string[], opts: { format: PlanFormat }) => {
+      finish(await plan({ stacks, format: opts.format, cwd: process.cwd() }, io));
+    });
+}

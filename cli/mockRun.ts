@@ -1,0 +1,87 @@
+/**
+ * Runs the Pulumi program (index.ts) under the Pulumi SDK's own mock runtime, fed from a stack file:
+ * the same code path as `pulumi up`, with no CLI, credentials, network or decrypted secrets. Every
+ * resource the program registers is recorded exactly as the provider SDK registered it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { DnsProvider, PublishedRecord } from "../components/model";
+import type { Project, StackConfig } from "./project";
+
+/** A resource as registered with the engine: type token, logical name, inputs. */
+export interface RegisteredResource {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, unknown>;
+}
+
+/** What `pulumi up` would create for one stack. */
+export interface StackPlan {
+  readonly stack: string;
+  readonly domain: string;
+  readonly provider: DnsProvider;
+  /** The zone the records go to. */
+  readonly zoneId: string;
+  readonly records: readonly PublishedRecord[];
+  readonly resources: readonly RegisteredResource[];
+  readonly warnings: readonly string[];
+}
+
+/** The stack outputs index.ts exports. */
+interface ProgramExports {
+  readonly domain: string;
+  readonly provider: DnsProvider;
+  readonly records: readonly PublishedRecord[];
+  readonly warnings: readonly string[];
+}
+
+/** Sorts object keys so that output never depends on registration details. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) out[key] = canonical((value as Record<string, unknown>)[key]);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Runs the program for one stack. Throws whatever the program throws (a ConfigError for invalid
+ * config) before any resource is registered. Stacks must run one at a time: the runtime is global.
+ */
+export async function runStackUnderMocks(project: Project, stack: StackConfig): Promise<StackPlan> {
+  const registered: RegisteredResource[] = [];
+  pulumi.runtime.setAllConfig(stack.config, [...stack.secretKeys]);
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        // Components (custom: false) are the program's own structure, not something a provider creates.
+        if (args.custom === true) registered.push({ type: args.type, name: args.name, inputs: canonical(args.inputs) as Record<string, unknown> });
+        return { id: `${args.name}-id`, state: args.inputs as Record<string, unknown> };
+      },
+      call(args) {
+        // The program reads nothing from providers, so plan needs no credentials or network.
+        throw new Error(`the program called ${args.token}, which plan cannot answer offline`);
+      },
+    },
+    project.name,
+    stack.stack,
+    true,
+  );
+  // Evaluate the entry module afresh for every stack, exactly as the Pulumi host loads it once.
+  delete require.cache[project.main];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const program = require(project.main) as ProgramExports;
+  // Waits until every resource registration has reached the mock engine.
+  await pulumi.runtime.disconnect();
+  const zoneInput = registered.find((resource) => typeof resource.inputs["zoneId"] === "string")?.inputs["zoneId"];
+  return {
+    stack: stack.stack,
+    domain: program.domain,
+    provider: program.provider,
+    zoneId: typeof zoneInput === "string" ? zoneInput : "",
+    records: program.records,
+    resources: registered.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    warnings: program.warnings,
+  };
+}

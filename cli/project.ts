@@ -1,0 +1,157 @@
+/**
+ * Reads the Pulumi project and its stack files the way the Pulumi CLI hands them to the program:
+ * `stackConfigDir` from Pulumi.yaml, project-level config defaults, then the stack's own values, every
+ * value a string (structured values as JSON), secret values marked. Nothing is ever decrypted: a
+ * `secure:` value becomes a placeholder and its key is listed as secret.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+
+/** Stands in for a value Pulumi would decrypt; `plan` never decrypts anything. */
+export const UNDECRYPTED_SECRET = "[secret]";
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export interface Project {
+  readonly dir: string;
+  readonly name: string;
+  /** Absolute path of the program's entry module. */
+  readonly main: string;
+  readonly stackConfigDir: string;
+  /** Project-level config values and schema defaults, keyed `<namespace>:<key>`. */
+  readonly defaults: Readonly<Record<string, unknown>>;
+}
+
+export interface StackConfig {
+  readonly stack: string;
+  readonly file: string;
+  /** Every config value as Pulumi passes it to the program (PULUMI_CONFIG). */
+  readonly config: Readonly<Record<string, string>>;
+  /** Keys holding secret values (PULUMI_CONFIG_SECRET_KEYS). */
+  readonly secretKeys: readonly string[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function readYaml(file: string): unknown {
+  try {
+    return parseYaml(readFileSync(file, "utf8"), { prettyErrors: true }) as unknown;
+  } catch (error) {
+    throw new Error(`${file}: not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Finds Pulumi.yaml in `start` or a parent directory and reads it. */
+export function loadProject(start: string): Project {
+  let dir = path.resolve(start);
+  while (!existsSync(path.join(dir, "Pulumi.yaml"))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new UsageError(`no Pulumi.yaml in ${path.resolve(start)} or any parent directory`);
+    dir = parent;
+  }
+  const doc = readYaml(path.join(dir, "Pulumi.yaml"));
+  if (!isRecord(doc) || typeof doc["name"] !== "string") throw new Error(`${path.join(dir, "Pulumi.yaml")}: needs a name`);
+  const name = doc["name"];
+  const defaults: Record<string, unknown> = {};
+  if (isRecord(doc["config"])) {
+    for (const [key, spec] of Object.entries(doc["config"])) {
+      // Keys without a namespace belong to the project (Pulumi project file reference, `config`).
+      const fullKey = key.includes(":") ? key : `${name}:${key}`;
+      if (isRecord(spec) && ("type" in spec || "default" in spec || "description" in spec || "secret" in spec)) {
+        if ("default" in spec) defaults[fullKey] = spec["default"];
+      } else if (isRecord(spec) && "value" in spec) {
+        defaults[fullKey] = spec["value"];
+      } else {
+        defaults[fullKey] = spec;
+      }
+    }
+  }
+  return { dir, name, main: resolveMain(dir, doc), stackConfigDir: path.join(dir, typeof doc["stackConfigDir"] === "string" ? doc["stackConfigDir"] : "."), defaults };
+}
+
+/** The entry module, resolved like the Pulumi Node.js host: Pulumi.yaml `main`, then package.json `main`, then index. */
+function resolveMain(dir: string, doc: Record<string, unknown>): string {
+  let base = dir;
+  if (typeof doc["main"] === "string") {
+    const main = path.join(dir, doc["main"]);
+    if (existsSync(main) && statSync(main).isFile()) return main;
+    base = main;
+  }
+  const pkgFile = path.join(base, "package.json");
+  if (existsSync(pkgFile)) {
+    const pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as Record<string, unknown>;
+    if (typeof pkg["main"] === "string") return path.join(base, pkg["main"]);
+  }
+  for (const candidate of ["index.ts", "index.js"]) {
+    if (existsSync(path.join(base, candidate))) return path.join(base, candidate);
+  }
+  throw new Error(`${dir}: no program entry point (index.ts)`);
+}
+
+const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
+
+/** Stack names that have a stack file, sorted. */
+export function listStacks(project: Project): string[] {
+  if (!existsSync(project.stackConfigDir)) return [];
+  return readdirSync(project.stackConfigDir)
+    .map((file) => STACK_FILE.exec(file)?.[1])
+    .filter((stack): stack is string => stack !== undefined)
+    .sort();
+}
+
+export function stackFile(project: Project, stack: string): string {
+  const yaml = path.join(project.stackConfigDir, `Pulumi.${stack}.yaml`);
+  return existsSync(yaml) ? yaml : path.join(project.stackConfigDir, `Pulumi.${stack}.yml`);
+}
+
+function isSecure(value: unknown): boolean {
+  return isRecord(value) && Object.keys(value).length === 1 && typeof value["secure"] === "string";
+}
+
+/** Replaces `secure:` leaves with the placeholder; reports whether there were any. */
+function stripSecrets(value: unknown): { value: unknown; secret: boolean } {
+  if (isSecure(value)) return { value: UNDECRYPTED_SECRET, secret: true };
+  if (Array.isArray(value)) {
+    const items = value.map(stripSecrets);
+    return { value: items.map((item) => item.value), secret: items.some((item) => item.secret) };
+  }
+  if (isRecord(value)) {
+    let secret = false;
+    const out: Record<string, unknown> = {};
+    for (const [key, entry] of Object.entries(value)) {
+      const stripped = stripSecrets(entry);
+      out[key] = stripped.value;
+      secret ||= stripped.secret;
+    }
+    return { value: out, secret };
+  }
+  return { value, secret: false };
+}
+
+/** Reads one stack's config as the Pulumi CLI would pass it to the program. */
+export function readStackConfig(project: Project, stack: string): StackConfig {
+  const file = stackFile(project, stack);
+  if (!existsSync(file)) throw new UsageError(`no stack file for "${stack}" (${path.relative(process.cwd(), file) || file})`);
+  const doc = readYaml(file) ?? {};
+  if (!isRecord(doc)) throw new Error(`${file}: must be a YAML mapping with a config: section`);
+  const values = doc["config"] ?? {};
+  if (!isRecord(values)) throw new Error(`${file}: config: must be a mapping of keys to values`);
+  const merged: Record<string, unknown> = { ...project.defaults };
+  for (const [key, value] of Object.entries(values)) {
+    merged[key.includes(":") ? key : `${project.name}:${key}`] = value;
+  }
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const key of Object.keys(merged).sort()) {
+    const { value, secret } = stripSecrets(merged[key]);
+    if (secret) secretKeys.push(key);
+    if (value === null || value === undefined) continue;
+    config[key] = typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value as number | boolean);
+  }
+  return { stack, file, config, secretKeys };
+}

@@ -1,0 +1,14 @@
+/** Machine-readable plan: one object per stack, stable key order, 2-space indent. */
+import type { StackPlan } from "../mockRun";
+
+export function renderJson(plans: readonly StackPlan[]): string {
+  const out = plans.map((plan) => ({
+    stack: plan.stack,
+    domain: plan.domain,
+    provider: plan.provider,
+    records: plan.records,
+    resources: plan.resources,
+    warnings: plan.warnings,
+  }));
+  return `${JSON.stringify(out, null, 2)}\n`;
+}

@@ -1,0 +1,539 @@
+/**
+ * Stack configuration → validated model. Parsing is done with a schema (zod), never with
+ * `requireObject<T>()` casts; every problem of a stack is collected and reported at once, each naming
+ * the stack, the config key path, the bad value and what is allowed. Pure: no Pulumi imports, so the
+ * same function serves `pulumi up`, `sender-auth plan` and the tests.
+ */
+import { z } from "zod";
+import {
+  DEFAULT_TTL,
+  DKIM_ALGORITHMS,
+  DKIM_STATUSES,
+  DMARC_ALIGNMENTS,
+  DMARC_FAILURE_OPTIONS,
+  DMARC_POLICIES,
+  DNS_PROVIDERS,
+  PROJECT,
+  SPF_ALL_VALUES,
+  type DkimKeyInfo,
+  type DkimSelectorConfig,
+  type DmarcFailureOption,
+  type DnsRecord,
+  type SenderAuthConfig,
+} from "./model";
+import { providerFor } from "./providers";
+import { buildRecords } from "./records";
+import { inspectDkimPublicKey, RSA_RECOMMENDED_BITS } from "./records/dkim";
+import { inspectMailto, reportAuthName } from "./records/dmarc";
+import { domainNameProblem, isWithinDomain, selectorProblem } from "./records/names";
+import { countSpfLookups, ip4Problem, ip6Problem, SPF_MAX_LOOKUPS } from "./records/spf";
+import { txtValueProblem } from "./records/txt";
+
+/** One thing wrong with a stack's configuration. */
+export interface Problem {
+  /** Config key path in `pulumi config --path` syntax, e.g. `sender-auth:dkim.selectors.s1.status`. */
+  readonly path: string;
+  /** What is wrong, including the bad value. */
+  readonly message: string;
+}
+
+/** Thrown before any resource is registered when a stack's configuration is invalid. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(
+    readonly stackName: string,
+    readonly problems: readonly Problem[],
+  ) {
+    super(problems.map((problem) => `stack ${stackName}: ${problem.path}: ${problem.message}`).join("\n"));
+  }
+}
+
+/** A validated stack: its model, the records it publishes and the warnings it draws. */
+export interface ValidatedStack {
+  readonly stack: string;
+  readonly config: SenderAuthConfig;
+  readonly records: readonly DnsRecord[];
+  readonly warnings: readonly string[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// What is allowed, per key. One table drives both the messages and the README's config reference.
+
+const list = (values: readonly string[]): string => values.join(", ");
+const DOMAIN_ALLOWED = "a lower-case domain name in Punycode without trailing dot, e.g. example.com";
+const HOST_ALLOWED = "a lower-case host name, e.g. _spf.google.com";
+
+/** Allowed values by key pattern (`*` = any selector name, `[]` = any list element). */
+export const ALLOWED: Readonly<Record<string, string>> = {
+  "": "the keys domain, dns, spf, dkim, dmarc, parked",
+  domain: DOMAIN_ALLOWED,
+  dns: "an object with provider, zoneId, ttl, preserveTxt",
+  "dns.provider": list(DNS_PROVIDERS),
+  "dns.zoneId": "the zone's ID: 32 hex characters (Cloudflare) or the hosted zone ID such as Z0123456789ABCDEFGHIJ (Route53)",
+  "dns.ttl": "a whole number of seconds: 1 (automatic) or 60–86400 on Cloudflare, 0–2147483647 on Route53",
+  "dns.preserveTxt": "a list of strings",
+  "dns.preserveTxt[]": "printable ASCII without double quotes or backslashes, not starting v=spf1",
+  spf: "an object with ip4, ip6, a, mx, include, exists, all, redirect",
+  "spf.ip4": "a list of IPv4 addresses or CIDR ranges",
+  "spf.ip4[]": "an IPv4 address or CIDR range such as 192.0.2.1 or 192.0.2.0/24",
+  "spf.ip6": "a list of IPv6 addresses or CIDR ranges",
+  "spf.ip6[]": "a lower-case IPv6 address or CIDR range such as 2001:db8::/32",
+  "spf.a": "true or false",
+  "spf.mx": "true or false",
+  "spf.include": "a list of host names",
+  "spf.include[]": HOST_ALLOWED,
+  "spf.exists": "a list of host names",
+  "spf.exists[]": HOST_ALLOWED,
+  "spf.all": list(SPF_ALL_VALUES),
+  "spf.redirect": HOST_ALLOWED,
+  dkim: "an object with selectors",
+  "dkim.selectors": "a map from selector name to { status, algorithm, publicKey | cname, createdAt, retiredAt }",
+  "dkim.selectors.*": "an object with status, algorithm, publicKey or cname, createdAt, retiredAt",
+  "dkim.selectors.*.status": list(DKIM_STATUSES),
+  "dkim.selectors.*.algorithm": list(DKIM_ALGORITHMS),
+  "dkim.selectors.*.publicKey": "base64 SubjectPublicKeyInfo DER (rsa) or the raw 32-byte key in base64 (ed25519)",
+  "dkim.selectors.*.cname": HOST_ALLOWED,
+  "dkim.selectors.*.createdAt": "an ISO 8601 date such as 2026-11-28",
+  "dkim.selectors.*.retiredAt": "an ISO 8601 date such as 2026-11-28",
+  dmarc: "an object with policy, subdomainPolicy, nonexistentSubdomainPolicy, testing, percent, rua, ruf, alignmentSPF, alignmentDKIM, failureOptions, authorizeReportsFor",
+  "dmarc.policy": list(DMARC_POLICIES),
+  "dmarc.subdomainPolicy": list(DMARC_POLICIES),
+  "dmarc.nonexistentSubdomainPolicy": list(DMARC_POLICIES),
+  "dmarc.testing": "true or false",
+  "dmarc.percent": "a whole number from 0 to 100",
+  "dmarc.rua": "a list of mailto: URIs",
+  "dmarc.rua[]": "a mailto: URI such as mailto:dmarc@example.com",
+  "dmarc.ruf": "a list of mailto: URIs",
+  "dmarc.ruf[]": "a mailto: URI such as mailto:dmarc@example.com",
+  "dmarc.alignmentSPF": list(DMARC_ALIGNMENTS),
+  "dmarc.alignmentDKIM": list(DMARC_ALIGNMENTS),
+  "dmarc.failureOptions": "a list of fo= options",
+  "dmarc.failureOptions[]": list(DMARC_FAILURE_OPTIONS),
+  "dmarc.authorizeReportsFor": "a list of domain names",
+  "dmarc.authorizeReportsFor[]": DOMAIN_ALLOWED,
+  parked: "true or false",
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Schema: structure, types and per-value checks.
+
+type Check = (value: string) => string | undefined;
+
+/** A string checked by `check`; the problem text becomes the issue message. */
+function checkedString(check: Check) {
+  return z.string().superRefine((value, ctx) => {
+    const problem = check(value);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem, input: value });
+  });
+}
+
+/** A list of strings, each checked, duplicates refused (they would collide as records or mean a typo). */
+function checkedList(check: Check) {
+  return z
+    .array(z.string())
+    .default([])
+    .superRefine((values, ctx) => {
+      const seen = new Set<string>();
+      values.forEach((value, index) => {
+        const problem = check(value);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", path: [index], message: problem, input: value });
+        else if (seen.has(value)) ctx.addIssue({ code: "custom", path: [index], message: "is listed twice", input: value });
+        seen.add(value);
+      });
+    });
+}
+
+const domainCheck: Check = (value) => domainNameProblem(value, { underscores: false });
+const hostCheck: Check = (value) =>
+  value.includes("%") ? "uses an SPF macro, which sender-auth does not support" : domainNameProblem(value, { underscores: true });
+const isoDateCheck: Check = (value) =>
+  /^\d{4}-\d{2}-\d{2}(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2}))?$/.test(value) && !Number.isNaN(Date.parse(value))
+    ? undefined
+    : "is not an ISO 8601 date";
+const preserveCheck: Check = (value) => {
+  const problem = txtValueProblem(value);
+  if (problem !== undefined) return problem;
+  // RFC 7208 §3.2, §4.5: two v=spf1 records at one name make every SPF check a permerror.
+  if (/^v=spf1(?: |$)/i.test(value)) {
+    return "is an SPF record; a second v=spf1 record makes SPF fail with permerror (RFC 7208 §3.2): put its mechanisms into sender-auth:spf instead";
+  }
+  return undefined;
+};
+const mailtoCheck: Check = (value) => {
+  const inspection = inspectMailto(value);
+  return inspection.ok ? undefined : inspection.problem;
+};
+
+const policy = z.enum(DMARC_POLICIES);
+const alignment = z.enum(DMARC_ALIGNMENTS);
+
+const dnsSchema = z.strictObject({
+  provider: z.enum(DNS_PROVIDERS),
+  zoneId: z.string(),
+  ttl: z.number().int().default(DEFAULT_TTL),
+  preserveTxt: checkedList(preserveCheck),
+});
+
+const spfSchema = z.strictObject({
+  ip4: checkedList(ip4Problem),
+  ip6: checkedList(ip6Problem),
+  a: z.boolean().default(false),
+  mx: z.boolean().default(false),
+  include: checkedList(hostCheck),
+  exists: checkedList(hostCheck),
+  all: z.enum(SPF_ALL_VALUES).optional(),
+  redirect: checkedString(hostCheck).optional(),
+});
+
+const selectorSchema = z.strictObject({
+  status: z.enum(DKIM_STATUSES),
+  algorithm: z.enum(DKIM_ALGORITHMS).default("rsa"),
+  publicKey: z.string().optional(),
+  cname: checkedString(hostCheck).optional(),
+  createdAt: checkedString(isoDateCheck).optional(),
+  retiredAt: checkedString(isoDateCheck).optional(),
+});
+
+const dkimSchema = z.strictObject({
+  selectors: z.record(z.string(), selectorSchema),
+});
+
+/** fo= values are strings, but YAML turns a bare `1` into a number: accept that one spelling too. */
+const failureOption = z.preprocess((value) => (value === 0 || value === 1 ? String(value) : value), z.enum(DMARC_FAILURE_OPTIONS));
+
+const dmarcSchema = z.strictObject({
+  policy,
+  subdomainPolicy: policy.optional(),
+  nonexistentSubdomainPolicy: policy.optional(),
+  testing: z.boolean().default(false),
+  percent: z.number().int().min(0).max(100).optional(),
+  rua: checkedList(mailtoCheck),
+  ruf: checkedList(mailtoCheck),
+  alignmentSPF: alignment.optional(),
+  alignmentDKIM: alignment.optional(),
+  failureOptions: z.array(failureOption).default([]),
+  authorizeReportsFor: checkedList(domainCheck),
+});
+
+const stackSchema = z.strictObject({
+  domain: checkedString(domainCheck),
+  dns: dnsSchema,
+  spf: spfSchema.optional(),
+  dkim: dkimSchema.optional(),
+  dmarc: dmarcSchema.optional(),
+  parked: z.boolean().default(false),
+});
+
+type ParsedStack = z.output<typeof stackSchema>;
+type ParsedSelector = z.output<typeof selectorSchema>;
+
+// ---------------------------------------------------------------------------------------------------
+// Reading Pulumi's config map.
+
+/** Keys whose values Pulumi hands the program as JSON text (structured config). */
+const STRUCTURED_KEYS = new Set(["dns", "spf", "dkim", "dmarc"]);
+const BOOLEAN_KEYS = new Set(["parked"]);
+
+/**
+ * Decodes this project's keys from Pulumi's config map (`pulumi.runtime.allConfig()`: every value a
+ * string, structured values as JSON text, booleans as "true"/"false") into plain data. Values that do
+ * not decode are passed on as the string they are, so the schema reports them with the key path.
+ */
+export function decodeConfigMap(all: Readonly<Record<string, string>>): Record<string, unknown> {
+  const prefix = `${PROJECT}:`;
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, text] of Object.entries(all)) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    if (STRUCTURED_KEYS.has(key) && /^\s*[[{]/.test(text)) {
+      try {
+        raw[key] = JSON.parse(text) as unknown;
+        continue;
+      } catch {
+        // fall through: reported as the wrong type
+      }
+    }
+    raw[key] = BOOLEAN_KEYS.has(key) && (text === "true" || text === "false") ? text === "true" : text;
+  }
+  return raw;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Messages.
+
+/** `sender-auth:dkim.selectors.s1.status`, `sender-auth:spf.ip4[2]`, `sender-auth:dkim.selectors["a.b"]`. */
+export function keyPath(path: readonly PropertyKey[]): string {
+  let out = PROJECT;
+  path.forEach((segment, index) => {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else {
+      const text = String(segment);
+      if (index === 0) out += `:${text}`;
+      else out += /^[A-Za-z_][A-Za-z0-9_-]*$/.test(text) ? `.${text}` : `[${JSON.stringify(text)}]`;
+    }
+  });
+  return out;
+}
+
+function allowedFor(path: readonly PropertyKey[]): string | undefined {
+  const pattern = path
+    .map((segment, index) => (typeof segment === "number" ? "[]" : index === 2 && path[1] === "selectors" ? "*" : String(segment)))
+    .join(".")
+    .replace(/\.\[\]/g, "[]");
+  return ALLOWED[pattern];
+}
+
+/** A bad value as it appears in messages: JSON, shortened. */
+export function showValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function problem(path: readonly PropertyKey[], what: string, value?: unknown, allowed = allowedFor(path)): Problem {
+  const got = value === undefined ? "" : ` (got ${showValue(value)})`;
+  return { path: keyPath(path), message: `${what}${got}${allowed === undefined ? "" : `; allowed: ${allowed}`}` };
+}
+
+function fromIssue(issue: z.core.$ZodIssue): Problem[] {
+  const input = "input" in issue ? issue.input : undefined;
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map((key) => problem([...issue.path, key], "unknown key", undefined, allowedFor(issue.path)));
+    case "invalid_type":
+      if (input === undefined) return [problem(issue.path, "is required")];
+      return [problem(issue.path, issue.expected === "int" ? "must be a whole number" : `must be ${article(issue.expected)}`, input)];
+    case "invalid_value":
+      if (input === undefined) return [problem(issue.path, "is required")];
+      return [problem(issue.path, "is not an allowed value", input)];
+    case "too_small":
+    case "too_big":
+      return [problem(issue.path, "is out of range", input)];
+    case "custom":
+      return [problem(issue.path, issue.message, input)];
+    default:
+      return [problem(issue.path, issue.message, input)];
+  }
+}
+
+function article(expected: string): string {
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Cross-field checks on the raw input, so they are reported together with the schema's findings.
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function crossFieldProblems(raw: Record<string, unknown>): Problem[] {
+  const problems: Problem[] = [];
+  if (raw["parked"] === true) {
+    for (const section of ["spf", "dkim", "dmarc"] as const) {
+      if (raw[section] !== undefined) {
+        problems.push(
+          problem([section], "is not allowed together with sender-auth:parked: true (a parked domain publishes its own SPF, DKIM and DMARC records); remove it or set parked: false", undefined, ""),
+        );
+      }
+    }
+  }
+  const spf = raw["spf"];
+  if (isRecord(spf)) {
+    if (spf["all"] !== undefined && spf["redirect"] !== undefined) {
+      problems.push(problem(["spf", "redirect"], "and sender-auth:spf.all are mutually exclusive, and cannot both be set: all ends evaluation, so a redirect beside it is ignored (RFC 7208 §6.1)", undefined, ""));
+    }
+    const count = (value: unknown): number => (Array.isArray(value) ? value.length : 0);
+    const lookups = countSpfLookups({
+      ip4: [],
+      ip6: [],
+      a: spf["a"] === true,
+      mx: spf["mx"] === true,
+      include: Array.from({ length: count(spf["include"]) }, () => ""),
+      exists: Array.from({ length: count(spf["exists"]) }, () => ""),
+      all: undefined,
+      redirect: typeof spf["redirect"] === "string" ? spf["redirect"] : undefined,
+    });
+    if (lookups > SPF_MAX_LOOKUPS) {
+      problems.push(problem(["spf"], `needs ${lookups} DNS lookups before counting those inside its includes; RFC 7208 §4.6.4 allows at most ${SPF_MAX_LOOKUPS}, beyond which SPF fails with permerror`, undefined, `at most ${SPF_MAX_LOOKUPS} of a, mx, include, exists and redirect together`));
+    }
+  }
+  const dkim = raw["dkim"];
+  const selectors = isRecord(dkim) ? dkim["selectors"] : undefined;
+  if (isRecord(selectors)) {
+    for (const [name, entry] of Object.entries(selectors)) {
+      const nameProblem = selectorProblem(name);
+      if (nameProblem !== undefined) {
+        problems.push(problem(["dkim", "selectors", name], `selector name ${nameProblem}`, name, "DNS labels of lower-case letters, digits and hyphens, e.g. s202611a"));
+      }
+      if (isRecord(entry)) problems.push(...selectorKeyProblems(name, entry));
+    }
+  }
+  const dmarc = raw["dmarc"];
+  const domain = raw["domain"];
+  if (isRecord(dmarc) && typeof domain === "string" && Array.isArray(dmarc["authorizeReportsFor"])) {
+    dmarc["authorizeReportsFor"].forEach((entry: unknown, index: number) => {
+      if (entry === domain) {
+        problems.push(problem(["dmarc", "authorizeReportsFor", index], `is this stack's own domain; reports from ${domain} to ${domain} need no authorisation`, entry, "other domains whose reports this domain receives"));
+      }
+    });
+  }
+  return problems;
+}
+
+function selectorKeyProblems(name: string, entry: Record<string, unknown>): Problem[] {
+  const base = ["dkim", "selectors", name];
+  const problems: Problem[] = [];
+  const { publicKey, cname, status } = entry;
+  if (publicKey !== undefined && cname !== undefined) {
+    problems.push(problem([...base, "cname"], "and publicKey are mutually exclusive, and cannot both be set: a CNAME selector's key is published by the provider it points at", undefined, ""));
+  } else if (publicKey === undefined && cname === undefined && status !== "revoked" && typeof status === "string") {
+    problems.push(problem(base, `has status ${status} but neither publicKey nor cname`, undefined, "publicKey (the key to publish) or cname (a provider-hosted key); only a revoked selector may have neither"));
+  }
+  const algorithm = entry["algorithm"] ?? "rsa";
+  if (typeof publicKey === "string" && (algorithm === "rsa" || algorithm === "ed25519")) {
+    const inspection = inspectDkimPublicKey(algorithm, publicKey);
+    if (!inspection.ok) problems.push(problem([...base, "publicKey"], inspection.problem, publicKey, inspection.allowed));
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Model and warnings.
+
+function selectorModel(name: string, parsed: ParsedSelector): DkimSelectorConfig {
+  let key: DkimKeyInfo | undefined;
+  if (parsed.publicKey !== undefined) {
+    const inspection = inspectDkimPublicKey(parsed.algorithm, parsed.publicKey);
+    if (inspection.ok) key = inspection.info;
+  }
+  return {
+    name,
+    status: parsed.status,
+    algorithm: parsed.algorithm,
+    publicKey: parsed.publicKey,
+    key,
+    cname: parsed.cname,
+    createdAt: parsed.createdAt,
+    retiredAt: parsed.retiredAt,
+  };
+}
+
+function toModel(parsed: ParsedStack): SenderAuthConfig {
+  return {
+    domain: parsed.domain,
+    dns: parsed.dns,
+    spf: parsed.spf && {
+      ...parsed.spf,
+      // RFC 7208 §4.7: with neither all nor redirect the default result is neutral; be explicit instead.
+      all: parsed.spf.redirect === undefined ? (parsed.spf.all ?? "softfail") : undefined,
+      redirect: parsed.spf.redirect,
+    },
+    dkim: parsed.dkim && {
+      selectors: Object.keys(parsed.dkim.selectors)
+        .sort()
+        .map((name) => selectorModel(name, parsed.dkim?.selectors[name] as ParsedSelector)),
+    },
+    dmarc: parsed.dmarc && {
+      ...parsed.dmarc,
+      subdomainPolicy: parsed.dmarc.subdomainPolicy,
+      nonexistentSubdomainPolicy: parsed.dmarc.nonexistentSubdomainPolicy,
+      percent: parsed.dmarc.percent,
+      alignmentSPF: parsed.dmarc.alignmentSPF,
+      alignmentDKIM: parsed.dmarc.alignmentDKIM,
+      failureOptions: parsed.dmarc.failureOptions as DmarcFailureOption[],
+    },
+    parked: parsed.parked,
+  };
+}
+
+function configWarnings(config: SenderAuthConfig): string[] {
+  const warnings: string[] = [];
+  const { spf, dkim, dmarc, domain } = config;
+  if (spf && spf.include.length > 0) {
+    warnings.push(
+      `sender-auth:spf.include: ${countSpfLookups(spf)} of ${SPF_MAX_LOOKUPS} DNS lookups are counted from config, but each include adds the lookups of its own record (RFC 7208 §4.6.4); \`sender-auth check\` counts the real total`,
+    );
+  }
+  if (!spf && !config.parked && config.dns.preserveTxt.length > 0 && config.dns.provider === "route53") {
+    warnings.push("sender-auth:dns.preserveTxt: has no effect without sender-auth:spf: sender-auth manages no TXT record at the apex");
+  }
+  for (const selector of dkim?.selectors ?? []) {
+    if (selector.key && selector.key.algorithm === "rsa" && selector.key.bits < RSA_RECOMMENDED_BITS && selector.status !== "revoked") {
+      warnings.push(
+        `${keyPath(["dkim", "selectors", selector.name, "publicKey"])}: ${selector.key.bits}-bit RSA key; RFC 8301 §3.2 says signers SHOULD use at least ${RSA_RECOMMENDED_BITS} bits: rotate to a new selector with a 2048-bit key`,
+      );
+    }
+  }
+  const signsWith = (algorithm: string): boolean =>
+    (dkim?.selectors ?? []).some((s) => s.status !== "revoked" && s.key?.algorithm === algorithm);
+  if (signsWith("ed25519") && !signsWith("rsa")) {
+    warnings.push(
+      "sender-auth:dkim.selectors: Ed25519 keys are published but no RSA key; many receivers cannot verify Ed25519 (RFC 8463), so sign with an RSA selector too",
+    );
+  }
+  if (dmarc) {
+    if (dmarc.percent !== undefined) {
+      warnings.push(
+        "sender-auth:dmarc.percent: pct= comes from RFC 7489 and was removed by RFC 9989, whose receivers ignore it; to stage enforcement use testing: true (t=y) instead",
+      );
+    }
+    if (dmarc.testing && dmarc.policy === "none") {
+      warnings.push("sender-auth:dmarc.testing: t=y has no effect with policy none; it only softens quarantine and reject");
+    }
+    if (dmarc.policy === "none" && dmarc.rua.length === 0) {
+      warnings.push("sender-auth:dmarc.rua: policy none with no rua: monitoring mode without aggregate reports tells nobody anything");
+    }
+    if (dmarc.failureOptions.length > 0 && dmarc.ruf.length === 0) {
+      warnings.push("sender-auth:dmarc.failureOptions: fo= only applies to failure reports, and no ruf is set");
+    }
+    for (const tag of ["rua", "ruf"] as const) {
+      dmarc[tag].forEach((uri, index) => {
+        const inspection = inspectMailto(uri);
+        if (!inspection.ok) return;
+        if (inspection.sizeLimit !== undefined) {
+          warnings.push(`${keyPath(["dmarc", tag, index])}: the !${inspection.sizeLimit} size limit is obsolete under RFC 9989 and ignored by its receivers`);
+        }
+        if (!isWithinDomain(inspection.host, domain)) {
+          warnings.push(
+            `${keyPath(["dmarc", tag, index])}: ${uri} is outside ${domain}: receivers send reports there only if ${inspection.host} publishes TXT "v=DMARC1" at ${reportAuthName(domain, inspection.host)} (RFC 7489 §7.1)`,
+          );
+        }
+      });
+    }
+  }
+  return warnings;
+}
+
+/**
+ * Validates one stack's configuration and builds its records, or throws {@link ConfigError} listing
+ * every problem. `raw` is the decoded `sender-auth:*` config ({@link decodeConfigMap}).
+ */
+export function validateStack(stack: string, raw: Record<string, unknown>): ValidatedStack {
+  const result = stackSchema.safeParse(raw, { reportInput: true });
+  const problems: Problem[] = result.success ? [] : result.error.issues.flatMap(fromIssue);
+  problems.push(...crossFieldProblems(raw));
+  if (result.success) {
+    const rules = providerFor(result.data.dns.provider);
+    problems.push(...rules.configProblems(result.data.dns).map((p) => problem(p.path, p.message, p.value)));
+  }
+  if (!result.success || problems.length > 0) throw new ConfigError(stack, dedupe(problems));
+
+  const config = toModel(result.data);
+  const built = buildRecords(config);
+  const rules = providerFor(config.dns.provider);
+  const audit = rules.audit(config, built.records);
+  if (audit.problems.length > 0) {
+    throw new ConfigError(stack, audit.problems.map((p) => problem(p.path, p.message, p.value)));
+  }
+  return { stack, config, records: built.records, warnings: [...configWarnings(config), ...built.warnings, ...audit.warnings] };
+}
+
+function dedupe(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\0${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * Cloudflare (`cloudflare.DnsRecord`, @pulumi/cloudflare v6): every Cloudflare quirk lives here.
+ * Each TXT value is its own DNS record with its own ID (rules B10), so values sender-auth does not own
+ * (`preserveTxt`) are simply left alone.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type * as cloudflareSdk from "@pulumi/cloudflare";
+import type { DnsConfig, DnsRecord } from "../model";
+import { quoteCharacterStrings, splitCharacterStrings } from "../records/txt";
+import type { DnsProviderAdapter, ProviderProblem } from "./types";
+
+export const CLOUDFLARE_RECORD_TYPE = "cloudflare:index/dnsRecord:DnsRecord";
+/** rules B9: at most 2,048 characters of content per TXT record ... */
+export const CLOUDFLARE_MAX_TXT_CONTENT = 2048;
+/** ... and 8,192 for all TXT records of one name together. */
+export const CLOUDFLARE_MAX_TXT_PER_NAME = 8192;
+
+/** The inputs of one `cloudflare.DnsRecord`, exactly as registered. */
+export interface CloudflareRecordInputs {
+  readonly zoneId: pulumi.Input<string>;
+  readonly name: string;
+  readonly type: string;
+  readonly ttl: number;
+  readonly content: string;
+  readonly priority?: number;
+  readonly proxied?: boolean;
+  readonly comment: string;
+}
+
+/**
+ * TXT content is the value's 255-octet chunks, each in double quotes, one space between (rules B6):
+ * Cloudflare stores long values re-split exactly like this, so any other form drifts on every preview
+ * (rules B8) or draws the dashboard's quoting warning (rules B7).
+ */
+export function cloudflareContent(record: DnsRecord): string {
+  return record.type === "TXT" ? quoteCharacterStrings(splitCharacterStrings(record.value)) : record.value;
+}
+
+export function cloudflareRecordInputs(record: DnsRecord, zoneId: pulumi.Input<string>): CloudflareRecordInputs {
+  const base = { zoneId, name: record.name, type: record.type, ttl: record.ttl, comment: `sender-auth ${record.purpose}` };
+  switch (record.type) {
+    case "TXT":
+      // rules B4: only A, AAAA and CNAME can be proxied, so TXT carries no `proxied` at all.
+      return { ...base, content: cloudflareContent(record) };
+    case "CNAME":
+      // A proxied CNAME answers with Cloudflare's addresses instead of the target's key record.
+      return { ...base, content: record.value, proxied: false };
+    case "MX": {
+      const [preference = "0", exchange = "."] = record.value.split(" ");
+      return { ...base, content: exchange, priority: Number(preference) };
+    }
+  }
+}
+
+export const cloudflare: DnsProviderAdapter = {
+  kind: "cloudflare",
+
+  configProblems(dns: DnsConfig): ProviderProblem[] {
+    const problems: ProviderProblem[] = [];
+    if (!/^[0-9a-f]{32}$/.test(dns.zoneId)) {
+      problems.push({ path: ["dns", "zoneId"], message: "is not a Cloudflare zone ID (32 lower-case hex characters, shown on the zone's Overview page)", value: dns.zoneId });
+    }
+    // rules B3: 1 means automatic; otherwise 60–86400 (30 on Enterprise zones).
+    if (!(dns.ttl === 1 || (dns.ttl >= 30 && dns.ttl <= 86400))) {
+      problems.push({ path: ["dns", "ttl"], message: "is outside what Cloudflare accepts", value: dns.ttl });
+    }
+    return problems;
+  },
+
+  audit(config, records) {
+    const problems: ProviderProblem[] = [];
+    const warnings: string[] = [];
+    if (config.dns.ttl >= 30 && config.dns.ttl < 60) {
+      warnings.push(`sender-auth:dns.ttl: ${config.dns.ttl} seconds is only accepted on Cloudflare Enterprise zones; others need 60 or more`);
+    }
+    const perName = new Map<string, number>();
+    for (const record of records.filter((r) => r.type === "TXT")) {
+      const length = cloudflareContent(record).length;
+      if (length > CLOUDFLARE_MAX_TXT_CONTENT) {
+        problems.push({ path: [record.purpose === "dkim" ? "dkim" : record.purpose === "spf" ? "spf" : "dmarc"], message: `makes a TXT record at ${record.name} of ${length} characters; Cloudflare accepts at most ${CLOUDFLARE_MAX_TXT_CONTENT}` });
+      }
+      perName.set(record.name, (perName.get(record.name) ?? 0) + length);
+    }
+    const apex = (perName.get(config.domain) ?? 0) + config.dns.preserveTxt.reduce((sum, v) => sum + quoteCharacterStrings(splitCharacterStrings(v)).length, 0);
+    if (apex > CLOUDFLARE_MAX_TXT_PER_NAME) {
+      problems.push({ path: ["dns", "preserveTxt"], message: `brings the TXT records at ${config.domain} to ${apex} characters; Cloudflare accepts at most ${CLOUDFLARE_MAX_TXT_PER_NAME} per name` });
+    }
+    return { problems, warnings };
+  },
+
+  createResources(name, args, opts) {
+    // Loaded here, not at the top: a Route53 stack never pays for the Cloudflare SDK (issue #6).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require("@pulumi/cloudflare") as typeof cloudflareSdk;
+    return args.records.map(
+      (record) =>
+        new sdk.DnsRecord(`${name}-${record.id}`, cloudflareRecordInputs(record, args.zoneId), {
+          ...opts,
+          // rules B11/B14: a replacement created before the old record is deleted collides with it.
+          deleteBeforeReplace: true,
+        }),
+    );
+  },
+};

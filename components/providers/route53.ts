@@ -1,0 +1,112 @@
+/**
+ * AWS Route53 (`aws.route53.Record`, @pulumi/aws v7): every Route53 quirk lives here. Route53 keys a
+ * record set by name and type, so all values of one name live in ONE resource (rules C8), values
+ * sender-auth does not own (`preserveTxt`) included.
+ */
+import type * as route53Sdk from "@pulumi/aws/route53";
+import type { DnsConfig, DnsRecord, RecordType } from "../model";
+import { splitCharacterStrings } from "../records/txt";
+import type { DnsProviderAdapter, ProviderProblem } from "./types";
+
+export const ROUTE53_RECORD_TYPE = "aws:route53/record:Record";
+/** rules C6: at most 4,000 characters in one TXT value. */
+export const ROUTE53_MAX_TXT_VALUE = 4000;
+const ROUTE53_MAX_TTL = 2147483647;
+
+/** One Route53 record set: every value of one name and type. */
+export interface Route53RecordSet {
+  /** Stable suffix of the logical name: the id of the set's first sender-auth record. */
+  readonly id: string;
+  readonly name: string;
+  readonly type: RecordType;
+  readonly ttl: number;
+  /** `records` elements exactly as sent to the provider. */
+  readonly records: readonly string[];
+  /** True for the apex TXT set, which also carries values sender-auth does not own. */
+  readonly shared: boolean;
+}
+
+/**
+ * One `records` element per logical value (rules C3), never pre-quoted (the provider adds the outer
+ * quotes, rules C4), with `""` at each 255-octet boundary so the provider sends several
+ * character-strings of one record (rules C5).
+ */
+export function route53Element(type: RecordType, value: string): string {
+  return type === "TXT" ? splitCharacterStrings(value).join('""') : value;
+}
+
+/** Groups records into record sets; the apex TXT set also carries `preserveTxt`. */
+export function route53RecordSets(domain: string, records: readonly DnsRecord[], preserveTxt: readonly string[]): Route53RecordSet[] {
+  const sets = new Map<string, { first: DnsRecord; values: string[] }>();
+  for (const record of records) {
+    const key = `${record.name} ${record.type}`;
+    const set = sets.get(key);
+    if (set) set.values.push(record.value);
+    else sets.set(key, { first: record, values: [record.value] });
+  }
+  return [...sets.values()].map(({ first, values }) => {
+    const shared = first.name === domain && first.type === "TXT";
+    const all = shared ? [...values, ...preserveTxt] : values;
+    return { id: first.id, name: first.name, type: first.type, ttl: first.ttl, records: all.map((v) => route53Element(first.type, v)), shared };
+  });
+}
+
+export const route53: DnsProviderAdapter = {
+  kind: "route53",
+
+  configProblems(dns: DnsConfig): ProviderProblem[] {
+    const problems: ProviderProblem[] = [];
+    if (dns.zoneId.startsWith("/hostedzone/")) {
+      problems.push({ path: ["dns", "zoneId"], message: `must be the bare hosted zone ID; use "${dns.zoneId.slice("/hostedzone/".length)}"`, value: dns.zoneId });
+    } else if (!/^[A-Z0-9]{1,32}$/.test(dns.zoneId)) {
+      problems.push({ path: ["dns", "zoneId"], message: "is not a Route53 hosted zone ID (upper-case letters and digits, e.g. Z0123456789ABCDEFGHIJ)", value: dns.zoneId });
+    }
+    if (dns.ttl < 0 || dns.ttl > ROUTE53_MAX_TTL) {
+      problems.push({ path: ["dns", "ttl"], message: "is outside what Route53 accepts", value: dns.ttl });
+    }
+    return problems;
+  },
+
+  audit(config, records) {
+    const problems: ProviderProblem[] = [];
+    for (const set of route53RecordSets(config.domain, records, config.dns.preserveTxt)) {
+      for (const element of set.records) {
+        // Each character-string goes out quoted: count the quotes the provider adds.
+        const length = set.type === "TXT" ? element.length + 2 : element.length;
+        if (length > ROUTE53_MAX_TXT_VALUE) {
+          problems.push({ path: [set.id.startsWith("dkim") ? "dkim" : set.id], message: `makes a value at ${set.name} of ${length} characters; Route53 accepts at most ${ROUTE53_MAX_TXT_VALUE}` });
+        }
+      }
+    }
+    return { problems, warnings: [] };
+  },
+
+  createResources(name, args, opts) {
+    // Loaded here, not at the top: a Cloudflare stack never pays for the AWS SDK (issue #6).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require("@pulumi/aws/route53") as typeof route53Sdk;
+    return route53RecordSets(args.domain, args.records, args.preserveTxt).map(
+      (set) =>
+        new sdk.Record(
+          `${name}-${set.id}`,
+          {
+            zoneId: args.zoneId,
+            name: set.name,
+            type: set.type,
+            ttl: set.ttl,
+            records: [...set.records],
+            // rules C10: an UPSERT over an existing set would wipe values it does not list. Adopt
+            // existing sets with `pulumi import` instead (README).
+            allowOverwrite: false,
+          },
+          {
+            ...opts,
+            // Route53 refuses to create a set that exists, so a replacement must delete first.
+            deleteBeforeReplace: true,
+            // rules C11: deleting the apex TXT set would delete the verification tokens with it.
+            ...(set.shared ? { retainOnDelete: true } : {}),
+          },
+        ),
+    );
+  },
+};

@@ -1,0 +1,100 @@
+/** DKIM key record builder (RFC 6376 §3.6.1, RFC 8301, RFC 8463). Pure, no Pulumi imports. */
+import { createHash, createPublicKey, type KeyObject } from "node:crypto";
+import type { DkimAlgorithm, DkimKeyInfo } from "../model";
+
+/** RFC 6376 §3.6.1: an empty `p=` means the key has been revoked. */
+export const REVOKED_DKIM = "v=DKIM1; p=";
+/** RFC 8301 §3.2: signers MUST use at least 1024 bits ... */
+export const RSA_MIN_BITS = 1024;
+/** ... and SHOULD use at least 2048. */
+export const RSA_RECOMMENDED_BITS = 2048;
+/** RFC 8301 §3.2: verifiers are only required to handle keys up to 4096 bits. */
+export const RSA_MAX_BITS = 4096;
+
+/** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410 §4); the raw key follows. */
+const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+
+/** Owner name of a selector's key record (RFC 6376 §3.6.2.1). */
+export function dkimRecordName(selector: string, domain: string): string {
+  return `${selector}._domainkey.${domain}`;
+}
+
+/**
+ * The key record: `v=DKIM1` first (RFC 6376 §3.6.1, rules D5), `k=` always explicit (required for
+ * ed25519, RFC 8463 §4.2), then `p=` with no whitespace inside (rules D15).
+ */
+export function buildDkimValue(algorithm: DkimAlgorithm, publicKey: string): string {
+  return `v=DKIM1; k=${algorithm}; p=${publicKey}`;
+}
+
+export type KeyInspection =
+  | { readonly ok: true; readonly info: DkimKeyInfo }
+  | { readonly ok: false; readonly problem: string; readonly allowed: string };
+
+const RSA_ALLOWED = "base64 of the RSA SubjectPublicKeyInfo DER (for 2048 bits, 392 characters starting MIIBIjANBgkq)";
+const ED25519_ALLOWED = "base64 of the raw 32-byte Ed25519 public key (44 characters)";
+
+function fingerprint(bytes: Buffer): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+function decodeCanonicalBase64(value: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value) || value.length % 4 !== 0) return undefined;
+  const bytes = Buffer.from(value, "base64");
+  return bytes.toString("base64") === value ? bytes : undefined;
+}
+
+function tryKey(create: () => KeyObject): KeyObject | undefined {
+  try {
+    return create();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Parses a configured `publicKey` the way verifiers will: RSA as base64 SPKI DER (not PKCS#1, rules D8),
+ * Ed25519 as the raw 32-byte key (not SPKI, rules D9). Names the common mix-ups precisely.
+ */
+export function inspectDkimPublicKey(algorithm: DkimAlgorithm, publicKey: string): KeyInspection {
+  const allowed = algorithm === "rsa" ? RSA_ALLOWED : ED25519_ALLOWED;
+  if (/-----BEGIN/.test(publicKey)) {
+    return { ok: false, problem: "is a PEM block; give only the base64 body, without the BEGIN/END lines and line breaks", allowed };
+  }
+  const der = decodeCanonicalBase64(publicKey);
+  if (der === undefined) return { ok: false, problem: "is not canonical base64 (no spaces or line breaks inside)", allowed };
+  if (algorithm === "ed25519") {
+    if (der.length === 32) return { ok: true, info: { algorithm, bits: 256, fingerprint: fingerprint(der) } };
+    if (der.length === 44 && der.subarray(0, 12).equals(ED25519_SPKI_PREFIX)) {
+      const raw = der.subarray(12).toString("base64");
+      return { ok: false, problem: `is an SPKI-wrapped Ed25519 key; RFC 8463 §4.2 publishes the raw key: use "${raw}"`, allowed };
+    }
+    return { ok: false, problem: `decodes to ${der.length} bytes; an Ed25519 key is 32`, allowed };
+  }
+  const spki = tryKey(() => createPublicKey({ key: der, format: "der", type: "spki" }));
+  if (spki === undefined) {
+    const pkcs1 = tryKey(() => createPublicKey({ key: der, format: "der", type: "pkcs1" }));
+    if (pkcs1 !== undefined) {
+      return {
+        ok: false,
+        problem: "is a PKCS#1 RSAPublicKey (starts MIIBCgKCAQEA); verifiers need SubjectPublicKeyInfo (rules D8): convert with `openssl rsa -RSAPublicKey_in -pubout`",
+        allowed,
+      };
+    }
+    return { ok: false, problem: "is not a DER SubjectPublicKeyInfo", allowed };
+  }
+  if (spki.asymmetricKeyType === "ed25519") {
+    return { ok: false, problem: "is an Ed25519 key; set algorithm: ed25519 and publish the raw 32-byte key", allowed };
+  }
+  if (spki.asymmetricKeyType !== "rsa") {
+    return { ok: false, problem: `is a ${spki.asymmetricKeyType ?? "unknown"} key, not RSA`, allowed };
+  }
+  const bits = spki.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < RSA_MIN_BITS) {
+    return { ok: false, problem: `is a ${bits}-bit RSA key; RFC 8301 §3.2 requires at least ${RSA_MIN_BITS} bits (${RSA_RECOMMENDED_BITS} recommended)`, allowed: `${allowed}, ${RSA_MIN_BITS}–${RSA_MAX_BITS} bits` };
+  }
+  if (bits > RSA_MAX_BITS) {
+    return { ok: false, problem: `is a ${bits}-bit RSA key; RFC 8301 §3.2 only obliges verifiers to handle up to ${RSA_MAX_BITS} bits`, allowed: `${allowed}, ${RSA_MIN_BITS}–${RSA_MAX_BITS} bits` };
+  }
+  return { ok: true, info: { algorithm, bits, fingerprint: fingerprint(der) } };
+}

@@ -1,0 +1,13 @@
+// The Pulumi program for one domain's stack (`pulumi up --stack <name>`); see components/program.ts.
+import { senderAuthProgram } from "./components/program";
+
+const program = senderAuthProgram();
+
+/** The policy domain. */
+export const domain = program.domain;
+/** The DNS provider the records live on. */
+export const provider = program.provider;
+/** Every record this stack publishes: { name, type, ttl, value, purpose, selector? }. */
+export const records = program.records;
+/** Valid-but-risky settings in this stack's config. */
+export const warnings = program.warnings;
