@@ -17,7 +17,6 @@ import {
   SPF_ALL_VALUES,
   type DkimKeyInfo,
   type DkimSelectorConfig,
-  type DmarcFailureOption,
   type DnsRecord,
   type SenderAuthConfig,
 } from "./model";
@@ -65,7 +64,6 @@ const HOST_ALLOWED = "a lower-case host name, e.g. _spf.google.com";
 
 /** Allowed values by key pattern (`*` = any selector name, `[]` = any list element). */
 export const ALLOWED: Readonly<Record<string, string>> = {
-  "": "the keys domain, dns, spf, dkim, dmarc, parked",
   domain: DOMAIN_ALLOWED,
   dns: "an object with provider, zoneId, ttl, preserveTxt",
   "dns.provider": list(DNS_PROVIDERS),
@@ -283,22 +281,39 @@ function allowedFor(path: readonly PropertyKey[]): string | undefined {
   return ALLOWED[pattern];
 }
 
+/** The keys an object at `path` may have, for "unknown key" messages. */
+function knownKeysAt(path: readonly PropertyKey[]): string | undefined {
+  const pattern = path.map((segment, index) => (index === 2 && path[1] === "selectors" ? "*" : String(segment))).join(".");
+  const shapes: Readonly<Record<string, z.ZodObject>> = {
+    "": stackSchema,
+    dns: dnsSchema,
+    spf: spfSchema,
+    dkim: dkimSchema,
+    "dkim.selectors.*": selectorSchema,
+    dmarc: dmarcSchema,
+  };
+  const shape = shapes[pattern];
+  return shape && Object.keys(shape.shape).join(", ");
+}
+
 /** A bad value as it appears in messages: JSON, shortened. */
 export function showValue(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  if (typeof value === "string" && value.length > 72) return JSON.stringify(`${value.slice(0, 60)}...`);
+  // JSON.stringify returns undefined for undefined and functions, whatever its declared type says.
+  const text = (JSON.stringify(value) as string | undefined) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 function problem(path: readonly PropertyKey[], what: string, value?: unknown, allowed = allowedFor(path)): Problem {
   const got = value === undefined ? "" : ` (got ${showValue(value)})`;
-  return { path: keyPath(path), message: `${what}${got}${allowed === undefined ? "" : `; allowed: ${allowed}`}` };
+  return { path: keyPath(path), message: `${what}${got}${allowed ? `; allowed: ${allowed}` : ""}` };
 }
 
 function fromIssue(issue: z.core.$ZodIssue): Problem[] {
   const input = "input" in issue ? issue.input : undefined;
   switch (issue.code) {
     case "unrecognized_keys":
-      return issue.keys.map((key) => problem([...issue.path, key], "unknown key", undefined, allowedFor(issue.path)));
+      return issue.keys.map((key) => problem([...issue.path, key], "unknown key", undefined, knownKeysAt(issue.path)));
     case "invalid_type":
       if (input === undefined) return [problem(issue.path, "is required")];
       return [problem(issue.path, issue.expected === "int" ? "must be a whole number" : `must be ${article(issue.expected)}`, input)];
@@ -380,14 +395,26 @@ function crossFieldProblems(raw: Record<string, unknown>): Problem[] {
   return problems;
 }
 
+/** The provider's own rules for `sender-auth:dns`, applied whenever provider and zone ID are readable. */
+function providerConfigProblems(raw: Record<string, unknown>): Problem[] {
+  const dns = raw["dns"];
+  if (!isRecord(dns) || typeof dns["zoneId"] !== "string") return [];
+  const provider = DNS_PROVIDERS.find((kind) => kind === dns["provider"]);
+  if (provider === undefined) return [];
+  const ttl = dns["ttl"] ?? DEFAULT_TTL;
+  return providerFor(provider)
+    .configProblems({ provider, zoneId: dns["zoneId"], ttl: typeof ttl === "number" && Number.isInteger(ttl) ? ttl : DEFAULT_TTL, preserveTxt: [] })
+    .map((p) => problem(p.path, p.message, p.value, p.allowed));
+}
+
 function selectorKeyProblems(name: string, entry: Record<string, unknown>): Problem[] {
   const base = ["dkim", "selectors", name];
   const problems: Problem[] = [];
   const { publicKey, cname, status } = entry;
   if (publicKey !== undefined && cname !== undefined) {
     problems.push(problem([...base, "cname"], "and publicKey are mutually exclusive, and cannot both be set: a CNAME selector's key is published by the provider it points at", undefined, ""));
-  } else if (publicKey === undefined && cname === undefined && status !== "revoked" && typeof status === "string") {
-    problems.push(problem(base, `has status ${status} but neither publicKey nor cname`, undefined, "publicKey (the key to publish) or cname (a provider-hosted key); only a revoked selector may have neither"));
+  } else if (publicKey === undefined && cname === undefined && status !== "revoked" && DKIM_STATUSES.some((s) => s === status)) {
+    problems.push(problem(base, `has status ${String(status)} but neither publicKey nor cname`, undefined, "publicKey (the key to publish) or cname (a provider-hosted key); only a revoked selector may have neither"));
   }
   const algorithm = entry["algorithm"] ?? "rsa";
   if (typeof publicKey === "string" && (algorithm === "rsa" || algorithm === "ed25519")) {
@@ -440,7 +467,7 @@ function toModel(parsed: ParsedStack): SenderAuthConfig {
       percent: parsed.dmarc.percent,
       alignmentSPF: parsed.dmarc.alignmentSPF,
       alignmentDKIM: parsed.dmarc.alignmentDKIM,
-      failureOptions: parsed.dmarc.failureOptions as DmarcFailureOption[],
+      failureOptions: parsed.dmarc.failureOptions,
     },
     parked: parsed.parked,
   };
@@ -511,11 +538,7 @@ function configWarnings(config: SenderAuthConfig): string[] {
 export function validateStack(stack: string, raw: Record<string, unknown>): ValidatedStack {
   const result = stackSchema.safeParse(raw, { reportInput: true });
   const problems: Problem[] = result.success ? [] : result.error.issues.flatMap(fromIssue);
-  problems.push(...crossFieldProblems(raw));
-  if (result.success) {
-    const rules = providerFor(result.data.dns.provider);
-    problems.push(...rules.configProblems(result.data.dns).map((p) => problem(p.path, p.message, p.value)));
-  }
+  problems.push(...crossFieldProblems(raw), ...providerConfigProblems(raw));
   if (!result.success || problems.length > 0) throw new ConfigError(stack, dedupe(problems));
 
   const config = toModel(result.data);
@@ -523,7 +546,7 @@ export function validateStack(stack: string, raw: Record<string, unknown>): Vali
   const rules = providerFor(config.dns.provider);
   const audit = rules.audit(config, built.records);
   if (audit.problems.length > 0) {
-    throw new ConfigError(stack, audit.problems.map((p) => problem(p.path, p.message, p.value)));
+    throw new ConfigError(stack, audit.problems.map((p) => problem(p.path, p.message, p.value, p.allowed ?? allowedFor(p.path))));
   }
   return { stack, config, records: built.records, warnings: [...configWarnings(config), ...built.warnings, ...audit.warnings] };
 }

@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as cloudflareSdk from "@pulumi/cloudflare";
 import type { DnsConfig, DnsRecord } from "../model";
 import { quoteCharacterStrings, splitCharacterStrings } from "../records/txt";
-import type { DnsProviderAdapter, ProviderProblem } from "./types";
+import { configPathOf, type DnsProviderAdapter, type ProviderProblem } from "./types";
 
 export const CLOUDFLARE_RECORD_TYPE = "cloudflare:index/dnsRecord:DnsRecord";
 /** rules B9: at most 2,048 characters of content per TXT record ... */
@@ -77,13 +77,21 @@ export const cloudflare: DnsProviderAdapter = {
     for (const record of records.filter((r) => r.type === "TXT")) {
       const length = cloudflareContent(record).length;
       if (length > CLOUDFLARE_MAX_TXT_CONTENT) {
-        problems.push({ path: [record.purpose === "dkim" ? "dkim" : record.purpose === "spf" ? "spf" : "dmarc"], message: `makes a TXT record at ${record.name} of ${length} characters; Cloudflare accepts at most ${CLOUDFLARE_MAX_TXT_CONTENT}` });
+        problems.push({
+          path: configPathOf(record),
+          message: `makes a TXT record at ${record.name} of ${length} characters of content`,
+          allowed: `at most ${CLOUDFLARE_MAX_TXT_CONTENT} characters per TXT record on Cloudflare`,
+        });
       }
       perName.set(record.name, (perName.get(record.name) ?? 0) + length);
     }
     const apex = (perName.get(config.domain) ?? 0) + config.dns.preserveTxt.reduce((sum, v) => sum + quoteCharacterStrings(splitCharacterStrings(v)).length, 0);
     if (apex > CLOUDFLARE_MAX_TXT_PER_NAME) {
-      problems.push({ path: ["dns", "preserveTxt"], message: `brings the TXT records at ${config.domain} to ${apex} characters; Cloudflare accepts at most ${CLOUDFLARE_MAX_TXT_PER_NAME} per name` });
+      problems.push({
+        path: ["dns", "preserveTxt"],
+        message: `brings the TXT records at ${config.domain} to ${apex} characters of content`,
+        allowed: `at most ${CLOUDFLARE_MAX_TXT_PER_NAME} characters for all TXT records of one name on Cloudflare`,
+      });
     }
     return { problems, warnings };
   },

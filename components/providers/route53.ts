@@ -6,7 +6,7 @@
 import type * as route53Sdk from "@pulumi/aws/route53";
 import type { DnsConfig, DnsRecord, RecordType } from "../model";
 import { splitCharacterStrings } from "../records/txt";
-import type { DnsProviderAdapter, ProviderProblem } from "./types";
+import { configPathOf, type DnsProviderAdapter, type ProviderProblem } from "./types";
 
 export const ROUTE53_RECORD_TYPE = "aws:route53/record:Record";
 /** rules C6: at most 4,000 characters in one TXT value. */
@@ -69,13 +69,20 @@ export const route53: DnsProviderAdapter = {
 
   audit(config, records) {
     const problems: ProviderProblem[] = [];
-    for (const set of route53RecordSets(config.domain, records, config.dns.preserveTxt)) {
-      for (const element of set.records) {
-        // Each character-string goes out quoted: count the quotes the provider adds.
-        const length = set.type === "TXT" ? element.length + 2 : element.length;
-        if (length > ROUTE53_MAX_TXT_VALUE) {
-          problems.push({ path: [set.id.startsWith("dkim") ? "dkim" : set.id], message: `makes a value at ${set.name} of ${length} characters; Route53 accepts at most ${ROUTE53_MAX_TXT_VALUE}` });
-        }
+    const values = [
+      ...records.map((record) => ({ record, path: configPathOf(record), value: record.value })),
+      ...config.dns.preserveTxt.map((value, index) => ({ record: undefined, path: ["dns", "preserveTxt", index], value })),
+    ];
+    for (const { record, path, value } of values) {
+      if (record !== undefined && record.type !== "TXT") continue;
+      // Each character-string goes out in quotes: count them as Route53 does.
+      const length = splitCharacterStrings(value).reduce((sum, chunk) => sum + chunk.length + 2, 0);
+      if (length > ROUTE53_MAX_TXT_VALUE) {
+        problems.push({
+          path,
+          message: `makes a TXT value at ${record?.name ?? config.domain} of ${length} characters`,
+          allowed: `at most ${ROUTE53_MAX_TXT_VALUE} characters per TXT value on Route53`,
+        });
       }
     }
     return { problems, warnings: [] };

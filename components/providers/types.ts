@@ -7,6 +7,22 @@ export interface ProviderProblem {
   readonly path: readonly PropertyKey[];
   readonly message: string;
   readonly value?: unknown;
+  /** What the provider accepts; defaults to the key's general description. */
+  readonly allowed?: string;
+}
+
+/** The config key a record comes from, for messages about it. */
+export function configPathOf(record: DnsRecord): PropertyKey[] {
+  switch (record.purpose) {
+    case "dkim":
+      return record.selector === undefined || record.selector === "*" ? ["dkim"] : ["dkim", "selectors", record.selector, "publicKey"];
+    case "dmarc-report-auth":
+      return ["dmarc", "authorizeReportsFor"];
+    case "mx":
+      return ["parked"];
+    default:
+      return [record.purpose];
+  }
 }
 
 export interface ProviderAudit {

@@ -17,13 +17,14 @@ export interface NameRules {
 export function domainNameProblem(value: string, rules: NameRules): string | undefined {
   if (value.length === 0) return "must not be empty";
   if (value.endsWith(".")) return `must not end with a dot; use "${value.replace(/\.+$/, "")}"`;
-  if (value !== value.toLowerCase()) return `must be lower case; use "${value.toLowerCase()}"`;
   if (/[^\x20-\x7e]/.test(value)) {
     const ascii = domainToASCII(value);
     return ascii ? `must be in Punycode; use "${ascii}"` : "contains characters that are not allowed in a domain name";
   }
-  if (value.length > 253) return `is ${value.length} characters long; a domain name has at most 253`;
-  const labels = value.split(".");
+  // Judge the lower-case spelling first, so the case hint never suggests another invalid name.
+  const lower = value.toLowerCase();
+  if (lower.length > 253) return `is ${lower.length} characters long; a domain name has at most 253`;
+  const labels = lower.split(".");
   if (labels.length < 2) return "needs at least two labels, such as example.com";
   const pattern = rules.underscores ? SERVICE_LABEL : LDH_LABEL;
   for (const label of labels) {
@@ -34,19 +35,21 @@ export function domainNameProblem(value: string, rules: NameRules): string | und
     }
   }
   if (/^[0-9]+$/.test(labels[labels.length - 1] ?? "")) return "must not end in a numeric label (it looks like an IP address)";
+  if (value !== lower) return `must be lower case; use "${lower}"`;
   return undefined;
 }
 
 /** What is wrong with a DKIM selector (RFC 6376 §3.1: `sub-domain *("." sub-domain)`), or undefined. */
 export function selectorProblem(selector: string): string | undefined {
   if (selector.length === 0) return "must not be empty";
-  if (selector !== selector.toLowerCase()) return `must be lower case; use "${selector.toLowerCase()}"`;
-  for (const label of selector.split(".")) {
+  const lower = selector.toLowerCase();
+  for (const label of lower.split(".")) {
     if (label.length > 63) return `has a label of ${label.length} characters; at most 63 are allowed`;
     if (!LDH_LABEL.test(label)) {
       return "must be DNS labels of letters, digits and hyphens, not starting or ending with a hyphen, separated by dots (RFC 6376 §3.1)";
     }
   }
+  if (selector !== lower) return `must be lower case; use "${lower}"`;
   return undefined;
 }
 
