@@ -240,10 +240,13 @@ describe("validateStack acceptance", () => {
     const { config } = validateStack("test", { ...base(), spf: {}, dkim: { selectors: { s1: { status: "active", publicKey: fixtureKey("rsa-2048").publicKey } } } });
     assert.equal(config.dns.ttl, 3600);
     assert.deepEqual(config.dns.preserveTxt, []);
-    assert.equal(config.spf?.all, "softfail");
-    assert.equal(config.spf?.redirect, undefined);
-    assert.equal(config.dkim?.selectors[0]?.algorithm, "rsa");
-    assert.equal(config.dkim?.selectors[0]?.key?.bits, 2048);
+    assert.ok(config.spf && config.dkim);
+    assert.equal(config.spf.all, "softfail");
+    assert.equal(config.spf.redirect, undefined);
+    const selector = config.dkim.selectors[0];
+    assert.ok(selector?.key);
+    assert.equal(selector.algorithm, "rsa");
+    assert.equal(selector.key.bits, 2048);
     assert.equal(config.parked, false);
     assert.equal(config.dmarc, undefined);
   });
