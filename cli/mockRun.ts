@@ -69,6 +69,7 @@ export async function runStackUnderMocks(project: Project, stack: StackConfig): 
     true,
   );
   // Evaluate the entry module afresh for every stack, exactly as the Pulumi host loads it once.
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the module cache is keyed by path
   delete require.cache[project.main];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const program = require(project.main) as ProgramExports;

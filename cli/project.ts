@@ -151,7 +151,7 @@ export function readStackConfig(project: Project, stack: string): StackConfig {
     const { value, secret } = stripSecrets(merged[key]);
     if (secret) secretKeys.push(key);
     if (value === null || value === undefined) continue;
-    config[key] = typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value as number | boolean);
+    config[key] = typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
   }
   return { stack, file, config, secretKeys };
 }
