@@ -341,7 +341,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function crossFieldProblems(raw: Record<string, unknown>): Problem[] {
+/** Parsed DKIM keys by selector name, so each key is parsed once per validation. */
+type KeyInfos = Map<string, DkimKeyInfo>;
+
+function crossFieldProblems(raw: Record<string, unknown>, keys: KeyInfos): Problem[] {
   const problems: Problem[] = [];
   if (raw["parked"] === true) {
     for (const section of ["spf", "dkim", "dmarc"] as const) {
@@ -357,15 +360,12 @@ function crossFieldProblems(raw: Record<string, unknown>): Problem[] {
     if (spf["all"] !== undefined && spf["redirect"] !== undefined) {
       problems.push(problem(["spf", "redirect"], "and sender-auth:spf.all are mutually exclusive, and cannot both be set: all ends evaluation, so a redirect beside it is ignored (RFC 7208 §6.1)", undefined, ""));
     }
-    const count = (value: unknown): number => (Array.isArray(value) ? value.length : 0);
+    const list = (value: unknown): readonly string[] => (Array.isArray(value) ? (value as string[]) : []);
     const lookups = countSpfLookups({
-      ip4: [],
-      ip6: [],
       a: spf["a"] === true,
       mx: spf["mx"] === true,
-      include: Array.from({ length: count(spf["include"]) }, () => ""),
-      exists: Array.from({ length: count(spf["exists"]) }, () => ""),
-      all: undefined,
+      include: list(spf["include"]),
+      exists: list(spf["exists"]),
       redirect: typeof spf["redirect"] === "string" ? spf["redirect"] : undefined,
     });
     if (lookups > SPF_MAX_LOOKUPS) {
@@ -380,7 +380,7 @@ function crossFieldProblems(raw: Record<string, unknown>): Problem[] {
       if (nameProblem !== undefined) {
         problems.push(problem(["dkim", "selectors", name], `selector name ${nameProblem}`, name, "DNS labels of lower-case letters, digits and hyphens, e.g. s202611a"));
       }
-      if (isRecord(entry)) problems.push(...selectorKeyProblems(name, entry));
+      if (isRecord(entry)) problems.push(...selectorKeyProblems(name, entry, keys));
     }
   }
   const dmarc = raw["dmarc"];
@@ -407,7 +407,7 @@ function providerConfigProblems(raw: Record<string, unknown>): Problem[] {
     .map((p) => problem(p.path, p.message, p.value, p.allowed));
 }
 
-function selectorKeyProblems(name: string, entry: Record<string, unknown>): Problem[] {
+function selectorKeyProblems(name: string, entry: Record<string, unknown>, keys: KeyInfos): Problem[] {
   const base = ["dkim", "selectors", name];
   const problems: Problem[] = [];
   const { publicKey, cname, status } = entry;
@@ -419,7 +419,8 @@ function selectorKeyProblems(name: string, entry: Record<string, unknown>): Prob
   const algorithm = entry["algorithm"] ?? "rsa";
   if (typeof publicKey === "string" && (algorithm === "rsa" || algorithm === "ed25519")) {
     const inspection = inspectDkimPublicKey(algorithm, publicKey);
-    if (!inspection.ok) problems.push(problem([...base, "publicKey"], inspection.problem, publicKey, inspection.allowed));
+    if (inspection.ok) keys.set(name, inspection.info);
+    else problems.push(problem([...base, "publicKey"], inspection.problem, publicKey, inspection.allowed));
   }
   return problems;
 }
@@ -427,25 +428,20 @@ function selectorKeyProblems(name: string, entry: Record<string, unknown>): Prob
 // ---------------------------------------------------------------------------------------------------
 // Model and warnings.
 
-function selectorModel(name: string, parsed: ParsedSelector): DkimSelectorConfig {
-  let key: DkimKeyInfo | undefined;
-  if (parsed.publicKey !== undefined) {
-    const inspection = inspectDkimPublicKey(parsed.algorithm, parsed.publicKey);
-    if (inspection.ok) key = inspection.info;
-  }
+function selectorModel(name: string, parsed: ParsedSelector, keys: KeyInfos): DkimSelectorConfig {
   return {
     name,
     status: parsed.status,
     algorithm: parsed.algorithm,
     publicKey: parsed.publicKey,
-    key,
+    key: keys.get(name),
     cname: parsed.cname,
     createdAt: parsed.createdAt,
     retiredAt: parsed.retiredAt,
   };
 }
 
-function toModel(parsed: ParsedStack): SenderAuthConfig {
+function toModel(parsed: ParsedStack, keys: KeyInfos): SenderAuthConfig {
   return {
     domain: parsed.domain,
     dns: parsed.dns,
@@ -458,7 +454,7 @@ function toModel(parsed: ParsedStack): SenderAuthConfig {
     dkim: parsed.dkim && {
       selectors: Object.keys(parsed.dkim.selectors)
         .sort()
-        .map((name) => selectorModel(name, parsed.dkim?.selectors[name] as ParsedSelector)),
+        .map((name) => selectorModel(name, parsed.dkim?.selectors[name] as ParsedSelector, keys)),
     },
     dmarc: parsed.dmarc && {
       ...parsed.dmarc,
@@ -538,10 +534,11 @@ function configWarnings(config: SenderAuthConfig): string[] {
 export function validateStack(stack: string, raw: Record<string, unknown>): ValidatedStack {
   const result = stackSchema.safeParse(raw, { reportInput: true });
   const problems: Problem[] = result.success ? [] : result.error.issues.flatMap(fromIssue);
-  problems.push(...crossFieldProblems(raw), ...providerConfigProblems(raw));
+  const keys: KeyInfos = new Map();
+  problems.push(...crossFieldProblems(raw, keys), ...providerConfigProblems(raw));
   if (!result.success || problems.length > 0) throw new ConfigError(stack, dedupe(problems));
 
-  const config = toModel(result.data);
+  const config = toModel(result.data, keys);
   const built = buildRecords(config);
   const rules = providerFor(config.dns.provider);
   const audit = rules.audit(config, built.records);

@@ -26,9 +26,12 @@ describe("buildSpfValue", () => {
 
 describe("countSpfLookups", () => {
   it("counts a, mx, include, exists and redirect, not ip4/ip6/all (RFC 7208 §4.6.4)", () => {
-    assert.equal(countSpfLookups({ ...empty, ip4: ["192.0.2.1"], ip6: ["2001:db8::1"] }), 0);
-    assert.equal(countSpfLookups({ ...empty, a: true, mx: true, include: ["a.example", "b.example"], exists: ["c.example"] }), 5);
-    assert.equal(countSpfLookups({ ...empty, all: undefined, redirect: "d.example" }), 1);
+    const cases: [SpfConfig, number][] = [
+      [{ ...empty, ip4: ["192.0.2.1"], ip6: ["2001:db8::1"] }, 0],
+      [{ ...empty, a: true, mx: true, include: ["a.example", "b.example"], exists: ["c.example"] }, 5],
+      [{ ...empty, all: undefined, redirect: "d.example" }, 1],
+    ];
+    for (const [spf, lookups] of cases) assert.equal(countSpfLookups(spf), lookups);
   });
 });
 
