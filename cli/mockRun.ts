@@ -68,9 +68,10 @@ export async function runStackUnderMocks(project: Project, stack: StackConfig): 
     stack.stack,
     true,
   );
-  // Evaluate the entry module afresh for every stack, exactly as the Pulumi host loads it once.
-  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the module cache is keyed by path
-  delete require.cache[project.main];
+  // Evaluate the entry module afresh for every stack, exactly as the Pulumi host loads it once. The
+  // cache is keyed by the resolved real path, which differs from project.main behind a symlink.
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
+  delete require.cache[require.resolve(project.main)];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const program = require(project.main) as ProgramExports;
   // Waits until every resource registration has reached the mock engine.
