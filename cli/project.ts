@@ -11,8 +11,14 @@ import { parse as parseYaml } from "yaml";
 /** Stands in for a value Pulumi would decrypt; `plan` never decrypts anything. */
 export const UNDECRYPTED_SECRET = "[secret]";
 
+/** The command was called wrongly (exit 2). */
 export class UsageError extends Error {
   override readonly name = "UsageError";
+}
+
+/** Pulumi.yaml or a stack file cannot be read (exit 1). */
+export class ProjectError extends Error {
+  override readonly name = "ProjectError";
 }
 
 export interface Project {
@@ -42,7 +48,7 @@ function readYaml(file: string): unknown {
   try {
     return parseYaml(readFileSync(file, "utf8"), { prettyErrors: true }) as unknown;
   } catch (error) {
-    throw new Error(`${file}: not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ProjectError(`${file}: not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -55,7 +61,7 @@ export function loadProject(start: string): Project {
     dir = parent;
   }
   const doc = readYaml(path.join(dir, "Pulumi.yaml"));
-  if (!isRecord(doc) || typeof doc["name"] !== "string") throw new Error(`${path.join(dir, "Pulumi.yaml")}: needs a name`);
+  if (!isRecord(doc) || typeof doc["name"] !== "string") throw new ProjectError(`${path.join(dir, "Pulumi.yaml")}: needs a name`);
   const name = doc["name"];
   const defaults: Record<string, unknown> = {};
   if (isRecord(doc["config"])) {
@@ -90,7 +96,7 @@ function resolveMain(dir: string, doc: Record<string, unknown>): string {
   for (const candidate of ["index.ts", "index.js"]) {
     if (existsSync(path.join(base, candidate))) return path.join(base, candidate);
   }
-  throw new Error(`${dir}: no program entry point (index.ts)`);
+  throw new ProjectError(`${dir}: no program entry point (index.ts)`);
 }
 
 const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
@@ -98,10 +104,11 @@ const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
 /** Stack names that have a stack file, sorted. */
 export function listStacks(project: Project): string[] {
   if (!existsSync(project.stackConfigDir)) return [];
-  return readdirSync(project.stackConfigDir)
+  const stacks = readdirSync(project.stackConfigDir)
     .map((file) => STACK_FILE.exec(file)?.[1])
-    .filter((stack): stack is string => stack !== undefined)
-    .sort();
+    .filter((stack): stack is string => stack !== undefined);
+  // Pulumi.x.yaml and Pulumi.x.yml are one stack (stackFile prefers .yaml).
+  return [...new Set(stacks)].sort();
 }
 
 export function stackFile(project: Project, stack: string): string {
@@ -138,9 +145,9 @@ export function readStackConfig(project: Project, stack: string): StackConfig {
   const file = stackFile(project, stack);
   if (!existsSync(file)) throw new UsageError(`no stack file for "${stack}" (${path.relative(process.cwd(), file) || file})`);
   const doc = readYaml(file) ?? {};
-  if (!isRecord(doc)) throw new Error(`${file}: must be a YAML mapping with a config: section`);
+  if (!isRecord(doc)) throw new ProjectError(`${file}: must be a YAML mapping with a config: section`);
   const values = doc["config"] ?? {};
-  if (!isRecord(values)) throw new Error(`${file}: config: must be a mapping of keys to values`);
+  if (!isRecord(values)) throw new ProjectError(`${file}: config: must be a mapping of keys to values`);
   const merged: Record<string, unknown> = { ...project.defaults };
   for (const [key, value] of Object.entries(values)) {
     merged[key.includes(":") ? key : `${project.name}:${key}`] = value;

@@ -6,7 +6,7 @@ import { Option, type Command } from "commander";
 import { ConfigError } from "../../components/config";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
 import { runStackUnderMocks, type StackPlan } from "../mockRun";
-import { listStacks, loadProject, readStackConfig, UsageError, type Project } from "../project";
+import { listStacks, loadProject, ProjectError, readStackConfig, UsageError, type Project } from "../project";
 import { renderJson } from "../render/json";
 import { renderTable } from "../render/table";
 import { renderZone } from "../render/zone";
@@ -65,6 +65,13 @@ export function renderPlans(plans: readonly StackPlan[], format: PlanFormat): st
   }
 }
 
+/** One `error: ` line per line of each message, so multi-line messages stay attributable. */
+function writeErrors(io: Io, messages: readonly string[]): void {
+  for (const message of messages) {
+    for (const line of message.split("\n")) if (line.trim() !== "") io.stderr.write(`error: ${line}\n`);
+  }
+}
+
 export async function plan(options: PlanOptions, io: Io): Promise<number> {
   let outcome: PlanOutcome;
   try {
@@ -75,11 +82,15 @@ export async function plan(options: PlanOptions, io: Io): Promise<number> {
       io.stderr.write(`error: ${error.message}\n`);
       return EXIT_USAGE;
     }
+    if (error instanceof ProjectError) {
+      writeErrors(io, [error.message]);
+      return EXIT_FAILURE;
+    }
     throw error;
   }
   if (!outcome.ok) {
     // Nothing on stdout: a partial plan would look like a complete one.
-    for (const line of outcome.errors) io.stderr.write(`error: ${line}\n`);
+    writeErrors(io, outcome.errors);
     return EXIT_FAILURE;
   }
   for (const p of outcome.plans) {

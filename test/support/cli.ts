@@ -1,0 +1,147 @@
+/**
+ * Runs the real `sender-auth` binary (bin/sender-auth.js) in a child process, and builds throw-away
+ * Pulumi projects whose program is this repository's index.ts, so CLI tests see exactly what a user
+ * running `npx sender-auth` sees: exit code, stdout and stderr.
+ */
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+
+export const REPO_ROOT = path.join(__dirname, "..", "..");
+export const CLI_BIN = path.join(REPO_ROOT, "bin", "sender-auth.js");
+export const REPO_STACKS_DIR = path.join(REPO_ROOT, "stacks");
+
+export interface CliResult {
+  /** Exit code, or null when the process was killed (see `signal`). */
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunCliOptions {
+  /** Working directory. @default REPO_ROOT */
+  readonly cwd?: string;
+  /** The child's entire environment. @default the test process's environment minus node:test's own variables */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Kills the child after this long. @default 90_000 */
+  readonly timeoutMs?: number;
+}
+
+/** The test process's environment, without what node:test sets for its own child processes. */
+export function inheritedEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env["NODE_TEST_CONTEXT"];
+  return env;
+}
+
+// Every spawn loads tsx, commander and the Pulumi SDK (~2 CPU-seconds): starting more children than
+// there are cores (plus one, to cover I/O waits) only makes each one slower, so the rest wait their turn.
+const MAX_CHILDREN = availableParallelism() + 1;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function acquire(): Promise<void> {
+  if (running < MAX_CHILDREN) {
+    running++;
+    return;
+  }
+  await new Promise<void>((resolve) => waiting.push(resolve));
+}
+
+function release(): void {
+  const next = waiting.shift();
+  if (next) next();
+  else running--;
+}
+
+/** `node bin/sender-auth.js ...args` with the running node binary; resolves once the child has exited. */
+export async function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
+  await acquire();
+  try {
+    return await new Promise<CliResult>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI_BIN, ...args], {
+        cwd: options.cwd ?? REPO_ROOT,
+        env: options.env ?? inheritedEnv(),
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+      child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+      const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 90_000);
+      child.on("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      // "close", not "exit": both pipes are drained by then.
+      child.on("close", (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") });
+      });
+    });
+  } finally {
+    release();
+  }
+}
+
+/** A throw-away Pulumi project whose program is this repository's index.ts. */
+export interface TempProject {
+  /** The project directory (holds Pulumi.yaml). */
+  readonly dir: string;
+  /** Where its stack files go (Pulumi.yaml `stackConfigDir`). */
+  readonly stacksDir: string;
+  /** Writes stacks/Pulumi.<stack>.yaml. */
+  writeStack(stack: string, yamlText: string): void;
+  /** Copies one of the repository's stacks/Pulumi.<from>.yaml to stacks/Pulumi.<to>.yaml. */
+  copyRepoStack(from: string, to?: string): void;
+  /** Creates a (nested) subdirectory and returns its absolute path. */
+  subdir(...segments: string[]): string;
+  remove(): void;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Text of one of the repository's stack files. */
+export function repoStackText(stack: string): string {
+  return readFileSync(path.join(REPO_STACKS_DIR, `Pulumi.${stack}.yaml`), "utf8");
+}
+
+/**
+ * Creates a project in a fresh temporary directory: the repository's Pulumi.yaml (same name, config
+ * schema and defaults, `stackConfigDir: stacks`) with `main` rewritten as the relative path from the
+ * temporary directory to this repository's index.ts, since Pulumi.yaml `main` is relative to the
+ * project directory. No stack files until written.
+ */
+export function createTempProject(prefix = "sender-auth-cli-"): TempProject {
+  const dir = realpathSync(mkdtempSync(path.join(tmpdir(), prefix)));
+  const doc: unknown = parseYaml(readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"));
+  if (!isRecord(doc)) throw new Error("Pulumi.yaml is not a mapping");
+  const stackConfigDir = typeof doc["stackConfigDir"] === "string" ? doc["stackConfigDir"] : ".";
+  doc["main"] = path.relative(dir, path.join(REPO_ROOT, "index.ts"));
+  writeFileSync(path.join(dir, "Pulumi.yaml"), stringifyYaml(doc));
+  const stacksDir = path.join(dir, stackConfigDir);
+  mkdirSync(stacksDir, { recursive: true });
+  return {
+    dir,
+    stacksDir,
+    writeStack(stack, yamlText) {
+      writeFileSync(path.join(stacksDir, `Pulumi.${stack}.yaml`), yamlText);
+    },
+    copyRepoStack(from, to = from) {
+      copyFileSync(path.join(REPO_STACKS_DIR, `Pulumi.${from}.yaml`), path.join(stacksDir, `Pulumi.${to}.yaml`));
+    },
+    subdir(...segments) {
+      const sub = path.join(dir, ...segments);
+      mkdirSync(sub, { recursive: true });
+      return sub;
+    },
+    remove() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
