@@ -11,3 +11,7 @@ export const provider = program.provider;
 export const records = program.records;
 /** Valid-but-risky settings in this stack's config. */
 export const warnings = program.warnings;
+/** Selector inventory (not secret): selector, status, algorithm, bits, fingerprint, createdAt, ageDays. */
+export const dkimSelectors = program.dkimSelectors;
+/** Secret: active selector → private key PEM (`pulumi stack output signingKeys --show-secrets`). */
+export const signingKeys = program.signingKeys;

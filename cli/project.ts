@@ -38,6 +38,8 @@ export interface StackConfig {
   readonly config: Readonly<Record<string, string>>;
   /** Keys holding secret values (PULUMI_CONFIG_SECRET_KEYS). */
   readonly secretKeys: readonly string[];
+  /** Every `secure:` value's key path, e.g. `sender-auth:dkim.selectors.s1.privateKey`. */
+  readonly secretPaths: readonly string[];
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -120,24 +122,38 @@ function isSecure(value: unknown): boolean {
   return isRecord(value) && Object.keys(value).length === 1 && typeof value["secure"] === "string";
 }
 
-/** Replaces `secure:` leaves with the placeholder; reports whether there were any. */
-function stripSecrets(value: unknown): { value: unknown; secret: boolean } {
-  if (isSecure(value)) return { value: UNDECRYPTED_SECRET, secret: true };
-  if (Array.isArray(value)) {
-    const items = value.map(stripSecrets);
-    return { value: items.map((item) => item.value), secret: items.some((item) => item.secret) };
+/**
+ * Replaces `secure:` leaves with the placeholder, except DKIM private keys
+ * (`<project>:dkim` → `selectors.<name>.privateKey`), which are left out entirely: the program reads
+ * them only as secrets and checks every one it finds, so a placeholder would fail that check, while
+ * `pulumi preview` (which decrypts) runs it for real. Collects the path of every secure leaf.
+ */
+function stripSecrets(value: unknown, at: readonly (string | number)[], paths: string[], isPrivateKey: (at: readonly (string | number)[]) => boolean): unknown {
+  if (isSecure(value)) {
+    paths.push(renderPath(at));
+    return isPrivateKey(at) ? undefined : UNDECRYPTED_SECRET;
   }
+  if (Array.isArray(value)) return value.map((item, index) => stripSecrets(item, [...at, index], paths, isPrivateKey));
   if (isRecord(value)) {
-    let secret = false;
     const out: Record<string, unknown> = {};
     for (const [key, entry] of Object.entries(value)) {
-      const stripped = stripSecrets(entry);
-      out[key] = stripped.value;
-      secret ||= stripped.secret;
+      const stripped = stripSecrets(entry, [...at, key], paths, isPrivateKey);
+      if (stripped !== undefined) out[key] = stripped;
     }
-    return { value: out, secret };
+    return out;
   }
-  return { value, secret: false };
+  return value;
+}
+
+/** `ns:key.a["b.c"][0]`, the `pulumi config --path` form. */
+function renderPath(at: readonly (string | number)[]): string {
+  return at
+    .map((segment, index) => {
+      if (typeof segment === "number") return `[${segment}]`;
+      if (index === 0) return segment;
+      return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment) ? `.${segment}` : `[${JSON.stringify(segment)}]`;
+    })
+    .join("");
 }
 
 /** Reads one stack's config as the Pulumi CLI would pass it to the program. */
@@ -154,11 +170,16 @@ export function readStackConfig(project: Project, stack: string): StackConfig {
   }
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
+  const secretPaths: string[] = [];
+  const dkimKey = `${project.name}:dkim`;
+  const isPrivateKey = (at: readonly (string | number)[]): boolean =>
+    at.length === 4 && at[0] === dkimKey && at[1] === "selectors" && at[3] === "privateKey";
   for (const key of Object.keys(merged).sort()) {
-    const { value, secret } = stripSecrets(merged[key]);
-    if (secret) secretKeys.push(key);
+    const before = secretPaths.length;
+    const value = stripSecrets(merged[key], [key], secretPaths, isPrivateKey);
+    if (secretPaths.length > before) secretKeys.push(key);
     if (value === null || value === undefined) continue;
     config[key] = typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
   }
-  return { stack, file, config, secretKeys };
+  return { stack, file, config, secretKeys, secretPaths };
 }

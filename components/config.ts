@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import {
+  DEFAULT_MAX_KEY_AGE_DAYS,
   DEFAULT_TTL,
   DKIM_ALGORITHMS,
   DKIM_STATUSES,
@@ -17,11 +18,13 @@ import {
   SPF_ALL_VALUES,
   type DkimKeyInfo,
   type DkimSelectorConfig,
+  type SelectorSummary,
   type DnsRecord,
   type SenderAuthConfig,
 } from "./model";
 import { providerFor } from "./providers";
 import { buildRecords } from "./records";
+import { publicKeyOf } from "./dkimKeys";
 import { inspectDkimPublicKey, RSA_RECOMMENDED_BITS } from "./records/dkim";
 import { inspectMailto, reportAuthName } from "./records/dmarc";
 import { domainNameProblem, isWithinDomain, selectorProblem } from "./records/names";
@@ -84,9 +87,11 @@ export const ALLOWED: Readonly<Record<string, string>> = {
   "spf.exists[]": HOST_ALLOWED,
   "spf.all": list(SPF_ALL_VALUES),
   "spf.redirect": HOST_ALLOWED,
-  dkim: "an object with selectors",
-  "dkim.selectors": "a map from selector name to { status, algorithm, publicKey | cname, createdAt, retiredAt }",
-  "dkim.selectors.*": "an object with status, algorithm, publicKey or cname, createdAt, retiredAt",
+  dkim: "an object with selectors, maxKeyAgeDays",
+  "dkim.selectors": "a map from selector name to { status, algorithm, publicKey | cname, privateKey, createdAt, retiredAt }",
+  "dkim.selectors.*": "an object with status, algorithm, publicKey or cname, privateKey, createdAt, retiredAt",
+  "dkim.selectors.*.privateKey": "the PEM private key whose public half is publicKey, stored as a secret (sender-auth keygen)",
+  "dkim.maxKeyAgeDays": "a whole number of days, at least 1",
   "dkim.selectors.*.status": list(DKIM_STATUSES),
   "dkim.selectors.*.algorithm": list(DKIM_ALGORITHMS),
   "dkim.selectors.*.publicKey": "base64 SubjectPublicKeyInfo DER (rsa) or the raw 32-byte key in base64 (ed25519)",
@@ -194,6 +199,7 @@ const selectorSchema = z.strictObject({
 
 const dkimSchema = z.strictObject({
   selectors: z.record(z.string(), selectorSchema),
+  maxKeyAgeDays: z.number().int().min(1).default(DEFAULT_MAX_KEY_AGE_DAYS),
 });
 
 /** fo= values are strings, but YAML turns a bare `1` into a number: accept that one spelling too. */
@@ -245,7 +251,7 @@ export function decodeConfigMap(all: Readonly<Record<string, string>>): Record<s
     const key = fullKey.slice(prefix.length);
     if (STRUCTURED_KEYS.has(key) && /^\s*[[{]/.test(text)) {
       try {
-        raw[key] = JSON.parse(text) as unknown;
+        raw[key] = key === "dkim" ? withoutPrivateKeys(JSON.parse(text)) : (JSON.parse(text) as unknown);
         continue;
       } catch {
         // fall through: reported as the wrong type
@@ -254,6 +260,24 @@ export function decodeConfigMap(all: Readonly<Record<string, string>>): Record<s
     raw[key] = BOOLEAN_KEYS.has(key) && (text === "true" || text === "false") ? text === "true" : text;
   }
   return raw;
+}
+
+/**
+ * Drops `selectors.<name>.privateKey` unread: the program reads private keys only as secrets
+ * (`Config.getSecretObject`, rules H3/H6), never through this plain map.
+ */
+function withoutPrivateKeys(dkim: unknown): unknown {
+  if (!isRecord(dkim) || !isRecord(dkim["selectors"])) return dkim;
+  const selectors: Record<string, unknown> = {};
+  for (const [name, entry] of Object.entries(dkim["selectors"])) {
+    if (isRecord(entry)) {
+      const { privateKey: _secret, ...rest } = entry;
+      selectors[name] = rest;
+    } else {
+      selectors[name] = entry;
+    }
+  }
+  return { ...dkim, selectors };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -382,6 +406,7 @@ function crossFieldProblems(raw: Record<string, unknown>, keys: KeyInfos): Probl
       }
       if (isRecord(entry)) problems.push(...selectorKeyProblems(name, entry, keys));
     }
+    problems.push(...lifecycleProblems(selectors));
   }
   const dmarc = raw["dmarc"];
   const domain = raw["domain"];
@@ -393,6 +418,29 @@ function crossFieldProblems(raw: Record<string, unknown>, keys: KeyInfos): Probl
     });
   }
   return problems;
+}
+
+/**
+ * A domain that has been signing (a `retired` selector still publishes the key of mail in flight)
+ * must keep an `active` selector, or its mail goes out unsigned (issue #3).
+ */
+function lifecycleProblems(selectors: Record<string, unknown>): Problem[] {
+  const status = (entry: unknown): unknown => (isRecord(entry) ? entry["status"] : undefined);
+  const entries = Object.entries(selectors);
+  if (entries.some(([, entry]) => status(entry) === "active")) return [];
+  const retired = entries.filter(([, entry]) => status(entry) === "retired").map(([name]) => name);
+  if (retired.length === 0) return [];
+  const published = entries.filter(([, entry]) => status(entry) === "published").map(([name]) => name);
+  return [
+    problem(
+      ["dkim", "selectors"],
+      `has retired ${retired.join(", ")} but no active selector: mail would go out unsigned; ${
+        published.length > 0 ? `make ${published.join(" or ")} active (sender-auth rotate)` : "keep the newest key active until its successor is"
+      }`,
+      undefined,
+      "at least one active selector while any selector is retired",
+    ),
+  ];
 }
 
 /** The provider's own rules for `sender-auth:dns`, applied whenever provider and zone ID are readable. */
@@ -455,6 +503,7 @@ function toModel(parsed: ParsedStack, keys: KeyInfos): SenderAuthConfig {
       selectors: Object.keys(parsed.dkim.selectors)
         .sort()
         .map((name) => selectorModel(name, parsed.dkim?.selectors[name] as ParsedSelector, keys)),
+      maxKeyAgeDays: parsed.dkim.maxKeyAgeDays,
     },
     dmarc: parsed.dmarc && {
       ...parsed.dmarc,
@@ -469,7 +518,30 @@ function toModel(parsed: ParsedStack, keys: KeyInfos): SenderAuthConfig {
   };
 }
 
-function configWarnings(config: SenderAuthConfig): string[] {
+const DAY_MS = 86_400_000;
+
+/** Whole days from `createdAt` to `now`, or undefined without a date. */
+export function ageInDays(createdAt: string | undefined, now: Date): number | undefined {
+  return createdAt === undefined ? undefined : Math.floor((now.getTime() - Date.parse(createdAt)) / DAY_MS);
+}
+
+/** The non-secret `dkimSelectors` output: what monitors need to check DKIM without guessing. */
+export function selectorSummaries(config: SenderAuthConfig, now: Date): SelectorSummary[] {
+  return (config.dkim?.selectors ?? []).map((selector) => {
+    const ageDays = ageInDays(selector.createdAt, now);
+    return {
+      selector: selector.name,
+      status: selector.status,
+      ...(selector.key ? { algorithm: selector.key.algorithm, bits: selector.key.bits, fingerprint: selector.key.fingerprint } : {}),
+      ...(selector.cname === undefined ? {} : { cname: selector.cname }),
+      ...(selector.createdAt === undefined ? {} : { createdAt: selector.createdAt }),
+      ...(selector.retiredAt === undefined ? {} : { retiredAt: selector.retiredAt }),
+      ...(ageDays === undefined ? {} : { ageDays }),
+    };
+  });
+}
+
+function configWarnings(config: SenderAuthConfig, now: Date): string[] {
   const warnings: string[] = [];
   const { spf, dkim, dmarc, domain } = config;
   if (spf && spf.include.length > 0) {
@@ -484,6 +556,22 @@ function configWarnings(config: SenderAuthConfig): string[] {
     if (selector.key && selector.key.algorithm === "rsa" && selector.key.bits < RSA_RECOMMENDED_BITS && selector.status !== "revoked") {
       warnings.push(
         `${keyPath(["dkim", "selectors", selector.name, "publicKey"])}: ${selector.key.bits}-bit RSA key; RFC 8301 §3.2 says signers SHOULD use at least ${RSA_RECOMMENDED_BITS} bits: rotate to a new selector with a 2048-bit key`,
+      );
+    }
+  }
+  if (dkim) {
+    for (const selector of dkim.selectors) {
+      const age = ageInDays(selector.createdAt, now);
+      if (selector.status === "active" && age !== undefined && age > dkim.maxKeyAgeDays) {
+        warnings.push(
+          `${keyPath(["dkim", "selectors", selector.name])}: the active key is ${age} days old, over sender-auth:dkim.maxKeyAgeDays (${dkim.maxKeyAgeDays}); rotate it (sender-auth rotate)`,
+        );
+      }
+    }
+    const keyed = dkim.selectors.filter((s) => s.status !== "revoked");
+    if (keyed.length > 0 && !keyed.some((s) => s.status === "active")) {
+      warnings.push(
+        `sender-auth:dkim.selectors: no selector is active, so mail is not signed yet; once DNS serves ${keyed.map((s) => s.name).join(", ")}, make one active (sender-auth rotate)`,
       );
     }
   }
@@ -527,11 +615,77 @@ function configWarnings(config: SenderAuthConfig): string[] {
   return warnings;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Private keys, read only from the secret config (issue #3).
+
+/** `selectors.<name>.privateKey` values of the decrypted, secret `sender-auth:dkim` object. */
+export function privateKeysOf(secretDkim: unknown): Map<string, unknown> {
+  const keys = new Map<string, unknown>();
+  const selectors = isRecord(secretDkim) ? secretDkim["selectors"] : undefined;
+  if (!isRecord(selectors)) return keys;
+  for (const [name, entry] of Object.entries(selectors)) {
+    if (isRecord(entry) && entry["privateKey"] !== undefined) keys.set(name, entry["privateKey"]);
+  }
+  return keys;
+}
+
+/**
+ * Every stored private key must be the private half of the key its selector publishes. Messages name
+ * the selector and compare public-key fingerprints; they never contain key material.
+ */
+export function privateKeyProblems(config: SenderAuthConfig, privateKeys: ReadonlyMap<string, unknown>): Problem[] {
+  const problems: Problem[] = [];
+  for (const [name, pem] of privateKeys) {
+    const path = ["dkim", "selectors", name, "privateKey"];
+    const selector = config.dkim?.selectors.find((s) => s.name === name);
+    if (selector === undefined) {
+      problems.push(problem(path, "belongs to no configured selector: remove it with `pulumi config rm --path`", undefined, ""));
+      continue;
+    }
+    if (typeof pem !== "string") {
+      problems.push(problem(path, "must be a PEM private key", undefined));
+      continue;
+    }
+    let derived: ReturnType<typeof publicKeyOf>;
+    try {
+      derived = publicKeyOf(pem);
+    } catch (error) {
+      problems.push(problem(path, error instanceof Error ? error.message : "is not a private key"));
+      continue;
+    }
+    if (selector.cname !== undefined) {
+      problems.push(problem(path, "is set on a cname selector, whose key the provider holds: remove it", undefined, ""));
+    } else if (derived.algorithm !== selector.algorithm) {
+      problems.push(problem(path, `is an ${derived.algorithm} key but the selector's algorithm is ${selector.algorithm}`));
+    } else if (selector.publicKey !== undefined && derived.publicKey !== selector.publicKey) {
+      const inspection = inspectDkimPublicKey(derived.algorithm, derived.publicKey);
+      const derivedPrint = inspection.ok ? inspection.info.fingerprint.slice(0, 16) : "?";
+      problems.push(
+        problem(
+          path,
+          `does not match its publicKey: the private key's public half has SHA-256 ${derivedPrint}…, publicKey has ${selector.key?.fingerprint.slice(0, 16) ?? "?"}…`,
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+/** Active selectors' private keys, for mail servers that read stack outputs (`signingKeys`). */
+export function signingKeysOf(config: SenderAuthConfig, privateKeys: ReadonlyMap<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const selector of config.dkim?.selectors ?? []) {
+    const pem = privateKeys.get(selector.name);
+    if (selector.status === "active" && typeof pem === "string") out[selector.name] = pem;
+  }
+  return out;
+}
+
 /**
  * Validates one stack's configuration and builds its records, or throws {@link ConfigError} listing
  * every problem. `raw` is the decoded `sender-auth:*` config ({@link decodeConfigMap}).
  */
-export function validateStack(stack: string, raw: Record<string, unknown>): ValidatedStack {
+export function validateStack(stack: string, raw: Record<string, unknown>, now: Date = new Date()): ValidatedStack {
   const result = stackSchema.safeParse(raw, { reportInput: true });
   const problems: Problem[] = result.success ? [] : result.error.issues.flatMap(fromIssue);
   const keys: KeyInfos = new Map();
@@ -545,7 +699,7 @@ export function validateStack(stack: string, raw: Record<string, unknown>): Vali
   if (audit.problems.length > 0) {
     throw new ConfigError(stack, audit.problems.map((p) => problem(p.path, p.message, p.value, p.allowed ?? allowedFor(p.path))));
   }
-  return { stack, config, records: built.records, warnings: [...configWarnings(config), ...built.warnings, ...audit.warnings] };
+  return { stack, config, records: built.records, warnings: [...configWarnings(config, now), ...built.warnings, ...audit.warnings] };
 }
 
 function dedupe(problems: readonly Problem[]): Problem[] {

@@ -4,8 +4,14 @@
  * through here as values; nothing is logged or written to disk.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
-import forge from "node-forge";
+import type * as Forge from "node-forge";
 import type { DkimAlgorithm } from "./model";
+
+/** node-forge, loaded on first use: the Pulumi program only derives public keys (Node crypto). */
+function forge(): typeof Forge {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("node-forge") as typeof Forge;
+}
 
 /** Key types `keygen` offers; rsa-1024 only with --allow-weak (RFC 8301 §3.2). */
 export const KEY_TYPES = ["rsa-1024", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519"] as const;
@@ -29,7 +35,7 @@ const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "he
 export function generateDkimKey(type: KeyType): GeneratedKey {
   if (type === "ed25519") {
     // rules G7: forge returns the raw 32-byte public key and seed‖public as the private key.
-    const pair = forge.pki.ed25519.generateKeyPair();
+    const pair = forge().pki.ed25519.generateKeyPair();
     const seed = Buffer.from(pair.privateKey).subarray(0, 32);
     const privateKeyPem = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" })
       .export({ type: "pkcs8", format: "pem" })
@@ -38,10 +44,11 @@ export function generateDkimKey(type: KeyType): GeneratedKey {
   }
   const bits = Number(type.slice("rsa-".length));
   // No callback, no prng, e = 65537: forge delegates to crypto.generateKeyPairSync (rules G1).
-  const pair = forge.pki.rsa.generateKeyPair({ bits, e: 0x10001 });
-  const privateKeyPem = forge.pki.privateKeyInfoToPem(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(pair.privateKey)));
+  const { pki, util, asn1 } = forge();
+  const pair = pki.rsa.generateKeyPair({ bits, e: 0x10001 });
+  const privateKeyPem = pki.privateKeyInfoToPem(pki.wrapRsaPrivateKey(pki.privateKeyToAsn1(pair.privateKey)));
   // rules G2: p= is the SubjectPublicKeyInfo DER, never the PKCS#1 RSAPublicKey.
-  const publicKey = forge.util.encode64(forge.asn1.toDer(forge.pki.publicKeyToAsn1(pair.publicKey)).getBytes());
+  const publicKey = util.encode64(asn1.toDer(pki.publicKeyToAsn1(pair.publicKey)).getBytes());
   return { algorithm: "rsa", bits, privateKeyPem, publicKey };
 }
 
@@ -78,8 +85,9 @@ export function publicKeyOf(privateKeyPem: string): DerivedPublicKey {
 export function encryptPrivateKey(privateKeyPem: string, passphrase: string): string {
   const key = privateKeyObject(privateKeyPem);
   if (key.asymmetricKeyType === "rsa") {
-    const forgeKey = forge.pki.privateKeyFromPem(key.export({ type: "pkcs1", format: "pem" }).toString());
-    return forge.pki.encryptRsaPrivateKey(forgeKey, passphrase, { algorithm: "aes256", prfAlgorithm: "sha256", count: 100000 });
+    const { pki } = forge();
+    const forgeKey = pki.privateKeyFromPem(key.export({ type: "pkcs1", format: "pem" }).toString());
+    return pki.encryptRsaPrivateKey(forgeKey, passphrase, { algorithm: "aes256", prfAlgorithm: "sha256", count: 100000 });
   }
   // forge has no Ed25519 PKCS#8 writer; OpenSSL's PBES2 uses PBKDF2-HMAC-SHA256 with this cipher.
   return key.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase }).toString();

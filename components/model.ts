@@ -94,6 +94,27 @@ export interface DkimSelectorConfig {
 export interface DkimConfig {
   /** Sorted by name, so record order never depends on YAML key order. */
   readonly selectors: readonly DkimSelectorConfig[];
+  /** Age after which an active key draws a warning (M3AAWG: rotate about every 6 months). */
+  readonly maxKeyAgeDays: number;
+}
+
+/** Default of `sender-auth:dkim.maxKeyAgeDays`. */
+export const DEFAULT_MAX_KEY_AGE_DAYS = 180;
+
+/** A selector as the non-secret `dkimSelectors` stack output describes it. */
+export interface SelectorSummary {
+  readonly selector: string;
+  readonly status: DkimStatus;
+  /** Undefined for a CNAME selector (the provider holds the key) and a revoked one without a key. */
+  readonly algorithm?: DkimAlgorithm;
+  readonly bits?: number;
+  /** SHA-256 of the public key bytes, hex. */
+  readonly fingerprint?: string;
+  readonly cname?: string;
+  readonly createdAt?: string;
+  readonly retiredAt?: string;
+  /** Whole days since createdAt. */
+  readonly ageDays?: number;
 }
 
 export interface DmarcConfig {

@@ -137,7 +137,7 @@ describe("listStacks", () => {
 });
 
 describe("readStackConfig", () => {
-  const SECRETS = ["v1:TopLevelCiphertextAAAA==", "v1:NestedCiphertextBBBB==", "v1:InListCiphertextCCCC=="] as const;
+  const SECRETS = ["v1:TopLevelCiphertextAAAA==", "v1:NestedCiphertextBBBB==", "v1:InListCiphertextCCCC==", "v1:PrivateKeyCiphertextDDDD=="] as const;
   const dir = tempDir({
     "Pulumi.yaml": PULUMI_YAML,
     "index.ts": "",
@@ -160,6 +160,10 @@ describe("readStackConfig", () => {
       "        status: active",
       "        publicKey:",
       `          secure: ${SECRETS[1]}`,
+      '      "eu.mail":',
+      "        status: published",
+      "        privateKey:",
+      `          secure: ${SECRETS[3]}`,
       "  sender-auth:list:",
       "    - 1",
       `    - secure: ${SECRETS[2]}`,
@@ -175,7 +179,7 @@ describe("readStackConfig", () => {
   });
   const project = loadProject(dir);
 
-  it("passes every value as a string: objects as JSON text, numbers and booleans as text; secure leaves become a placeholder and mark the key secret", () => {
+  it("passes every value as a string: objects as JSON text, numbers and booleans as text; secure leaves become a placeholder (DKIM private keys are left out) and mark the key secret", () => {
     const stack = readStackConfig(project, "full");
     assert.equal(UNDECRYPTED_SECRET, "[secret]");
     assert.deepEqual(stack, {
@@ -185,7 +189,8 @@ describe("readStackConfig", () => {
         "aws:region": "us-east-1",
         "cloudflare:apiToken": "[secret]",
         "sender-auth:count": "42",
-        "sender-auth:dkim": '{"selectors":{"s1":{"status":"active","publicKey":"[secret]"}}}',
+        // The program checks every private key it is given, so plan gives it none rather than a placeholder.
+        "sender-auth:dkim": '{"selectors":{"s1":{"status":"active","publicKey":"[secret]"},"eu.mail":{"status":"published"}}}',
         "sender-auth:dns": '{"provider":"cloudflare","ttl":300,"preserveTxt":["a","b"]}',
         "sender-auth:domain": "example.com",
         "sender-auth:flag": "true",
@@ -197,6 +202,7 @@ describe("readStackConfig", () => {
         "sender-auth:unqualified": "plain",
       },
       secretKeys: ["cloudflare:apiToken", "sender-auth:dkim", "sender-auth:list"],
+      secretPaths: ["cloudflare:apiToken", 'sender-auth:dkim.selectors.s1.publicKey', 'sender-auth:dkim.selectors["eu.mail"].privateKey', "sender-auth:list[1]"],
     });
     const printed = JSON.stringify(stack);
     for (const secret of SECRETS) assert.ok(!printed.includes(secret.slice(3)), `${secret} leaked`);
@@ -207,6 +213,7 @@ describe("readStackConfig", () => {
     assert.equal(stack.file, path.join(dir, "stacks", "Pulumi.parked.yml"));
     assert.deepEqual(stack.config, { "aws:region": "eu-west-1", "sender-auth:note": "from the project", "sender-auth:parked": "true" });
     assert.deepEqual(stack.secretKeys, []);
+    assert.deepEqual(stack.secretPaths, []);
   });
 
   it("an empty stack file has only the project defaults", () => {

@@ -1,0 +1,102 @@
+/**
+ * What keygen, rotate and export need to know about a stack's DKIM selectors, read from its stack
+ * file (never decrypting anything), and the config key paths they write through the Pulumi CLI.
+ */
+import { decodeConfigMap, keyPath } from "../components/config";
+import { inspectDkimPublicKey } from "../components/records/dkim";
+import { selectorProblem } from "../components/records/names";
+import { DKIM_STATUSES, type DkimAlgorithm, type DkimKeyInfo, type DkimStatus } from "../components/model";
+import { readStackConfig, UsageError, type Project } from "./project";
+
+export interface SelectorState {
+  readonly name: string;
+  /** Undefined when the stack file holds something that is not a status. */
+  readonly status: DkimStatus | undefined;
+  readonly algorithm: DkimAlgorithm;
+  readonly publicKey: string | undefined;
+  readonly key: DkimKeyInfo | undefined;
+  readonly cname: string | undefined;
+  /** Whether the stack file holds a (secure) private key for this selector. */
+  readonly hasPrivateKey: boolean;
+  readonly createdAt: string | undefined;
+  readonly retiredAt: string | undefined;
+}
+
+export interface StackKeys {
+  readonly stack: string;
+  readonly domain: string | undefined;
+  readonly selectors: readonly SelectorState[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+
+/** Reads a stack's selectors from its stack file. An unknown stack is a usage error. */
+export function readStackKeys(project: Project, stack: string): StackKeys {
+  const stackConfig = readStackConfig(project, stack);
+  const raw = decodeConfigMap(stackConfig.config);
+  const dkim = raw["dkim"];
+  const entries = isRecord(dkim) && isRecord(dkim["selectors"]) ? Object.entries(dkim["selectors"]) : [];
+  const selectors = entries
+    .filter((entry): entry is [string, Record<string, unknown>] => isRecord(entry[1]))
+    .map(([name, entry]): SelectorState => {
+      const algorithm: DkimAlgorithm = entry["algorithm"] === "ed25519" ? "ed25519" : "rsa";
+      const publicKey = text(entry["publicKey"]);
+      const inspection = publicKey === undefined ? undefined : inspectDkimPublicKey(algorithm, publicKey);
+      const status = DKIM_STATUSES.find((s) => s === entry["status"]);
+      return {
+        name,
+        status,
+        algorithm,
+        publicKey,
+        key: inspection?.ok ? inspection.info : undefined,
+        cname: text(entry["cname"]),
+        // Private keys are never decrypted here; that one is stored is all keygen and export need.
+        hasPrivateKey: stackConfig.secretPaths.includes(selectorPath(name, "privateKey")),
+        createdAt: text(entry["createdAt"]),
+        retiredAt: text(entry["retiredAt"]),
+      };
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  return { stack, domain: text(raw["domain"]), selectors };
+}
+
+/** `sender-auth:dkim.selectors.<name>[.<field>]` in `pulumi config --path` syntax. */
+export function selectorPath(name: string, field?: string): string {
+  return keyPath(field === undefined ? ["dkim", "selectors", name] : ["dkim", "selectors", name, field]);
+}
+
+/** Today as an ISO date (YYYY-MM-DD), in UTC. */
+export function isoDate(now: Date): string {
+  return now.toISOString().slice(0, 10);
+}
+
+/**
+ * The next date-derived selector name: `s<YYYYMM><letter>`, the first letter not yet taken
+ * (s202611a, s202611b, ...). A new key always gets a new selector (RFC 6376 §3.1).
+ */
+export function nextSelectorName(taken: readonly string[], now: Date): string {
+  const prefix = `s${now.toISOString().slice(0, 4)}${now.toISOString().slice(5, 7)}`;
+  const letters = "abcdefghijklmnopqrstuvwxyz";
+  for (const first of ["", ...letters]) {
+    for (const letter of letters) {
+      const name = `${prefix}${first}${letter}`;
+      if (!taken.includes(name)) return name;
+    }
+  }
+  throw new Error(`no free selector name with prefix ${prefix}`);
+}
+
+/** Checks a requested selector name: a DNS label sequence not yet used in this stack. */
+export function checkNewSelector(name: string, taken: readonly string[], stack: string): void {
+  const problem = selectorProblem(name);
+  if (problem !== undefined) throw new UsageError(`--selector ${JSON.stringify(name)} ${problem}`);
+  if (taken.includes(name)) {
+    throw new UsageError(
+      `selector ${name} already exists in stack ${stack}; a selector is never re-bound to a new key (RFC 6376 §3.1): choose another name or leave --selector out`,
+    );
+  }
+}
