@@ -80,7 +80,7 @@ export function isoDate(now: Date): string {
  */
 export function nextSelectorName(taken: readonly string[], now: Date): string {
   const prefix = `s${now.toISOString().slice(0, 4)}${now.toISOString().slice(5, 7)}`;
-  const letters = "abcdefghijklmnopqrstuvwxyz";
+  const letters = "abcdefghijklmnopqrstuvwxyz".split("");
   for (const first of ["", ...letters]) {
     for (const letter of letters) {
       const name = `${prefix}${first}${letter}`;

@@ -270,12 +270,7 @@ function withoutPrivateKeys(dkim: unknown): unknown {
   if (!isRecord(dkim) || !isRecord(dkim["selectors"])) return dkim;
   const selectors: Record<string, unknown> = {};
   for (const [name, entry] of Object.entries(dkim["selectors"])) {
-    if (isRecord(entry)) {
-      const { privateKey: _secret, ...rest } = entry;
-      selectors[name] = rest;
-    } else {
-      selectors[name] = entry;
-    }
+    selectors[name] = isRecord(entry) ? Object.fromEntries(Object.entries(entry).filter(([key]) => key !== "privateKey")) : entry;
   }
   return { ...dkim, selectors };
 }
