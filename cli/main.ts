@@ -1,6 +1,10 @@
 /** The `sender-auth` command line: one module per command under cli/commands. */
 import { Command, CommanderError } from "commander";
+import { currentTime } from "../components/clock";
+import { registerExport } from "./commands/export";
+import { registerKeygen } from "./commands/keygen";
 import { registerPlan } from "./commands/plan";
+import { registerRotate } from "./commands/rotate";
 import { EXIT_OK, EXIT_USAGE, type Io } from "./io";
 
 const VERSION = "0.1.0";
@@ -18,6 +22,9 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
   registerPlan(program, io, finish);
+  registerKeygen(program, io, finish, currentTime);
+  registerExport(program, io, finish);
+  registerRotate(program, io, finish, currentTime);
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {

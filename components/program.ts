@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, decodeConfigMap, privateKeyProblems, privateKeysOf, selectorSummaries, signingKeysOf, validateStack } from "./config";
+import { currentTime } from "./clock";
 import { MailDomain } from "./mailDomain";
 import { PROJECT, type DnsProvider, type PublishedRecord, type SelectorSummary } from "./model";
 
@@ -24,15 +25,9 @@ export interface ProgramOutputs {
   readonly component: MailDomain;
 }
 
-/** "Now" for key ages; `SENDER_AUTH_NOW` (an ISO date) pins it for reproducible runs. */
-export function programNow(): Date {
-  const pinned = process.env["SENDER_AUTH_NOW"];
-  return pinned === undefined ? new Date() : new Date(pinned);
-}
-
 export function senderAuthProgram(): ProgramOutputs {
   const stack = pulumi.getStack();
-  const now = programNow();
+  const now = currentTime();
   // Throws ConfigError listing every problem before any resource is registered.
   const validated = validateStack(stack, decodeConfigMap(pulumi.runtime.allConfig()), now);
   const { config } = validated;
