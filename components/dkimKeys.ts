@@ -28,6 +28,11 @@ export interface GeneratedKey {
   readonly publicKey: string;
 }
 
+/** forge writes PEM with CRLF line ends; OpenSSL, config files and mail servers use LF. */
+function lf(pem: string): string {
+  return pem.replace(/\r\n/g, "\n");
+}
+
 /** PKCS#8 DER prefix of an Ed25519 private key; the 32-byte seed follows (RFC 8410 §7). */
 const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
@@ -46,7 +51,7 @@ export function generateDkimKey(type: KeyType): GeneratedKey {
   // No callback, no prng, e = 65537: forge delegates to crypto.generateKeyPairSync (rules G1).
   const { pki, util, asn1 } = forge();
   const pair = pki.rsa.generateKeyPair({ bits, e: 0x10001 });
-  const privateKeyPem = pki.privateKeyInfoToPem(pki.wrapRsaPrivateKey(pki.privateKeyToAsn1(pair.privateKey)));
+  const privateKeyPem = lf(pki.privateKeyInfoToPem(pki.wrapRsaPrivateKey(pki.privateKeyToAsn1(pair.privateKey))));
   // rules G2: p= is the SubjectPublicKeyInfo DER, never the PKCS#1 RSAPublicKey.
   const publicKey = util.encode64(asn1.toDer(pki.publicKeyToAsn1(pair.publicKey)).getBytes());
   return { algorithm: "rsa", bits, privateKeyPem, publicKey };
@@ -87,7 +92,7 @@ export function encryptPrivateKey(privateKeyPem: string, passphrase: string): st
   if (key.asymmetricKeyType === "rsa") {
     const { pki } = forge();
     const forgeKey = pki.privateKeyFromPem(key.export({ type: "pkcs1", format: "pem" }).toString());
-    return pki.encryptRsaPrivateKey(forgeKey, passphrase, { algorithm: "aes256", prfAlgorithm: "sha256", count: 100000 });
+    return lf(pki.encryptRsaPrivateKey(forgeKey, passphrase, { algorithm: "aes256", prfAlgorithm: "sha256", count: 100000 }));
   }
   // forge has no Ed25519 PKCS#8 writer; OpenSSL's PBES2 uses PBKDF2-HMAC-SHA256 with this cipher.
   return key.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase }).toString();

@@ -21,6 +21,8 @@ export interface ProgramOutputs {
   readonly dkimSelectors: readonly SelectorSummary[];
   /** Secret: active selector → private key PEM, for mail servers that read stack outputs. */
   readonly signingKeys: pulumi.Output<Record<string, string>>;
+  /** Resolves once every stored private key matched its published key; rejects with ConfigError. */
+  readonly keysMatch: pulumi.Output<true>;
   /** The component, for callers that wait on its resources (plan, tests). */
   readonly component: MailDomain;
 }
@@ -37,7 +39,7 @@ export function senderAuthProgram(): ProgramOutputs {
   const secretDkim = config.dkim ? new pulumi.Config(PROJECT).getSecretObject<unknown>("dkim") : undefined;
   const privateKeys = (secretDkim ?? pulumi.secret<unknown>(undefined)).apply(privateKeysOf);
   const keysMatch = pulumi.unsecret(
-    privateKeys.apply((keys) => {
+    privateKeys.apply((keys): true => {
       const problems = privateKeyProblems(config, keys);
       if (problems.length > 0) throw new ConfigError(stack, problems);
       return true;
@@ -58,6 +60,7 @@ export function senderAuthProgram(): ProgramOutputs {
     warnings: validated.warnings,
     dkimSelectors: selectorSummaries(config, now),
     signingKeys: privateKeys.apply((keys) => signingKeysOf(config, keys)),
+    keysMatch,
     component,
   };
 }

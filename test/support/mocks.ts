@@ -12,9 +12,9 @@ export interface Registered {
 }
 
 /** Installs a fresh mock runtime that records every registration; unknown invokes throw. */
-export async function installMocks(stack = "test", config: Record<string, string> = {}): Promise<Registered[]> {
+export async function installMocks(stack = "test", config: Record<string, string> = {}, secretKeys: string[] = []): Promise<Registered[]> {
   const registered: Registered[] = [];
-  pulumi.runtime.setAllConfig(config, []);
+  pulumi.runtime.setAllConfig(config, secretKeys);
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -35,6 +35,14 @@ export async function installMocks(stack = "test", config: Record<string, string
 /** Resolves once every resource has been registered with the mock engine. */
 export async function settled(resources: readonly pulumi.Resource[]): Promise<void> {
   await Promise.all(resources.map((resource) => new Promise<string>((resolve) => resource.urn.apply(resolve))));
+}
+
+/**
+ * The value of an Output, rejecting when it fails. Uses the SDK's internal `promise()`, because
+ * `apply` never calls back for a failed Output.
+ */
+export function unwrap<T>(output: pulumi.Output<T>): Promise<T> {
+  return (output as unknown as { promise(): Promise<T> }).promise();
 }
 
 /** A raw config object validated as a stack named `stack`. */

@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../../components/config";
 import { senderAuthProgram } from "../../../components/program";
-import { installMocks, settled } from "../../support/mocks";
+import { fixtureKey } from "../../support/fixtures";
+import { installMocks, settled, unwrap } from "../../support/mocks";
 
 const valid = {
   "sender-auth:domain": "example.com",
@@ -56,5 +61,62 @@ describe("senderAuthProgram", () => {
     );
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(registered, []);
+  });
+});
+
+const execFileAsync = promisify(execFile);
+
+describe("senderAuthProgram with DKIM private keys in secret config", () => {
+  const rsa = fixtureKey("rsa-2048");
+  const rsaB = fixtureKey("rsa-2048-b");
+  const dkim = (privateKey: string): string =>
+    JSON.stringify({
+      selectors: {
+        s1: { status: "active", publicKey: rsa.publicKey, privateKey, createdAt: "2026-11-01" },
+        s2: { status: "published", publicKey: rsaB.publicKey, privateKey: rsaB.privatePem, createdAt: "2026-11-20" },
+      },
+    });
+  const config = (privateKey: string): Record<string, string> => ({
+    "sender-auth:domain": "example.com",
+    "sender-auth:dns": JSON.stringify({ provider: "cloudflare", zoneId: "023e105f4ecef8ad9ca31a8372d0c353" }),
+    "sender-auth:dkim": dkim(privateKey),
+  });
+
+  it("exports signingKeys as a secret holding only active keys, and dkimSelectors in the clear", async () => {
+    process.env["SENDER_AUTH_NOW"] = "2026-11-28";
+    const registered = await installMocks("prod", config(rsa.privatePem), ["sender-auth:dkim"]);
+    const outputs = senderAuthProgram();
+    await settled([outputs.component, ...outputs.component.resources]);
+    assert.equal(await pulumi.isSecret(outputs.signingKeys), true);
+    assert.deepEqual(await unwrap(outputs.signingKeys), { s1: rsa.privatePem });
+    assert.deepEqual(
+      outputs.dkimSelectors.map((s) => [s.selector, s.status, s.algorithm, s.bits, s.createdAt, s.ageDays]),
+      [
+        ["s1", "active", "rsa", 2048, "2026-11-01", 27],
+        ["s2", "published", "rsa", 2048, "2026-11-20", 8],
+      ],
+    );
+    // Records are derived from public keys only: nothing registered is secret or holds key material.
+    const inputs = JSON.stringify(registered.map((r) => r.inputs));
+    assert.ok(!inputs.includes("PRIVATE KEY"));
+    assert.equal(registered.filter((r) => r.custom).length, 2);
+    delete process.env["SENDER_AUTH_NOW"];
+  });
+
+  it("a private key that does not match its published key registers no DNS record and names the selector", async () => {
+    // Spawned: the failure surfaces as rejected resource inputs, which node:test would pin on this test.
+    const { stdout } = await execFileAsync(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "..", "support", "runProgram.ts")], {
+      env: { ...process.env, RUN_PROGRAM_CONFIG: JSON.stringify(config(rsaB.privatePem)), RUN_PROGRAM_SECRET_KEYS: JSON.stringify(["sender-auth:dkim"]) },
+    });
+    const result = JSON.parse(stdout) as { registered: { type: string }[]; rejections: string[]; thrown?: string };
+    assert.deepEqual(
+      result.registered.map((r) => r.type),
+      ["sender-auth:index:MailDomain"],
+    );
+    assert.ok(result.rejections.length > 0);
+    for (const rejection of result.rejections) {
+      assert.match(rejection, /stack prod: sender-auth:dkim\.selectors\.s1\.privateKey: does not match its publicKey: the private key's public half has SHA-256 [0-9a-f]{16}…, publicKey has [0-9a-f]{16}…/);
+      assert.ok(!rejection.includes("PRIVATE KEY"));
+    }
   });
 });
