@@ -10,6 +10,7 @@ import { listStacks, loadProject, ProjectError, readStackConfig, UsageError, typ
 import { renderJson } from "../render/json";
 import { renderTable } from "../render/table";
 import { renderZone } from "../render/zone";
+import { checkSnapshots, RECORDS_DIR, writeSnapshots } from "../snapshots";
 
 export const PLAN_FORMATS = ["table", "zone", "json"] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
@@ -21,6 +22,10 @@ export interface PlanOptions {
   readonly format: PlanFormat;
   /** Where to look for Pulumi.yaml. @default process.cwd() */
   readonly cwd: string;
+  /** Write records/<stack>.zone snapshots instead of printing. @default false */
+  readonly write?: boolean;
+  /** Compare the snapshots with the config instead of printing. @default false */
+  readonly check?: boolean;
 }
 
 export type PlanOutcome =
@@ -74,8 +79,10 @@ function writeErrors(io: Io, messages: readonly string[]): void {
 
 export async function plan(options: PlanOptions, io: Io): Promise<number> {
   let outcome: PlanOutcome;
+  let project: Project;
   try {
-    const project = loadProject(options.cwd);
+    if (options.write === true && options.check === true) throw new UsageError("--write and --check are mutually exclusive, and cannot both be set");
+    project = loadProject(options.cwd);
     outcome = await planStacks(project, selectStacks(project, options.stacks));
   } catch (error) {
     if (error instanceof UsageError) {
@@ -96,6 +103,25 @@ export async function plan(options: PlanOptions, io: Io): Promise<number> {
   for (const p of outcome.plans) {
     for (const warning of p.warnings) io.stderr.write(`warning: stack ${p.stack}: ${warning}\n`);
   }
+  // Snapshots of deleted stacks are only judged when every stack was planned.
+  const complete = options.stacks.length === 0;
+  if (options.write === true) {
+    const changes = writeSnapshots(project, outcome.plans, complete);
+    for (const stack of changes.written) io.stdout.write(`wrote ${RECORDS_DIR}/${stack}.zone\n`);
+    for (const stack of changes.removed) io.stdout.write(`removed ${RECORDS_DIR}/${stack}.zone (no such stack)\n`);
+    io.stdout.write(`${changes.unchanged.length} snapshot(s) unchanged\n`);
+    return EXIT_OK;
+  }
+  if (options.check === true) {
+    const problems = checkSnapshots(project, outcome.plans, complete);
+    if (problems.length > 0) {
+      writeErrors(io, problems);
+      io.stderr.write("error: run `npx sender-auth plan --write` and commit records/\n");
+      return EXIT_FAILURE;
+    }
+    io.stdout.write(`${RECORDS_DIR}/ matches the config of ${outcome.plans.length} stack(s)\n`);
+    return EXIT_OK;
+  }
   io.stdout.write(renderPlans(outcome.plans, options.format));
   return EXIT_OK;
 }
@@ -106,7 +132,9 @@ export function registerPlan(program: Command, io: Io, finish: (code: number) =>
     .description("show what `pulumi up` would create for each stack, offline (Pulumi SDK mock runtime)")
     .argument("[stacks...]", "stack names (stacks/Pulumi.<name>.yaml); default: every stack file")
     .addOption(new Option("-f, --format <format>", "output format").choices(PLAN_FORMATS).default("table"))
-    .action(async (stacks: string[], opts: { format: PlanFormat }) => {
-      finish(await plan({ stacks, format: opts.format, cwd: process.cwd() }, io));
+    .option("--write", `write ${RECORDS_DIR}/<stack>.zone snapshots (and remove those of deleted stacks)`, false)
+    .option("--check", `exit 1 when a ${RECORDS_DIR}/<stack>.zone snapshot differs from its stack's config`, false)
+    .action(async (stacks: string[], opts: { format: PlanFormat; write: boolean; check: boolean }) => {
+      finish(await plan({ stacks, format: opts.format, cwd: process.cwd(), write: opts.write, check: opts.check }, io));
     });
 }
