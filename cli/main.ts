@@ -1,6 +1,7 @@
 /** The `sender-auth` command line: one module per command under cli/commands. */
 import { Command, CommanderError } from "commander";
 import { currentTime } from "../components/clock";
+import { registerDiff } from "./commands/diff";
 import { registerExport } from "./commands/export";
 import { registerKeygen } from "./commands/keygen";
 import { registerPlan } from "./commands/plan";
@@ -25,6 +26,7 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
   registerKeygen(program, io, finish, currentTime);
   registerExport(program, io, finish);
   registerRotate(program, io, finish, currentTime);
+  registerDiff(program, io, finish, currentTime);
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {

@@ -46,9 +46,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function readYaml(file: string): unknown {
+function readYaml(file: string, text?: string): unknown {
   try {
-    return parseYaml(readFileSync(file, "utf8"), { prettyErrors: true }) as unknown;
+    return parseYaml(text ?? readFileSync(file, "utf8"), { prettyErrors: true }) as unknown;
   } catch (error) {
     throw new ProjectError(`${file}: not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -62,8 +62,22 @@ export function loadProject(start: string): Project {
     if (parent === dir) throw new UsageError(`no Pulumi.yaml in ${path.resolve(start)} or any parent directory`);
     dir = parent;
   }
-  const doc = readYaml(path.join(dir, "Pulumi.yaml"));
-  if (!isRecord(doc) || typeof doc["name"] !== "string") throw new ProjectError(`${path.join(dir, "Pulumi.yaml")}: needs a name`);
+  const doc = parseProjectFile(path.join(dir, "Pulumi.yaml"));
+  return { dir, name: doc.name, main: resolveMain(dir, doc.doc), stackConfigDir: path.join(dir, doc.stackConfigDir), defaults: doc.defaults };
+}
+
+export interface ProjectFile {
+  readonly doc: Record<string, unknown>;
+  readonly name: string;
+  /** Relative to the project directory. */
+  readonly stackConfigDir: string;
+  readonly defaults: Readonly<Record<string, unknown>>;
+}
+
+/** Parses Pulumi.yaml (from `text` when given, e.g. read from git, else from `file`). */
+export function parseProjectFile(file: string, text?: string): ProjectFile {
+  const doc = readYaml(file, text);
+  if (!isRecord(doc) || typeof doc["name"] !== "string") throw new ProjectError(`${file}: needs a name`);
   const name = doc["name"];
   const defaults: Record<string, unknown> = {};
   if (isRecord(doc["config"])) {
@@ -79,7 +93,7 @@ export function loadProject(start: string): Project {
       }
     }
   }
-  return { dir, name, main: resolveMain(dir, doc), stackConfigDir: path.join(dir, typeof doc["stackConfigDir"] === "string" ? doc["stackConfigDir"] : "."), defaults };
+  return { doc, name, stackConfigDir: typeof doc["stackConfigDir"] === "string" ? doc["stackConfigDir"] : ".", defaults };
 }
 
 /** The entry module, resolved like the Pulumi Node.js host: Pulumi.yaml `main`, then package.json `main`, then index. */
@@ -160,7 +174,15 @@ function renderPath(at: readonly (string | number)[]): string {
 export function readStackConfig(project: Project, stack: string): StackConfig {
   const file = stackFile(project, stack);
   if (!existsSync(file)) throw new UsageError(`no stack file for "${stack}" (${path.relative(process.cwd(), file) || file})`);
-  const doc = readYaml(file) ?? {};
+  return parseStackConfig(project, stack, file);
+}
+
+/**
+ * Parses one stack file (from `text` when given, e.g. read from git, else from `file`) into the
+ * config Pulumi would pass the program.
+ */
+export function parseStackConfig(project: Pick<Project, "name" | "defaults">, stack: string, file: string, text?: string): StackConfig {
+  const doc = readYaml(file, text) ?? {};
   if (!isRecord(doc)) throw new ProjectError(`${file}: must be a YAML mapping with a config: section`);
   const values = doc["config"] ?? {};
   if (!isRecord(values)) throw new ProjectError(`${file}: config: must be a mapping of keys to values`);

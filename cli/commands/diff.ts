@@ -1,0 +1,76 @@
+/**
+ * `sender-auth diff --base <git-ref>`: renders every stack on both sides (the base from git objects,
+ * the head from the working tree), reports per stack the records added, removed and changed and what
+ * each change means for mail, and fails on unsafe changes unless --allow-unsafe (issue #4).
+ */
+import { Option, type Command } from "commander";
+import { diffStack, type StackDiff } from "../diff/analyze";
+import { renderDiffJson, renderMarkdown, type DiffReport } from "../diff/render";
+import { baseSides, headSides } from "../diff/sides";
+import { gitTree } from "../gitTree";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
+import { loadProject, ProjectError, UsageError } from "../project";
+
+export const DIFF_FORMATS = ["markdown", "json"] as const;
+export type DiffFormat = (typeof DIFF_FORMATS)[number];
+
+export interface DiffOptions {
+  readonly base: string;
+  /** @default "markdown" */
+  readonly format: DiffFormat;
+  /** Report unsafe changes but exit 0. @default false */
+  readonly allowUnsafe: boolean;
+  readonly cwd: string;
+  readonly now: Date;
+}
+
+export function buildDiffReport(options: Pick<DiffOptions, "base" | "cwd" | "now">): DiffReport {
+  const project = loadProject(options.cwd);
+  const tree = gitTree(project.dir, options.base);
+  const base = baseSides(tree, options.now);
+  const head = headSides(project, options.now);
+  const errors = [...head.values()].flatMap((side) => side.errors);
+  const stacks: StackDiff[] = [...new Set([...base.keys(), ...head.keys()])]
+    .sort()
+    .map((stack) => diffStack(stack, base.get(stack), head.get(stack)));
+  return { base: { ref: options.base, commit: tree.commit }, stacks, errors };
+}
+
+export function diff(options: DiffOptions, io: Io): number {
+  let report: DiffReport;
+  try {
+    report = buildDiffReport(options);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof ProjectError) {
+      for (const line of error.message.split("\n")) io.stderr.write(`error: ${line}\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
+  io.stdout.write(options.format === "json" ? renderDiffJson(report) : renderMarkdown(report));
+  for (const error of report.errors) io.stderr.write(`error: ${error}\n`);
+  const unsafe = report.stacks.flatMap((s) => s.unsafe.map((reason) => `stack ${s.stack}: ${reason}`));
+  for (const reason of unsafe) io.stderr.write(`${options.allowUnsafe ? "warning" : "error"}: unsafe: ${reason}\n`);
+  if (report.errors.length > 0) return EXIT_FAILURE;
+  if (unsafe.length > 0 && !options.allowUnsafe) {
+    io.stderr.write("error: refusing unsafe changes; rerun with --allow-unsafe once they are intended\n");
+    return EXIT_FAILURE;
+  }
+  return EXIT_OK;
+}
+
+export function registerDiff(program: Command, io: Io, finish: (code: number) => void, now: () => Date): void {
+  program
+    .command("diff")
+    .description("what a change does to DNS and to mail, against a git ref; fails on unsafe changes")
+    .requiredOption("--base <git-ref>", "the revision to compare with (e.g. origin/main)")
+    .addOption(new Option("--format <format>", "output format").choices(DIFF_FORMATS).default("markdown"))
+    .option("--allow-unsafe", "report unsafe changes without failing", false)
+    .action((opts: { base: string; format: DiffFormat; allowUnsafe: boolean }) => {
+      finish(diff({ base: opts.base, format: opts.format, allowUnsafe: opts.allowUnsafe, cwd: process.cwd(), now: now() }, io));
+    });
+}

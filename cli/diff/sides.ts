@@ -1,0 +1,63 @@
+/**
+ * The two sides of a diff: every stack of the working tree (head) and of a git revision (base), each
+ * validated and built into records with the same pure code the program uses. Nothing is decrypted.
+ */
+import * as path from "node:path";
+import { ConfigError, decodeConfigMap, validateStack } from "../../components/config";
+import { publishedRecord, type PublishedRecord, type SenderAuthConfig } from "../../components/model";
+import type { GitTree } from "../gitTree";
+import { listStacks, parseProjectFile, parseStackConfig, ProjectError, readStackConfig, type Project } from "../project";
+
+export interface StackSide {
+  readonly stack: string;
+  /** The validated config, or undefined when it is invalid. */
+  readonly config: SenderAuthConfig | undefined;
+  readonly records: readonly PublishedRecord[];
+  /** Problems of an invalid config. */
+  readonly errors: readonly string[];
+}
+
+function side(stack: string, configMap: Readonly<Record<string, string>>, now: Date): StackSide {
+  try {
+    const validated = validateStack(stack, decodeConfigMap(configMap), now);
+    return { stack, config: validated.config, records: validated.records.map(publishedRecord), errors: [] };
+  } catch (error) {
+    if (error instanceof ConfigError) return { stack, config: undefined, records: [], errors: error.message.split("\n") };
+    throw error;
+  }
+}
+
+/** Every stack of the working tree. */
+export function headSides(project: Project, now: Date): Map<string, StackSide> {
+  return new Map(listStacks(project).map((stack) => [stack, side(stack, readStackConfig(project, stack).config, now)]));
+}
+
+const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
+
+/** Every stack of the base revision, read from git objects. A base without Pulumi.yaml has none. */
+export function baseSides(tree: GitTree, now: Date): Map<string, StackSide> {
+  const projectText = tree.read("Pulumi.yaml");
+  if (projectText === undefined) return new Map();
+  let projectFile: ReturnType<typeof parseProjectFile>;
+  try {
+    projectFile = parseProjectFile(`${tree.commit.slice(0, 12)}:Pulumi.yaml`, projectText);
+  } catch (error) {
+    if (error instanceof ProjectError) return new Map();
+    throw error;
+  }
+  const sides = new Map<string, StackSide>();
+  const files = tree.list(projectFile.stackConfigDir).sort((a, b) => (a.endsWith(".yaml") === b.endsWith(".yaml") ? a.localeCompare(b) : a.endsWith(".yaml") ? -1 : 1));
+  for (const file of files) {
+    const stack = STACK_FILE.exec(file)?.[1];
+    if (stack === undefined || sides.has(stack)) continue;
+    const relative = path.posix.join(projectFile.stackConfigDir, file);
+    const text = tree.read(relative) ?? "";
+    try {
+      sides.set(stack, side(stack, parseStackConfig(projectFile, stack, `${tree.commit.slice(0, 12)}:${relative}`, text).config, now));
+    } catch (error) {
+      if (!(error instanceof ProjectError)) throw error;
+      sides.set(stack, { stack, config: undefined, records: [], errors: [error.message] });
+    }
+  }
+  return sides;
+}
