@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { describe, it } from "node:test";
+import { parse as parseYaml } from "yaml";
+import { CLI_BIN, REPO_ROOT } from "../support/cli";
+
+const execFileAsync = promisify(execFile);
+const WORKFLOWS = path.join(REPO_ROOT, ".github", "workflows");
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+interface Step {
+  readonly uses?: string;
+  readonly run?: string;
+  readonly with?: Record<string, Json>;
+  readonly env?: Record<string, string>;
+}
+interface Job {
+  readonly steps: Step[];
+  readonly permissions?: Record<string, string>;
+  readonly strategy?: { "max-parallel"?: number };
+}
+interface Workflow {
+  readonly on: Json;
+  readonly permissions?: Record<string, string>;
+  readonly jobs: Record<string, Job>;
+}
+
+function workflow(file: string): Workflow {
+  const doc = parseYaml(readFileSync(path.join(WORKFLOWS, file), "utf8"), { strict: true, uniqueKeys: true }) as unknown;
+  assert.ok(typeof doc === "object" && doc !== null && "jobs" in doc, `${file} has jobs`);
+  return doc as Workflow;
+}
+const steps = (wf: Workflow): Step[] => Object.values(wf.jobs).flatMap((job) => job.steps);
+const runs = (wf: Workflow): string => steps(wf).map((s) => s.run ?? "").join("\n");
+
+describe("GitHub workflows", () => {
+  it("are well-formed YAML with jobs and steps", () => {
+    const files = readdirSync(WORKFLOWS).sort();
+    assert.deepEqual(files, ["ci.yml", "preview.yml"]);
+    for (const file of files) {
+      const wf = workflow(file);
+      for (const [name, job] of Object.entries(wf.jobs)) assert.ok(Array.isArray(job.steps) && job.steps.length > 0, `${file} job ${name} has steps`);
+    }
+  });
+
+  it("ci.yml: Node 22, npm ci, npm test, plan --check", () => {
+    const wf = workflow("ci.yml");
+    const setupNode = steps(wf).find((s) => s.uses?.startsWith("actions/setup-node@"));
+    assert.equal(setupNode?.with?.["node-version"], 22);
+    const script = runs(wf);
+    for (const command of ["npm ci", "npm test", "npx sender-auth plan --check", "npm run test:integration"]) {
+      assert.ok(script.split("\n").some((line) => line.trim() === command), `ci.yml runs ${command}`);
+    }
+  });
+
+  it("preview.yml: pulumi/actions preview with a PR comment, bounded parallelism and pull-requests: write", () => {
+    const wf = workflow("preview.yml");
+    assert.equal(wf.permissions?.["pull-requests"], "write");
+    const preview = steps(wf).find((s) => s.uses?.startsWith("pulumi/actions@"));
+    assert.ok(preview?.with);
+    const inputs = preview.with;
+    assert.equal(preview.uses, "pulumi/actions@v7");
+    assert.equal(inputs["command"], "preview");
+    assert.equal(inputs["comment-on-pr"], true);
+    assert.equal(inputs["edit-pr-comment"], true);
+    const parallel = inputs["parallel"];
+    assert.ok(typeof parallel === "number" && parallel >= 1 && parallel <= 8, "parallel bounded (rules B16/C15)");
+    const maxParallel = wf.jobs["preview"]?.strategy?.["max-parallel"];
+    assert.ok(typeof maxParallel === "number" && maxParallel <= 8);
+    assert.match(runs(wf), /npx sender-auth diff --base "origin\/\$\{BASE_REF\}" --format markdown/);
+    const script = steps(wf).find((s) => s.uses?.startsWith("actions/github-script@"))?.with?.["script"];
+    assert.ok(typeof script === "string" && script.includes("<!-- sender-auth-diff -->") && script.includes("updateComment"), "the diff comment is updated in place");
+  });
+
+  it("never interpolates GitHub expressions into shell scripts (script injection); env: carries them", () => {
+    const expression = "$" + "{{";
+    for (const file of ["ci.yml", "preview.yml"]) {
+      for (const step of steps(workflow(file))) assert.ok(!(step.run ?? "").includes(expression), `${file}: ${step.run ?? ""}`);
+    }
+  });
+
+  it("every `npx sender-auth` command and option they use exists", async () => {
+    const uses = ["ci.yml", "preview.yml"].flatMap((file) =>
+      [...runs(workflow(file)).matchAll(/npx sender-auth ([a-z-]+)([^\n|>&;]*)/g)].map((m) => ({ file, command: m[1] ?? "", options: [...(m[2] ?? "").matchAll(/--[a-z-]+/g)].map((o) => o[0]) })),
+    );
+    assert.ok(uses.length >= 2);
+    for (const use of uses) {
+      const { stdout } = await execFileAsync(process.execPath, [CLI_BIN, use.command, "--help"], { cwd: REPO_ROOT });
+      assert.match(stdout, new RegExp(`^Usage: sender-auth ${use.command} `, "m"), `${use.file}: sender-auth ${use.command} exists`);
+      for (const option of use.options) assert.ok(stdout.includes(option), `${use.file}: sender-auth ${use.command} accepts ${option}`);
+    }
+  });
+});
