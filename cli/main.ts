@@ -1,6 +1,7 @@
 /** The `sender-auth` command line: one module per command under cli/commands. */
 import { Command, CommanderError } from "commander";
 import { currentTime } from "../components/clock";
+import { registerCheck } from "./commands/check";
 import { registerDiff } from "./commands/diff";
 import { registerExport } from "./commands/export";
 import { registerKeygen } from "./commands/keygen";
@@ -27,6 +28,7 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
   registerExport(program, io, finish);
   registerRotate(program, io, finish, currentTime);
   registerDiff(program, io, finish, currentTime);
+  registerCheck(program, io, finish);
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {

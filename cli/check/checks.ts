@@ -1,0 +1,323 @@
+/**
+ * The live check of one stack (issue #5): is what DNS serves what the stack declares, and does mail
+ * authenticate? Every lookup failure (timeout, SERVFAIL, unreachable server) is a finding, never ok.
+ */
+import { dkimSign, dkimVerify, dmarc, spf, type DNSResolver } from "mailauth";
+import type { PublishedRecord, SenderAuthConfig } from "../../components/model";
+import { inspectDkimPublicKey, dkimRecordName } from "../../components/records/dkim";
+import { inspectMailto, reportAuthName } from "../../components/records/dmarc";
+import { isWithinDomain } from "../../components/records/names";
+import { SPF_MAX_LOOKUPS, SPF_UDP_BUDGET } from "../../components/records/spf";
+import { DnsFailure, mailauthResolver, query, type DnsResponse, type DnsServer, type QueryOptions, type QueryType } from "./dnsClient";
+
+export type FindingResult = "ok" | "warn" | "fail";
+
+export interface Finding {
+  /** Stable machine-readable code, e.g. `record-missing`, `spf-lookups`. */
+  readonly code: string;
+  readonly result: FindingResult;
+  /** What was checked: a DNS name, or `spf`, `dmarc`, `dkim <selector>`. */
+  readonly subject: string;
+  readonly message: string;
+  readonly expected?: string;
+  readonly served?: readonly string[];
+  /** Served TTL in seconds, where an answer came back. */
+  readonly ttl?: number;
+  /** The server that gave this answer (authoritative mode checks every one). */
+  readonly server?: string;
+}
+
+export interface CheckContext {
+  /** Where managed names are compared: the resolver, or every authoritative server. */
+  readonly servers: readonly DnsServer[];
+  /** Whether `servers` are authoritative (no recursion asked). */
+  readonly authoritative: boolean;
+  /** The recursive resolver mailauth evaluates through. */
+  readonly resolver: DnsServer;
+  readonly queryOptions: QueryOptions;
+  /** Private keys at hand, by selector. */
+  readonly privateKeys: ReadonlyMap<string, string>;
+}
+
+/** An IPv4 address no SPF record lists (240.0.0.0/4 is reserved), so evaluation walks every term. */
+export const UNLISTED_IP = "240.0.0.1";
+
+const serverName = (server: DnsServer): string => `${server.host}:${server.port}`;
+const joined = (response: DnsResponse): string[] => response.records.map((r) => (Array.isArray(r.data) ? r.data.join("") : String(r.data)));
+const ttlOf = (response: DnsResponse): number | undefined => response.records[0]?.ttl;
+const expiry = (ttl: number | undefined): string => (ttl === undefined ? "" : `; caches may hold the old answer for up to ${ttl} s`);
+
+type Lookup = { readonly ok: true; readonly response: DnsResponse } | { readonly ok: false; readonly finding: Finding };
+
+async function lookup(context: CheckContext, server: DnsServer, subject: string, name: string, type: QueryType): Promise<Lookup> {
+  try {
+    const response = await query(server, name, type, { ...context.queryOptions, recursion: !context.authoritative });
+    if (response.rcode !== "NOERROR" && response.rcode !== "NXDOMAIN") {
+      return { ok: false, finding: { code: "dns-error", result: "fail", subject, message: `${type} ${name}: ${server.host} answered ${response.rcode}`, server: serverName(server) } };
+    }
+    return { ok: true, response };
+  } catch (error) {
+    if (!(error instanceof DnsFailure)) throw error;
+    const code = error.code === "TIMEOUT" ? "dns-timeout" : error.code === "UNREACHABLE" ? "dns-unreachable" : "dns-error";
+    return { ok: false, finding: { code, result: "fail", subject, message: `${type} ${name}: ${error.message}`, server: serverName(server) } };
+  }
+}
+
+function purposeLabel(record: PublishedRecord): string {
+  return record.purpose === "dkim" ? `DKIM ${record.selector ?? ""}`.trim() : record.purpose === "dmarc-report-auth" ? "DMARC report authorisation" : record.purpose.toUpperCase();
+}
+
+/** Compares what each server serves at a managed name with what the stack declares. */
+async function checkRecord(context: CheckContext, record: PublishedRecord): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const label = purposeLabel(record);
+  for (const server of context.servers) {
+    const at = context.authoritative ? ` at ${serverName(server)}` : "";
+    const result = await lookup(context, server, record.name, record.name, record.type);
+    if (!result.ok) {
+      findings.push(result.finding);
+      continue;
+    }
+    const { response } = result;
+    const ttl = ttlOf(response);
+    const base = { subject: record.name, ...(ttl === undefined ? {} : { ttl }), ...(context.authoritative ? { server: serverName(server) } : {}) };
+    if (record.type === "CNAME") {
+      const served = response.answers.filter((a) => a.type === "CNAME" && a.name === record.name).map((a) => String(a.data).replace(/\.$/, "").toLowerCase());
+      if (served.length === 0) findings.push({ ...base, code: "record-missing", result: "fail", message: `${label}: no CNAME${at}`, expected: record.value });
+      else if (served[0] !== record.value) findings.push({ ...base, code: "record-different", result: "fail", message: `${label}: CNAME points elsewhere${at}${expiry(ttl)}`, expected: record.value, served });
+      else findings.push({ ...base, code: "record-ok", result: "ok", message: `${label}: CNAME ${record.value}${at}` });
+      continue;
+    }
+    const served = record.type === "TXT" ? joined(response) : response.records.map((r) => String(r.data));
+    // Only answers owned by this name: a CNAME at a TXT name is reported as different.
+    const ownServed = response.records.every((r) => r.name === record.name) ? served : [];
+    const found = ownServed.includes(record.value);
+    if (record.type === "TXT") {
+      if (record.purpose === "spf") {
+        const spfRecords = ownServed.filter((v) => /^v=spf1(?: |$)/i.test(v));
+        if (spfRecords.length > 1) {
+          findings.push({ ...base, code: "spf-multiple", result: "fail", message: `${spfRecords.length} v=spf1 records${at}: SPF fails with permerror (RFC 7208 §3.2)`, served: spfRecords });
+        }
+      }
+      if (record.purpose === "dmarc") {
+        const dmarcRecords = ownServed.filter((v) => /^v=DMARC1(?:;|$|\s)/.test(v));
+        if (dmarcRecords.length > 1) findings.push({ ...base, code: "dmarc-multiple", result: "fail", message: `${dmarcRecords.length} v=DMARC1 records${at}: receivers apply no policy (RFC 7489 §6.6.3)`, served: dmarcRecords });
+      }
+      if (record.purpose === "dkim" && ownServed.length > 1) {
+        findings.push({ ...base, code: "dkim-multiple", result: "fail", message: `${ownServed.length} TXT records at a selector${at}: verifiers may read either (RFC 6376 §3.6.2.2)`, served: ownServed });
+      }
+    }
+    if (found) findings.push({ ...base, code: "record-ok", result: "ok", message: `${label}${at}` });
+    else if (ownServed.length === 0) findings.push({ ...base, code: "record-missing", result: "fail", message: `${label}: not served${at} (${response.rcode === "NXDOMAIN" ? "NXDOMAIN" : "no such record"})`, expected: record.value });
+    else findings.push({ ...base, code: "record-different", result: "fail", message: `${label}: served differs${at}${expiry(ttl)}`, expected: record.value, served: ownServed });
+  }
+  return findings;
+}
+
+/** mailauth's SPF evaluation from an unlisted address, so every term is walked and counted. */
+async function checkSpf(domain: string, resolver: DNSResolver): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const result = await spf({ sender: `postmaster@${domain}`, ip: UNLISTED_IP, helo: domain, mta: "sender-auth-check", resolver, maxResolveCount: 100, maxVoidCount: 100 });
+  const lookups = result.lookups;
+  if (result.status.result === "temperror") {
+    findings.push({ code: "spf-temperror", result: "fail", subject: "spf", message: `SPF evaluation hit a DNS error: ${result.info}` });
+    return findings;
+  }
+  if (result.status.result === "permerror" && !(lookups && (lookups.count > SPF_MAX_LOOKUPS || lookups.void > 2))) {
+    findings.push({ code: "spf-permerror", result: "fail", subject: "spf", message: `SPF permerror: ${result.info}` });
+  }
+  if (lookups) {
+    findings.push({
+      code: "spf-lookups",
+      result: lookups.count > SPF_MAX_LOOKUPS ? "fail" : "ok",
+      subject: "spf",
+      message: `${lookups.count} DNS lookups of ${SPF_MAX_LOOKUPS} (RFC 7208 §4.6.4)${lookups.count > SPF_MAX_LOOKUPS ? ": receivers return permerror" : ""}`,
+    });
+    findings.push({
+      code: "spf-void-lookups",
+      result: lookups.void > 2 ? "fail" : "ok",
+      subject: "spf",
+      message: `${lookups.void} void lookups of 2 (RFC 7208 §4.6.4)${lookups.void > 2 ? ": receivers return permerror" : ""}`,
+    });
+  }
+  findings.push(...(await includesWithoutSpf(domain, resolver)));
+  return findings;
+}
+
+/** Includes and redirects whose target publishes no SPF record (RFC 7208 §5.2: permerror). */
+async function includesWithoutSpf(domain: string, resolver: DNSResolver): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  const spfOf = async (name: string): Promise<string | undefined> => {
+    try {
+      const answers = (await resolver(name, "TXT")) as string[][];
+      return answers.map((chunks) => chunks.join("")).find((v) => /^v=spf1(?: |$)/i.test(v));
+    } catch {
+      return undefined;
+    }
+  };
+  const walk = async (name: string, depth: number): Promise<void> => {
+    if (seen.has(name) || depth > 10) return;
+    seen.add(name);
+    const record = await spfOf(name);
+    if (record === undefined) return;
+    const targets = record
+      .split(/\s+/)
+      .map((term) => /^[+?~-]?include:(.+)$/i.exec(term)?.[1] ?? /^redirect=(.+)$/i.exec(term)?.[1])
+      .filter((target): target is string => target !== undefined && !target.includes("%"));
+    for (const target of targets) {
+      if ((await spfOf(target)) === undefined) {
+        findings.push({ code: "spf-include-without-spf", result: "fail", subject: "spf", message: `${target} (included by ${name}) publishes no SPF record: SPF fails with permerror (RFC 7208 §5.2)` });
+      } else {
+        await walk(target, depth + 1);
+      }
+    }
+  };
+  await walk(domain, 0);
+  return findings;
+}
+
+function dkimTags(record: string): Map<string, string> {
+  const tags = new Map<string, string>();
+  for (const part of record.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0) tags.set(part.slice(0, eq).trim(), part.slice(eq + 1).replace(/\s+/g, ""));
+  }
+  return tags;
+}
+
+function message(domain: string, selector: string): string {
+  return [
+    `From: sender-auth check <postmaster@${domain}>`,
+    `To: postmaster@${domain}`,
+    `Subject: sender-auth DKIM check ${selector}`,
+    "Date: Sat, 28 Nov 2026 10:00:00 +0000",
+    `Message-ID: <check-${selector}@${domain}>`,
+    "",
+    "A test message signed by sender-auth check.",
+    "",
+  ].join("\r\n");
+}
+
+/** Keys, revocations and CNAME targets as verifiers see them, and a real signature per key at hand. */
+async function checkDkim(context: CheckContext, config: SenderAuthConfig, resolver: DNSResolver): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const selector of config.dkim?.selectors ?? []) {
+    const name = dkimRecordName(selector.name, config.domain);
+    const subject = `dkim ${selector.name}`;
+    let served: string[];
+    try {
+      served = ((await resolver(name, "TXT")) as string[][]).map((chunks) => chunks.join(""));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "error";
+      findings.push({ code: "dkim-missing", result: "fail", subject, message: `${name}: ${code === "ENOTFOUND" || code === "ENODATA" ? "no key record" : `lookup failed (${code})`}` });
+      continue;
+    }
+    const tags = served.length === 1 ? dkimTags(served[0] ?? "") : undefined;
+    const p = tags?.get("p");
+    if (selector.status === "revoked") {
+      findings.push(
+        p === ""
+          ? { code: "dkim-revoked", result: "ok", subject, message: "revoked: serves an empty p=" }
+          : { code: "dkim-revoked-still-served", result: "fail", subject, message: "is revoked but DNS still serves a key: signatures with it still verify", served },
+      );
+      continue;
+    }
+    if (tags === undefined || p === undefined || p === "") {
+      findings.push({ code: "dkim-bad-record", result: "fail", subject, message: `${name} serves no usable key`, served });
+      continue;
+    }
+    const algorithm = tags.get("k") === "ed25519" ? "ed25519" : "rsa";
+    const inspection = inspectDkimPublicKey(algorithm, p);
+    if (!inspection.ok) {
+      findings.push({ code: "dkim-bad-key", result: "fail", subject, message: `${name}: the served key ${inspection.problem}`, served });
+      continue;
+    }
+    const described = algorithm === "rsa" ? `RSA ${inspection.info.bits}` : "Ed25519";
+    if (selector.cname !== undefined) findings.push({ code: "dkim-ok", result: "ok", subject, message: `served through ${selector.cname}: ${described}` });
+    else if (p !== selector.publicKey || algorithm !== selector.algorithm) findings.push({ code: "dkim-wrong-key", result: "fail", subject, message: `${name} serves a different key than configured (${described})`, expected: selector.publicKey ?? "", served });
+    else findings.push({ code: "dkim-ok", result: "ok", subject, message: `serves the configured ${described} key` });
+    const privateKey = context.privateKeys.get(selector.name);
+    if (privateKey !== undefined) {
+      const raw = message(config.domain, selector.name);
+      const signature = { signingDomain: config.domain, selector: selector.name, privateKey };
+      const signed = await dkimSign(raw, { ...signature, signatureData: [signature], canonicalization: "relaxed/relaxed" });
+      const verified = signed.errors.length > 0 ? undefined : await dkimVerify(signed.signatures + raw, { resolver });
+      const status = verified?.results[0]?.status.result ?? "error";
+      findings.push(
+        status === "pass"
+          ? { code: "dkim-signature", result: "ok", subject, message: "a message signed with the private key verifies (mailauth)" }
+          : { code: "dkim-signature", result: "fail", subject, message: `a message signed with the private key does not verify: ${status}${verified?.results[0]?.status.comment ? ` (${verified.results[0].status.comment})` : ""}` },
+      );
+    }
+  }
+  return findings;
+}
+
+/** The served policy as mailauth reads it, and every external report destination's authorisation. */
+async function checkDmarc(config: SenderAuthConfig, resolver: DNSResolver): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const expectedPolicy = config.parked ? "reject" : config.dmarc?.policy;
+  if (expectedPolicy === undefined) return findings;
+  const result = await dmarc({ headerFrom: `postmaster@${config.domain}`, spfDomains: [], dkimDomains: [], resolver });
+  if (result === false || result.rr === undefined) {
+    findings.push({ code: "dmarc-unparsed", result: "fail", subject: "dmarc", message: `mailauth finds no usable DMARC record for ${config.domain}` });
+  } else if (result.p !== expectedPolicy) {
+    findings.push({ code: "dmarc-policy", result: "fail", subject: "dmarc", message: `served policy p=${result.p}, configured ${expectedPolicy}` });
+  } else {
+    findings.push({ code: "dmarc-policy", result: "ok", subject: "dmarc", message: `mailauth reads p=${result.p}` });
+  }
+  const destinations = [...(config.dmarc?.rua ?? []), ...(config.dmarc?.ruf ?? [])]
+    .map((uri) => inspectMailto(uri))
+    .flatMap((inspection) => (inspection.ok && !isWithinDomain(inspection.host, config.domain) ? [inspection.host] : []));
+  for (const host of [...new Set(destinations)]) {
+    const names = [reportAuthName(config.domain, host), `*._report._dmarc.${host}`];
+    let authorised = false;
+    for (const name of names) {
+      try {
+        const answers = (await resolver(name, "TXT")) as string[][];
+        if (answers.some((chunks) => /^v=DMARC1(?:;|$|\s)/.test(chunks.join("")))) authorised = true;
+      } catch {
+        // absent
+      }
+      if (authorised) break;
+    }
+    findings.push(
+      authorised
+        ? { code: "dmarc-report-destination", result: "ok", subject: "dmarc", message: `${host} accepts reports for ${config.domain}` }
+        : { code: "dmarc-report-destination", result: "fail", subject: "dmarc", message: `${host} does not publish ${names[0] ?? ""} TXT "v=DMARC1": receivers send it no reports (RFC 7489 §7.1)` },
+    );
+  }
+  return findings;
+}
+
+/** The apex TXT answer size against RFC 7208 §3.4's 450 octets. */
+async function checkApexSize(context: CheckContext, domain: string): Promise<Finding[]> {
+  const result = await lookup(context, context.resolver, domain, domain, "TXT");
+  if (!result.ok) return [];
+  const octets = domain.length + joined(result.response).reduce((sum, value) => sum + value.length, 0);
+  return [
+    {
+      code: "spf-size",
+      result: octets > SPF_UDP_BUDGET ? "warn" : "ok",
+      subject: "spf",
+      message: `the TXT answer at ${domain} is ${octets} octets${octets > SPF_UDP_BUDGET ? `, over ${SPF_UDP_BUDGET}: it may not fit a UDP response (RFC 7208 §3.4)` : ` (under ${SPF_UDP_BUDGET})`}`,
+    },
+  ];
+}
+
+/** Every finding for one stack. */
+export async function checkStack(context: CheckContext, config: SenderAuthConfig, records: readonly PublishedRecord[]): Promise<Finding[]> {
+  const resolver = mailauthResolver(context.resolver, context.queryOptions) as DNSResolver;
+  const recordFindings = (await Promise.all(records.map((record) => checkRecord(context, record)))).flat();
+  // Without a reachable server the rest would only repeat the same failure.
+  if (recordFindings.length > 0 && recordFindings.every((f) => f.code === "dns-unreachable" || f.code === "dns-timeout")) return recordFindings;
+  const hasSpf = records.some((r) => r.purpose === "spf");
+  const [spfFindings, sizeFindings, dkimFindings, dmarcFindings] = await Promise.all([
+    hasSpf ? checkSpf(config.domain, resolver) : Promise.resolve([]),
+    hasSpf ? checkApexSize(context, config.domain) : Promise.resolve([]),
+    checkDkim(context, config, resolver),
+    checkDmarc(config, resolver),
+  ]);
+  return [...recordFindings, ...spfFindings, ...sizeFindings, ...dkimFindings, ...dmarcFindings];
+}

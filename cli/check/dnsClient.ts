@@ -1,0 +1,223 @@
+/**
+ * A small DNS client for `check`: raw queries (dns-packet over UDP, TCP when truncated) so that TTLs,
+ * response codes, timeouts and unreachable servers are visible, which Node's resolver hides. Retries
+ * are bounded. Also adapts to the `(name, rrtype)` resolver mailauth takes.
+ */
+import { createSocket } from "node:dgram";
+import { getServers } from "node:dns";
+import { isIP, Socket } from "node:net";
+import * as packet from "dns-packet";
+
+export type QueryType = "TXT" | "CNAME" | "MX" | "A" | "AAAA" | "NS";
+
+export interface DnsServer {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Answer {
+  readonly name: string;
+  readonly type: string;
+  readonly ttl: number;
+  /** TXT: the character-strings; CNAME/NS: the target; MX: "pref exchange"; A/AAAA: the address. */
+  readonly data: string | readonly string[];
+}
+
+export interface DnsResponse {
+  /** NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ... */
+  readonly rcode: string;
+  readonly answers: readonly Answer[];
+  /** Answers of the asked type at the end of any CNAME chain. */
+  readonly records: readonly Answer[];
+}
+
+/** A lookup that produced no answer at all: timeout, unreachable server, malformed reply. */
+export class DnsFailure extends Error {
+  override readonly name = "DnsFailure";
+  constructor(
+    readonly code: "TIMEOUT" | "UNREACHABLE" | "BADRESPONSE",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface QueryOptions {
+  /** Milliseconds per attempt. @default 2000 */
+  readonly timeoutMs?: number;
+  /** Attempts per query. @default 2 */
+  readonly attempts?: number;
+  /** Ask for recursion (a resolver) or not (an authoritative server). @default true */
+  readonly recursion?: boolean;
+}
+
+/** Parses `host[:port]` / `[v6]:port`; undefined when malformed. */
+export function parseServer(spec: string): DnsServer | undefined {
+  const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(spec) ?? /^([^:]+)(?::(\d+))?$/.exec(spec) ?? (isIP(spec) === 6 ? [spec, spec, undefined] : null);
+  const host = match?.[1];
+  const port = match?.[2] === undefined ? 53 : Number(match[2]);
+  if (host === undefined || isIP(host) === 0 || !(port >= 1 && port <= 65535)) return undefined;
+  return { host, port };
+}
+
+/** The first server of the system resolver configuration (/etc/resolv.conf). */
+export function systemServer(): DnsServer {
+  const first = getServers()[0];
+  const parsed = first === undefined ? undefined : parseServer(first);
+  return parsed ?? { host: "127.0.0.1", port: 53 };
+}
+
+let nextId = 1;
+
+function encodeQuery(name: string, type: QueryType, recursion: boolean): { id: number; buffer: Buffer } {
+  nextId = (nextId % 65535) + 1;
+  const id = nextId;
+  const buffer = packet.encode({ id, type: "query", flags: recursion ? packet.RECURSION_DESIRED : 0, questions: [{ name, type, class: "IN" }] });
+  return { id, buffer };
+}
+
+function udpQuery(server: DnsServer, query: Buffer, id: number, timeoutMs: number): Promise<packet.Packet> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket(isIP(server.host) === 6 ? "udp6" : "udp4");
+    const timer = setTimeout(() => {
+      socket.close();
+      reject(new DnsFailure("TIMEOUT", `no answer from ${server.host}:${server.port} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      socket.close();
+      reject(new DnsFailure("UNREACHABLE", `${server.host}:${server.port} is unreachable (${error.code ?? error.message})`));
+    });
+    socket.on("message", (message) => {
+      let decoded: packet.Packet;
+      try {
+        decoded = packet.decode(message);
+      } catch {
+        return;
+      }
+      if (decoded.id !== id) return;
+      clearTimeout(timer);
+      socket.close();
+      resolve(decoded);
+    });
+    socket.connect(server.port, server.host, () => {
+      socket.send(query);
+    });
+  });
+}
+
+function tcpQuery(server: DnsServer, query: Buffer, timeoutMs: number): Promise<packet.Packet> {
+  return new Promise((resolve, reject) => {
+    const socket = new Socket();
+    let received = Buffer.alloc(0);
+    const fail = (error: DnsFailure): void => {
+      socket.destroy();
+      reject(error);
+    };
+    socket.setTimeout(timeoutMs, () => {
+      fail(new DnsFailure("TIMEOUT", `no TCP answer from ${server.host}:${server.port} within ${timeoutMs} ms`));
+    });
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      fail(new DnsFailure("UNREACHABLE", `${server.host}:${server.port} is unreachable over TCP (${error.code ?? error.message})`));
+    });
+    socket.on("data", (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (received.length >= 2 && received.length >= 2 + received.readUInt16BE(0)) {
+        socket.end();
+        try {
+          resolve(packet.decode(received.subarray(2, 2 + received.readUInt16BE(0))));
+        } catch {
+          reject(new DnsFailure("BADRESPONSE", `malformed TCP answer from ${server.host}:${server.port}`));
+        }
+      }
+    });
+    socket.connect(server.port, server.host, () => {
+      const length = Buffer.alloc(2);
+      length.writeUInt16BE(query.length);
+      socket.write(Buffer.concat([length, query]));
+    });
+  });
+}
+
+/** The fields of a decoded answer that `check` reads (dns-packet's types omit some of them). */
+interface RawAnswer {
+  readonly name: string;
+  readonly type: string;
+  readonly ttl?: number;
+  readonly data?: unknown;
+}
+
+function answerData(answer: RawAnswer): string | string[] {
+  switch (answer.type) {
+    case "TXT": {
+      const data = answer.data as Buffer | string | (Buffer | string)[];
+      const parts = Array.isArray(data) ? data : [data];
+      return parts.map((part) => (typeof part === "string" ? part : part.toString("latin1")));
+    }
+    case "MX": {
+      const mx = answer.data as { preference: number; exchange: string };
+      return `${mx.preference} ${mx.exchange === "" ? "." : mx.exchange}`;
+    }
+    default:
+      return typeof answer.data === "string" ? answer.data : JSON.stringify(answer.data);
+  }
+}
+
+/** One query, UDP first, TCP when the answer was truncated; bounded attempts. */
+export async function query(server: DnsServer, name: string, type: QueryType, options: QueryOptions = {}): Promise<DnsResponse> {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const attempts = options.attempts ?? 2;
+  let lastError: DnsFailure | undefined;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const { id, buffer } = encodeQuery(name, type, options.recursion ?? true);
+    try {
+      let reply = await udpQuery(server, buffer, id, timeoutMs);
+      if (((reply.flags ?? 0) & packet.TRUNCATED_RESPONSE) !== 0) reply = await tcpQuery(server, buffer, timeoutMs);
+      const raw = (reply.answers ?? []) as unknown as RawAnswer[];
+      const answers: Answer[] = raw.map((a) => ({ name: a.name.toLowerCase(), type: a.type, ttl: a.ttl ?? 0, data: answerData(a) }));
+      // dns-packet decodes the response code as a string; its type definitions leave it out.
+      const rcode = (reply as packet.Packet & { rcode?: string }).rcode ?? "NOERROR";
+      return { rcode, answers, records: answers.filter((a) => a.type === type) };
+    } catch (error) {
+      if (!(error instanceof DnsFailure)) throw error;
+      lastError = error;
+      if (error.code === "UNREACHABLE") break;
+    }
+  }
+  throw lastError ?? new DnsFailure("TIMEOUT", `no answer from ${server.host}:${server.port}`);
+}
+
+/**
+ * The `(name, rrtype)` resolver mailauth takes, answering like `dns.promises.resolve`: TXT as
+ * string[][], MX as { exchange, priority }[], errors with ENOTFOUND / ENODATA / ESERVFAIL / ETIMEOUT.
+ */
+export function mailauthResolver(server: DnsServer, options: QueryOptions = {}): (name: string, rrtype: string) => Promise<unknown> {
+  return async (name, rrtype) => {
+    const fail = (code: string, message: string): never => {
+      const error = new Error(message) as NodeJS.ErrnoException;
+      error.code = code;
+      throw error;
+    };
+    let response: DnsResponse;
+    try {
+      response = await query(server, name, rrtype as QueryType, options);
+    } catch (error) {
+      if (error instanceof DnsFailure) return fail(error.code === "TIMEOUT" ? "ETIMEOUT" : "ECONNREFUSED", error.message);
+      throw error;
+    }
+    if (response.rcode === "NXDOMAIN") return fail("ENOTFOUND", `${rrtype} ${name}: NXDOMAIN`);
+    if (response.rcode !== "NOERROR") return fail(`E${response.rcode}`, `${rrtype} ${name}: ${response.rcode}`);
+    if (response.records.length === 0) return fail("ENODATA", `${rrtype} ${name}: no data`);
+    switch (rrtype) {
+      case "TXT":
+        return response.records.map((r) => [...(r.data as string[])]);
+      case "MX":
+        return response.records.map((r) => {
+          const [priority = "0", exchange = ""] = String(r.data).split(" ");
+          return { priority: Number(priority), exchange: exchange === "." ? "" : exchange };
+        });
+      default:
+        return response.records.map((r) => String(r.data));
+    }
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * `sender-auth check [STACK...]`: is what DNS serves what each stack declares, and does mail
+ * authenticate? Queries the resolver (or every authoritative server), evaluates SPF, DKIM and DMARC
+ * with mailauth through the same resolver, and exits 1 on any failure (issue #5).
+ */
+import { readFileSync } from "node:fs";
+import { Option, type Command } from "commander";
+import { ConfigError, decodeConfigMap, validateStack } from "../../components/config";
+import { publishedRecord } from "../../components/model";
+import { checkStack, type Finding } from "../check/checks";
+import { DnsFailure, parseServer, query, systemServer, type DnsServer, type QueryOptions } from "../check/dnsClient";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
+import { listStacks, loadProject, ProjectError, readStackConfig, UsageError, type Project } from "../project";
+import { pulumiCli, PulumiCliError } from "../pulumiCli";
+import { readStackKeys, selectorPath } from "../stackKeys";
+
+export const CHECK_FORMATS = ["table", "json"] as const;
+export type CheckFormat = (typeof CHECK_FORMATS)[number];
+
+export interface CheckOptions {
+  readonly stacks: readonly string[];
+  readonly resolver: string | undefined;
+  readonly authoritative: boolean;
+  /** @default "table" */
+  readonly format: CheckFormat;
+  /** `selector=path` pairs. */
+  readonly keyFiles: readonly string[];
+  /** Read active selectors' private keys with `pulumi config get` when no key file is given. @default true */
+  readonly usePulumi: boolean;
+  readonly cwd: string;
+  /** Progress line on stderr (only on a terminal). */
+  readonly progress: boolean;
+}
+
+export interface StackReport {
+  readonly stack: string;
+  readonly domain: string;
+  readonly ok: boolean;
+  readonly counts: { readonly ok: number; readonly warn: number; readonly fail: number };
+  readonly findings: readonly Finding[];
+}
+
+const QUERY_OPTIONS: QueryOptions = { timeoutMs: 2000, attempts: 2 };
+const STACK_CONCURRENCY = 8;
+
+/** The zone's authoritative servers, from its NS records through the resolver. */
+async function authoritativeServers(resolver: DnsServer, domain: string, port: number): Promise<DnsServer[]> {
+  const ns = await query(resolver, domain, "NS", QUERY_OPTIONS);
+  const servers: DnsServer[] = [];
+  for (const host of ns.records.map((r) => String(r.data))) {
+    for (const type of ["A", "AAAA"] as const) {
+      try {
+        const addresses = await query(resolver, host, type, QUERY_OPTIONS);
+        for (const address of addresses.records) servers.push({ host: String(address.data), port });
+      } catch (error) {
+        if (!(error instanceof DnsFailure)) throw error;
+      }
+    }
+  }
+  return servers;
+}
+
+function parseKeyFiles(specs: readonly string[]): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const spec of specs) {
+    const eq = spec.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--key-file ${JSON.stringify(spec)} must be <selector>=<path>`);
+    const path = spec.slice(eq + 1);
+    try {
+      keys.set(spec.slice(0, eq), readFileSync(path, "utf8"));
+    } catch (error) {
+      throw new UsageError(`--key-file ${spec.slice(0, eq)}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+  }
+  return keys;
+}
+
+async function privateKeysFor(project: Project, stack: string, given: ReadonlyMap<string, string>, usePulumi: boolean): Promise<{ keys: Map<string, string>; findings: Finding[] }> {
+  const keys = new Map(given);
+  const findings: Finding[] = [];
+  if (!usePulumi) return { keys, findings };
+  const cli = pulumiCli(project.dir);
+  for (const selector of readStackKeys(project, stack).selectors) {
+    if (keys.has(selector.name) || !selector.hasPrivateKey || selector.status !== "active") continue;
+    try {
+      const pem = await cli.get(stack, selectorPath(selector.name, "privateKey"));
+      if (pem !== undefined) keys.set(selector.name, pem);
+    } catch (error) {
+      if (!(error instanceof PulumiCliError)) throw error;
+      // No Pulumi CLI here: the signature test needs --key-file instead.
+      if (/not on PATH/.test(error.message)) return { keys, findings };
+      findings.push({ code: "dkim-private-key", result: "warn", subject: `dkim ${selector.name}`, message: `could not read the private key: ${error.message}` });
+    }
+  }
+  return { keys, findings };
+}
+
+async function checkOne(project: Project, stack: string, options: CheckOptions, resolver: DnsServer, keyFiles: ReadonlyMap<string, string>): Promise<StackReport> {
+  const validated = validateStack(stack, decodeConfigMap(readStackConfig(project, stack).config));
+  const { config } = validated;
+  const records = validated.records.map(publishedRecord);
+  let servers: DnsServer[] = [resolver];
+  const findings: Finding[] = [];
+  if (options.authoritative) {
+    try {
+      servers = await authoritativeServers(resolver, config.domain, options.resolver === undefined ? 53 : resolver.port);
+    } catch (error) {
+      if (!(error instanceof DnsFailure)) throw error;
+      servers = [];
+      findings.push({ code: error.code === "TIMEOUT" ? "dns-timeout" : "dns-unreachable", result: "fail", subject: config.domain, message: `NS ${config.domain}: ${error.message}` });
+    }
+    if (servers.length === 0 && findings.length === 0) findings.push({ code: "ns-missing", result: "fail", subject: config.domain, message: `no authoritative servers found for ${config.domain}` });
+  }
+  const keys = await privateKeysFor(project, stack, keyFiles, options.usePulumi);
+  findings.push(...keys.findings);
+  if (servers.length > 0) {
+    findings.push(...(await checkStack({ servers, authoritative: options.authoritative, resolver, queryOptions: QUERY_OPTIONS, privateKeys: keys.keys }, config, records)));
+  }
+  const count = (result: Finding["result"]): number => findings.filter((f) => f.result === result).length;
+  return { stack, domain: config.domain, ok: count("fail") === 0, counts: { ok: count("ok"), warn: count("warn"), fail: count("fail") }, findings };
+}
+
+export function renderCheckTable(reports: readonly StackReport[]): string {
+  const lines: string[] = [];
+  for (const report of reports) {
+    const summary = report.ok ? `ok (${report.counts.ok} checks${report.counts.warn > 0 ? `, ${report.counts.warn} warnings` : ""})` : `${report.counts.fail} failed, ${report.counts.warn} warnings, ${report.counts.ok} ok`;
+    lines.push(`${report.stack} (${report.domain}): ${summary}`);
+    for (const finding of report.findings) {
+      const ttl = finding.ttl === undefined ? "" : ` [ttl ${finding.ttl}]`;
+      lines.push(`  ${finding.result.toUpperCase().padEnd(4)}  ${finding.subject}: ${finding.message}${ttl}`);
+      if (finding.result !== "ok" && finding.expected !== undefined) lines.push(`        expected: ${finding.expected}`);
+      if (finding.result !== "ok" && finding.served !== undefined) for (const served of finding.served) lines.push(`        served:   ${served}`);
+    }
+  }
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+}
+
+export async function check(options: CheckOptions, io: Io & { readonly stderr: { isTTY?: boolean } }): Promise<number> {
+  let project: Project;
+  let stacks: string[];
+  let resolver: DnsServer;
+  let keyFiles: Map<string, string>;
+  try {
+    project = loadProject(options.cwd);
+    const available = listStacks(project);
+    const unknown = options.stacks.filter((s) => !available.includes(s));
+    if (unknown.length > 0) throw new UsageError(`no stack file for ${unknown.map((s) => `"${s}"`).join(", ")}; stacks: ${available.join(", ") || "(none)"}`);
+    stacks = options.stacks.length > 0 ? [...new Set(options.stacks)] : available;
+    const parsed = options.resolver === undefined ? systemServer() : parseServer(options.resolver);
+    if (parsed === undefined) throw new UsageError(`--resolver ${JSON.stringify(options.resolver)} is not an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53`);
+    resolver = parsed;
+    keyFiles = parseKeyFiles(options.keyFiles);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof ProjectError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
+  const reports: (StackReport | undefined)[] = new Array<StackReport | undefined>(stacks.length);
+  const errors: string[] = [];
+  let done = 0;
+  const showProgress = options.progress && io.stderr.isTTY === true;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < stacks.length) {
+      const index = next++;
+      const stack = stacks[index] ?? "";
+      try {
+        reports[index] = await checkOne(project, stack, options, resolver, keyFiles);
+      } catch (error) {
+        if (error instanceof ConfigError) errors.push(...error.message.split("\n"));
+        else throw error;
+      }
+      done++;
+      if (showProgress) io.stderr.write(`\rchecked ${done}/${stacks.length} stacks`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(STACK_CONCURRENCY, stacks.length) }, worker));
+  if (showProgress) io.stderr.write("\r\x1b[K");
+  const finished = reports.filter((r): r is StackReport => r !== undefined);
+  io.stdout.write(options.format === "json" ? `${JSON.stringify(finished, null, 2)}\n` : renderCheckTable(finished));
+  for (const error of errors) io.stderr.write(`error: ${error}\n`);
+  return errors.length > 0 || finished.some((r) => !r.ok) ? EXIT_FAILURE : EXIT_OK;
+}
+
+export function registerCheck(program: Command, io: Io & { readonly stderr: { isTTY?: boolean } }, finish: (code: number) => void): void {
+  program
+    .command("check")
+    .description("check live DNS against each stack and that SPF, DKIM and DMARC really work")
+    .argument("[stacks...]", "stack names; default: every stack file")
+    .option("--resolver <host[:port]>", "DNS resolver to query (default: the system resolver)")
+    .option("--authoritative", "compare records at every authoritative nameserver of each zone", false)
+    .addOption(new Option("--format <format>", "output format").choices(CHECK_FORMATS).default("table"))
+    .option("--key-file <selector=path>", "a private key to sign a test message with (repeatable)", (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option("--no-pulumi", "never read private keys with `pulumi config get`")
+    .action(async (stacks: string[], opts: { resolver?: string; authoritative: boolean; format: CheckFormat; keyFile: string[]; pulumi: boolean }) => {
+      finish(
+        await check(
+          { stacks, resolver: opts.resolver, authoritative: opts.authoritative, format: opts.format, keyFiles: opts.keyFile, usePulumi: opts.pulumi, cwd: process.cwd(), progress: true },
+          io,
+        ),
+      );
+    });
+}
