@@ -8,3 +8,11 @@ export interface Io {
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+
+/** What every command module's `register` receives. */
+export interface CommandContext {
+  readonly io: Io & { readonly stderr: { readonly isTTY?: boolean } };
+  readonly finish: (code: number) => void;
+  /** "Now" (SENDER_AUTH_NOW pins it). */
+  readonly now: () => Date;
+}

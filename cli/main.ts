@@ -1,20 +1,35 @@
-/** The `sender-auth` command line: one module per command under cli/commands. */
+/**
+ * The `sender-auth` command line: one module per command under cli/commands. Only the module of the
+ * command being run is loaded (each pulls in different heavy dependencies: the Pulumi SDK for plan,
+ * mailauth for check), so start-up stays short; help loads them all.
+ */
 import { Command, CommanderError } from "commander";
 import { currentTime } from "../components/clock";
-import { registerCheck } from "./commands/check";
-import { registerDiff } from "./commands/diff";
-import { registerExport } from "./commands/export";
-import { registerKeygen } from "./commands/keygen";
-import { registerPlan } from "./commands/plan";
-import { registerRotate } from "./commands/rotate";
-import { EXIT_OK, EXIT_USAGE, type Io } from "./io";
+import { EXIT_OK, EXIT_USAGE, type CommandContext, type Io } from "./io";
 
 const VERSION = "0.1.0";
 
-export async function main(argv: readonly string[], io: Io = process): Promise<number> {
+type CommandModule = { register(program: Command, context: CommandContext): void };
+
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on demand, see above */
+const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
+  plan: () => require("./commands/plan") as CommandModule,
+  keygen: () => require("./commands/keygen") as CommandModule,
+  rotate: () => require("./commands/rotate") as CommandModule,
+  export: () => require("./commands/export") as CommandModule,
+  diff: () => require("./commands/diff") as CommandModule,
+  check: () => require("./commands/check") as CommandModule,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+export async function main(argv: readonly string[], io: Io & { readonly stderr: { readonly isTTY?: boolean } } = process): Promise<number> {
   let code = EXIT_OK;
-  const finish = (result: number): void => {
-    code = result;
+  const context: CommandContext = {
+    io,
+    finish: (result) => {
+      code = result;
+    },
+    now: currentTime,
   };
   const program = new Command("sender-auth")
     .description("Email authentication DNS as code: SPF, DKIM and DMARC with Pulumi on Cloudflare or Route53")
@@ -23,12 +38,9 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
     // Usage errors exit 2 rather than commander's 1 (brief: 0 ok, 1 failure, 2 usage).
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
-  registerPlan(program, io, finish);
-  registerKeygen(program, io, finish, currentTime);
-  registerExport(program, io, finish);
-  registerRotate(program, io, finish, currentTime);
-  registerDiff(program, io, finish, currentTime);
-  registerCheck(program, io, finish);
+  const requested = argv.find((arg) => !arg.startsWith("-"));
+  const load = requested !== undefined && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);
+  for (const name of load) COMMANDS[name]?.().register(program, context);
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {

@@ -9,7 +9,7 @@ import { ConfigError, decodeConfigMap, validateStack } from "../../components/co
 import { publishedRecord } from "../../components/model";
 import { checkStack, type Finding } from "../check/checks";
 import { DnsFailure, parseServer, query, systemServer, type DnsServer, type QueryOptions } from "../check/dnsClient";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
+import { type CommandContext, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
 import { listStacks, loadProject, ProjectError, readStackConfig, UsageError, type Project } from "../project";
 import { pulumiCli, PulumiCliError } from "../pulumiCli";
 import { readStackKeys, selectorPath } from "../stackKeys";
@@ -188,7 +188,7 @@ export async function check(options: CheckOptions, io: Io & { readonly stderr: {
   return errors.length > 0 || finished.some((r) => !r.ok) ? EXIT_FAILURE : EXIT_OK;
 }
 
-export function registerCheck(program: Command, io: Io & { readonly stderr: { isTTY?: boolean } }, finish: (code: number) => void): void {
+export function register(program: Command, { io, finish }: CommandContext): void {
   program
     .command("check")
     .description("check live DNS against each stack and that SPF, DKIM and DMARC really work")

@@ -8,7 +8,7 @@ import { diffStack, type StackDiff } from "../diff/analyze";
 import { renderDiffJson, renderMarkdown, type DiffReport } from "../diff/render";
 import { baseSides, headSides } from "../diff/sides";
 import { gitTree } from "../gitTree";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
+import { type CommandContext, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
 import { loadProject, ProjectError, UsageError } from "../project";
 
 export const DIFF_FORMATS = ["markdown", "json"] as const;
@@ -63,7 +63,7 @@ export function diff(options: DiffOptions, io: Io): number {
   return EXIT_OK;
 }
 
-export function registerDiff(program: Command, io: Io, finish: (code: number) => void, now: () => Date): void {
+export function register(program: Command, { io, finish, now }: CommandContext): void {
   program
     .command("diff")
     .description("what a change does to DNS and to mail, against a git ref; fails on unsafe changes")

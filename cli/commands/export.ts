@@ -7,7 +7,7 @@
 import { Option, type Command } from "commander";
 import { encryptPrivateKey, publicKeyOf } from "../../components/dkimKeys";
 import { dkimRecordName, buildDkimValue, inspectDkimPublicKey } from "../../components/records/dkim";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
+import { type CommandContext, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
 import { loadProject, ProjectError, UsageError } from "../project";
 import { PulumiCliError, pulumiCli, type PulumiCli } from "../pulumiCli";
 import { readStackKeys, selectorPath, type SelectorState } from "../stackKeys";
@@ -156,7 +156,7 @@ export async function exportKey(options: ExportOptions, io: Io, pulumi?: PulumiC
   }
 }
 
-export function registerExport(program: Command, io: Io, finish: (code: number) => void): void {
+export function register(program: Command, { io, finish }: CommandContext): void {
   program
     .command("export")
     .description("print a selector's signing key for a mail server (pem, encrypted PKCS#8, OpenDKIM, PHPMailer, JSON)")

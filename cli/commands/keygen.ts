@@ -7,7 +7,7 @@ import { Option, type Command } from "commander";
 import { DEFAULT_KEY_TYPE, generateDkimKey, KEY_TYPES, WEAK_KEY_TYPES, type GeneratedKey, type KeyType } from "../../components/dkimKeys";
 import { buildDkimValue, dkimRecordName } from "../../components/records/dkim";
 import { inspectDkimPublicKey } from "../../components/records/dkim";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
+import { type CommandContext, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
 import { loadProject, ProjectError, UsageError } from "../project";
 import { PulumiCliError, pulumiCli, type PulumiCli } from "../pulumiCli";
 import { checkNewSelector, isoDate, nextSelectorName, readStackKeys, selectorPath, type StackKeys } from "../stackKeys";
@@ -145,7 +145,7 @@ export async function keygen(options: KeygenOptions, io: Io, pulumi?: PulumiCli)
   }
 }
 
-export function registerKeygen(program: Command, io: Io, finish: (code: number) => void, now: () => Date): void {
+export function register(program: Command, { io, finish, now }: CommandContext): void {
   program
     .command("keygen")
     .description("generate a DKIM key pair into the stack's config (private key as a Pulumi secret)")

@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from "commander";
 import { ConfigError } from "../../components/config";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
+import { type CommandContext, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
 import { runStackUnderMocks, type StackPlan } from "../mockRun";
 import { listStacks, loadProject, ProjectError, readStackConfig, UsageError, type Project } from "../project";
 import { renderJson } from "../render/json";
@@ -126,7 +126,7 @@ export async function plan(options: PlanOptions, io: Io): Promise<number> {
   return EXIT_OK;
 }
 
-export function registerPlan(program: Command, io: Io, finish: (code: number) => void): void {
+export function register(program: Command, { io, finish }: CommandContext): void {
   program
     .command("plan")
     .description("show what `pulumi up` would create for each stack, offline (Pulumi SDK mock runtime)")

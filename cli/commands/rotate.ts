@@ -13,7 +13,7 @@ import { Option, type Command } from "commander";
 import { KEY_TYPES, type KeyType } from "../../components/dkimKeys";
 import { DKIM_ALGORITHMS, type DkimAlgorithm } from "../../components/model";
 import { dkimRecordName } from "../../components/records/dkim";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
+import { type CommandContext, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
 import { loadProject, ProjectError, readStackConfig, UsageError } from "../project";
 import { PulumiCliError, pulumiCli, type PulumiCli } from "../pulumiCli";
 import { isoDate, nextSelectorName, readStackKeys, selectorPath, type SelectorState, type StackKeys } from "../stackKeys";
@@ -242,7 +242,7 @@ function wholeDays(value: string): number {
   return Number(value);
 }
 
-export function registerRotate(program: Command, io: Io, finish: (code: number) => void, now: () => Date): void {
+export function register(program: Command, { io, finish, now }: CommandContext): void {
   program
     .command("rotate")
     .description("advance a DKIM key rotation by one reviewable step (generate → activate → revoke → remove)")
