@@ -1,3 +1,5 @@
+import { ProjectError, UsageError } from "./project";
+
 /** Where a command writes: results to stdout, diagnostics to stderr. Injectable for tests. */
 export interface Io {
   readonly stdout: { write(text: string): unknown };
@@ -15,4 +17,20 @@ export interface CommandContext {
   readonly finish: (code: number) => void;
   /** "Now" (SENDER_AUTH_NOW pins it). */
   readonly now: () => Date;
+}
+
+/** Writes `error: ` before every line of `message` (multi-line messages stay attributable); returns `code`. */
+export function reportError(io: Io, message: string, code: number): number {
+  for (const line of message.split("\n")) if (line.trim() !== "") io.stderr.write(`error: ${line}\n`);
+  return code;
+}
+
+/**
+ * The exit code for an error thrown while a command reads its inputs: a usage error exits 2, an
+ * unreadable project or stack file 1. Anything else is a bug and is rethrown.
+ */
+export function inputErrorCode(io: Io, error: unknown): number {
+  if (error instanceof UsageError) return reportError(io, error.message, EXIT_USAGE);
+  if (error instanceof ProjectError) return reportError(io, error.message, EXIT_FAILURE);
+  throw error;
 }

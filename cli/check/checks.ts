@@ -4,7 +4,7 @@
  */
 import { dkimSign, dkimVerify, dmarc, spf, type DNSResolver } from "mailauth";
 import type { PublishedRecord, SenderAuthConfig } from "../../components/model";
-import { inspectDkimPublicKey, dkimRecordName } from "../../components/records/dkim";
+import { dkimRecordName, inspectDkimPublicKey, parseTagList } from "../../components/records/dkim";
 import { inspectMailto, reportAuthName } from "../../components/records/dmarc";
 import { isWithinDomain } from "../../components/records/names";
 import { SPF_MAX_LOOKUPS, SPF_UDP_BUDGET } from "../../components/records/spf";
@@ -177,14 +177,6 @@ async function includesWithoutSpf(domain: string, resolver: DNSResolver): Promis
   return findings;
 }
 
-function dkimTags(record: string): Map<string, string> {
-  const tags = new Map<string, string>();
-  for (const part of record.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0) tags.set(part.slice(0, eq).trim(), part.slice(eq + 1).replace(/\s+/g, ""));
-  }
-  return tags;
-}
 
 function message(domain: string, selector: string): string {
   return [
@@ -213,7 +205,7 @@ async function checkDkim(context: CheckContext, config: SenderAuthConfig, resolv
       findings.push({ code: "dkim-missing", result: "fail", subject, message: `${name}: ${code === "ENOTFOUND" || code === "ENODATA" ? "no key record" : `lookup failed (${code})`}` });
       continue;
     }
-    const tags = served.length === 1 ? dkimTags(served[0] ?? "") : undefined;
+    const tags = served.length === 1 ? parseTagList(served[0] ?? "") : undefined;
     const p = tags?.get("p");
     if (selector.status === "revoked") {
       findings.push(

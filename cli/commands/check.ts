@@ -9,8 +9,8 @@ import { ConfigError, decodeConfigMap, validateStack } from "../../components/co
 import { publishedRecord } from "../../components/model";
 import { checkStack, type Finding } from "../check/checks";
 import { DnsFailure, parseServer, query, systemServer, type DnsServer, type QueryOptions } from "../check/dnsClient";
-import { type CommandContext, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
-import { listStacks, loadProject, ProjectError, readStackConfig, UsageError, type Project } from "../project";
+import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
+import { listStacks, loadProject, readStackConfig, UsageError, type Project } from "../project";
 import { pulumiCli, PulumiCliError } from "../pulumiCli";
 import { readStackKeys, selectorPath } from "../stackKeys";
 
@@ -151,15 +151,7 @@ export async function check(options: CheckOptions, io: Io & { readonly stderr: {
     resolver = parsed;
     keyFiles = parseKeyFiles(options.keyFiles);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`error: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof ProjectError) {
-      io.stderr.write(`error: ${error.message}\n`);
-      return EXIT_FAILURE;
-    }
-    throw error;
+    return inputErrorCode(io, error);
   }
   const reports: (StackReport | undefined)[] = new Array<StackReport | undefined>(stacks.length);
   const errors: string[] = [];
@@ -184,7 +176,7 @@ export async function check(options: CheckOptions, io: Io & { readonly stderr: {
   if (showProgress) io.stderr.write("\r\x1b[K");
   const finished = reports.filter((r): r is StackReport => r !== undefined);
   io.stdout.write(options.format === "json" ? `${JSON.stringify(finished, null, 2)}\n` : renderCheckTable(finished));
-  for (const error of errors) io.stderr.write(`error: ${error}\n`);
+  for (const error of errors) reportError(io, error, EXIT_FAILURE);
   return errors.length > 0 || finished.some((r) => !r.ok) ? EXIT_FAILURE : EXIT_OK;
 }
 

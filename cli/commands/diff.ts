@@ -8,8 +8,8 @@ import { diffStack, type StackDiff } from "../diff/analyze";
 import { renderDiffJson, renderMarkdown, type DiffReport } from "../diff/render";
 import { baseSides, headSides } from "../diff/sides";
 import { gitTree } from "../gitTree";
-import { type CommandContext, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
-import { loadProject, ProjectError, UsageError } from "../project";
+import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
+import { loadProject } from "../project";
 
 export const DIFF_FORMATS = ["markdown", "json"] as const;
 export type DiffFormat = (typeof DIFF_FORMATS)[number];
@@ -41,18 +41,10 @@ export function diff(options: DiffOptions, io: Io): number {
   try {
     report = buildDiffReport(options);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`error: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof ProjectError) {
-      for (const line of error.message.split("\n")) io.stderr.write(`error: ${line}\n`);
-      return EXIT_FAILURE;
-    }
-    throw error;
+    return inputErrorCode(io, error);
   }
   io.stdout.write(options.format === "json" ? renderDiffJson(report) : renderMarkdown(report));
-  for (const error of report.errors) io.stderr.write(`error: ${error}\n`);
+  for (const error of report.errors) reportError(io, error, EXIT_FAILURE);
   const unsafe = report.stacks.flatMap((s) => s.unsafe.map((reason) => `stack ${s.stack}: ${reason}`));
   for (const reason of unsafe) io.stderr.write(`${options.allowUnsafe ? "warning" : "error"}: unsafe: ${reason}\n`);
   if (report.errors.length > 0) return EXIT_FAILURE;

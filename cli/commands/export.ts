@@ -7,7 +7,7 @@
 import { Option, type Command } from "commander";
 import { encryptPrivateKey, publicKeyOf } from "../../components/dkimKeys";
 import { dkimRecordName, buildDkimValue, inspectDkimPublicKey } from "../../components/records/dkim";
-import { type CommandContext, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
+import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
 import { loadProject, ProjectError, UsageError } from "../project";
 import { PulumiCliError, pulumiCli, type PulumiCli } from "../pulumiCli";
 import { readStackKeys, selectorPath, type SelectorState } from "../stackKeys";
@@ -60,11 +60,6 @@ function phpmailer(stack: string, domain: string, selector: string, passphraseEn
   ].join("\n");
 }
 
-function fail(io: Io, message: string, code: number): number {
-  for (const line of message.split("\n")) io.stderr.write(`error: ${line}\n`);
-  return code;
-}
-
 export async function exportKey(options: ExportOptions, io: Io, pulumi?: PulumiCli): Promise<number> {
   let selector: SelectorState;
   let domain: string;
@@ -95,9 +90,7 @@ export async function exportKey(options: ExportOptions, io: Io, pulumi?: PulumiC
     domain = keys.domain;
     cli = pulumi ?? pulumiCli(project.dir);
   } catch (error) {
-    if (error instanceof UsageError) return fail(io, error.message, EXIT_USAGE);
-    if (error instanceof ProjectError) return fail(io, error.message, EXIT_FAILURE);
-    throw error;
+    return inputErrorCode(io, error);
   }
 
   if (options.format === "opendkim") {
@@ -113,19 +106,19 @@ export async function exportKey(options: ExportOptions, io: Io, pulumi?: PulumiC
   try {
     pem = await cli.get(options.stack, selectorPath(selector.name, "privateKey"));
   } catch (error) {
-    if (error instanceof PulumiCliError) return fail(io, error.message, EXIT_FAILURE);
+    if (error instanceof PulumiCliError) return reportError(io, error.message, EXIT_FAILURE);
     throw error;
   }
-  if (pem === undefined) return fail(io, `selector ${selector.name} has no private key in stack ${options.stack}`, EXIT_FAILURE);
+  if (pem === undefined) return reportError(io, `selector ${selector.name} has no private key in stack ${options.stack}`, EXIT_FAILURE);
   let derived: ReturnType<typeof publicKeyOf>;
   try {
     derived = publicKeyOf(pem);
   } catch (error) {
-    return fail(io, `${selectorPath(selector.name, "privateKey")} ${error instanceof Error ? error.message : "is not a private key"}`, EXIT_FAILURE);
+    return reportError(io, `${selectorPath(selector.name, "privateKey")} ${error instanceof Error ? error.message : "is not a private key"}`, EXIT_FAILURE);
   }
   // Never hand out a key that does not sign for the published record.
   if (selector.publicKey !== undefined && derived.publicKey !== selector.publicKey) {
-    return fail(io, `${selectorPath(selector.name, "privateKey")} does not match its publicKey; refusing to export a key that would fail DKIM`, EXIT_FAILURE);
+    return reportError(io, `${selectorPath(selector.name, "privateKey")} does not match its publicKey; refusing to export a key that would fail DKIM`, EXIT_FAILURE);
   }
 
   switch (options.format) {

@@ -7,8 +7,8 @@ import { Option, type Command } from "commander";
 import { DEFAULT_KEY_TYPE, generateDkimKey, KEY_TYPES, WEAK_KEY_TYPES, type GeneratedKey, type KeyType } from "../../components/dkimKeys";
 import { buildDkimValue, dkimRecordName } from "../../components/records/dkim";
 import { inspectDkimPublicKey } from "../../components/records/dkim";
-import { type CommandContext, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
-import { loadProject, ProjectError, UsageError } from "../project";
+import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
+import { loadProject, UsageError } from "../project";
 import { PulumiCliError, pulumiCli, type PulumiCli } from "../pulumiCli";
 import { checkNewSelector, isoDate, nextSelectorName, readStackKeys, selectorPath, type StackKeys } from "../stackKeys";
 
@@ -120,15 +120,7 @@ export async function keygen(options: KeygenOptions, io: Io, pulumi?: PulumiCli)
     checkNewSelector(selector, taken, options.stack);
     cli = pulumi ?? pulumiCli(project.dir);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`error: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof ProjectError) {
-      io.stderr.write(`error: ${error.message}\n`);
-      return EXIT_FAILURE;
-    }
-    throw error;
+    return inputErrorCode(io, error);
   }
   for (const warning of warnings(keys, options.keyType)) io.stderr.write(`warning: ${warning}\n`);
   try {
@@ -137,10 +129,7 @@ export async function keygen(options: KeygenOptions, io: Io, pulumi?: PulumiCli)
     io.stdout.write(`${describeAddedSelector(options.stack, keys.domain, added, options.status)}\n`);
     return EXIT_OK;
   } catch (error) {
-    if (error instanceof PulumiCliError) {
-      for (const line of error.message.split("\n")) io.stderr.write(`error: ${line}\n`);
-      return EXIT_FAILURE;
-    }
+    if (error instanceof PulumiCliError) return reportError(io, error.message, EXIT_FAILURE);
     throw error;
   }
 }

@@ -4,9 +4,9 @@
  */
 import { Option, type Command } from "commander";
 import { ConfigError } from "../../components/config";
-import { type CommandContext, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
+import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
 import { runStackUnderMocks, type StackPlan } from "../mockRun";
-import { listStacks, loadProject, ProjectError, readStackConfig, UsageError, type Project } from "../project";
+import { listStacks, loadProject, readStackConfig, UsageError, type Project } from "../project";
 import { renderJson } from "../render/json";
 import { renderTable } from "../render/table";
 import { renderZone } from "../render/zone";
@@ -70,13 +70,6 @@ export function renderPlans(plans: readonly StackPlan[], format: PlanFormat): st
   }
 }
 
-/** One `error: ` line per line of each message, so multi-line messages stay attributable. */
-function writeErrors(io: Io, messages: readonly string[]): void {
-  for (const message of messages) {
-    for (const line of message.split("\n")) if (line.trim() !== "") io.stderr.write(`error: ${line}\n`);
-  }
-}
-
 export async function plan(options: PlanOptions, io: Io): Promise<number> {
   let outcome: PlanOutcome;
   let project: Project;
@@ -85,19 +78,11 @@ export async function plan(options: PlanOptions, io: Io): Promise<number> {
     project = loadProject(options.cwd);
     outcome = await planStacks(project, selectStacks(project, options.stacks));
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`error: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof ProjectError) {
-      writeErrors(io, [error.message]);
-      return EXIT_FAILURE;
-    }
-    throw error;
+    return inputErrorCode(io, error);
   }
   if (!outcome.ok) {
     // Nothing on stdout: a partial plan would look like a complete one.
-    writeErrors(io, outcome.errors);
+    for (const message of outcome.errors) reportError(io, message, EXIT_FAILURE);
     return EXIT_FAILURE;
   }
   for (const p of outcome.plans) {
@@ -115,7 +100,7 @@ export async function plan(options: PlanOptions, io: Io): Promise<number> {
   if (options.check === true) {
     const problems = checkSnapshots(project, outcome.plans, complete);
     if (problems.length > 0) {
-      writeErrors(io, problems);
+      for (const message of problems) reportError(io, message, EXIT_FAILURE);
       io.stderr.write("error: run `npx sender-auth plan --write` and commit records/\n");
       return EXIT_FAILURE;
     }

@@ -11,10 +11,11 @@ import { Resolver } from "node:dns/promises";
 import { isIP } from "node:net";
 import { Option, type Command } from "commander";
 import { KEY_TYPES, type KeyType } from "../../components/dkimKeys";
+import { parseServer } from "../check/dnsClient";
 import { DKIM_ALGORITHMS, type DkimAlgorithm } from "../../components/model";
-import { dkimRecordName } from "../../components/records/dkim";
-import { type CommandContext, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
-import { loadProject, ProjectError, readStackConfig, UsageError } from "../project";
+import { dkimRecordName, parseTagList } from "../../components/records/dkim";
+import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
+import { loadProject, readStackConfig, UsageError } from "../project";
 import { PulumiCliError, pulumiCli, type PulumiCli } from "../pulumiCli";
 import { isoDate, nextSelectorName, readStackKeys, selectorPath, type SelectorState, type StackKeys } from "../stackKeys";
 import { addSelector, describeAddedSelector } from "./keygen";
@@ -76,24 +77,10 @@ export function planRotation(keys: StackKeys, algorithm: DkimAlgorithm, overlapD
 export function makeResolver(spec: string | undefined): Resolver {
   const resolver = new Resolver({ timeout: 3000, tries: 2 });
   if (spec === undefined) return resolver;
-  const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(spec) ?? /^([^:]+)(?::(\d+))?$/.exec(spec);
-  const host = match?.[1];
-  const port = match?.[2];
-  if (host === undefined || isIP(host) === 0 || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
-    throw new UsageError(`--resolver ${JSON.stringify(spec)} is not an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53`);
-  }
-  resolver.setServers([isIP(host) === 6 ? `[${host}]:${port ?? "53"}` : `${host}:${port ?? "53"}`]);
+  const server = parseServer(spec);
+  if (server === undefined) throw new UsageError(`--resolver ${JSON.stringify(spec)} is not an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53`);
+  resolver.setServers([isIP(server.host) === 6 ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`]);
   return resolver;
-}
-
-/** The `tag=value` pairs of a DKIM key record (RFC 6376 §3.2). */
-function dkimTags(record: string): Map<string, string> {
-  const tags = new Map<string, string>();
-  for (const part of record.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0) tags.set(part.slice(0, eq).trim(), part.slice(eq + 1).replace(/\s+/g, ""));
-  }
-  return tags;
 }
 
 /** Undefined when DNS serves exactly the selector's key; else what it served instead. */
@@ -108,7 +95,7 @@ export async function servedKeyProblem(resolver: Resolver, domain: string, selec
   }
   const records = answers.map((chunks) => chunks.join(""));
   if (records.length !== 1) return `${name}: ${records.length} TXT records (a selector needs exactly one, RFC 6376 §3.6.2.2): ${records.map((r) => JSON.stringify(r)).join(", ")}`;
-  const tags = dkimTags(records[0] ?? "");
+  const tags = parseTagList(records[0] ?? "");
   if ((tags.get("k") ?? "rsa") !== selector.algorithm || tags.get("p") !== selector.publicKey) {
     return `${name}: serves ${JSON.stringify(records[0])}, not the configured ${selector.algorithm} key`;
   }
@@ -123,11 +110,6 @@ export interface RotateOptions {
   readonly algorithm: DkimAlgorithm;
   readonly cwd: string;
   readonly now: Date;
-}
-
-function fail(io: Io, message: string, code: number): number {
-  for (const line of message.split("\n")) io.stderr.write(`error: ${line}\n`);
-  return code;
 }
 
 export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli): Promise<number> {
@@ -146,14 +128,12 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
     resolver = makeResolver(options.resolver);
     cli = pulumi ?? pulumiCli(project.dir);
   } catch (error) {
-    if (error instanceof UsageError) return fail(io, error.message, EXIT_USAGE);
-    if (error instanceof ProjectError) return fail(io, error.message, EXIT_FAILURE);
-    throw error;
+    return inputErrorCode(io, error);
   }
   const domain = keys.domain;
-  if (domain === undefined) return fail(io, `stack ${options.stack} has no sender-auth:domain`, EXIT_FAILURE);
+  if (domain === undefined) return reportError(io, `stack ${options.stack} has no sender-auth:domain`, EXIT_FAILURE);
   const step = planRotation(keys, options.algorithm, options.overlapDays, options.now);
-  if (step.kind === "refuse") return fail(io, step.reason, EXIT_FAILURE);
+  if (step.kind === "refuse") return reportError(io, step.reason, EXIT_FAILURE);
   const today = isoDate(options.now);
   const wait = `${ttl} seconds (the record TTL)`;
   try {
@@ -175,7 +155,7 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
         } else {
           const problem = await servedKeyProblem(resolver, domain, step.next);
           if (problem !== undefined) {
-            return fail(
+            return reportError(
               io,
               `refusing to activate ${step.next.name}: DNS does not serve its key yet\n${problem}\nrun pulumi up --stack ${options.stack}, wait ${wait}, and try again (--force skips this check)`,
               EXIT_FAILURE,
@@ -231,7 +211,7 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
       }
     }
   } catch (error) {
-    if (error instanceof PulumiCliError) return fail(io, error.message, EXIT_FAILURE);
+    if (error instanceof PulumiCliError) return reportError(io, error.message, EXIT_FAILURE);
     throw error;
   }
 }
@@ -256,7 +236,7 @@ export function register(program: Command, { io, finish, now }: CommandContext):
       try {
         overlapDays = wholeDays(opts.overlapDays);
       } catch (error) {
-        finish(fail(io, error instanceof Error ? error.message : String(error), EXIT_USAGE));
+        finish(reportError(io, error instanceof Error ? error.message : String(error), EXIT_USAGE));
         return;
       }
       finish(await rotate({ stack, resolver: opts.resolver, overlapDays, force: opts.force, algorithm: opts.algorithm, cwd: process.cwd(), now: now() }, io));

@@ -27,6 +27,19 @@ export function buildDkimValue(algorithm: DkimAlgorithm, publicKey: string): str
   return `v=DKIM1; k=${algorithm}; p=${publicKey}`;
 }
 
+/**
+ * The `tag=value` pairs of a tag-list (RFC 6376 §3.2; DMARC uses the same syntax, RFC 7489 §6.3).
+ * White space inside values is dropped: base64 in `p=` may be folded.
+ */
+export function parseTagList(record: string): Map<string, string> {
+  const tags = new Map<string, string>();
+  for (const part of record.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0) tags.set(part.slice(0, eq).trim(), part.slice(eq + 1).replace(/\s+/g, ""));
+  }
+  return tags;
+}
+
 export type KeyInspection =
   | { readonly ok: true; readonly info: DkimKeyInfo }
   | { readonly ok: false; readonly problem: string; readonly allowed: string };
