@@ -7,6 +7,8 @@ const program = senderAuthProgram();
 export const domain = program.domain;
 /** The DNS provider the records live on. */
 export const provider = program.provider;
+/** The zone (Cloudflare zone ID or Route53 hosted zone ID). */
+export const zoneId = program.zoneId;
 /** Every record this stack publishes: { name, type, ttl, value, purpose, selector? }. */
 export const records = program.records;
 /** Valid-but-risky settings in this stack's config. */

@@ -30,6 +30,7 @@ export interface StackPlan {
 interface ProgramExports {
   readonly domain: string;
   readonly provider: DnsProvider;
+  readonly zoneId: string;
   readonly records: readonly PublishedRecord[];
   readonly warnings: readonly string[];
 }
@@ -76,12 +77,11 @@ export async function runStackUnderMocks(project: Project, stack: StackConfig): 
   const program = require(project.main) as ProgramExports;
   // Waits until every resource registration has reached the mock engine.
   await pulumi.runtime.disconnect();
-  const zoneInput = registered.find((resource) => typeof resource.inputs["zoneId"] === "string")?.inputs["zoneId"];
   return {
     stack: stack.stack,
     domain: program.domain,
     provider: program.provider,
-    zoneId: typeof zoneInput === "string" ? zoneInput : "",
+    zoneId: program.zoneId,
     records: program.records,
     resources: registered.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     warnings: program.warnings,

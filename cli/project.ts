@@ -129,7 +129,9 @@ export function listStacks(project: Project): string[] {
 
 export function stackFile(project: Project, stack: string): string {
   const yaml = path.join(project.stackConfigDir, `Pulumi.${stack}.yaml`);
-  return existsSync(yaml) ? yaml : path.join(project.stackConfigDir, `Pulumi.${stack}.yml`);
+  const yml = path.join(project.stackConfigDir, `Pulumi.${stack}.yml`);
+  // Pulumi.<stack>.yaml is the name to report when neither exists.
+  return !existsSync(yaml) && existsSync(yml) ? yml : yaml;
 }
 
 function isSecure(value: unknown): boolean {

@@ -54,7 +54,8 @@ export function pulumiCli(cwd: string, command = "pulumi"): PulumiCli {
   const check = async (what: string, args: readonly string[], stdin?: string): Promise<PulumiResult> => {
     const result = await run(args, stdin);
     if (result.code !== 0) {
-      const detail = result.stderr.trim() || result.stdout.trim() || `exit code ${result.code}`;
+      // Pulumi prefixes its own messages with "error: "; ours add that prefix once.
+      const detail = (result.stderr.trim() || result.stdout.trim() || `exit code ${result.code}`).replace(/^error: /gm, "");
       throw new PulumiCliError(`${what} failed: ${detail}`);
     }
     return result;

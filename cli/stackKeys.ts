@@ -25,6 +25,8 @@ export interface SelectorState {
 export interface StackKeys {
   readonly stack: string;
   readonly domain: string | undefined;
+  /** Whether the stack file has a `sender-auth:dkim` entry at all. */
+  readonly hasDkimSection: boolean;
   readonly selectors: readonly SelectorState[];
 }
 
@@ -61,7 +63,7 @@ export function readStackKeys(project: Project, stack: string): StackKeys {
       };
     })
     .sort((a, b) => (a.name < b.name ? -1 : 1));
-  return { stack, domain: text(raw["domain"]), selectors };
+  return { stack, domain: text(raw["domain"]), hasDkimSection: dkim !== undefined, selectors };
 }
 
 /** `sender-auth:dkim.selectors.<name>[.<field>]` in `pulumi config --path` syntax. */

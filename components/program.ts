@@ -13,6 +13,8 @@ export interface ProgramOutputs {
   /** The policy domain. */
   readonly domain: string;
   readonly provider: DnsProvider;
+  /** The zone the records are published in. */
+  readonly zoneId: string;
   /** Every record the stack publishes: name, type, ttl, value (unsplit), purpose, selector. */
   readonly records: readonly PublishedRecord[];
   /** Valid-but-risky settings, also logged as Pulumi warnings during `pulumi up`. */
@@ -56,6 +58,7 @@ export function senderAuthProgram(): ProgramOutputs {
   return {
     domain: config.domain,
     provider: config.dns.provider,
+    zoneId: config.dns.zoneId,
     records: component.records,
     warnings: validated.warnings,
     dkimSelectors: selectorSummaries(config, now),

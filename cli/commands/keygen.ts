@@ -5,6 +5,7 @@
  */
 import { Option, type Command } from "commander";
 import { DEFAULT_KEY_TYPE, generateDkimKey, KEY_TYPES, WEAK_KEY_TYPES, type GeneratedKey, type KeyType } from "../../components/dkimKeys";
+import { keyPath } from "../../components/config";
 import { buildDkimValue, dkimRecordName } from "../../components/records/dkim";
 import { inspectDkimPublicKey } from "../../components/records/dkim";
 import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
@@ -18,6 +19,12 @@ export type KeygenStatus = (typeof KEYGEN_STATUSES)[number];
 export interface AddSelectorRequest {
   readonly stack: string;
   readonly selector: string;
+  /**
+   * What to remove when the second write fails: the selector, or the `dkim` section or its `selectors`
+   * map when the write created them (`pulumi config rm` keeps empty parents).
+   * @default the selector's path
+   */
+  readonly undoPath?: string;
   readonly keyType: KeyType;
   readonly status: KeygenStatus;
   readonly now: Date;
@@ -48,11 +55,13 @@ export async function addSelector(pulumi: PulumiCli, request: AddSelectorRequest
     });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
+    const undo = request.undoPath ?? selectorPath(selector);
     try {
-      await pulumi.remove(stack, selectorPath(selector));
-    } catch {
+      await pulumi.remove(stack, undo);
+    } catch (undoError) {
+      const why = undoError instanceof Error ? undoError.message : String(undoError);
       throw new PulumiCliError(
-        `${reason}\nthe private key of ${selector} was stored but the rest was not, and undoing it failed: remove it with\n  pulumi config rm --path '${selectorPath(selector)}' --stack ${stack}`,
+        `${reason}\nthe private key of ${selector} was stored but the rest was not, and undoing it failed (${why}): remove it with\n  pulumi config rm --path '${undo}' --stack ${stack}`,
       );
     }
     throw new PulumiCliError(`${reason}\nnothing was changed: the partly written selector ${selector} was removed again`);
@@ -125,7 +134,15 @@ export async function keygen(options: KeygenOptions, io: Io, pulumi?: PulumiCli)
   for (const warning of warnings(keys, options.keyType)) io.stderr.write(`warning: ${warning}\n`);
   try {
     await cli.checkStack(options.stack);
-    const added = await addSelector(cli, { stack: options.stack, selector, keyType: options.keyType, status: options.status, now: options.now });
+    const undoPath = keys.hasDkimSection ? (keys.selectors.length > 0 ? undefined : keyPath(["dkim", "selectors"])) : keyPath(["dkim"]);
+    const added = await addSelector(cli, {
+      stack: options.stack,
+      selector,
+      keyType: options.keyType,
+      status: options.status,
+      now: options.now,
+      ...(undoPath === undefined ? {} : { undoPath }),
+    });
     io.stdout.write(`${describeAddedSelector(options.stack, keys.domain, added, options.status)}\n`);
     return EXIT_OK;
   } catch (error) {

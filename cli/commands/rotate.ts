@@ -12,6 +12,7 @@ import { isIP } from "node:net";
 import { Option, type Command } from "commander";
 import { KEY_TYPES, type KeyType } from "../../components/dkimKeys";
 import { parseServer } from "../check/dnsClient";
+import { decodeConfigMap } from "../../components/config";
 import { DKIM_ALGORITHMS, type DkimAlgorithm } from "../../components/model";
 import { dkimRecordName, parseTagList } from "../../components/records/dkim";
 import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
@@ -64,7 +65,12 @@ export function planRotation(keys: StackKeys, algorithm: DkimAlgorithm, overlapD
   const current = active[0];
   const published = own.filter((s) => s.status === "published" && s.publicKey !== undefined).sort(byAge);
   const newest = published[published.length - 1];
-  if (newest !== undefined) return { kind: "activate", next: newest, current };
+  if (newest !== undefined) {
+    if (current !== undefined && byAge(newest, current) < 0) {
+      return { kind: "refuse", reason: `${newest.name} is published but older than the active ${current.name}; activating it would roll back: revoke or remove it by hand` };
+    }
+    return { kind: "activate", next: newest, current };
+  }
   if (current === undefined) {
     return { kind: "refuse", reason: `stack ${keys.stack} has no active ${algorithm} key to rotate: create one with npx sender-auth keygen ${keys.stack}` };
   }
@@ -117,14 +123,14 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
   let cli: PulumiCli;
   let resolver: Resolver;
   let ttl = 3600;
+  let dnsIsObject = false;
   try {
     const project = loadProject(options.cwd);
     keys = readStackKeys(project, options.stack);
-    const dns = readStackConfig(project, options.stack).config[`${project.name}:dns`];
-    const parsed: unknown = dns === undefined ? undefined : JSON.parse(dns);
-    if (typeof parsed === "object" && parsed !== null && typeof (parsed as Record<string, unknown>)["ttl"] === "number") {
-      ttl = (parsed as Record<string, number>)["ttl"] ?? ttl;
-    }
+    const dns = decodeConfigMap(readStackConfig(project, options.stack).config)["dns"];
+    dnsIsObject = typeof dns === "object" && dns !== null && !Array.isArray(dns);
+    const configuredTtl = dnsIsObject ? (dns as Record<string, unknown>)["ttl"] : undefined;
+    if (typeof configuredTtl === "number") ttl = configuredTtl;
     resolver = makeResolver(options.resolver);
     cli = pulumi ?? pulumiCli(project.dir);
   } catch (error) {
@@ -132,6 +138,9 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
   }
   const domain = keys.domain;
   if (domain === undefined) return reportError(io, `stack ${options.stack} has no sender-auth:domain`, EXIT_FAILURE);
+  if (!dnsIsObject) {
+    return reportError(io, `stack ${options.stack}: sender-auth:dns is not a valid section; fix the stack config first (npx sender-auth plan ${options.stack} lists every problem)`, EXIT_FAILURE);
+  }
   const step = planRotation(keys, options.algorithm, options.overlapDays, options.now);
   if (step.kind === "refuse") return reportError(io, step.reason, EXIT_FAILURE);
   const today = isoDate(options.now);
@@ -170,7 +179,7 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
         await cli.setPlain(options.stack, changes);
         io.stdout.write(
           [
-            `rotate step 2 of 4: ${step.next.name} is served by DNS`,
+            options.force ? `rotate step 2 of 4: activating ${step.next.name} without checking DNS (--force)` : `rotate step 2 of 4: ${step.next.name} is served by DNS`,
             `  ${step.next.name}: published → active`,
             ...(step.current ? [`  ${step.current.name}: active → retired (retiredAt ${today}); its key stays published for mail in flight`] : []),
             "next:",
@@ -187,7 +196,7 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
         await cli.setPlain(options.stack, { [selectorPath(step.retired.name, "status")]: "revoked" });
         io.stdout.write(
           [
-            `rotate step 3 of 4: ${step.retired.name} was retired on ${step.retired.retiredAt ?? "?"}, over ${options.overlapDays} days ago`,
+            `rotate step 3 of 4: ${step.retired.name} was retired on ${step.retired.retiredAt ?? "?"}, at least ${options.overlapDays} days ago`,
             `  ${step.retired.name}: retired → revoked (its record becomes "v=DKIM1; p=", RFC 6376 §3.6.1)`,
             "next:",
             `  1. review, commit, pulumi up --stack ${options.stack}`,
@@ -216,9 +225,14 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
   }
 }
 
+/** Longer than any key should stay retired; also keeps every date computed from it valid. */
+export const MAX_OVERLAP_DAYS = 3650;
+
 /** commander's value parser for --overlap-days. */
 function wholeDays(value: string): number {
-  if (!/^\d+$/.test(value)) throw new UsageError(`--overlap-days must be a whole number of days, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || Number(value) > MAX_OVERLAP_DAYS) {
+    throw new UsageError(`--overlap-days must be a whole number of days from 0 to ${MAX_OVERLAP_DAYS}, got ${JSON.stringify(value)}`);
+  }
   return Number(value);
 }
 
