@@ -45,10 +45,11 @@ export function gitTree(projectDir: string, ref: string): GitTree {
     },
     list(relativeDir) {
       const dir = relativeDir === "." || relativeDir === "" ? prefix.replace(/\/$/, "") : join(relativeDir);
-      // Run from the repository root, where ls-tree's paths are the full paths.
-      const out = git(root, ["ls-tree", "--name-only", commit, "--", dir === "" ? "." : `${dir}/`]);
+      // Run from the repository root, where ls-tree's paths are the full paths; -z keeps non-ASCII
+      // names unquoted (core.quotePath).
+      const out = git(root, ["ls-tree", "-z", "--name-only", commit, "--", dir === "" ? "." : `${dir}/`]);
       return out
-        .split("\n")
+        .split("\0")
         .filter((line) => line !== "")
         .map((line) => line.slice(line.lastIndexOf("/") + 1));
     },

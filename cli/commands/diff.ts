@@ -30,10 +30,11 @@ export function buildDiffReport(options: Pick<DiffOptions, "base" | "cwd" | "now
   const base = baseSides(tree, options.now);
   const head = headSides(project, options.now);
   const errors = [...head.values()].flatMap((side) => side.errors);
+  const notes = [...base.values()].flatMap((side) => side.errors.map((e) => `base: ${e}`));
   const stacks: StackDiff[] = [...new Set([...base.keys(), ...head.keys()])]
     .sort()
     .map((stack) => diffStack(stack, base.get(stack), head.get(stack)));
-  return { base: { ref: options.base, commit: tree.commit }, stacks, errors };
+  return { base: { ref: options.base, commit: tree.commit }, stacks, errors, notes };
 }
 
 export function diff(options: DiffOptions, io: Io): number {

@@ -19,13 +19,26 @@ export interface RecordChange {
 
 export interface StackDiff {
   readonly stack: string;
-  readonly status: "added" | "removed" | "changed" | "unchanged";
+  /** `invalid`: one side's config is invalid, so the stack is not compared (its errors are in `errors`). */
+  readonly status: "added" | "removed" | "changed" | "unchanged" | "invalid";
   readonly domain: string | undefined;
   readonly records: readonly RecordChange[];
   /** What the change means for mail, one sentence each. */
   readonly meanings: readonly string[];
   /** Why the change is unsafe; empty when it is safe. */
   readonly unsafe: readonly string[];
+  /** Config problems of either side (a base-side problem is reported, not fatal). */
+  readonly errors: readonly string[];
+}
+
+/** TTL, zone and provider changes touch every record even when no value changes. */
+function dnsMeanings(base: SenderAuthConfig | undefined, head: SenderAuthConfig | undefined): string[] {
+  if (base === undefined || head === undefined) return [];
+  const out: string[] = [];
+  if (base.dns.provider !== head.dns.provider) out.push(`provider: ${base.dns.provider} → ${head.dns.provider}: every record is created on the new provider and deleted on the old one`);
+  if (base.dns.zoneId !== head.dns.zoneId) out.push(`zone: ${base.dns.zoneId} → ${head.dns.zoneId}: every record moves to the new zone`);
+  if (base.dns.ttl !== head.dns.ttl) out.push(`TTL: ${base.dns.ttl} → ${head.dns.ttl} on every record${head.dns.ttl > base.dns.ttl ? "" : `; caches may keep old answers for up to ${base.dns.ttl} s`}`);
+  return out;
 }
 
 function recordKey(record: PublishedRecord): string {
@@ -59,6 +72,7 @@ export function recordChanges(base: readonly PublishedRecord[], head: readonly P
 }
 
 const ALL_VERB = { fail: "fails SPF", softfail: "softfails SPF", neutral: "gets SPF neutral" } as const;
+const ALL_VERB_PLURAL = { fail: "fail SPF", softfail: "softfail SPF", neutral: "get SPF neutral" } as const;
 
 function spfOf(config: SenderAuthConfig | undefined): SpfConfig | undefined {
   if (config?.parked === true) return { ip4: [], ip6: [], a: false, mx: false, include: [], exists: [], all: "fail", redirect: undefined };
@@ -67,7 +81,7 @@ function spfOf(config: SenderAuthConfig | undefined): SpfConfig | undefined {
 
 function spfMeanings(base: SpfConfig | undefined, head: SpfConfig | undefined): string[] {
   if (base === undefined && head === undefined) return [];
-  if (base === undefined) return [`SPF record added: ${head?.all === undefined ? "redirected" : `unlisted hosts ${ALL_VERB[head.all]}`}`];
+  if (base === undefined) return [`SPF record added: ${head?.all === undefined ? "redirected" : `unlisted hosts ${ALL_VERB_PLURAL[head.all]}`}`];
   if (head === undefined) return ["SPF record removed: receivers can no longer tell authorised hosts from forgers"];
   const out: string[] = [];
   const before = countSpfLookups(base);
@@ -170,6 +184,11 @@ function dmarcMeanings(base: StackSide | undefined, head: StackSide | undefined,
 /** Compares one stack's base and head sides. */
 export function diffStack(stack: string, base: StackSide | undefined, head: StackSide | undefined): StackDiff {
   const domain = head?.config?.domain ?? base?.config?.domain;
+  const errors = [...(base?.errors ?? []).map((e) => `base: ${e}`), ...(head?.errors ?? [])];
+  // An invalid side has no records to compare: diffing it would report every record as deleted.
+  if ((base !== undefined && base.config === undefined) || (head !== undefined && head.config === undefined)) {
+    return { stack, status: "invalid", domain, records: [], meanings: [], unsafe: [], errors };
+  }
   const records = recordChanges(base?.records ?? [], head?.records ?? []);
   const unsafe: string[] = [];
   const meanings: string[] = [];
@@ -181,6 +200,7 @@ export function diffStack(stack: string, base: StackSide | undefined, head: Stac
   const spfBefore = spfOf(base?.config);
   const spfAfter = spfOf(head?.config);
   if (!(base?.config?.parked === true && head?.config?.parked === true)) meanings.push(...spfMeanings(spfBefore, spfAfter));
+  meanings.push(...dnsMeanings(base?.config, head?.config));
   meanings.push(...dkimMeanings(base?.config, head?.config, unsafe));
   meanings.push(...dmarcMeanings(base, head, unsafe));
   const baseCount = base?.records.length ?? 0;
@@ -189,5 +209,5 @@ export function diffStack(stack: string, base: StackSide | undefined, head: Stac
     unsafe.push(`deletes ${removed} of ${baseCount} records (${Math.round((removed / baseCount) * 100)}%, over ${MAX_DELETED_SHARE * 100}%)`);
   }
   const status = base === undefined ? "added" : head === undefined ? "removed" : records.length === 0 && meanings.length === 0 ? "unchanged" : "changed";
-  return { stack, status, domain, records, meanings, unsafe };
+  return { stack, status, domain, records, meanings, unsafe, errors };
 }

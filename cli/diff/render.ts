@@ -5,8 +5,10 @@ export interface DiffReport {
   /** The base ref as given and the commit it resolved to. */
   readonly base: { readonly ref: string; readonly commit: string };
   readonly stacks: readonly StackDiff[];
-  /** Problems of stacks whose head config is invalid. */
+  /** Problems of stacks whose head config is invalid (the diff fails). */
   readonly errors: readonly string[];
+  /** Problems of the base side's configs (reported; those stacks are not compared). */
+  readonly notes: readonly string[];
 }
 
 /** An HTML comment that marks the comment, so CI can update it in place. */
@@ -16,7 +18,7 @@ const code = (text: string): string => `\`${text.replace(/`/g, "'")}\``;
 const cell = (text: string): string => text.replace(/\|/g, "\\|");
 
 export function renderMarkdown(report: DiffReport): string {
-  const changed = report.stacks.filter((s) => s.status !== "unchanged");
+  const changed = report.stacks.filter((s) => s.status !== "unchanged" && s.status !== "invalid");
   const count = (change: string): number => changed.reduce((n, s) => n + s.records.filter((r) => r.change === change).length, 0);
   const unsafe = changed.flatMap((s) => s.unsafe.map((reason) => `${s.stack}: ${reason}`));
   const lines = [COMMENT_MARKER, `### sender-auth: DNS changes against ${code(report.base.ref)} (${report.base.commit.slice(0, 12)})`, ""];
@@ -55,10 +57,14 @@ export function renderMarkdown(report: DiffReport): string {
     lines.push("", "**Invalid configuration:**", "");
     for (const error of report.errors) lines.push(`- ${error}`);
   }
+  if (report.notes.length > 0) {
+    lines.push("", "**Invalid configuration on the base side** (those stacks are not compared):", "");
+    for (const note of report.notes) lines.push(`- ${note}`);
+  }
   return `${lines.join("\n")}\n`;
 }
 
 export function renderDiffJson(report: DiffReport): string {
   const unsafe = report.stacks.some((s) => s.unsafe.length > 0);
-  return `${JSON.stringify({ base: report.base, unsafe, stacks: report.stacks, errors: report.errors }, null, 2)}\n`;
+  return `${JSON.stringify({ base: report.base, unsafe, stacks: report.stacks, errors: report.errors, notes: report.notes }, null, 2)}\n`;
 }
