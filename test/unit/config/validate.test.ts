@@ -172,8 +172,8 @@ describe("validateStack rejections (each names stack, key path, bad value and wh
       { ...base(), dkim: { selectors: { "eu.mail": { status: "revoked", algorithm: "ed25519", publicKey: fixtureKey("ed25519").spki } } } },
       [`stack test: sender-auth:dkim.selectors["eu.mail"].publicKey: is an SPKI-wrapped Ed25519 key; RFC 8463 §4.2 publishes the raw key: use "${fixtureKey("ed25519").publicKey}" (got "${fixtureKey("ed25519").spki}"); allowed: base64 of the raw 32-byte Ed25519 public key (44 characters)`],
     ],
-    ["dkim without selectors", { ...base(), dkim: {} }, ["stack test: sender-auth:dkim.selectors: is required; allowed: a map from selector name to { status, algorithm, publicKey | cname, createdAt, retiredAt }"]],
-    ["dkim that is not an object", { ...base(), dkim: "abc" }, ["stack test: sender-auth:dkim: must be an object (got \"abc\"); allowed: an object with selectors"]],
+    ["dkim without selectors", { ...base(), dkim: {} }, ["stack test: sender-auth:dkim.selectors: is required; allowed: a map from selector name to { status, algorithm, publicKey | cname, privateKey, createdAt, retiredAt }"]],
+    ["dkim that is not an object", { ...base(), dkim: "abc" }, ["stack test: sender-auth:dkim: must be an object (got \"abc\"); allowed: an object with selectors, maxKeyAgeDays"]],
     [
       "every kind of DMARC mistake at once",
       {
