@@ -53,7 +53,7 @@ async function lookup(context: CheckContext, server: DnsServer, subject: string,
   try {
     const response = await query(server, name, type, { ...context.queryOptions, recursion: !context.authoritative });
     if (response.rcode !== "NOERROR" && response.rcode !== "NXDOMAIN") {
-      return { ok: false, finding: { code: "dns-error", result: "fail", subject, message: `${type} ${name}: ${server.host} answered ${response.rcode}`, server: serverName(server) } };
+      return { ok: false, finding: { code: "dns-error", result: "fail", subject, message: `${type} ${name}: ${serverName(server)} answered ${response.rcode}`, server: serverName(server) } };
     }
     return { ok: true, response };
   } catch (error) {
@@ -89,8 +89,13 @@ async function checkRecord(context: CheckContext, record: PublishedRecord): Prom
       continue;
     }
     const served = record.type === "TXT" ? joined(response) : response.records.map((r) => String(r.data));
-    // Only answers owned by this name: a CNAME at a TXT name is reported as different.
+    // Only answers owned by this name count; a CNAME there instead is reported as different.
     const ownServed = response.records.every((r) => r.name === record.name) ? served : [];
+    const alias = response.answers.find((a) => a.type === "CNAME" && a.name === record.name);
+    if (alias !== undefined) {
+      findings.push({ ...base, ...(alias.ttl > 0 ? { ttl: alias.ttl } : {}), code: "record-different", result: "fail", message: `${label}: a CNAME is served instead of the ${record.type} record${at}${expiry(alias.ttl)}`, expected: record.value, served: [`CNAME ${String(alias.data)}`] });
+      continue;
+    }
     const found = ownServed.includes(record.value);
     if (record.type === "TXT") {
       if (record.purpose === "spf") {
@@ -114,6 +119,18 @@ async function checkRecord(context: CheckContext, record: PublishedRecord): Prom
   return findings;
 }
 
+/** Whether a mailauth-resolver error means "no such record" rather than a failed lookup. */
+function isAbsent(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOTFOUND" || code === "ENODATA";
+}
+
+/** A failed lookup through the mailauth resolver, as a finding. */
+function lookupFailure(subject: string, name: string, error: unknown): Finding {
+  const code = (error as NodeJS.ErrnoException).code ?? "error";
+  return { code: code === "ETIMEOUT" ? "dns-timeout" : code === "ECONNREFUSED" ? "dns-unreachable" : "dns-error", result: "fail", subject, message: `TXT ${name}: lookup failed (${code.replace(/^E/, "")})` };
+}
+
 /** mailauth's SPF evaluation from an unlisted address, so every term is walked and counted. */
 async function checkSpf(domain: string, resolver: DNSResolver): Promise<Finding[]> {
   const findings: Finding[] = [];
@@ -126,7 +143,8 @@ async function checkSpf(domain: string, resolver: DNSResolver): Promise<Finding[
   if (result.status.result === "permerror" && !(lookups && (lookups.count > SPF_MAX_LOOKUPS || lookups.void > 2))) {
     findings.push({ code: "spf-permerror", result: "fail", subject: "spf", message: `SPF permerror: ${result.info}` });
   }
-  if (lookups) {
+  // A permerror before any term was evaluated (e.g. two SPF records) has nothing to count.
+  if (lookups && !(result.status.result === "permerror" && lookups.count === 0 && lookups.void === 0)) {
     findings.push({
       code: "spf-lookups",
       result: lookups.count > SPF_MAX_LOOKUPS ? "fail" : "ok",
@@ -148,25 +166,30 @@ async function checkSpf(domain: string, resolver: DNSResolver): Promise<Finding[
 async function includesWithoutSpf(domain: string, resolver: DNSResolver): Promise<Finding[]> {
   const findings: Finding[] = [];
   const seen = new Set<string>();
-  const spfOf = async (name: string): Promise<string | undefined> => {
+  /** The SPF record of `name`; undefined when it has none; null when the lookup failed (reported). */
+  const spfOf = async (name: string): Promise<string | undefined | null> => {
     try {
       const answers = (await resolver(name, "TXT")) as string[][];
       return answers.map((chunks) => chunks.join("")).find((v) => /^v=spf1(?: |$)/i.test(v));
-    } catch {
-      return undefined;
+    } catch (error) {
+      if (isAbsent(error)) return undefined;
+      findings.push(lookupFailure("spf", name, error));
+      return null;
     }
   };
   const walk = async (name: string, depth: number): Promise<void> => {
     if (seen.has(name) || depth > 10) return;
     seen.add(name);
     const record = await spfOf(name);
-    if (record === undefined) return;
+    if (record === undefined || record === null) return;
     const targets = record
       .split(/\s+/)
       .map((term) => /^[+?~-]?include:(.+)$/i.exec(term)?.[1] ?? /^redirect=(.+)$/i.exec(term)?.[1])
       .filter((target): target is string => target !== undefined && !target.includes("%"));
     for (const target of targets) {
-      if ((await spfOf(target)) === undefined) {
+      const targetRecord = await spfOf(target);
+      if (targetRecord === null) continue;
+      if (targetRecord === undefined) {
         findings.push({ code: "spf-include-without-spf", result: "fail", subject: "spf", message: `${target} (included by ${name}) publishes no SPF record: SPF fails with permerror (RFC 7208 §5.2)` });
       } else {
         await walk(target, depth + 1);
@@ -201,8 +224,7 @@ async function checkDkim(context: CheckContext, config: SenderAuthConfig, resolv
     try {
       served = ((await resolver(name, "TXT")) as string[][]).map((chunks) => chunks.join(""));
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? "error";
-      findings.push({ code: "dkim-missing", result: "fail", subject, message: `${name}: ${code === "ENOTFOUND" || code === "ENODATA" ? "no key record" : `lookup failed (${code})`}` });
+      findings.push(isAbsent(error) ? { code: "dkim-missing", result: "fail", subject, message: `${name}: no key record` } : lookupFailure(subject, name, error));
       continue;
     }
     const tags = served.length === 1 ? parseTagList(served[0] ?? "") : undefined;
@@ -252,7 +274,9 @@ async function checkDmarc(config: SenderAuthConfig, resolver: DNSResolver): Prom
   const expectedPolicy = config.parked ? "reject" : config.dmarc?.policy;
   if (expectedPolicy === undefined) return findings;
   const result = await dmarc({ headerFrom: `postmaster@${config.domain}`, spfDomains: [], dkimDomains: [], resolver });
-  if (result === false || result.rr === undefined) {
+  if (result !== false && result.status.result === "temperror") {
+    findings.push({ code: "dns-error", result: "fail", subject: "dmarc", message: `the DMARC lookup for ${config.domain} failed (temperror${result.status.comment ? `: ${result.status.comment}` : ""}; e.g. SERVFAIL or a timeout)` });
+  } else if (result === false || result.rr === undefined) {
     findings.push({ code: "dmarc-unparsed", result: "fail", subject: "dmarc", message: `mailauth finds no usable DMARC record for ${config.domain}` });
   } else if (result.p !== expectedPolicy) {
     findings.push({ code: "dmarc-policy", result: "fail", subject: "dmarc", message: `served policy p=${result.p}, configured ${expectedPolicy}` });
@@ -265,14 +289,19 @@ async function checkDmarc(config: SenderAuthConfig, resolver: DNSResolver): Prom
   for (const host of [...new Set(destinations)]) {
     const names = [reportAuthName(config.domain, host), `*._report._dmarc.${host}`];
     let authorised = false;
+    let failed: Finding | undefined;
     for (const name of names) {
       try {
         const answers = (await resolver(name, "TXT")) as string[][];
         if (answers.some((chunks) => /^v=DMARC1(?:;|$|\s)/.test(chunks.join("")))) authorised = true;
-      } catch {
-        // absent
+      } catch (error) {
+        if (!isAbsent(error)) failed ??= lookupFailure("dmarc", name, error);
       }
       if (authorised) break;
+    }
+    if (!authorised && failed !== undefined) {
+      findings.push(failed);
+      continue;
     }
     findings.push(
       authorised

@@ -9,7 +9,7 @@ import { ConfigError, decodeConfigMap, validateStack } from "../../components/co
 import { publishedRecord } from "../../components/model";
 import { checkStack, type Finding } from "../check/checks";
 import { DnsFailure, parseServer, query, systemServer, type DnsServer, type QueryOptions } from "../check/dnsClient";
-import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
+import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
 import { listStacks, loadProject, readStackConfig, UsageError, type Project } from "../project";
 import { pulumiCli, PulumiCliError } from "../pulumiCli";
 import { readStackKeys, selectorPath } from "../stackKeys";
@@ -27,6 +27,8 @@ export interface CheckOptions {
   readonly keyFiles: readonly string[];
   /** Read active selectors' private keys with `pulumi config get` when no key file is given. @default true */
   readonly usePulumi: boolean;
+  /** Port the authoritative servers are asked on. @default 53 */
+  readonly nsPort: number;
   readonly cwd: string;
   /** Progress line on stderr (only on a terminal). */
   readonly progress: boolean;
@@ -43,21 +45,38 @@ export interface StackReport {
 const QUERY_OPTIONS: QueryOptions = { timeoutMs: 2000, attempts: 2 };
 const STACK_CONCURRENCY = 8;
 
-/** The zone's authoritative servers, from its NS records through the resolver. */
-async function authoritativeServers(resolver: DnsServer, domain: string, port: number): Promise<DnsServer[]> {
-  const ns = await query(resolver, domain, "NS", QUERY_OPTIONS);
+/** The zone's authoritative servers, from its NS records through the resolver, queried on `port`. */
+async function authoritativeServers(resolver: DnsServer, domain: string, port: number): Promise<{ servers: DnsServer[]; findings: Finding[] }> {
   const servers: DnsServer[] = [];
+  const findings: Finding[] = [];
+  const failure = (what: string, error: DnsFailure): Finding => ({ code: error.code === "TIMEOUT" ? "dns-timeout" : error.code === "UNREACHABLE" ? "dns-unreachable" : "dns-error", result: "fail", subject: domain, message: `${what}: ${error.message}` });
+  let ns: Awaited<ReturnType<typeof query>>;
+  try {
+    ns = await query(resolver, domain, "NS", QUERY_OPTIONS);
+  } catch (error) {
+    if (!(error instanceof DnsFailure)) throw error;
+    return { servers, findings: [failure(`NS ${domain}`, error)] };
+  }
+  // NXDOMAIN: there is no such zone, reported below as ns-missing.
+  if (ns.rcode !== "NOERROR" && ns.rcode !== "NXDOMAIN") {
+    return { servers, findings: [{ code: "dns-error", result: "fail", subject: domain, message: `NS ${domain}: ${resolver.host}:${resolver.port} answered ${ns.rcode}` }] };
+  }
   for (const host of ns.records.map((r) => String(r.data))) {
     for (const type of ["A", "AAAA"] as const) {
       try {
         const addresses = await query(resolver, host, type, QUERY_OPTIONS);
+        if (addresses.rcode !== "NOERROR" && addresses.rcode !== "NXDOMAIN") {
+          findings.push({ code: "dns-error", result: "fail", subject: domain, message: `${type} ${host}: ${resolver.host}:${resolver.port} answered ${addresses.rcode}` });
+        }
         for (const address of addresses.records) servers.push({ host: String(address.data), port });
       } catch (error) {
         if (!(error instanceof DnsFailure)) throw error;
+        findings.push(failure(`${type} ${host}`, error));
       }
     }
   }
-  return servers;
+  if (servers.length === 0 && findings.length === 0) findings.push({ code: "ns-missing", result: "fail", subject: domain, message: `no authoritative servers found for ${domain}` });
+  return { servers, findings };
 }
 
 function parseKeyFiles(specs: readonly string[]): Map<string, string> {
@@ -65,6 +84,7 @@ function parseKeyFiles(specs: readonly string[]): Map<string, string> {
   for (const spec of specs) {
     const eq = spec.indexOf("=");
     if (eq <= 0) throw new UsageError(`--key-file ${JSON.stringify(spec)} must be <selector>=<path>`);
+    if (keys.has(spec.slice(0, eq))) throw new UsageError(`--key-file ${spec.slice(0, eq)} is given twice`);
     const path = spec.slice(eq + 1);
     try {
       keys.set(spec.slice(0, eq), readFileSync(path, "utf8"));
@@ -102,14 +122,9 @@ async function checkOne(project: Project, stack: string, options: CheckOptions, 
   let servers: DnsServer[] = [resolver];
   const findings: Finding[] = [];
   if (options.authoritative) {
-    try {
-      servers = await authoritativeServers(resolver, config.domain, options.resolver === undefined ? 53 : resolver.port);
-    } catch (error) {
-      if (!(error instanceof DnsFailure)) throw error;
-      servers = [];
-      findings.push({ code: error.code === "TIMEOUT" ? "dns-timeout" : "dns-unreachable", result: "fail", subject: config.domain, message: `NS ${config.domain}: ${error.message}` });
-    }
-    if (servers.length === 0 && findings.length === 0) findings.push({ code: "ns-missing", result: "fail", subject: config.domain, message: `no authoritative servers found for ${config.domain}` });
+    const found = await authoritativeServers(resolver, config.domain, options.nsPort);
+    servers = found.servers;
+    findings.push(...found.findings);
   }
   const keys = await privateKeysFor(project, stack, keyFiles, options.usePulumi);
   findings.push(...keys.findings);
@@ -150,6 +165,9 @@ export async function check(options: CheckOptions, io: Io & { readonly stderr: {
     if (parsed === undefined) throw new UsageError(`--resolver ${JSON.stringify(options.resolver)} is not an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53`);
     resolver = parsed;
     keyFiles = parseKeyFiles(options.keyFiles);
+    const known = new Set(stacks.flatMap((stack) => readStackKeys(project, stack).selectors.map((s) => s.name)));
+    const unknownSelectors = [...keyFiles.keys()].filter((name) => !known.has(name));
+    if (unknownSelectors.length > 0) throw new UsageError(`--key-file ${unknownSelectors.join(", ")}: no such selector in ${stacks.join(", ")}`);
   } catch (error) {
     return inputErrorCode(io, error);
   }
@@ -190,10 +208,16 @@ export function register(program: Command, { io, finish }: CommandContext): void
     .addOption(new Option("--format <format>", "output format").choices(CHECK_FORMATS).default("table"))
     .option("--key-file <selector=path>", "a private key to sign a test message with (repeatable)", (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option("--no-pulumi", "never read private keys with `pulumi config get`")
-    .action(async (stacks: string[], opts: { resolver?: string; authoritative: boolean; format: CheckFormat; keyFile: string[]; pulumi: boolean }) => {
+    .option("--ns-port <port>", "port of the authoritative servers (--authoritative; for test setups)", "53")
+    .action(async (stacks: string[], opts: { resolver?: string; authoritative: boolean; format: CheckFormat; keyFile: string[]; pulumi: boolean; nsPort: string }) => {
+      const nsPort = Number(opts.nsPort);
+      if (!/^\d+$/.test(opts.nsPort) || nsPort < 1 || nsPort > 65535) {
+        finish(reportError(io, `--ns-port must be a port number from 1 to 65535, got ${JSON.stringify(opts.nsPort)}`, EXIT_USAGE));
+        return;
+      }
       finish(
         await check(
-          { stacks, resolver: opts.resolver, authoritative: opts.authoritative, format: opts.format, keyFiles: opts.keyFile, usePulumi: opts.pulumi, cwd: process.cwd(), progress: true },
+          { stacks, resolver: opts.resolver, authoritative: opts.authoritative, format: opts.format, keyFiles: opts.keyFile, usePulumi: opts.pulumi, nsPort, cwd: process.cwd(), progress: true },
           io,
         ),
       );
