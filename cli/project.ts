@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { isRecord } from "../components/model";
 
 /** Stands in for a value Pulumi would decrypt; `plan` never decrypts anything. */
 export const UNDECRYPTED_SECRET = "[secret]";
@@ -40,10 +41,6 @@ export interface StackConfig {
   readonly secretKeys: readonly string[];
   /** Every `secure:` value's key path, e.g. `sender-auth:dkim.selectors.s1.privateKey`. */
   readonly secretPaths: readonly string[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function readYaml(file: string, text?: string): unknown {
@@ -117,14 +114,23 @@ function resolveMain(dir: string, doc: Record<string, unknown>): string {
 
 const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
 
+/**
+ * Stack name → stack file among the file names of a stack config directory, sorted by name.
+ * Pulumi.x.yaml and Pulumi.x.yml are one stack; the .yaml file wins.
+ */
+export function stackFilesIn(files: readonly string[]): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const file of [...files].sort()) {
+    const stack = STACK_FILE.exec(file)?.[1];
+    if (stack !== undefined && !(found.get(stack)?.endsWith(".yaml") ?? false)) found.set(stack, file);
+  }
+  return new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** Stack names that have a stack file, sorted. */
 export function listStacks(project: Project): string[] {
   if (!existsSync(project.stackConfigDir)) return [];
-  const stacks = readdirSync(project.stackConfigDir)
-    .map((file) => STACK_FILE.exec(file)?.[1])
-    .filter((stack): stack is string => stack !== undefined);
-  // Pulumi.x.yaml and Pulumi.x.yml are one stack (stackFile prefers .yaml).
-  return [...new Set(stacks)].sort();
+  return [...stackFilesIn(readdirSync(project.stackConfigDir)).keys()];
 }
 
 export function stackFile(project: Project, stack: string): string {

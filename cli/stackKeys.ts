@@ -5,7 +5,7 @@
 import { decodeConfigMap, keyPath } from "../components/config";
 import { inspectDkimPublicKey } from "../components/records/dkim";
 import { selectorProblem } from "../components/records/names";
-import { DKIM_STATUSES, type DkimAlgorithm, type DkimKeyInfo, type DkimStatus } from "../components/model";
+import { DKIM_STATUSES, isRecord, type DkimAlgorithm, type DkimKeyInfo, type DkimStatus } from "../components/model";
 import { readStackConfig, UsageError, type Project } from "./project";
 
 export interface SelectorState {
@@ -28,10 +28,6 @@ export interface StackKeys {
   /** Whether the stack file has a `sender-auth:dkim` entry at all. */
   readonly hasDkimSection: boolean;
   readonly selectors: readonly SelectorState[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);

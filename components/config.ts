@@ -14,6 +14,7 @@ import {
   DMARC_FAILURE_OPTIONS,
   DMARC_POLICIES,
   DNS_PROVIDERS,
+  isRecord,
   PROJECT,
   SPF_ALL_VALUES,
   type DkimKeyInfo,
@@ -24,6 +25,7 @@ import {
 } from "./model";
 import { providerFor } from "./providers";
 import { buildRecords } from "./records";
+import { DAY_MS } from "./clock";
 import { publicKeyOf } from "./dkimKeys";
 import { inspectDkimPublicKey, RSA_RECOMMENDED_BITS } from "./records/dkim";
 import { inspectMailto, reportAuthName } from "./records/dmarc";
@@ -356,10 +358,6 @@ function article(expected: string): string {
 // ---------------------------------------------------------------------------------------------------
 // Cross-field checks on the raw input, so they are reported together with the schema's findings.
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Parsed DKIM keys by selector name, so each key is parsed once per validation. */
 type KeyInfos = Map<string, DkimKeyInfo>;
 
@@ -512,8 +510,6 @@ function toModel(parsed: ParsedStack, keys: KeyInfos): SenderAuthConfig {
     parked: parsed.parked,
   };
 }
-
-const DAY_MS = 86_400_000;
 
 /** Whole days from `createdAt` to `now`, or undefined without a date. */
 export function ageInDays(createdAt: string | undefined, now: Date): number | undefined {

@@ -169,3 +169,8 @@ export function publishedRecord(record: DnsRecord): PublishedRecord {
   const { name, type, ttl, value, purpose, selector } = record;
   return selector === undefined ? { name, type, ttl, value, purpose } : { name, type, ttl, value, purpose, selector };
 }
+
+/** A plain object (not null, not an array): the shape of structured config and YAML mappings. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -6,8 +6,7 @@
 import { Option, type Command } from "commander";
 import { DEFAULT_KEY_TYPE, generateDkimKey, KEY_TYPES, WEAK_KEY_TYPES, type GeneratedKey, type KeyType } from "../../components/dkimKeys";
 import { keyPath } from "../../components/config";
-import { buildDkimValue, dkimRecordName } from "../../components/records/dkim";
-import { inspectDkimPublicKey } from "../../components/records/dkim";
+import { buildDkimValue, dkimRecordName, inspectDkimPublicKey } from "../../components/records/dkim";
 import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
 import { loadProject, UsageError } from "../project";
 import { PulumiCliError, pulumiCli, type PulumiCli } from "../pulumiCli";

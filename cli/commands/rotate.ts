@@ -12,6 +12,7 @@ import { isIP } from "node:net";
 import { Option, type Command } from "commander";
 import { KEY_TYPES, type KeyType } from "../../components/dkimKeys";
 import { parseServer } from "../check/dnsClient";
+import { DAY_MS } from "../../components/clock";
 import { decodeConfigMap } from "../../components/config";
 import { DKIM_ALGORITHMS, type DkimAlgorithm } from "../../components/model";
 import { dkimRecordName, parseTagList } from "../../components/records/dkim";
@@ -23,7 +24,6 @@ import { addSelector, describeAddedSelector } from "./keygen";
 
 /** Default wait between retiring a key and revoking it: mail signed with it may still be in flight. */
 export const DEFAULT_OVERLAP_DAYS = 7;
-const DAY_MS = 86_400_000;
 
 export type RotationStep =
   | { readonly kind: "generate"; readonly current: SelectorState; readonly keyType: KeyType }

@@ -3,6 +3,7 @@
  * gates a pull request must pass (issue #4). Pure.
  */
 import { SPF_ALL_QUALIFIERS, type DkimSelectorConfig, type PublishedRecord, type SenderAuthConfig, type SpfConfig } from "../../components/model";
+import { parseTagList } from "../../components/records/dkim";
 import { countSpfLookups, SPF_MAX_LOOKUPS } from "../../components/records/spf";
 import type { StackSide } from "./sides";
 
@@ -150,16 +151,10 @@ function dkimMeanings(base: SenderAuthConfig | undefined, head: SenderAuthConfig
   return out;
 }
 
-/** `v=DMARC1; p=x; ...` → tag → value. */
+/** The tags of the DMARC record (DKIM tag-list syntax, RFC 7489 §6.3). */
 function dmarcTags(records: readonly PublishedRecord[]): Map<string, string> | undefined {
   const record = records.find((r) => r.purpose === "dmarc");
-  if (record === undefined) return undefined;
-  return new Map(
-    record.value.split(";").map((part) => {
-      const eq = part.indexOf("=");
-      return [part.slice(0, eq).trim(), part.slice(eq + 1).trim()] as [string, string];
-    }),
-  );
+  return record === undefined ? undefined : parseTagList(record.value);
 }
 
 function dmarcMeanings(base: StackSide | undefined, head: StackSide | undefined, unsafe: string[]): string[] {

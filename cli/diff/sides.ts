@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { ConfigError, decodeConfigMap, validateStack } from "../../components/config";
 import { publishedRecord, type PublishedRecord, type SenderAuthConfig } from "../../components/model";
 import type { GitTree } from "../gitTree";
-import { listStacks, parseProjectFile, parseStackConfig, ProjectError, readStackConfig, type Project } from "../project";
+import { listStacks, parseProjectFile, parseStackConfig, ProjectError, readStackConfig, stackFilesIn, type Project } from "../project";
 
 export interface StackSide {
   readonly stack: string;
@@ -32,8 +32,6 @@ export function headSides(project: Project, now: Date): Map<string, StackSide> {
   return new Map(listStacks(project).map((stack) => [stack, side(stack, readStackConfig(project, stack).config, now)]));
 }
 
-const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
-
 /** Every stack of the base revision, read from git objects. A base without Pulumi.yaml has none. */
 export function baseSides(tree: GitTree, now: Date): Map<string, StackSide> {
   const projectText = tree.read("Pulumi.yaml");
@@ -46,10 +44,7 @@ export function baseSides(tree: GitTree, now: Date): Map<string, StackSide> {
     throw error;
   }
   const sides = new Map<string, StackSide>();
-  const files = tree.list(projectFile.stackConfigDir).sort((a, b) => (a.endsWith(".yaml") === b.endsWith(".yaml") ? a.localeCompare(b) : a.endsWith(".yaml") ? -1 : 1));
-  for (const file of files) {
-    const stack = STACK_FILE.exec(file)?.[1];
-    if (stack === undefined || sides.has(stack)) continue;
+  for (const [stack, file] of stackFilesIn(tree.list(projectFile.stackConfigDir))) {
     const relative = path.posix.join(projectFile.stackConfigDir, file);
     const text = tree.read(relative) ?? "";
     try {

@@ -19,6 +19,9 @@ import { Socket } from "node:net";
 import * as path from "node:path";
 import * as packet from "dns-packet";
 import { stringify as stringifyYaml } from "yaml";
+import type { Finding } from "../../cli/check/checks";
+import type { StackReport as Report } from "../../cli/commands/check";
+import { isRecord } from "../../components/model";
 import { namedAvailable, skipOrFailWithoutNamed, startBind, txtRdata, type BindServer, type ZoneSpec } from "../support/bind";
 import { createTempProject, runCli, type CliResult, type TempProject } from "../support/cli";
 import { FIXTURE_DIR, fixtureKey, type FixtureKeyName } from "../support/fixtures";
@@ -245,35 +248,13 @@ async function startResolverStandIn(bindPort: number, servfail: ReadonlySet<stri
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The check's JSON output.
-
-interface Finding {
-  readonly code: string;
-  readonly result: "ok" | "warn" | "fail";
-  readonly subject: string;
-  readonly message: string;
-  readonly expected?: string;
-  readonly served?: readonly string[];
-  readonly ttl?: number;
-  readonly server?: string;
-}
-
-interface Report {
-  readonly stack: string;
-  readonly domain: string;
-  readonly ok: boolean;
-  readonly counts: { readonly ok: number; readonly warn: number; readonly fail: number };
-  readonly findings: readonly Finding[];
-}
+// The check's JSON output, parsed and checked key by key against the types check.ts writes.
 
 const FINDING_KEYS = new Set(["code", "result", "subject", "message", "expected", "served", "ttl", "server"]);
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function parseFinding(value: unknown, where: string): Finding {
-  assert.ok(isObject(value), `${where} is an object`);
+  assert.ok(isRecord(value), `${where} is an object`);
   for (const key of Object.keys(value)) assert.ok(FINDING_KEYS.has(key), `${where}: unexpected key ${key}`);
   const { code, result, subject, message, expected, served, ttl, server } = value;
   assert.ok(typeof code === "string" && /^[a-z0-9-]+$/.test(code), `${where}.code`);
@@ -292,7 +273,7 @@ function parseReports(stdout: string): Report[] {
   assert.ok(Array.isArray(doc), "check --format json prints an array");
   return doc.map((entry: unknown, index): Report => {
     const where = `report[${index}]`;
-    assert.ok(isObject(entry), `${where} is an object`);
+    assert.ok(isRecord(entry), `${where} is an object`);
     assert.deepEqual(Object.keys(entry).sort(), ["counts", "domain", "findings", "ok", "stack"], `${where} keys`);
     const { stack, domain, ok, counts, findings } = entry;
     assert.ok(typeof stack === "string" && typeof domain === "string" && typeof ok === "boolean", `${where} stack/domain/ok`);
