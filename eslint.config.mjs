@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".ci/**", "records/**", "bin/**", "eslint.config.mjs"] },
+  { ignores: ["node_modules/**", ".ci/**", "records/**", "bin/**", "bench/**/*.cjs", "eslint.config.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

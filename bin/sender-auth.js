@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 "use strict";
-// Entry point of `npx sender-auth`: runs the TypeScript CLI through tsx's CommonJS loader, so the
-// command works right after `npm install` with no build step.
-require("tsx/cjs");
+// Entry point of `npx sender-auth`: runs the TypeScript CLI through this repository's own lean
+// TypeScript loader (bin/ts-loader.cjs), so the command works right after `npm install` with no
+// build step, and starts fast.
+require("./ts-loader.cjs");
 const { main } = require("../cli/main.ts");
 
 main(process.argv.slice(2)).then(

@@ -1,0 +1,3 @@
+export function benchCheck(sizes: readonly number[], runs: number): Promise<string> {
+  return Promise.resolve(`TODO ${sizes.join(",")} ${runs}`);
+}

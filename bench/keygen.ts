@@ -1,0 +1,44 @@
+/**
+ * Benchmark 3, keygen (issue #6): RSA 2048 and 4096 key generation as `sender-auth keygen` does it
+ * (components/dkimKeys.ts: forge's native path, PKCS#8 PEM and the DKIM p= value), against
+ * `openssl genrsa` run in the same benchmark. RSA generation time varies a lot from key to key (the
+ * prime search is random), so each size takes many runs, alternating the two sides.
+ */
+import { spawn } from "node:child_process";
+import { generateDkimKey, type KeyType } from "../components/dkimKeys";
+import { alternate, formatSummary, progress, table } from "./lib/stats";
+
+/** Wall time of `openssl genrsa <bits>`; the key goes to a pipe that is read and dropped. */
+function opensslGenrsa(bits: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn("openssl", ["genrsa", String(bits)], { stdio: ["ignore", "pipe", "ignore"] });
+    child.stdout.resume();
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve(performance.now() - started);
+      else reject(new Error(`openssl genrsa ${bits} exited ${String(code)}`));
+    });
+  });
+}
+
+function generate(type: KeyType): Promise<number> {
+  const started = performance.now();
+  const key = generateDkimKey(type);
+  const elapsed = performance.now() - started;
+  if (!key.privateKeyPem.startsWith("-----BEGIN PRIVATE KEY-----")) throw new Error("unexpected key format");
+  return Promise.resolve(elapsed);
+}
+
+export async function benchKeygen(runs: { readonly rsa2048: number; readonly rsa4096: number }): Promise<string> {
+  const rows: string[][] = [];
+  for (const [type, bits, count] of [
+    ["rsa-2048", 2048, runs.rsa2048],
+    ["rsa-4096", 4096, runs.rsa4096],
+  ] as const) {
+    progress(`keygen: ${type}, ${count} runs each`);
+    const result = await alternate(count, () => generate(type), () => opensslGenrsa(bits), (ms) => ms);
+    rows.push([type, String(count), formatSummary(result.subjectMs), formatSummary(result.floorMs), `${(result.subjectMs.median / result.floorMs.median).toFixed(2)}×`]);
+  }
+  return `${table(["key", "runs", "sender-auth: median (min–max)", "openssl genrsa: median (min–max)", "ratio"], rows)}\n`;
+}

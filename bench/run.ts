@@ -1,0 +1,81 @@
+/**
+ * `npm run bench -- [plan] [startup] [keygen] [check] [--runs N] [--quick]`: runs the benchmarks of
+ * issue #6 (all four by default) and prints a Markdown report (the body of BENCHMARKS.md's results)
+ * on stdout; progress goes to stderr. Never part of `npm test`: timings are reported, not asserted.
+ * `--quick` (tiny sizes, few runs) only proves the benchmarks still work.
+ */
+import { execFileSync } from "node:child_process";
+import { cpus, totalmem } from "node:os";
+import { parseArgs } from "node:util";
+import { benchCheck } from "./check";
+import { benchKeygen } from "./keygen";
+import { benchPlan } from "./plan";
+import { benchStartup } from "./startup";
+
+const BENCHES = ["plan", "startup", "keygen", "check"] as const;
+type Bench = (typeof BENCHES)[number];
+
+function version(command: string, args: readonly string[]): string {
+  try {
+    return execFileSync(command, [...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split("\n")[0] ?? "";
+  } catch {
+    return "not installed";
+  }
+}
+
+function machine(): string {
+  const cpu = cpus();
+  return [
+    `- date: ${new Date().toISOString()}`,
+    `- CPU: ${cpu[0]?.model ?? "unknown"}, ${cpu.length} cores; memory ${Math.round(totalmem() / 2 ** 30)} GiB`,
+    `- Node ${process.version}; ${version("openssl", ["version"])}; ${version("named", ["-v"])}`,
+  ].join("\n");
+}
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ allowPositionals: true, options: { runs: { type: "string" }, quick: { type: "boolean", default: false } } });
+  } catch (error) {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+  const unknown = parsed.positionals.filter((p) => !(BENCHES as readonly string[]).includes(p));
+  const runs = parsed.values.runs === undefined ? undefined : Number(parsed.values.runs);
+  if (unknown.length > 0 || (runs !== undefined && !(Number.isInteger(runs) && runs >= 1))) {
+    process.stderr.write(`usage: npm run bench -- [${BENCHES.join("|")} ...] [--runs N (>= 1)] [--quick]\n`);
+    return 2;
+  }
+  const quick = parsed.values.quick;
+  const selected = (parsed.positionals.length > 0 ? parsed.positionals : BENCHES) as readonly Bench[];
+  const n = runs ?? (quick ? 1 : 5);
+  const out: string[] = ["## Machine", "", machine(), ""];
+  for (const bench of selected) {
+    switch (bench) {
+      case "plan":
+        out.push("## 1. plan throughput", "", (await benchPlan(quick ? [2, 5] : [10, 100, 500, 1000], n)).markdown);
+        break;
+      case "startup":
+        out.push("## 2. Start-up", "", await benchStartup(quick ? 1 : Math.max(n, 10)));
+        break;
+      case "keygen":
+        out.push("## 3. keygen", "", await benchKeygen(quick ? { rsa2048: 1, rsa4096: 1 } : { rsa2048: Math.max(n, 31), rsa4096: Math.max(n, 15) }));
+        break;
+      case "check":
+        out.push("## 4. check", "", await benchCheck(quick ? [2] : [10, 100, 500], n));
+        break;
+    }
+  }
+  process.stdout.write(`${out.join("\n")}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
