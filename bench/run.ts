@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [plan] [startup] [keygen] [check] [--runs N] [--quick]`: runs the benchmarks of
+ * `npm run bench -- [plan] [startup] [keygen] [check] [--runs N] [--sizes N,N] [--quick]`: runs the benchmarks of
  * issue #6 (all four by default) and prints a Markdown report (the body of BENCHMARKS.md's results)
  * on stdout; progress goes to stderr. Never part of `npm test`: timings are reported, not asserted.
  * `--quick` (tiny sizes, few runs) only proves the benchmarks still work.
@@ -35,15 +35,16 @@ function machine(): string {
 async function main(): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ allowPositionals: true, options: { runs: { type: "string" }, quick: { type: "boolean", default: false } } });
+    parsed = parseArgs({ allowPositionals: true, options: { runs: { type: "string" }, sizes: { type: "string" }, quick: { type: "boolean", default: false } } });
   } catch (error) {
     process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   }
   const unknown = parsed.positionals.filter((p) => !(BENCHES as readonly string[]).includes(p));
   const runs = parsed.values.runs === undefined ? undefined : Number(parsed.values.runs);
-  if (unknown.length > 0 || (runs !== undefined && !(Number.isInteger(runs) && runs >= 1))) {
-    process.stderr.write(`usage: npm run bench -- [${BENCHES.join("|")} ...] [--runs N (>= 1)] [--quick]\n`);
+  const sizes = parsed.values.sizes?.split(",").map(Number);
+  if (unknown.length > 0 || (runs !== undefined && !(Number.isInteger(runs) && runs >= 1)) || (sizes !== undefined && !sizes.every((n) => Number.isInteger(n) && n >= 1))) {
+    process.stderr.write(`usage: npm run bench -- [${BENCHES.join("|")} ...] [--runs N (>= 1)] [--sizes N,N,... (plan, check)] [--quick]\n`);
     return 2;
   }
   const quick = parsed.values.quick;
@@ -53,7 +54,7 @@ async function main(): Promise<number> {
   for (const bench of selected) {
     switch (bench) {
       case "plan":
-        out.push("## 1. plan throughput", "", (await benchPlan(quick ? [2, 5] : [10, 100, 500, 1000], n)).markdown);
+        out.push("## 1. plan throughput", "", (await benchPlan(sizes ?? (quick ? [2, 5] : [10, 100, 500, 1000]), n)).markdown);
         break;
       case "startup":
         out.push("## 2. Start-up", "", await benchStartup(quick ? 1 : Math.max(n, 10)));
@@ -62,7 +63,7 @@ async function main(): Promise<number> {
         out.push("## 3. keygen", "", await benchKeygen(quick ? { rsa2048: 1, rsa4096: 1 } : { rsa2048: Math.max(n, 31), rsa4096: Math.max(n, 15) }));
         break;
       case "check":
-        out.push("## 4. check", "", await benchCheck(quick ? [2] : [10, 100, 500], n));
+        out.push("## 4. check", "", await benchCheck(sizes ?? (quick ? [2] : [10, 100, 500]), n));
         break;
     }
   }

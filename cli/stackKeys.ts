@@ -6,7 +6,7 @@ import { decodeConfigMap, keyPath } from "../components/config";
 import { inspectDkimPublicKey } from "../components/records/dkim";
 import { selectorProblem } from "../components/records/names";
 import { DKIM_STATUSES, isRecord, type DkimAlgorithm, type DkimKeyInfo, type DkimStatus } from "../components/model";
-import { readStackConfig, UsageError, type Project } from "./project";
+import { readStackConfig, UsageError, type Project, type StackConfig } from "./project";
 
 export interface SelectorState {
   readonly name: string;
@@ -34,7 +34,12 @@ const text = (value: unknown): string | undefined => (typeof value === "string" 
 
 /** Reads a stack's selectors from its stack file. An unknown stack is a usage error. */
 export function readStackKeys(project: Project, stack: string): StackKeys {
-  const stackConfig = readStackConfig(project, stack);
+  return stackKeysOf(readStackConfig(project, stack));
+}
+
+/** A stack's selectors, from its already read stack file. */
+export function stackKeysOf(stackConfig: StackConfig): StackKeys {
+  const { stack } = stackConfig;
   const raw = decodeConfigMap(stackConfig.config);
   const dkim = raw["dkim"];
   const entries = isRecord(dkim) && isRecord(dkim["selectors"]) ? Object.entries(dkim["selectors"]) : [];

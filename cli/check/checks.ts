@@ -2,13 +2,19 @@
  * The live check of one stack (issue #5): is what DNS serves what the stack declares, and does mail
  * authenticate? Every lookup failure (timeout, SERVFAIL, unreachable server) is a finding, never ok.
  */
-import { dkimSign, dkimVerify, dmarc, spf, type DNSResolver } from "mailauth";
+// mailauth's per-feature modules (its README's require paths), not its index, which also loads ARC,
+// BIMI and SVG validation (~0.1 s of start-up, issue #6); signing and verifying load on first use.
+import type { DNSResolver } from "mailauth";
+import type * as DkimSign from "mailauth/lib/dkim/sign";
+import type * as DkimVerify from "mailauth/lib/dkim/verify";
+import { dmarc } from "mailauth/lib/dmarc";
+import { spf } from "mailauth/lib/spf";
 import type { PublishedRecord, SenderAuthConfig } from "../../components/model";
 import { dkimRecordName, inspectDkimPublicKey, parseTagList } from "../../components/records/dkim";
 import { inspectMailto, reportAuthName } from "../../components/records/dmarc";
 import { isWithinDomain } from "../../components/records/names";
 import { SPF_MAX_LOOKUPS, SPF_UDP_BUDGET } from "../../components/records/spf";
-import { DnsFailure, mailauthResolver, query, type DnsResponse, type DnsServer, type QueryOptions, type QueryType } from "./dnsClient";
+import { DnsFailure, mailauthResolver, memoizeQueries, type DnsResponse, type DnsServer, type QueryFunction, type QueryOptions, type QueryType } from "./dnsClient";
 
 export type FindingResult = "ok" | "warn" | "fail";
 
@@ -39,6 +45,11 @@ export interface CheckContext {
   readonly privateKeys: ReadonlyMap<string, string>;
 }
 
+/** One stack's check: its questions are asked once each (see memoizeQueries). */
+interface StackContext extends CheckContext {
+  readonly ask: QueryFunction;
+}
+
 /** An IPv4 address no SPF record lists (240.0.0.0/4 is reserved), so evaluation walks every term. */
 export const UNLISTED_IP = "240.0.0.1";
 
@@ -49,9 +60,9 @@ const expiry = (ttl: number | undefined): string => (ttl === undefined ? "" : `;
 
 type Lookup = { readonly ok: true; readonly response: DnsResponse } | { readonly ok: false; readonly finding: Finding };
 
-async function lookup(context: CheckContext, server: DnsServer, subject: string, name: string, type: QueryType): Promise<Lookup> {
+async function lookup(context: StackContext, server: DnsServer, subject: string, name: string, type: QueryType): Promise<Lookup> {
   try {
-    const response = await query(server, name, type, { ...context.queryOptions, recursion: !context.authoritative });
+    const response = await context.ask(server, name, type, { ...context.queryOptions, recursion: !context.authoritative });
     if (response.rcode !== "NOERROR" && response.rcode !== "NXDOMAIN") {
       return { ok: false, finding: { code: "dns-error", result: "fail", subject, message: `${type} ${name}: ${serverName(server)} answered ${response.rcode}`, server: serverName(server) } };
     }
@@ -68,7 +79,7 @@ function purposeLabel(record: PublishedRecord): string {
 }
 
 /** Compares what each server serves at a managed name with what the stack declares. */
-async function checkRecord(context: CheckContext, record: PublishedRecord): Promise<Finding[]> {
+async function checkRecord(context: StackContext, record: PublishedRecord): Promise<Finding[]> {
   const findings: Finding[] = [];
   const label = purposeLabel(record);
   for (const server of context.servers) {
@@ -255,6 +266,10 @@ async function checkDkim(context: CheckContext, config: SenderAuthConfig, resolv
     if (privateKey !== undefined) {
       const raw = message(config.domain, selector.name);
       const signature = { signingDomain: config.domain, selector: selector.name, privateKey };
+      /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when a key is at hand */
+      const { dkimSign } = require("mailauth/lib/dkim/sign") as typeof DkimSign;
+      const { dkimVerify } = require("mailauth/lib/dkim/verify") as typeof DkimVerify;
+      /* eslint-enable @typescript-eslint/no-require-imports */
       const signed = await dkimSign(raw, { ...signature, signatureData: [signature], canonicalization: "relaxed/relaxed" });
       const verified = signed.errors.length > 0 ? undefined : await dkimVerify(signed.signatures + raw, { resolver });
       const status = verified?.results[0]?.status.result ?? "error";
@@ -313,7 +328,7 @@ async function checkDmarc(config: SenderAuthConfig, resolver: DNSResolver): Prom
 }
 
 /** The apex TXT answer size against RFC 7208 §3.4's 450 octets. */
-async function checkApexSize(context: CheckContext, domain: string): Promise<Finding[]> {
+async function checkApexSize(context: StackContext, domain: string): Promise<Finding[]> {
   const result = await lookup(context, context.resolver, domain, domain, "TXT");
   if (!result.ok) return [];
   const octets = domain.length + joined(result.response).reduce((sum, value) => sum + value.length, 0);
@@ -328,8 +343,9 @@ async function checkApexSize(context: CheckContext, domain: string): Promise<Fin
 }
 
 /** Every finding for one stack. */
-export async function checkStack(context: CheckContext, config: SenderAuthConfig, records: readonly PublishedRecord[]): Promise<Finding[]> {
-  const resolver = mailauthResolver(context.resolver, context.queryOptions) as DNSResolver;
+export async function checkStack(checkContext: CheckContext, config: SenderAuthConfig, records: readonly PublishedRecord[]): Promise<Finding[]> {
+  const context: StackContext = { ...checkContext, ask: memoizeQueries() };
+  const resolver = mailauthResolver(context.resolver, context.queryOptions, context.ask) as DNSResolver;
   const recordFindings = (await Promise.all(records.map((record) => checkRecord(context, record)))).flat();
   // Without a reachable server the rest would only repeat the same failure.
   if (recordFindings.length > 0 && recordFindings.every((f) => f.code === "dns-unreachable" || f.code === "dns-timeout")) return recordFindings;

@@ -4,6 +4,7 @@
  * are bounded. Also adapts to the `(name, rrtype)` resolver mailauth takes.
  */
 import { createSocket } from "node:dgram";
+import { randomInt } from "node:crypto";
 import { getServers } from "node:dns";
 import { isIP, Socket } from "node:net";
 import * as packet from "dns-packet";
@@ -67,43 +68,106 @@ export function systemServer(): DnsServer {
   return parsed ?? { host: "127.0.0.1", port: 53 };
 }
 
-let nextId = 1;
+/**
+ * One connected UDP socket per server, shared by every query to it (issue #6: a socket per query
+ * cost more than the query). Queries are told apart by a random 16-bit ID that no other pending
+ * query to that server has, and a reply counts only if its ID and question match (RFC 5452 §4.1).
+ * A socket error (ICMP port unreachable on a connected socket) fails every query pending on it and
+ * the next query opens a new socket. The socket never keeps the process alive: query timers do.
+ */
+class UdpChannel {
+  private readonly socket: ReturnType<typeof createSocket>;
+  private readonly pending = new Map<number, { readonly name: string; readonly type: QueryType; readonly settle: (reply: packet.Packet | DnsFailure) => void }>();
+  private closed = false;
+  /** Resolves once connected: a connected UDP socket cannot send before. */
+  private readonly connected: Promise<void>;
 
-function encodeQuery(name: string, type: QueryType, recursion: boolean): { id: number; buffer: Buffer } {
-  nextId = (nextId % 65535) + 1;
-  const id = nextId;
-  const buffer = packet.encode({ id, type: "query", flags: recursion ? packet.RECURSION_DESIRED : 0, questions: [{ name, type, class: "IN" }] });
-  return { id, buffer };
-}
-
-function udpQuery(server: DnsServer, query: Buffer, id: number, timeoutMs: number): Promise<packet.Packet> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket(isIP(server.host) === 6 ? "udp6" : "udp4");
-    const timer = setTimeout(() => {
-      socket.close();
-      reject(new DnsFailure("TIMEOUT", `no answer from ${server.host}:${server.port} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.on("error", (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      socket.close();
-      reject(new DnsFailure("UNREACHABLE", `${server.host}:${server.port} is unreachable (${error.code ?? error.message})`));
+  constructor(
+    private readonly server: DnsServer,
+    private readonly onClose: () => void,
+  ) {
+    this.socket = createSocket(isIP(server.host) === 6 ? "udp6" : "udp4");
+    this.socket.unref();
+    this.socket.on("error", (error: NodeJS.ErrnoException) => {
+      this.close(new DnsFailure("UNREACHABLE", `${server.host}:${server.port} is unreachable (${error.code ?? error.message})`));
     });
-    socket.on("message", (message) => {
-      let decoded: packet.Packet;
-      try {
-        decoded = packet.decode(message);
-      } catch {
+    this.socket.on("message", (message) => {
+      this.receive(message);
+    });
+    this.connected = new Promise((resolve) => {
+      this.socket.connect(server.port, server.host, resolve);
+    });
+  }
+
+  private receive(message: Buffer): void {
+    let reply: packet.Packet;
+    try {
+      reply = packet.decode(message);
+    } catch {
+      return;
+    }
+    const waiter = reply.id === undefined ? undefined : this.pending.get(reply.id);
+    const question = reply.questions?.[0];
+    if (waiter === undefined || question === undefined || question.name.toLowerCase() !== waiter.name.toLowerCase() || question.type !== waiter.type) return;
+    waiter.settle(reply);
+  }
+
+  private close(error: DnsFailure): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose();
+    for (const waiter of [...this.pending.values()]) waiter.settle(error);
+    this.socket.close();
+  }
+
+  /** Sends one question; resolves with the reply and the query as sent (for a retry over TCP). */
+  ask(name: string, type: QueryType, recursion: boolean, edns: boolean, timeoutMs: number): Promise<{ readonly reply: packet.Packet; readonly query: Buffer }> {
+    let id = randomInt(1, 65536);
+    while (this.pending.has(id)) id = randomInt(1, 65536);
+    const buffer = packet.encode({
+      id,
+      type: "query",
+      flags: recursion ? packet.RECURSION_DESIRED : 0,
+      questions: [{ name, type, class: "IN" }],
+      // EDNS(0) with a 1232-octet UDP payload (RFC 6891; the DNS Flag Day 2020 size): a 2048-bit DKIM
+      // key no longer needs the TCP retry a 512-octet answer limit forces.
+      additionals: edns ? [{ type: "OPT", name: ".", udpPayloadSize: EDNS_UDP_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] : [],
+    });
+    const reply = new Promise<packet.Packet>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        settle(new DnsFailure("TIMEOUT", `no answer from ${this.server.host}:${this.server.port} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const settle = (result: packet.Packet | DnsFailure): void => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        if (result instanceof DnsFailure) reject(result);
+        else resolve(result);
+      };
+      this.pending.set(id, { name, type, settle });
+      if (this.closed) {
+        settle(new DnsFailure("UNREACHABLE", `${this.server.host}:${this.server.port} is unreachable`));
         return;
       }
-      if (decoded.id !== id) return;
-      clearTimeout(timer);
-      socket.close();
-      resolve(decoded);
+      void this.connected.then(() => {
+        if (!this.closed && this.pending.has(id)) this.socket.send(buffer);
+      });
     });
-    socket.connect(server.port, server.host, () => {
-      socket.send(query);
-    });
-  });
+    return reply.then((r) => ({ reply: r, query: buffer }));
+  }
+}
+
+const channels = new Map<string, UdpChannel>();
+
+export const EDNS_UDP_SIZE = 1232;
+
+function channelFor(server: DnsServer): UdpChannel {
+  const key = `${server.host}\0${String(server.port)}`;
+  let channel = channels.get(key);
+  if (channel === undefined) {
+    channel = new UdpChannel(server, () => channels.delete(key));
+    channels.set(key, channel);
+  }
+  return channel;
 }
 
 function tcpQuery(server: DnsServer, query: Buffer, timeoutMs: number): Promise<packet.Packet> {
@@ -169,10 +233,12 @@ export async function query(server: DnsServer, name: string, type: QueryType, op
   const attempts = options.attempts ?? 2;
   let lastError: DnsFailure | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const { id, buffer } = encodeQuery(name, type, options.recursion ?? true);
     try {
-      let reply = await udpQuery(server, buffer, id, timeoutMs);
-      if (((reply.flags ?? 0) & packet.TRUNCATED_RESPONSE) !== 0) reply = await tcpQuery(server, buffer, timeoutMs);
+      let sent = await channelFor(server).ask(name, type, options.recursion ?? true, true, timeoutMs);
+      // RFC 6891 §7: a server that does not know EDNS answers FORMERR; ask it again without.
+      if ((sent.reply as packet.Packet & { rcode?: string }).rcode === "FORMERR") sent = await channelFor(server).ask(name, type, options.recursion ?? true, false, timeoutMs);
+      let reply = sent.reply;
+      if (((reply.flags ?? 0) & packet.TRUNCATED_RESPONSE) !== 0) reply = await tcpQuery(server, sent.query, timeoutMs);
       const raw = (reply.answers ?? []) as unknown as RawAnswer[];
       const answers: Answer[] = raw.map((a) => ({ name: a.name.toLowerCase(), type: a.type, ttl: a.ttl ?? 0, data: answerData(a) }));
       // dns-packet decodes the response code as a string; its type definitions leave it out.
@@ -187,11 +253,32 @@ export async function query(server: DnsServer, name: string, type: QueryType, op
   throw lastError ?? new DnsFailure("TIMEOUT", `no answer from ${server.host}:${server.port}`);
 }
 
+export type QueryFunction = (server: DnsServer, name: string, type: QueryType, options?: QueryOptions) => Promise<DnsResponse>;
+
+/**
+ * A `query` that asks each distinct question (server, name, type, recursion) once and answers repeats
+ * from the first answer, failures included. `check` uses one per stack: the stack's own comparison,
+ * mailauth's SPF, DKIM and DMARC evaluation and the include walk ask several names more than once
+ * (the apex TXT up to four times), and the answers cannot differ within one check anyway.
+ */
+export function memoizeQueries(ask: QueryFunction = query): QueryFunction {
+  const answers = new Map<string, Promise<DnsResponse>>();
+  return (server, name, type, options = {}) => {
+    const key = `${server.host}\0${String(server.port)}\0${name.toLowerCase()}\0${type}\0${String(options.recursion ?? true)}`;
+    let answer = answers.get(key);
+    if (answer === undefined) {
+      answer = ask(server, name, type, options);
+      answers.set(key, answer);
+    }
+    return answer;
+  };
+}
+
 /**
  * The `(name, rrtype)` resolver mailauth takes, answering like `dns.promises.resolve`: TXT as
  * string[][], MX as { exchange, priority }[], errors with ENOTFOUND / ENODATA / ESERVFAIL / ETIMEOUT.
  */
-export function mailauthResolver(server: DnsServer, options: QueryOptions = {}): (name: string, rrtype: string) => Promise<unknown> {
+export function mailauthResolver(server: DnsServer, options: QueryOptions = {}, ask: QueryFunction = query): (name: string, rrtype: string) => Promise<unknown> {
   return async (name, rrtype) => {
     const fail = (code: string, message: string): never => {
       const error = new Error(message) as NodeJS.ErrnoException;
@@ -200,7 +287,7 @@ export function mailauthResolver(server: DnsServer, options: QueryOptions = {}):
     };
     let response: DnsResponse;
     try {
-      response = await query(server, name, rrtype as QueryType, options);
+      response = await ask(server, name, rrtype as QueryType, options);
     } catch (error) {
       if (error instanceof DnsFailure) return fail(error.code === "TIMEOUT" ? "ETIMEOUT" : "ECONNREFUSED", error.message);
       throw error;

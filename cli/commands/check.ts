@@ -10,9 +10,9 @@ import { publishedRecord } from "../../components/model";
 import { checkStack, type Finding } from "../check/checks";
 import { DnsFailure, parseServer, query, systemServer, type DnsServer, type QueryOptions } from "../check/dnsClient";
 import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
-import { listStacks, loadProject, readStackConfig, UsageError, type Project } from "../project";
+import { listStacks, loadProject, readStackConfig, UsageError, type Project, type StackConfig } from "../project";
 import { pulumiCli, PulumiCliError } from "../pulumiCli";
-import { readStackKeys, selectorPath } from "../stackKeys";
+import { selectorPath, stackKeysOf } from "../stackKeys";
 
 export const CHECK_FORMATS = ["table", "json"] as const;
 export type CheckFormat = (typeof CHECK_FORMATS)[number];
@@ -95,12 +95,13 @@ function parseKeyFiles(specs: readonly string[]): Map<string, string> {
   return keys;
 }
 
-async function privateKeysFor(project: Project, stack: string, given: ReadonlyMap<string, string>, usePulumi: boolean): Promise<{ keys: Map<string, string>; findings: Finding[] }> {
+async function privateKeysFor(project: Project, stackConfig: StackConfig, given: ReadonlyMap<string, string>, usePulumi: boolean): Promise<{ keys: Map<string, string>; findings: Finding[] }> {
   const keys = new Map(given);
   const findings: Finding[] = [];
   if (!usePulumi) return { keys, findings };
   const cli = pulumiCli(project.dir);
-  for (const selector of readStackKeys(project, stack).selectors) {
+  const { stack } = stackConfig;
+  for (const selector of stackKeysOf(stackConfig).selectors) {
     if (keys.has(selector.name) || !selector.hasPrivateKey || selector.status !== "active") continue;
     try {
       const pem = await cli.get(stack, selectorPath(selector.name, "privateKey"));
@@ -115,8 +116,9 @@ async function privateKeysFor(project: Project, stack: string, given: ReadonlyMa
   return { keys, findings };
 }
 
-async function checkOne(project: Project, stack: string, options: CheckOptions, resolver: DnsServer, keyFiles: ReadonlyMap<string, string>): Promise<StackReport> {
-  const validated = validateStack(stack, decodeConfigMap(readStackConfig(project, stack).config));
+async function checkOne(project: Project, stackConfig: StackConfig, options: CheckOptions, resolver: DnsServer, keyFiles: ReadonlyMap<string, string>): Promise<StackReport> {
+  const { stack } = stackConfig;
+  const validated = validateStack(stack, decodeConfigMap(stackConfig.config));
   const { config } = validated;
   const records = validated.records.map(publishedRecord);
   let servers: DnsServer[] = [resolver];
@@ -126,7 +128,7 @@ async function checkOne(project: Project, stack: string, options: CheckOptions, 
     servers = found.servers;
     findings.push(...found.findings);
   }
-  const keys = await privateKeysFor(project, stack, keyFiles, options.usePulumi);
+  const keys = await privateKeysFor(project, stackConfig, keyFiles, options.usePulumi);
   findings.push(...keys.findings);
   if (servers.length > 0) {
     findings.push(...(await checkStack({ servers, authoritative: options.authoritative, resolver, queryOptions: QUERY_OPTIONS, privateKeys: keys.keys }, config, records)));
@@ -155,6 +157,8 @@ export async function check(options: CheckOptions, io: Io & { readonly stderr: {
   let stacks: string[];
   let resolver: DnsServer;
   let keyFiles: Map<string, string>;
+  // Each stack file is read and parsed once, here.
+  let stackConfigs: StackConfig[];
   try {
     project = loadProject(options.cwd);
     const available = listStacks(project);
@@ -165,7 +169,9 @@ export async function check(options: CheckOptions, io: Io & { readonly stderr: {
     if (parsed === undefined) throw new UsageError(`--resolver ${JSON.stringify(options.resolver)} is not an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53`);
     resolver = parsed;
     keyFiles = parseKeyFiles(options.keyFiles);
-    const known = new Set(stacks.flatMap((stack) => readStackKeys(project, stack).selectors.map((s) => s.name)));
+    const loaded = project;
+    stackConfigs = stacks.map((stack) => readStackConfig(loaded, stack));
+    const known = keyFiles.size === 0 ? new Set<string>() : new Set(stackConfigs.flatMap((stackConfig) => stackKeysOf(stackConfig).selectors.map((s) => s.name)));
     const unknownSelectors = [...keyFiles.keys()].filter((name) => !known.has(name));
     if (unknownSelectors.length > 0) throw new UsageError(`--key-file ${unknownSelectors.join(", ")}: no such selector in ${stacks.join(", ")}`);
   } catch (error) {
@@ -179,9 +185,10 @@ export async function check(options: CheckOptions, io: Io & { readonly stderr: {
   const worker = async (): Promise<void> => {
     while (next < stacks.length) {
       const index = next++;
-      const stack = stacks[index] ?? "";
+      const stackConfig = stackConfigs[index];
+      if (stackConfig === undefined) continue;
       try {
-        reports[index] = await checkOne(project, stack, options, resolver, keyFiles);
+        reports[index] = await checkOne(project, stackConfig, options, resolver, keyFiles);
       } catch (error) {
         if (error instanceof ConfigError) errors.push(...error.message.split("\n"));
         else throw error;
