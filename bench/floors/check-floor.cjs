@@ -2,8 +2,7 @@
 // Floor of the check benchmark: the same DNS questions `sender-auth check` asked (read from BIND's
 // query log), per domain, with the same concurrency (8 domains at a time; all of a domain's questions
 // at once), with EDNS(0) and 1232 octets, over one UDP socket with TCP when an answer is truncated,
-// as check does. Nothing is
-// compared or evaluated. argv: <questions.json: [{ domain, questions: [[name, type], ...] }]> <host:port>
+// as check does. Nothing is compared or evaluated. argv: <questions.json: [{ domain, questions: [[name, type], ...] }]> <host:port>
 const { readFileSync } = require("node:fs");
 const { createSocket } = require("node:dgram");
 const { Socket } = require("node:net");

@@ -88,8 +88,8 @@ class UdpChannel {
   ) {
     this.socket = createSocket(isIP(server.host) === 6 ? "udp6" : "udp4");
     this.socket.unref();
-    this.socket.on("error", (error: NodeJS.ErrnoException) => {
-      this.close(new DnsFailure("UNREACHABLE", `${server.host}:${server.port} is unreachable (${error.code ?? error.message})`));
+    this.socket.on("error", (error) => {
+      this.fail(error);
     });
     this.socket.on("message", (message) => {
       this.receive(message);
@@ -110,6 +110,10 @@ class UdpChannel {
     const question = reply.questions?.[0];
     if (waiter === undefined || question === undefined || question.name.toLowerCase() !== waiter.name.toLowerCase() || question.type !== waiter.type) return;
     waiter.settle(reply);
+  }
+
+  private fail(error: NodeJS.ErrnoException): void {
+    this.close(new DnsFailure("UNREACHABLE", `${this.server.host}:${this.server.port} is unreachable (${error.code ?? error.message})`));
   }
 
   private close(error: DnsFailure): void {
@@ -149,7 +153,12 @@ class UdpChannel {
         return;
       }
       void this.connected.then(() => {
-        if (!this.closed && this.pending.has(id)) this.socket.send(buffer);
+        if (!this.closed && this.pending.has(id)) {
+          // An ICMP error can surface on the next send instead of as an 'error' event (Linux).
+          this.socket.send(buffer, (error) => {
+            if (error) this.fail(error);
+          });
+        }
       });
     });
     return reply.then((r) => ({ reply: r, query: buffer }));
