@@ -37,7 +37,7 @@ export function inheritedEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-// Every spawn loads tsx, commander and the Pulumi SDK (~2 CPU-seconds): starting more children than
+// Every spawn loads the TypeScript loader, commander and the Pulumi SDK (~1 CPU-second): starting more children than
 // there are cores (plus one, to cover I/O waits) only makes each one slower, so the rest wait their turn.
 const MAX_CHILDREN = availableParallelism() + 1;
 let running = 0;
