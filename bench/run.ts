@@ -50,7 +50,9 @@ async function main(): Promise<number> {
   const quick = parsed.values.quick;
   const selected = (parsed.positionals.length > 0 ? parsed.positionals : BENCHES) as readonly Bench[];
   const n = runs ?? (quick ? 1 : 5);
-  const out: string[] = ["## Machine", "", machine(), ""];
+  // Each section is printed as soon as it is measured.
+  const out = { push: (...lines: string[]) => process.stdout.write(`${lines.join("\n")}\n`) };
+  out.push("## Machine", "", machine(), "");
   for (const bench of selected) {
     switch (bench) {
       case "plan":
@@ -67,7 +69,6 @@ async function main(): Promise<number> {
         break;
     }
   }
-  process.stdout.write(`${out.join("\n")}\n`);
   return 0;
 }
 

@@ -24,27 +24,30 @@ interface FirstLine {
   readonly sdks: readonly string[];
 }
 
-/** Spawn to the child's first stdout line (then the child exits on its own). */
+/**
+ * Spawn to the child's first stdout line; resolves once the child has exited (it exits right after
+ * that line), so that nothing is still writing a cache when the next run starts.
+ */
 function timeToFirstLine(args: readonly string[], env: NodeJS.ProcessEnv): Promise<FirstLine> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [...args], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
-    let done = false;
+    let first: FirstLine | undefined;
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString("utf8");
       const newline = out.indexOf("\n");
-      if (newline >= 0 && !done) {
-        done = true;
+      if (newline >= 0 && first === undefined) {
         const line = JSON.parse(out.slice(0, newline)) as { sdks: string[] };
-        resolve({ ms: performance.now() - started, sdks: line.sdks });
+        first = { ms: performance.now() - started, sdks: line.sdks };
       }
     });
     child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString("utf8")));
     child.on("error", reject);
     child.on("close", (code) => {
-      if (!done) reject(new Error(`${args.join(" ")} exited ${String(code)} before registering a resource\n${err.slice(-3000)}`));
+      if (first !== undefined) resolve(first);
+      else reject(new Error(`${args.join(" ")} exited ${String(code)} before registering a resource\n${err.slice(-3000)}`));
     });
   });
 }
