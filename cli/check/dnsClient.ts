@@ -108,7 +108,11 @@ class UdpChannel {
     }
     const waiter = reply.id === undefined ? undefined : this.pending.get(reply.id);
     const question = reply.questions?.[0];
-    if (waiter === undefined || question === undefined || question.name.toLowerCase() !== waiter.name.toLowerCase() || question.type !== waiter.type) return;
+    if (waiter === undefined) return;
+    // A server that does not know EDNS may answer FORMERR without echoing the question; all such a
+    // reply can cause is the retry without EDNS.
+    const formerr = (reply as packet.Packet & { rcode?: string }).rcode === "FORMERR";
+    if (question === undefined ? !formerr : question.name.toLowerCase() !== waiter.name.toLowerCase() || question.type !== waiter.type) return;
     waiter.settle(reply);
   }
 

@@ -38,7 +38,8 @@ async function startStandIn(): Promise<StandIn> {
     const behaviour = standIn.behaviour(question.name);
     if (behaviour === "silent") return;
     if (behaviour === "formerr-on-edns" && opt !== undefined) {
-      socket.send(packet.encode({ id: request.id, type: "response", flags: packet.RECURSION_DESIRED | 1, questions: [question] }), remote.port, remote.address);
+      // Like some EDNS-unaware servers: FORMERR (rcode 1) without the question.
+      socket.send(packet.encode({ id: request.id, type: "response", flags: packet.RECURSION_DESIRED | 1, questions: [] }), remote.port, remote.address);
       return;
     }
     const asked = behaviour === "wrong-question" ? { ...question, name: `other.${question.name}` } : question;
