@@ -1,10 +1,13 @@
 /**
  * Benchmark 3, keygen (issue #6): RSA 2048 and 4096 key generation as `sender-auth keygen` does it
  * (components/dkimKeys.ts: forge's native path, PKCS#8 PEM and the DKIM p= value), against
- * `openssl genrsa` run in the same benchmark. RSA generation time varies a lot from key to key (the
- * prime search is random), so each size takes many runs, alternating the two sides.
+ * `openssl genrsa` run in the same benchmark (the by-hand routine: a process, and Debian's OpenSSL),
+ * and against `crypto.generateKeyPairSync` in the same process (the same OpenSSL as sender-auth's,
+ * nothing around it). RSA generation time varies a lot from key to key (the prime search is random),
+ * so each size takes many runs, alternating the sides.
  */
 import { spawn } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { generateDkimKey, type KeyType } from "../components/dkimKeys";
 import { alternate, formatSummary, progress, table } from "./lib/stats";
 
@@ -22,6 +25,13 @@ function opensslGenrsa(bits: number): Promise<number> {
   });
 }
 
+/** The same OpenSSL generation in this process through Node, with nothing around it. */
+function nodeCrypto(bits: number): Promise<number> {
+  const started = performance.now();
+  generateKeyPairSync("rsa", { modulusLength: bits, publicExponent: 0x10001, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "der" } });
+  return Promise.resolve(performance.now() - started);
+}
+
 function generate(type: KeyType): Promise<number> {
   const started = performance.now();
   const key = generateDkimKey(type);
@@ -36,9 +46,19 @@ export async function benchKeygen(runs: { readonly rsa2048: number; readonly rsa
     ["rsa-2048", 2048, runs.rsa2048],
     ["rsa-4096", 4096, runs.rsa4096],
   ] as const) {
-    progress(`keygen: ${type}, ${count} runs each`);
-    const result = await alternate(count, () => generate(type), () => opensslGenrsa(bits), (ms) => ms);
-    rows.push([type, String(count), formatSummary(result.subjectMs), formatSummary(result.floorMs), `${(result.subjectMs.median / result.floorMs.median).toFixed(2)}×`]);
+    progress(`keygen: ${type}, ${count} runs each against openssl genrsa and against Node crypto`);
+    const openssl = await alternate(count, () => generate(type), () => opensslGenrsa(bits), (ms) => ms);
+    const node = await alternate(count, () => generate(type), () => nodeCrypto(bits), (ms) => ms);
+    rows.push([
+      type,
+      String(count),
+      formatSummary(openssl.subjectMs),
+      formatSummary(openssl.floorMs),
+      `${(openssl.subjectMs.median / openssl.floorMs.median).toFixed(2)}×`,
+      formatSummary(node.subjectMs),
+      formatSummary(node.floorMs),
+      `${(node.subjectMs.median / node.floorMs.median).toFixed(2)}×`,
+    ]);
   }
-  return `${table(["key", "runs", "sender-auth: median (min–max)", "openssl genrsa: median (min–max)", "ratio"], rows)}\n`;
+  return `${table(["key", "runs", "sender-auth", "openssl genrsa (process)", "ratio", "sender-auth (again)", "Node crypto, in process", "ratio"], rows)}\n`;
 }

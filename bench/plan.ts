@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { generateStacks, REPO_ROOT, writeProject } from "./lib/generate";
-import { alternate, formatSummary, megabytes, ms, progress, runChild, summarize, table, type ChildRun } from "./lib/stats";
+import { alternate, floorEnv, formatSummary, megabytes, ms, progress, runChild, summarize, table, type ChildRun } from "./lib/stats";
 
 const CLI = path.join(REPO_ROOT, "bin", "sender-auth.js");
 const FLOOR = path.join(__dirname, "floors", "plan-floor.cjs");
@@ -38,7 +38,7 @@ export async function benchPlan(sizes: readonly number[], runs: number): Promise
       const planned = JSON.parse(first.stdout) as PlannedStack[];
       const floorInput = path.join(project.dir, "floor-input.json");
       writeFileSync(floorInput, JSON.stringify(planned.map((p) => ({ stack: p.stack, domain: p.domain, resources: p.resources }))));
-      const floor = (): Promise<ChildRun> => runChild(process.execPath, [FLOOR, floorInput], { cwd: project.dir, rss: true });
+      const floor = (): Promise<ChildRun> => runChild(process.execPath, [FLOOR, floorInput], { cwd: project.dir, rss: true, env: floorEnv() });
       const result = await alternate(runs, plan, floor, (r) => r.wallMs);
       const resources = planned.reduce((sum, p) => sum + p.resources.length + 1, 0);
       rows.push({

@@ -12,7 +12,7 @@ import { parse as parseYaml } from "yaml";
 import { loadProject, readStackConfig } from "../cli/project";
 import { isRecord } from "../components/model";
 import { REPO_ROOT } from "./lib/generate";
-import { alternate, formatSummary, progress, summarize, table } from "./lib/stats";
+import { alternate, floorEnv, formatSummary, progress, summarize, table } from "./lib/stats";
 
 const HOST = path.join(__dirname, "support", "host.cjs");
 const FLOOR = path.join(__dirname, "floors", "startup-floor.cjs");
@@ -73,7 +73,7 @@ export async function benchStartup(runs: number): Promise<string> {
     const config = readStackConfig(project, stack);
     const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_CONFIG: JSON.stringify(config.config), PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(config.secretKeys) };
     const subject = (): Promise<FirstLine> => timeToFirstLine([...nodeArgs, HOST, project.main, project.name, stack], env);
-    const floor = (): Promise<FirstLine> => timeToFirstLine([FLOOR, provider], env);
+    const floor = (): Promise<FirstLine> => timeToFirstLine([FLOOR, provider], floorEnv(env));
     const result = await alternate(runs, subject, floor, (r) => r.ms);
     // The same start with empty caches (the first run after `npm ci`).
     const cold: number[] = [];

@@ -1,7 +1,7 @@
 "use strict";
 // Floor of the check benchmark: the same DNS questions `sender-auth check` asked (read from BIND's
-// query log), per domain, with the same concurrency (8 domains at a time; all of a domain's questions
-// at once), with EDNS(0) and 1232 octets, over one UDP socket with TCP when an answer is truncated,
+// query log), per domain, 8 domains at a time as check does, all of a domain's questions at once
+// (check asks some only after others are answered), with EDNS(0) and 1232 octets, over one UDP socket with TCP when an answer is truncated,
 // as check does. Nothing is compared or evaluated. argv: <questions.json: [{ domain, questions: [[name, type], ...] }]> <host:port>
 const { readFileSync } = require("node:fs");
 const { createSocket } = require("node:dgram");
@@ -54,8 +54,16 @@ function ask(name, type) {
     questions: [{ name, type, class: "IN" }],
     additionals: [{ type: "OPT", name: ".", udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }],
   });
-  return new Promise((resolve) => {
-    pending.set(id, resolve);
+  return new Promise((resolve, reject) => {
+    // A lost reply must fail the run, not hang it.
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      reject(new Error(`no answer to ${name} ${type} within 2000 ms`));
+    }, 2000);
+    pending.set(id, (reply) => {
+      clearTimeout(timer);
+      resolve(reply);
+    });
     socket.send(query, port, host);
   }).then((reply) => ((reply.flags & packet.TRUNCATED_RESPONSE) !== 0 ? tcp(query) : reply));
 }
@@ -73,4 +81,7 @@ function ask(name, type) {
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, domains.length) }, worker));
   socket.close();
   process.stdout.write(`${answered}\n`);
-})();
+})().catch((error) => {
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+});

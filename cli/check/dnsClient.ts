@@ -69,16 +69,19 @@ export function systemServer(): DnsServer {
 }
 
 /**
- * One connected UDP socket per server, shared by every query to it (issue #6: a socket per query
- * cost more than the query). Queries are told apart by a random 16-bit ID that no other pending
+ * A connected UDP socket per server, shared by up to QUERIES_PER_SOCKET queries to it (issue #6: a
+ * socket per query cost more than the query). Queries are told apart by a random 16-bit ID that no other pending
  * query to that server has, and a reply counts only if its ID and question match (RFC 5452 §4.1).
  * A socket error (ICMP port unreachable on a connected socket) fails every query pending on it and
- * the next query opens a new socket. The socket never keeps the process alive: query timers do.
+ * the next query opens a new socket; so does every QUERIES_PER_SOCKET-th query, for a new random
+ * source port. The socket never keeps the process alive: query timers do.
  */
 class UdpChannel {
   private readonly socket: ReturnType<typeof createSocket>;
   private readonly pending = new Map<number, { readonly name: string; readonly type: QueryType; readonly settle: (reply: packet.Packet | DnsFailure) => void }>();
   private closed = false;
+  /** Queries sent; after QUERIES_PER_SOCKET the channel takes no more and closes once answered. */
+  private sent = 0;
   /** Resolves once connected: a connected UDP socket cannot send before. */
   private readonly connected: Promise<void>;
 
@@ -95,7 +98,11 @@ class UdpChannel {
       this.receive(message);
     });
     this.connected = new Promise((resolve) => {
-      this.socket.connect(server.port, server.host, resolve);
+      // A failed connect (no route, a broadcast address) reaches only this callback, not 'error'.
+      this.socket.connect(server.port, server.host, (error?: Error) => {
+        if (error) this.fail(error);
+        else resolve();
+      });
     });
   }
 
@@ -112,8 +119,13 @@ class UdpChannel {
     // A server that does not know EDNS may answer FORMERR without echoing the question; all such a
     // reply can cause is the retry without EDNS.
     const formerr = (reply as packet.Packet & { rcode?: string }).rcode === "FORMERR";
-    if (question === undefined ? !formerr : question.name.toLowerCase() !== waiter.name.toLowerCase() || question.type !== waiter.type) return;
+    if (question === undefined ? !formerr : canonicalName(question.name) !== waiter.name || question.type !== waiter.type) return;
     waiter.settle(reply);
+  }
+
+  /** Whether this channel has sent its share of queries and only waits for their answers. */
+  retired(): boolean {
+    return this.sent >= QUERIES_PER_SOCKET;
   }
 
   private fail(error: NodeJS.ErrnoException): void {
@@ -123,7 +135,7 @@ class UdpChannel {
   private close(error: DnsFailure): void {
     if (this.closed) return;
     this.closed = true;
-    this.onClose();
+    if (!this.retired()) this.onClose();
     for (const waiter of [...this.pending.values()]) waiter.settle(error);
     this.socket.close();
   }
@@ -132,6 +144,9 @@ class UdpChannel {
   ask(name: string, type: QueryType, recursion: boolean, edns: boolean, timeoutMs: number): Promise<{ readonly reply: packet.Packet; readonly query: Buffer }> {
     let id = randomInt(1, 65536);
     while (this.pending.has(id)) id = randomInt(1, 65536);
+    this.sent++;
+    // Retired: the next query gets a fresh socket on a new random source port (RFC 5452 §9.2).
+    if (this.retired()) this.onClose();
     const buffer = packet.encode({
       id,
       type: "query",
@@ -148,10 +163,14 @@ class UdpChannel {
       const settle = (result: packet.Packet | DnsFailure): void => {
         clearTimeout(timer);
         this.pending.delete(id);
+        if (this.retired() && this.pending.size === 0 && !this.closed) {
+          this.closed = true;
+          this.socket.close();
+        }
         if (result instanceof DnsFailure) reject(result);
         else resolve(result);
       };
-      this.pending.set(id, { name, type, settle });
+      this.pending.set(id, { name: canonicalName(name), type, settle });
       if (this.closed) {
         settle(new DnsFailure("UNREACHABLE", `${this.server.host}:${this.server.port} is unreachable`));
         return;
@@ -170,6 +189,18 @@ class UdpChannel {
 }
 
 const channels = new Map<string, UdpChannel>();
+
+/**
+ * How many queries share one socket (one source port) before the next socket takes over: an
+ * off-path spoofer has to guess the port as well as an ID (RFC 5452 §9.2), while a check of
+ * hundreds of domains still opens a handful of sockets instead of thousands.
+ */
+export const QUERIES_PER_SOCKET = 100;
+
+/** Lower case, without the root's trailing dot: how names in a question are compared. */
+function canonicalName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, "");
+}
 
 export const EDNS_UDP_SIZE = 1232;
 

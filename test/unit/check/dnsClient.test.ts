@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createSocket, type Socket } from "node:dgram";
 import { createServer } from "node:net";
 import * as packet from "dns-packet";
-import { DnsFailure, EDNS_UDP_SIZE, memoizeQueries, query, type DnsResponse, type DnsServer, type QueryType } from "../../../cli/check/dnsClient";
+import { DnsFailure, EDNS_UDP_SIZE, memoizeQueries, query, QUERIES_PER_SOCKET, type DnsResponse, type DnsServer, type QueryType } from "../../../cli/check/dnsClient";
 
 type Behaviour = "answer" | "wrong-question" | "silent" | "formerr-on-edns";
 
@@ -75,14 +75,33 @@ describe("check DNS client", () => {
     await standIn.close();
   });
 
-  it("sends 200 concurrent questions over one socket and gives each its own answer, out of order", async () => {
+  it("sends concurrent questions over one socket and gives each its own answer, out of order", async () => {
     standIn.behaviour = () => "answer";
     const first = standIn.received.length;
-    const names = Array.from({ length: 200 }, (_, i) => `q${i}.example`);
+    const names = Array.from({ length: QUERIES_PER_SOCKET - 1 }, (_, i) => `q${i}.example`);
     const answers = await Promise.all(names.map((name) => query(standIn.server, name, "TXT", { timeoutMs: 2000, attempts: 1 })));
     assert.deepEqual(answers.map(text), names.map((name) => `answer for ${name}`));
     const ports = new Set(standIn.received.slice(first).map((r) => r.port));
     assert.equal(ports.size, 1, "one source port: one socket");
+  });
+
+  it("moves to a new socket (a new random source port) every QUERIES_PER_SOCKET queries (RFC 5452 §9.2)", async () => {
+    standIn.behaviour = () => "answer";
+    const first = standIn.received.length;
+    const names = Array.from({ length: 2 * QUERIES_PER_SOCKET + 10 }, (_, i) => `rotate${i}.example`);
+    const answers = await Promise.all(names.map((name) => query(standIn.server, name, "TXT", { timeoutMs: 2000, attempts: 1 })));
+    assert.deepEqual(answers.map(text), names.map((name) => `answer for ${name}`));
+    const ports = new Set(standIn.received.slice(first).map((r) => r.port));
+    assert.ok(ports.size >= 3, `expected at least 3 source ports, got ${ports.size}`);
+  });
+
+  it("matches a name given with the root's trailing dot (include:_spf.example.com.)", async () => {
+    standIn.behaviour = () => "answer";
+    assert.equal(text(await query(standIn.server, "Dotted.Example.", "TXT", { timeoutMs: 2000, attempts: 1 })), "answer for Dotted.Example");
+  });
+
+  it("reports a server it cannot even connect to as unreachable, not an internal error", async () => {
+    await assert.rejects(query({ host: "255.255.255.255", port: 53 }, "a.example", "TXT", { timeoutMs: 2000, attempts: 1 }), { name: "DnsFailure", code: "UNREACHABLE" });
   });
 
   it("asks with EDNS(0) and a 1232-octet UDP payload (RFC 6891)", async () => {

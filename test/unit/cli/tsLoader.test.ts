@@ -21,6 +21,11 @@ describe("bin/ts-loader.cjs", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "sender-auth-loader-"));
   after(() => {
     rmSync(dir, { recursive: true, force: true });
+    // The cache is the loader's real one: leave no entries of these throw-away files behind.
+    for (const file of readdirSync(CACHE_DIR)) {
+      const entry = path.join(CACHE_DIR, file);
+      if (/^[0-9a-f]{64}\.js$/.test(file) && /marker-\d+-\d+|export const x = ;/.test(readFileSync(entry, "utf8"))) rmSync(entry, { force: true });
+    }
   });
   const marker = `marker-${String(process.pid)}-${String(Date.now())}`;
   writeFileSync(path.join(dir, "b.ts"), `export enum Kind { A = "a" }\nexport const marker: string = "${marker}";\n`);
