@@ -22,6 +22,7 @@ import { stringify as stringifyYaml } from "yaml";
 import { parseCharacterStrings } from "../../components/records/txt";
 import { namedAvailable, skipOrFailWithoutNamed, startBind, txtRdata, type BindServer, type ZoneSpec } from "../support/bind";
 import { fixtureKey, type FixtureKeyName } from "../support/fixtures";
+import { testMessage } from "../support/mail";
 
 const execFileAsync = promisify(execFile);
 
@@ -312,21 +313,6 @@ async function txtAnswers(server: BindServer, name: string): Promise<string[][]>
 // ---------------------------------------------------------------------------------------------------
 // Mail.
 
-function message(domain: string, subject: string): string {
-  return [
-    `From: Someone <someone@${domain}>`,
-    "To: Postmaster <postmaster@receiver.test>",
-    `Subject: ${subject}`,
-    "Date: Sat, 28 Nov 2026 10:00:00 +0000",
-    `Message-ID: <${subject.replace(/\W+/g, "-")}@${domain}>`,
-    "MIME-Version: 1.0",
-    "Content-Type: text/plain; charset=us-ascii",
-    "",
-    "Records planned by sender-auth, checked against a real DNS server.",
-    "",
-  ].join("\r\n");
-}
-
 const signedCache = new Map<string, Promise<string>>();
 
 /** A message from someone@<domain>, DKIM-signed under `selector` with a fixture key (cached: signing is per stack, not per zone source). */
@@ -335,7 +321,7 @@ function signedMessage(domain: string, selector: string, key: FixtureKeyName): P
   let signed = signedCache.get(cacheKey);
   if (signed === undefined) {
     signed = (async () => {
-      const raw = message(domain, `signed ${selector} ${key}`);
+      const raw = testMessage(domain, `signed ${selector} ${key}`);
       const signature = { signingDomain: domain, selector, privateKey: fixtureKey(key).privatePem };
       // mailauth 7 signs only what `signatureData` lists; its typings also require the top-level trio.
       const result = await dkimSign(raw, { ...signature, signatureData: [signature], canonicalization: "relaxed/relaxed", strict: true });
@@ -554,7 +540,7 @@ describe("planned records, served by BIND and checked by mailauth", () => {
           it(`DMARC: an unsigned message from ${UNLISTED_IP} fails with policy ${spec.policy}`, async (t) => {
             if (skipOrFailWithoutNamed(t)) return;
             const { resolver } = source(sourceName);
-            const result = await receive(message(domain, "unsigned"), domain, UNLISTED_IP, resolver);
+            const result = await receive(testMessage(domain, "unsigned"), domain, UNLISTED_IP, resolver);
             assert.equal(result.spf && result.spf.status.result, spec.all);
             assert.ok(result.dmarc, "DMARC was evaluated");
             assert.equal(result.dmarc.status.result, "fail", result.dmarc.info);

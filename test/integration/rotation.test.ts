@@ -23,6 +23,7 @@ import { createTempProject, runCli, type CliResult, type TempProject } from "../
 import { fakeDecrypt, fakeEncrypt, fakePulumiEnv } from "../support/fakePulumi";
 import { fixtureKey } from "../support/fixtures";
 import { signMessage, verifyDkim } from "../support/mail";
+import { isRecord } from "../../components/model";
 
 const STACK = "rotation";
 const DOMAIN = "rotation.test";
@@ -37,10 +38,6 @@ const DAY_0 = "2026-11-28T09:00:00Z";
 const DAY_6 = "2026-12-04T09:00:00Z";
 /** Eight days after the switch: past it. */
 const DAY_8 = "2026-12-06T09:00:00Z";
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function initialStack(): string {
   const key = fixtureKey("rsa-2048");

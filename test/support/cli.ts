@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSyn
 import { availableParallelism, tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { isRecord } from "../../components/model";
 
 export const REPO_ROOT = path.join(__dirname, "..", "..");
 export const CLI_BIN = path.join(REPO_ROOT, "bin", "sender-auth.js");
@@ -100,10 +101,6 @@ export interface TempProject {
   /** Creates a (nested) subdirectory and returns its absolute path. */
   subdir(...segments: string[]): string;
   remove(): void;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Text of one of the repository's stack files. */

@@ -38,6 +38,7 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, stat
 import * as path from "node:path";
 import { Document, isMap, isScalar, isSeq, Pair, parse as parseYaml, parseDocument, YAMLMap, YAMLSeq } from "yaml";
 import { fakeDecrypt, fakeEncrypt } from "./fakePulumi";
+import { isRecord } from "../../components/model";
 
 /** How long a command that reads no input waits for more input on an open, quiet stdin before logging it. */
 const STDIN_IDLE_MS = 100;
@@ -264,10 +265,6 @@ interface Project {
   readonly stackConfigDir: string;
   /** Project-level config values and defaults (Pulumi.yaml `config:`), by full key. */
   readonly defaults: ReadonlyMap<string, unknown>;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 const PROJECT_CONFIG_TYPE_KEYS = new Set(["type", "description", "items", "default", "value", "secret"]);

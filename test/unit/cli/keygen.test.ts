@@ -13,11 +13,11 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
-import type { PublishedRecord } from "../../../components/model";
 import { createTempProject, runCli, type CliResult, type TempProject } from "../../support/cli";
 import { FAKE_PULUMI_BIN, fakeDecrypt, fakeEncrypt, fakePulumiEnv, readPulumiLog, type PulumiInvocation } from "../../support/fakePulumi";
 import { fixtureKey } from "../../support/fixtures";
 import { recordsResolver, signMessage, verifyDkim } from "../../support/mail";
+import { isRecord, type PublishedRecord } from "../../../components/model";
 
 const NOW = "2026-11-28";
 const NS = "sender-auth";
@@ -127,10 +127,6 @@ class Project {
   run(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
     return runCli(args, { cwd: this.temp.dir, env: this.env(options) });
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function record(value: unknown, what: string): Record<string, unknown> {

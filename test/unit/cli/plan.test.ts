@@ -10,6 +10,8 @@ import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { createTempProject, REPO_ROOT, repoStackText, runCli, type CliResult, type TempProject } from "../../support/cli";
+import { isRecord } from "../../../components/model";
+import { field } from "../../support/json";
 
 // ---------------------------------------------------------------------------------------------------
 // What the two example stacks (stacks/*.yaml) must plan to.
@@ -23,19 +25,6 @@ interface ExpectedRecord {
   readonly value: string;
   readonly purpose: string;
   readonly selector?: string;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function field(value: unknown, ...keys: string[]): unknown {
-  let current = value;
-  for (const key of keys) {
-    assert.ok(isRecord(current), `expected an object holding ${key}, got ${JSON.stringify(current)}`);
-    current = current[key];
-  }
-  return current;
 }
 
 function text(value: unknown, what: string): string {

@@ -13,6 +13,8 @@ import { parse as parseYaml } from "yaml";
 import { pulumiCli } from "../../../cli/pulumiCli";
 import { REPO_STACKS_DIR } from "../../support/cli";
 import { FAKE_PULUMI_BIN, FAKE_PULUMI_BIN_DIR, fakeDecrypt, fakeEncrypt, fakePulumiEnv, readPulumiLog } from "../../support/fakePulumi";
+import { isRecord } from "../../../components/model";
+import { field } from "../../support/json";
 
 interface Run {
   readonly code: number | null;
@@ -108,10 +110,6 @@ class Demo {
       }),
     );
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 const PEM = [
@@ -569,11 +567,3 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
   });
 });
 
-function field(value: unknown, ...keys: string[]): unknown {
-  let current = value;
-  for (const key of keys) {
-    assert.ok(isRecord(current), `expected an object holding ${key}, got ${JSON.stringify(current)}`);
-    current = current[key];
-  }
-  return current;
-}
