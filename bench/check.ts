@@ -24,7 +24,10 @@ export function zonesOf(stacks: readonly GeneratedStack[], planned: string): Zon
     if (stack !== undefined) bodies.set(stack, chunk);
   }
   return [
-    ...stacks.map((s) => ({ origin: s.domain, body: `${bodies.get(s.stack) ?? ""}\n${s.extraZoneLines.join("\n")}\n` })),
+    ...stacks.map((s) => ({
+      origin: s.domain,
+      body: `${bodies.get(s.stack) ?? ""}\n${s.extraZoneLines.join("\n")}\n`,
+    })),
     ...sharedZones(stacks),
     // The parent of every generated name, so that no lookup leaves this server.
     { origin: "example", body: "" },
@@ -34,7 +37,9 @@ export function zonesOf(stacks: readonly GeneratedStack[], planned: string): Zon
 /** The questions in BIND's query log (`client ... (name): query: <name> IN <type> ...`). */
 function loggedQuestions(lines: readonly string[]): [string, string][] {
   const out: [string, string][] = [];
-  for (const match of lines.join("\n").matchAll(/ query: (\S+) IN (\S+) /g)) out.push([(match[1] ?? "").toLowerCase(), match[2] ?? ""]);
+  for (const match of lines.join("\n").matchAll(/ query: (\S+) IN (\S+) /g)) {
+    out.push([(match[1] ?? "").toLowerCase(), match[2] ?? ""]);
+  }
   return out;
 }
 
@@ -43,11 +48,17 @@ function loggedQuestions(lines: readonly string[]): [string, string][] {
  * a name shared by many domains (an include target) goes to the domains that include it, as often
  * per domain as it was asked per includer; any other name, to every domain alike.
  */
-function questionsByDomain(stacks: readonly GeneratedStack[], questions: readonly [string, string][]): { domain: string; questions: [string, string][] }[] {
+function questionsByDomain(
+  stacks: readonly GeneratedStack[],
+  questions: readonly [string, string][],
+): { domain: string; questions: [string, string][] }[] {
   const byDomain = new Map(stacks.map((s) => [s.domain, [] as [string, string][]]));
   const shared = new Map<string, number>();
   for (const [name, type] of questions) {
-    const label = /^(brand\d+\.example)(?:\.|$)/.exec(name)?.[1] ?? /\.(brand\d+\.example)$/.exec(name)?.[1] ?? /^(?:[^.]+\.)*?(brand\d+\.example)\._report\./.exec(name)?.[1];
+    const label =
+      /^(brand\d+\.example)(?:\.|$)/.exec(name)?.[1] ??
+      /\.(brand\d+\.example)$/.exec(name)?.[1] ??
+      /^(?:[^.]+\.)*?(brand\d+\.example)\._report\./.exec(name)?.[1];
     const own = label === undefined ? undefined : byDomain.get(label);
     if (own !== undefined) own.push([name, type]);
     else shared.set(`${name} ${type}`, (shared.get(`${name} ${type}`) ?? 0) + 1);
@@ -56,10 +67,16 @@ function questionsByDomain(stacks: readonly GeneratedStack[], questions: readonl
     const [name = "", type = ""] = key.split(" ");
     // An include target goes to its includers; anything else asked for every domain (e.g. the DMARC
     // tree walk's `_dmarc.example`) to every domain.
-    const including = stacks.filter((s) => (s.config["sender-auth:spf"] as { include: string[] }).include.includes(name));
+    const including = stacks.filter((s) =>
+      (s.config["sender-auth:spf"] as { include: string[] }).include.includes(name),
+    );
     const includers = including.length > 0 ? including : stacks;
-    if (count % includers.length !== 0) throw new Error(`cannot attribute ${count} × ${key} to ${includers.length} domains`);
-    for (const s of includers) for (let i = 0; i < count / includers.length; i++) byDomain.get(s.domain)?.push([name, type]);
+    if (count % includers.length !== 0) {
+      throw new Error(`cannot attribute ${count} × ${key} to ${includers.length} domains`);
+    }
+    for (const s of includers) {
+      for (let i = 0; i < count / includers.length; i++) byDomain.get(s.domain)?.push([name, type]);
+    }
   }
   return [...byDomain].map(([domain, qs]) => ({ domain, questions: qs }));
 }
@@ -76,7 +93,11 @@ export async function benchCheck(sizes: readonly number[], runs: number): Promis
       const planned = await runChild(process.execPath, [CLI, "plan", "--format", "zone"], { cwd: project.dir });
       const zones = zonesOf(stacks, planned.stdout);
       const check = (at: BindServer) => (): Promise<ChildRun> =>
-        runChild(process.execPath, [CLI, "check", "--resolver", `127.0.0.1:${at.port}`, "--no-pulumi", "--format", "json"], { cwd: project.dir, okCodes: [0, 1] });
+        runChild(
+          process.execPath,
+          [CLI, "check", "--resolver", `127.0.0.1:${at.port}`, "--no-pulumi", "--format", "json"],
+          { cwd: project.dir, okCodes: [0, 1] },
+        );
 
       logging = await startBind(zones, { recursion: true, queryLog: true });
       // The harness's own readiness queries come before.
@@ -85,7 +106,17 @@ export async function benchCheck(sizes: readonly number[], runs: number): Promis
       const reports = JSON.parse(first.stdout) as StackReport[];
       const failed = reports.filter((r) => !r.ok);
       if (reports.length !== n || failed.length > 0) {
-        throw new Error(`check should pass for all ${n} generated domains; failed: ${failed.map((r) => `${r.stack}: ${r.findings.filter((f) => f.result === "fail").map((f) => f.message).join("; ")}`).join("\n")}`);
+        throw new Error(
+          `check should pass for all ${n} generated domains; failed: ${failed
+            .map(
+              (r) =>
+                `${r.stack}: ${r.findings
+                  .filter((f) => f.result === "fail")
+                  .map((f) => f.message)
+                  .join("; ")}`,
+            )
+            .join("\n")}`,
+        );
       }
       const questions = loggedQuestions(logging.queries().slice(before));
       const floorInput = path.join(project.dir, "floor-questions.json");
@@ -96,10 +127,18 @@ export async function benchCheck(sizes: readonly number[], runs: number): Promis
       server = await startBind(zones, { recursion: true });
       progress(`check: N=${n}: ${questions.length} questions, ${runs} runs each`);
       const at = server;
-      const floor = (): Promise<ChildRun> => runChild(process.execPath, [FLOOR, floorInput, `127.0.0.1:${at.port}`], { cwd: project.dir, env: floorEnv() });
+      const floor = (): Promise<ChildRun> =>
+        runChild(process.execPath, [FLOOR, floorInput, `127.0.0.1:${at.port}`], { cwd: project.dir, env: floorEnv() });
       const result = await alternate(runs, check(at), floor, (r) => r.wallMs);
       const checks = reports.reduce((sum, r) => sum + r.counts.ok + r.counts.warn + r.counts.fail, 0);
-      rows.push([String(n), String(checks), String(questions.length), formatSummary(result.subjectMs), formatSummary(result.floorMs), `${(result.subjectMs.median / result.floorMs.median).toFixed(2)}×`]);
+      rows.push([
+        String(n),
+        String(checks),
+        String(questions.length),
+        formatSummary(result.subjectMs),
+        formatSummary(result.floorMs),
+        `${(result.subjectMs.median / result.floorMs.median).toFixed(2)}×`,
+      ]);
     } finally {
       await logging?.stop();
       await server?.stop();

@@ -28,7 +28,12 @@ function opensslGenrsa(bits: number): Promise<number> {
 /** The same OpenSSL generation in this process through Node, with nothing around it. */
 function nodeCrypto(bits: number): Promise<number> {
   const started = performance.now();
-  generateKeyPairSync("rsa", { modulusLength: bits, publicExponent: 0x10001, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "der" } });
+  generateKeyPairSync("rsa", {
+    modulusLength: bits,
+    publicExponent: 0x10001,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "der" },
+  });
   return Promise.resolve(performance.now() - started);
 }
 
@@ -47,8 +52,18 @@ export async function benchKeygen(runs: { readonly rsa2048: number; readonly rsa
     ["rsa-4096", 4096, runs.rsa4096],
   ] as const) {
     progress(`keygen: ${type}, ${count} runs each against openssl genrsa and against Node crypto`);
-    const openssl = await alternate(count, () => generate(type), () => opensslGenrsa(bits), (ms) => ms);
-    const node = await alternate(count, () => generate(type), () => nodeCrypto(bits), (ms) => ms);
+    const openssl = await alternate(
+      count,
+      () => generate(type),
+      () => opensslGenrsa(bits),
+      (ms) => ms,
+    );
+    const node = await alternate(
+      count,
+      () => generate(type),
+      () => nodeCrypto(bits),
+      (ms) => ms,
+    );
     rows.push([
       type,
       String(count),

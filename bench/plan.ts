@@ -6,7 +6,18 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { generateStacks, REPO_ROOT, writeProject } from "./lib/generate";
-import { alternate, floorEnv, formatSummary, megabytes, ms, progress, runChild, summarize, table, type ChildRun } from "./lib/stats";
+import {
+  alternate,
+  floorEnv,
+  formatSummary,
+  megabytes,
+  ms,
+  progress,
+  runChild,
+  summarize,
+  table,
+  type ChildRun,
+} from "./lib/stats";
 
 const CLI = path.join(REPO_ROOT, "bin", "sender-auth.js");
 const FLOOR = path.join(__dirname, "floors", "plan-floor.cjs");
@@ -26,19 +37,27 @@ export interface PlanRow {
   readonly floorRss: number;
 }
 
-export async function benchPlan(sizes: readonly number[], runs: number): Promise<{ rows: PlanRow[]; markdown: string }> {
+export async function benchPlan(
+  sizes: readonly number[],
+  runs: number,
+): Promise<{ rows: PlanRow[]; markdown: string }> {
   const rows: PlanRow[] = [];
   for (const n of sizes) {
     const project = writeProject(generateStacks(n));
     try {
       progress(`plan: N=${n}, ${runs} runs each`);
-      const plan = (): Promise<ChildRun> => runChild(process.execPath, [CLI, "plan", "--format", "json"], { cwd: project.dir, rss: true });
+      const plan = (): Promise<ChildRun> =>
+        runChild(process.execPath, [CLI, "plan", "--format", "json"], { cwd: project.dir, rss: true });
       // The floor registers exactly what plan registered.
       const first = await plan();
       const planned = JSON.parse(first.stdout) as PlannedStack[];
       const floorInput = path.join(project.dir, "floor-input.json");
-      writeFileSync(floorInput, JSON.stringify(planned.map((p) => ({ stack: p.stack, domain: p.domain, resources: p.resources }))));
-      const floor = (): Promise<ChildRun> => runChild(process.execPath, [FLOOR, floorInput], { cwd: project.dir, rss: true, env: floorEnv() });
+      writeFileSync(
+        floorInput,
+        JSON.stringify(planned.map((p) => ({ stack: p.stack, domain: p.domain, resources: p.resources }))),
+      );
+      const floor = (): Promise<ChildRun> =>
+        runChild(process.execPath, [FLOOR, floorInput], { cwd: project.dir, rss: true, env: floorEnv() });
       const result = await alternate(runs, plan, floor, (r) => r.wallMs);
       const resources = planned.reduce((sum, p) => sum + p.resources.length + 1, 0);
       rows.push({
@@ -54,11 +73,21 @@ export async function benchPlan(sizes: readonly number[], runs: number): Promise
     }
   }
   const markdown = table(
-    ["stacks", "resources", "plan: median (min–max)", "floor: median (min–max)", "ratio", "plan per stack*", "floor per stack*", "peak RSS plan / floor"],
+    [
+      "stacks",
+      "resources",
+      "plan: median (min–max)",
+      "floor: median (min–max)",
+      "ratio",
+      "plan per stack*",
+      "floor per stack*",
+      "peak RSS plan / floor",
+    ],
     rows.map((row, i) => {
       const previous = i > 0 ? rows[i - 1] : undefined;
       // Marginal cost per stack between consecutive sizes: flat means linear growth.
-      const perStack = (now: number, before: number | undefined): string => (previous === undefined || before === undefined ? "–" : ms((now - before) / (row.n - previous.n)));
+      const perStack = (now: number, before: number | undefined): string =>
+        previous === undefined || before === undefined ? "–" : ms((now - before) / (row.n - previous.n));
       return [
         String(row.n),
         String(row.resources),
@@ -71,5 +100,8 @@ export async function benchPlan(sizes: readonly number[], runs: number): Promise
       ];
     }),
   );
-  return { rows, markdown: `${markdown}\n\n\\* marginal time per added stack between this size and the previous one.\n` };
+  return {
+    rows,
+    markdown: `${markdown}\n\n\\* marginal time per added stack between this size and the previous one.\n`,
+  };
 }

@@ -17,7 +17,11 @@ type Bench = (typeof BENCHES)[number];
 
 function version(command: string, args: readonly string[]): string {
   try {
-    return execFileSync(command, [...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split("\n")[0] ?? "";
+    return (
+      execFileSync(command, [...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+        .trim()
+        .split("\n")[0] ?? ""
+    );
   } catch {
     return "not installed";
   }
@@ -35,7 +39,10 @@ function machine(): string {
 async function main(): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ allowPositionals: true, options: { runs: { type: "string" }, sizes: { type: "string" }, quick: { type: "boolean", default: false } } });
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: { runs: { type: "string" }, sizes: { type: "string" }, quick: { type: "boolean", default: false } },
+    });
   } catch (error) {
     process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
@@ -43,8 +50,14 @@ async function main(): Promise<number> {
   const unknown = parsed.positionals.filter((p) => !(BENCHES as readonly string[]).includes(p));
   const runs = parsed.values.runs === undefined ? undefined : Number(parsed.values.runs);
   const sizes = parsed.values.sizes?.split(",").map(Number);
-  if (unknown.length > 0 || (runs !== undefined && !(Number.isInteger(runs) && runs >= 1)) || (sizes !== undefined && !sizes.every((n) => Number.isInteger(n) && n >= 1))) {
-    process.stderr.write(`usage: npm run bench -- [${BENCHES.join("|")} ...] [--runs N (>= 1)] [--sizes N,N,... (plan, check)] [--quick]\n`);
+  if (
+    unknown.length > 0 ||
+    (runs !== undefined && !(Number.isInteger(runs) && runs >= 1)) ||
+    (sizes !== undefined && !sizes.every((n) => Number.isInteger(n) && n >= 1))
+  ) {
+    process.stderr.write(
+      `usage: npm run bench -- [${BENCHES.join("|")} ...] [--runs N (>= 1)] [--sizes N,N,... (plan, check)] [--quick]\n`,
+    );
     return 2;
   }
   const quick = parsed.values.quick;
@@ -56,13 +69,23 @@ async function main(): Promise<number> {
   for (const bench of selected) {
     switch (bench) {
       case "plan":
-        out.push("## 1. plan throughput", "", (await benchPlan(sizes ?? (quick ? [2, 5] : [10, 100, 500, 1000]), n)).markdown);
+        out.push(
+          "## 1. plan throughput",
+          "",
+          (await benchPlan(sizes ?? (quick ? [2, 5] : [10, 100, 500, 1000]), n)).markdown,
+        );
         break;
       case "startup":
         out.push("## 2. Start-up", "", await benchStartup(quick ? 1 : Math.max(n, 10)));
         break;
       case "keygen":
-        out.push("## 3. keygen", "", await benchKeygen(quick ? { rsa2048: 1, rsa4096: 1 } : { rsa2048: Math.max(n, 31), rsa4096: Math.max(n, 15) }));
+        out.push(
+          "## 3. keygen",
+          "",
+          await benchKeygen(
+            quick ? { rsa2048: 1, rsa4096: 1 } : { rsa2048: Math.max(n, 31), rsa4096: Math.max(n, 15) },
+          ),
+        );
         break;
       case "check":
         out.push("## 4. check", "", await benchCheck(sizes ?? (quick ? [2] : [10, 100, 500]), n));

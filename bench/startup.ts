@@ -17,7 +17,9 @@ import { alternate, floorEnv, formatSummary, progress, summarize, table } from "
 const HOST = path.join(__dirname, "support", "host.cjs");
 const FLOOR = path.join(__dirname, "floors", "startup-floor.cjs");
 /** The loader's compiled-TypeScript cache and V8's code cache (bin/ts-loader.cjs). */
-const CACHE_DIRS = ["sender-auth-ts", "sender-auth-v8"].map((name) => path.join(REPO_ROOT, "node_modules", ".cache", name));
+const CACHE_DIRS = ["sender-auth-ts", "sender-auth-v8"].map((name) =>
+  path.join(REPO_ROOT, "node_modules", ".cache", name),
+);
 
 interface FirstLine {
   readonly ms: number;
@@ -47,7 +49,11 @@ function timeToFirstLine(args: readonly string[], env: NodeJS.ProcessEnv): Promi
     child.on("error", reject);
     child.on("close", (code) => {
       if (first !== undefined) resolve(first);
-      else reject(new Error(`${args.join(" ")} exited ${String(code)} before registering a resource\n${err.slice(-3000)}`));
+      else {
+        reject(
+          new Error(`${args.join(" ")} exited ${String(code)} before registering a resource\n${err.slice(-3000)}`),
+        );
+      }
     });
   });
 }
@@ -71,8 +77,13 @@ export async function benchStartup(runs: number): Promise<string> {
   ] as const) {
     progress(`startup: ${stack} (${provider}), ${runs} runs each`);
     const config = readStackConfig(project, stack);
-    const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_CONFIG: JSON.stringify(config.config), PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(config.secretKeys) };
-    const subject = (): Promise<FirstLine> => timeToFirstLine([...nodeArgs, HOST, project.main, project.name, stack], env);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PULUMI_CONFIG: JSON.stringify(config.config),
+      PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(config.secretKeys),
+    };
+    const subject = (): Promise<FirstLine> =>
+      timeToFirstLine([...nodeArgs, HOST, project.main, project.name, stack], env);
     const floor = (): Promise<FirstLine> => timeToFirstLine([FLOOR, provider], floorEnv(env));
     const result = await alternate(runs, subject, floor, (r) => r.ms);
     // The same start with empty caches (the first run after `npm ci`).
@@ -83,7 +94,9 @@ export async function benchStartup(runs: number): Promise<string> {
     }
     const sdks = [...new Set(result.subject.flatMap((r) => r.sdks))];
     const expected = provider === "cloudflare" ? "@pulumi/cloudflare" : "@pulumi/aws";
-    if (sdks.length !== 1 || sdks[0] !== expected) throw new Error(`stack ${stack} loaded ${sdks.join(", ") || "no provider SDK"}; expected only ${expected}`);
+    if (sdks.length !== 1 || sdks[0] !== expected) {
+      throw new Error(`stack ${stack} loaded ${sdks.join(", ") || "no provider SDK"}; expected only ${expected}`);
+    }
     rows.push([
       `${stack} (${provider})`,
       formatSummary(result.subjectMs),

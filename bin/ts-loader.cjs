@@ -37,8 +37,16 @@ function compile(source, filename) {
   // Inline source maps only when Node will use them (--enable-source-maps), to keep compiles small.
   const sourcemap = process.sourceMapsEnabled === true;
   esbuild ??= require("esbuild");
-  const options = { loader: "ts", format: "cjs", target: "node22", sourcefile: filename, sourcemap: sourcemap ? "inline" : false };
-  const key = createHash("sha256").update(`${esbuild.version}\0${JSON.stringify(options)}\0${source}`).digest("hex");
+  const options = {
+    loader: "ts",
+    format: "cjs",
+    target: "node22",
+    sourcefile: filename,
+    sourcemap: sourcemap ? "inline" : false,
+  };
+  const key = createHash("sha256")
+    .update(`${esbuild.version}\0${JSON.stringify(options)}\0${source}`)
+    .digest("hex");
   const remembered = compiled.get(key);
   if (remembered !== undefined) return remembered;
   const file = path.join(CACHE_DIR, `${key}.js`);

@@ -14,7 +14,12 @@ export interface GitTree {
 }
 
 function git(cwd: string, args: readonly string[]): string {
-  return execFileSync("git", args, { cwd, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 export function gitTree(projectDir: string, ref: string): GitTree {
@@ -30,7 +35,9 @@ export function gitTree(projectDir: string, ref: string): GitTree {
   try {
     commit = git(projectDir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).trim();
   } catch {
-    throw new UsageError(`--base ${JSON.stringify(ref)} is not a commit in this repository (fetch it first, e.g. git fetch origin main)`);
+    throw new UsageError(
+      `--base ${JSON.stringify(ref)} is not a commit in this repository (fetch it first, e.g. git fetch origin main)`,
+    );
   }
   const join = (relative: string): string => `${prefix}${relative.replace(/^\.\//, "")}`.replace(/\/$/, "");
   return {

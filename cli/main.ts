@@ -22,7 +22,10 @@ const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-export async function main(argv: readonly string[], io: Io & { readonly stderr: { readonly isTTY?: boolean } } = process): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: Io & { readonly stderr: { readonly isTTY?: boolean } } = process,
+): Promise<number> {
   let code = EXIT_OK;
   const context: CommandContext = {
     io,

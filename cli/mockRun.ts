@@ -57,7 +57,13 @@ export async function runStackUnderMocks(project: Project, stack: StackConfig): 
     {
       newResource(args) {
         // Components (custom: false) are the program's own structure, not something a provider creates.
-        if (args.custom === true) registered.push({ type: args.type, name: args.name, inputs: canonical(args.inputs) as Record<string, unknown> });
+        if (args.custom === true) {
+          registered.push({
+            type: args.type,
+            name: args.name,
+            inputs: canonical(args.inputs) as Record<string, unknown>,
+          });
+        }
         return { id: `${args.name}-id`, state: args.inputs as Record<string, unknown> };
       },
       call(args) {

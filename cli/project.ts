@@ -60,7 +60,13 @@ export function loadProject(start: string): Project {
     dir = parent;
   }
   const doc = parseProjectFile(path.join(dir, "Pulumi.yaml"));
-  return { dir, name: doc.name, main: resolveMain(dir, doc.doc), stackConfigDir: path.join(dir, doc.stackConfigDir), defaults: doc.defaults };
+  return {
+    dir,
+    name: doc.name,
+    main: resolveMain(dir, doc.doc),
+    stackConfigDir: path.join(dir, doc.stackConfigDir),
+    defaults: doc.defaults,
+  };
 }
 
 export interface ProjectFile {
@@ -90,7 +96,12 @@ export function parseProjectFile(file: string, text?: string): ProjectFile {
       }
     }
   }
-  return { doc, name, stackConfigDir: typeof doc["stackConfigDir"] === "string" ? doc["stackConfigDir"] : ".", defaults };
+  return {
+    doc,
+    name,
+    stackConfigDir: typeof doc["stackConfigDir"] === "string" ? doc["stackConfigDir"] : ".",
+    defaults,
+  };
 }
 
 /** The entry module, resolved like the Pulumi Node.js host: Pulumi.yaml `main`, then package.json `main`, then index. */
@@ -150,7 +161,12 @@ function isSecure(value: unknown): boolean {
  * them only as secrets and checks every one it finds, so a placeholder would fail that check, while
  * `pulumi preview` (which decrypts) runs it for real. Collects the path of every secure leaf.
  */
-function stripSecrets(value: unknown, at: readonly (string | number)[], paths: string[], isPrivateKey: (at: readonly (string | number)[]) => boolean): unknown {
+function stripSecrets(
+  value: unknown,
+  at: readonly (string | number)[],
+  paths: string[],
+  isPrivateKey: (at: readonly (string | number)[]) => boolean,
+): unknown {
   if (isSecure(value)) {
     paths.push(renderPath(at));
     return isPrivateKey(at) ? undefined : UNDECRYPTED_SECRET;
@@ -181,7 +197,9 @@ function renderPath(at: readonly (string | number)[]): string {
 /** Reads one stack's config as the Pulumi CLI would pass it to the program. */
 export function readStackConfig(project: Project, stack: string): StackConfig {
   const file = stackFile(project, stack);
-  if (!existsSync(file)) throw new UsageError(`no stack file for "${stack}" (${path.relative(process.cwd(), file) || file})`);
+  if (!existsSync(file)) {
+    throw new UsageError(`no stack file for "${stack}" (${path.relative(process.cwd(), file) || file})`);
+  }
   return parseStackConfig(project, stack, file);
 }
 
@@ -189,7 +207,12 @@ export function readStackConfig(project: Project, stack: string): StackConfig {
  * Parses one stack file (from `text` when given, e.g. read from git, else from `file`) into the
  * config Pulumi would pass the program.
  */
-export function parseStackConfig(project: Pick<Project, "name" | "defaults">, stack: string, file: string, text?: string): StackConfig {
+export function parseStackConfig(
+  project: Pick<Project, "name" | "defaults">,
+  stack: string,
+  file: string,
+  text?: string,
+): StackConfig {
   const doc = readYaml(file, text) ?? {};
   if (!isRecord(doc)) throw new ProjectError(`${file}: must be a YAML mapping with a config: section`);
   const values = doc["config"] ?? {};
@@ -209,7 +232,12 @@ export function parseStackConfig(project: Pick<Project, "name" | "defaults">, st
     const value = stripSecrets(merged[key], [key], secretPaths, isPrivateKey);
     if (secretPaths.length > before) secretKeys.push(key);
     if (value === null || value === undefined) continue;
-    config[key] = typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
+    config[key] =
+      typeof value === "string"
+        ? value
+        : typeof value === "number" || typeof value === "boolean"
+          ? String(value)
+          : JSON.stringify(value);
   }
   return { stack, file, config, secretKeys, secretPaths };
 }

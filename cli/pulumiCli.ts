@@ -41,7 +41,9 @@ export function pulumiCli(cwd: string, command = "pulumi"): PulumiCli {
       child.on("error", (error: NodeJS.ErrnoException) => {
         reject(
           error.code === "ENOENT"
-            ? new PulumiCliError("the Pulumi CLI (`pulumi`) is not on PATH: install it (https://www.pulumi.com/docs/install/) and run this again")
+            ? new PulumiCliError(
+                "the Pulumi CLI (`pulumi`) is not on PATH: install it (https://www.pulumi.com/docs/install/) and run this again",
+              )
             : error,
         );
       });
@@ -55,7 +57,10 @@ export function pulumiCli(cwd: string, command = "pulumi"): PulumiCli {
     const result = await run(args, stdin);
     if (result.code !== 0) {
       // Pulumi prefixes its own messages with "error: "; ours add that prefix once.
-      const detail = (result.stderr.trim() || result.stdout.trim() || `exit code ${result.code}`).replace(/^error: /gm, "");
+      const detail = (result.stderr.trim() || result.stdout.trim() || `exit code ${result.code}`).replace(
+        /^error: /gm,
+        "",
+      );
       throw new PulumiCliError(`${what} failed: ${detail}`);
     }
     return result;
@@ -65,17 +70,30 @@ export function pulumiCli(cwd: string, command = "pulumi"): PulumiCli {
       await check(`reading the config of stack ${stack}`, ["config", "--json", "--stack", stack]);
     },
     async setSecret(stack, path, value) {
-      await check(`pulumi config set --secret --path '${path}'`, ["config", "set", "--secret", "--path", path, "--stack", stack], value);
+      await check(
+        `pulumi config set --secret --path '${path}'`,
+        ["config", "set", "--secret", "--path", path, "--stack", stack],
+        value,
+      );
     },
     async setPlain(stack, values) {
       const pairs = Object.entries(values).flatMap(([key, value]) => ["--plaintext", `${key}=${value}`]);
-      await check(`pulumi config set-all --path ${Object.keys(values).join(" ")}`, ["config", "set-all", "--path", ...pairs, "--stack", stack]);
+      await check(`pulumi config set-all --path ${Object.keys(values).join(" ")}`, [
+        "config",
+        "set-all",
+        "--path",
+        ...pairs,
+        "--stack",
+        stack,
+      ]);
     },
     async get(stack, path) {
       const result = await run(["config", "get", "--path", path, "--stack", stack]);
       if (result.code === 0) return result.stdout.replace(/\n$/, "");
       if (/not found|does not exist|missing/i.test(result.stderr)) return undefined;
-      throw new PulumiCliError(`pulumi config get --path '${path}' failed: ${result.stderr.trim() || `exit code ${result.code}`}`);
+      throw new PulumiCliError(
+        `pulumi config get --path '${path}' failed: ${result.stderr.trim() || `exit code ${result.code}`}`,
+      );
     },
     async remove(stack, path) {
       await check(`pulumi config rm --path '${path}'`, ["config", "rm", "--path", path, "--stack", stack]);

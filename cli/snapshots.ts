@@ -71,7 +71,9 @@ export function checkSnapshots(project: Project, plans: readonly StackPlan[], co
   for (const plan of plans) {
     const file = snapshotFile(project, plan.stack);
     if (!existsSync(file)) problems.push(`stack ${plan.stack}: ${rel(plan.stack)} is missing`);
-    else if (readFileSync(file, "utf8") !== snapshotText(project, plan)) problems.push(`stack ${plan.stack}: ${rel(plan.stack)} differs from its config`);
+    else if (readFileSync(file, "utf8") !== snapshotText(project, plan)) {
+      problems.push(`stack ${plan.stack}: ${rel(plan.stack)} differs from its config`);
+    }
   }
   if (complete) {
     const planned = new Set(plans.map((p) => p.stack));

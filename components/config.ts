@@ -72,7 +72,8 @@ export const ALLOWED: Readonly<Record<string, string>> = {
   domain: DOMAIN_ALLOWED,
   dns: "an object with provider, zoneId, ttl, preserveTxt",
   "dns.provider": list(DNS_PROVIDERS),
-  "dns.zoneId": "the zone's ID: 32 hex characters (Cloudflare) or the hosted zone ID such as Z0123456789ABCDEFGHIJ (Route53)",
+  "dns.zoneId":
+    "the zone's ID: 32 hex characters (Cloudflare) or the hosted zone ID such as Z0123456789ABCDEFGHIJ (Route53)",
   "dns.ttl": "a whole number of seconds: 1 (automatic) or 60–86400 on Cloudflare, 0–2147483647 on Route53",
   "dns.preserveTxt": "a list of strings",
   "dns.preserveTxt[]": "printable ASCII without double quotes or backslashes, not starting v=spf1",
@@ -90,9 +91,11 @@ export const ALLOWED: Readonly<Record<string, string>> = {
   "spf.all": list(SPF_ALL_VALUES),
   "spf.redirect": HOST_ALLOWED,
   dkim: "an object with selectors, maxKeyAgeDays",
-  "dkim.selectors": "a map from selector name to { status, algorithm, publicKey | cname, privateKey, createdAt, retiredAt }",
+  "dkim.selectors":
+    "a map from selector name to { status, algorithm, publicKey | cname, privateKey, createdAt, retiredAt }",
   "dkim.selectors.*": "an object with status, algorithm, publicKey or cname, privateKey, createdAt, retiredAt",
-  "dkim.selectors.*.privateKey": "the PEM private key whose public half is publicKey, stored as a secret (sender-auth keygen)",
+  "dkim.selectors.*.privateKey":
+    "the PEM private key whose public half is publicKey, stored as a secret (sender-auth keygen)",
   "dkim.maxKeyAgeDays": "a whole number of days, at least 1",
   "dkim.selectors.*.status": list(DKIM_STATUSES),
   "dkim.selectors.*.algorithm": list(DKIM_ALGORITHMS),
@@ -100,7 +103,8 @@ export const ALLOWED: Readonly<Record<string, string>> = {
   "dkim.selectors.*.cname": HOST_ALLOWED,
   "dkim.selectors.*.createdAt": "an ISO 8601 date such as 2026-11-28",
   "dkim.selectors.*.retiredAt": "an ISO 8601 date such as 2026-11-28",
-  dmarc: "an object with policy, subdomainPolicy, nonexistentSubdomainPolicy, testing, percent, rua, ruf, alignmentSPF, alignmentDKIM, failureOptions, authorizeReportsFor",
+  dmarc:
+    "an object with policy, subdomainPolicy, nonexistentSubdomainPolicy, testing, percent, rua, ruf, alignmentSPF, alignmentDKIM, failureOptions, authorizeReportsFor",
   "dmarc.policy": list(DMARC_POLICIES),
   "dmarc.subdomainPolicy": list(DMARC_POLICIES),
   "dmarc.nonexistentSubdomainPolicy": list(DMARC_POLICIES),
@@ -142,7 +146,9 @@ function checkedList(check: Check) {
       values.forEach((value, index) => {
         const problem = check(value);
         if (problem !== undefined) ctx.addIssue({ code: "custom", path: [index], message: problem, input: value });
-        else if (seen.has(value)) ctx.addIssue({ code: "custom", path: [index], message: "is listed twice", input: value });
+        else if (seen.has(value)) {
+          ctx.addIssue({ code: "custom", path: [index], message: "is listed twice", input: value });
+        }
         seen.add(value);
       });
     });
@@ -150,7 +156,9 @@ function checkedList(check: Check) {
 
 const domainCheck: Check = (value) => domainNameProblem(value, { underscores: false });
 const hostCheck: Check = (value) =>
-  value.includes("%") ? "uses an SPF macro, which sender-auth does not support" : domainNameProblem(value, { underscores: true });
+  value.includes("%")
+    ? "uses an SPF macro, which sender-auth does not support"
+    : domainNameProblem(value, { underscores: true });
 const isoDateCheck: Check = (value) =>
   /^\d{4}-\d{2}-\d{2}(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2}))?$/.test(value) && !Number.isNaN(Date.parse(value))
     ? undefined
@@ -205,7 +213,10 @@ const dkimSchema = z.strictObject({
 });
 
 /** fo= values are strings, but YAML turns a bare `1` into a number: accept that one spelling too. */
-const failureOption = z.preprocess((value) => (value === 0 || value === 1 ? String(value) : value), z.enum(DMARC_FAILURE_OPTIONS));
+const failureOption = z.preprocess(
+  (value) => (value === 0 || value === 1 ? String(value) : value),
+  z.enum(DMARC_FAILURE_OPTIONS),
+);
 
 const dmarcSchema = z.strictObject({
   policy,
@@ -272,7 +283,9 @@ function withoutPrivateKeys(dkim: unknown): unknown {
   if (!isRecord(dkim) || !isRecord(dkim["selectors"])) return dkim;
   const selectors: Record<string, unknown> = {};
   for (const [name, entry] of Object.entries(dkim["selectors"])) {
-    selectors[name] = isRecord(entry) ? Object.fromEntries(Object.entries(entry).filter(([key]) => key !== "privateKey")) : entry;
+    selectors[name] = isRecord(entry)
+      ? Object.fromEntries(Object.entries(entry).filter(([key]) => key !== "privateKey"))
+      : entry;
   }
   return { ...dkim, selectors };
 }
@@ -296,7 +309,9 @@ export function keyPath(path: readonly PropertyKey[]): string {
 
 function allowedFor(path: readonly PropertyKey[]): string | undefined {
   const pattern = path
-    .map((segment, index) => (typeof segment === "number" ? "[]" : index === 2 && path[1] === "selectors" ? "*" : String(segment)))
+    .map((segment, index) =>
+      typeof segment === "number" ? "[]" : index === 2 && path[1] === "selectors" ? "*" : String(segment),
+    )
     .join(".")
     .replace(/\.\[\]/g, "[]");
   return ALLOWED[pattern];
@@ -304,7 +319,9 @@ function allowedFor(path: readonly PropertyKey[]): string | undefined {
 
 /** The keys an object at `path` may have, for "unknown key" messages. */
 function knownKeysAt(path: readonly PropertyKey[]): string | undefined {
-  const pattern = path.map((segment, index) => (index === 2 && path[1] === "selectors" ? "*" : String(segment))).join(".");
+  const pattern = path
+    .map((segment, index) => (index === 2 && path[1] === "selectors" ? "*" : String(segment)))
+    .join(".");
   const shapes: Readonly<Record<string, z.ZodObject>> = {
     "": stackSchema,
     dns: dnsSchema,
@@ -337,7 +354,13 @@ function fromIssue(issue: z.core.$ZodIssue): Problem[] {
       return issue.keys.map((key) => problem([...issue.path, key], "unknown key", undefined, knownKeysAt(issue.path)));
     case "invalid_type":
       if (input === undefined) return [problem(issue.path, "is required")];
-      return [problem(issue.path, issue.expected === "int" ? "must be a whole number" : `must be ${article(issue.expected)}`, input)];
+      return [
+        problem(
+          issue.path,
+          issue.expected === "int" ? "must be a whole number" : `must be ${article(issue.expected)}`,
+          input,
+        ),
+      ];
     case "invalid_value":
       if (input === undefined) return [problem(issue.path, "is required")];
       return [problem(issue.path, "is not an allowed value", input)];
@@ -367,7 +390,12 @@ function crossFieldProblems(raw: Record<string, unknown>, keys: KeyInfos): Probl
     for (const section of ["spf", "dkim", "dmarc"] as const) {
       if (raw[section] !== undefined) {
         problems.push(
-          problem([section], "is not allowed together with sender-auth:parked: true (a parked domain publishes its own SPF, DKIM and DMARC records); remove it or set parked: false", undefined, ""),
+          problem(
+            [section],
+            "is not allowed together with sender-auth:parked: true (a parked domain publishes its own SPF, DKIM and DMARC records); remove it or set parked: false",
+            undefined,
+            "",
+          ),
         );
       }
     }
@@ -375,7 +403,14 @@ function crossFieldProblems(raw: Record<string, unknown>, keys: KeyInfos): Probl
   const spf = raw["spf"];
   if (isRecord(spf)) {
     if (spf["all"] !== undefined && spf["redirect"] !== undefined) {
-      problems.push(problem(["spf", "redirect"], "and sender-auth:spf.all are mutually exclusive, and cannot both be set: all ends evaluation, so a redirect beside it is ignored (RFC 7208 §6.1)", undefined, ""));
+      problems.push(
+        problem(
+          ["spf", "redirect"],
+          "and sender-auth:spf.all are mutually exclusive, and cannot both be set: all ends evaluation, so a redirect beside it is ignored (RFC 7208 §6.1)",
+          undefined,
+          "",
+        ),
+      );
     }
     const list = (value: unknown): readonly string[] => (Array.isArray(value) ? (value as string[]) : []);
     const lookups = countSpfLookups({
@@ -386,7 +421,14 @@ function crossFieldProblems(raw: Record<string, unknown>, keys: KeyInfos): Probl
       redirect: typeof spf["redirect"] === "string" ? spf["redirect"] : undefined,
     });
     if (lookups > SPF_MAX_LOOKUPS) {
-      problems.push(problem(["spf"], `needs ${lookups} DNS lookups before counting those inside its includes; RFC 7208 §4.6.4 allows at most ${SPF_MAX_LOOKUPS}, beyond which SPF fails with permerror`, undefined, `at most ${SPF_MAX_LOOKUPS} of a, mx, include, exists and redirect together`));
+      problems.push(
+        problem(
+          ["spf"],
+          `needs ${lookups} DNS lookups before counting those inside its includes; RFC 7208 §4.6.4 allows at most ${SPF_MAX_LOOKUPS}, beyond which SPF fails with permerror`,
+          undefined,
+          `at most ${SPF_MAX_LOOKUPS} of a, mx, include, exists and redirect together`,
+        ),
+      );
     }
   }
   const dkim = raw["dkim"];
@@ -395,7 +437,14 @@ function crossFieldProblems(raw: Record<string, unknown>, keys: KeyInfos): Probl
     for (const [name, entry] of Object.entries(selectors)) {
       const nameProblem = selectorProblem(name);
       if (nameProblem !== undefined) {
-        problems.push(problem(["dkim", "selectors", name], `selector name ${nameProblem}`, name, "DNS labels of lower-case letters, digits and hyphens, e.g. s202611a"));
+        problems.push(
+          problem(
+            ["dkim", "selectors", name],
+            `selector name ${nameProblem}`,
+            name,
+            "DNS labels of lower-case letters, digits and hyphens, e.g. s202611a",
+          ),
+        );
       }
       if (isRecord(entry)) problems.push(...selectorKeyProblems(name, entry, keys));
     }
@@ -406,7 +455,14 @@ function crossFieldProblems(raw: Record<string, unknown>, keys: KeyInfos): Probl
   if (isRecord(dmarc) && typeof domain === "string" && Array.isArray(dmarc["authorizeReportsFor"])) {
     dmarc["authorizeReportsFor"].forEach((entry: unknown, index: number) => {
       if (entry === domain) {
-        problems.push(problem(["dmarc", "authorizeReportsFor", index], `is this stack's own domain; reports from ${domain} to ${domain} need no authorisation`, entry, "other domains whose reports this domain receives"));
+        problems.push(
+          problem(
+            ["dmarc", "authorizeReportsFor", index],
+            `is this stack's own domain; reports from ${domain} to ${domain} need no authorisation`,
+            entry,
+            "other domains whose reports this domain receives",
+          ),
+        );
       }
     });
   }
@@ -428,7 +484,9 @@ function lifecycleProblems(selectors: Record<string, unknown>): Problem[] {
     problem(
       ["dkim", "selectors"],
       `has retired ${retired.join(", ")} but no active selector: mail would go out unsigned; ${
-        published.length > 0 ? `make ${published.join(" or ")} active (sender-auth rotate)` : "keep the newest key active until its successor is"
+        published.length > 0
+          ? `make ${published.join(" or ")} active (sender-auth rotate)`
+          : "keep the newest key active until its successor is"
       }`,
       undefined,
       "at least one active selector while any selector is retired",
@@ -444,7 +502,12 @@ function providerConfigProblems(raw: Record<string, unknown>): Problem[] {
   if (provider === undefined) return [];
   const ttl = dns["ttl"] ?? DEFAULT_TTL;
   return providerFor(provider)
-    .configProblems({ provider, zoneId: dns["zoneId"], ttl: typeof ttl === "number" && Number.isInteger(ttl) ? ttl : DEFAULT_TTL, preserveTxt: [] })
+    .configProblems({
+      provider,
+      zoneId: dns["zoneId"],
+      ttl: typeof ttl === "number" && Number.isInteger(ttl) ? ttl : DEFAULT_TTL,
+      preserveTxt: [],
+    })
     .map((p) => problem(p.path, p.message, p.value, p.allowed));
 }
 
@@ -453,9 +516,28 @@ function selectorKeyProblems(name: string, entry: Record<string, unknown>, keys:
   const problems: Problem[] = [];
   const { publicKey, cname, status } = entry;
   if (publicKey !== undefined && cname !== undefined) {
-    problems.push(problem([...base, "cname"], "and publicKey are mutually exclusive, and cannot both be set: a CNAME selector's key is published by the provider it points at", undefined, ""));
-  } else if (publicKey === undefined && cname === undefined && status !== "revoked" && DKIM_STATUSES.some((s) => s === status)) {
-    problems.push(problem(base, `has status ${String(status)} but neither publicKey nor cname`, undefined, "publicKey (the key to publish) or cname (a provider-hosted key); only a revoked selector may have neither"));
+    problems.push(
+      problem(
+        [...base, "cname"],
+        "and publicKey are mutually exclusive, and cannot both be set: a CNAME selector's key is published by the provider it points at",
+        undefined,
+        "",
+      ),
+    );
+  } else if (
+    publicKey === undefined &&
+    cname === undefined &&
+    status !== "revoked" &&
+    DKIM_STATUSES.some((s) => s === status)
+  ) {
+    problems.push(
+      problem(
+        base,
+        `has status ${String(status)} but neither publicKey nor cname`,
+        undefined,
+        "publicKey (the key to publish) or cname (a provider-hosted key); only a revoked selector may have neither",
+      ),
+    );
   }
   const algorithm = entry["algorithm"] ?? "rsa";
   if (typeof publicKey === "string" && (algorithm === "rsa" || algorithm === "ed25519")) {
@@ -523,7 +605,9 @@ export function selectorSummaries(config: SenderAuthConfig, now: Date): Selector
     return {
       selector: selector.name,
       status: selector.status,
-      ...(selector.key ? { algorithm: selector.key.algorithm, bits: selector.key.bits, fingerprint: selector.key.fingerprint } : {}),
+      ...(selector.key
+        ? { algorithm: selector.key.algorithm, bits: selector.key.bits, fingerprint: selector.key.fingerprint }
+        : {}),
       ...(selector.cname === undefined ? {} : { cname: selector.cname }),
       ...(selector.createdAt === undefined ? {} : { createdAt: selector.createdAt }),
       ...(selector.retiredAt === undefined ? {} : { retiredAt: selector.retiredAt }),
@@ -541,10 +625,17 @@ function configWarnings(config: SenderAuthConfig, now: Date): string[] {
     );
   }
   if (!spf && !config.parked && config.dns.preserveTxt.length > 0 && config.dns.provider === "route53") {
-    warnings.push("sender-auth:dns.preserveTxt: has no effect without sender-auth:spf: sender-auth manages no TXT record at the apex");
+    warnings.push(
+      "sender-auth:dns.preserveTxt: has no effect without sender-auth:spf: sender-auth manages no TXT record at the apex",
+    );
   }
   for (const selector of dkim?.selectors ?? []) {
-    if (selector.key && selector.key.algorithm === "rsa" && selector.key.bits < RSA_RECOMMENDED_BITS && selector.status !== "revoked") {
+    if (
+      selector.key &&
+      selector.key.algorithm === "rsa" &&
+      selector.key.bits < RSA_RECOMMENDED_BITS &&
+      selector.status !== "revoked"
+    ) {
       warnings.push(
         `${keyPath(["dkim", "selectors", selector.name, "publicKey"])}: ${selector.key.bits}-bit RSA key; RFC 8301 §3.2 says signers SHOULD use at least ${RSA_RECOMMENDED_BITS} bits: rotate to a new selector with a 2048-bit key`,
       );
@@ -580,10 +671,14 @@ function configWarnings(config: SenderAuthConfig, now: Date): string[] {
       );
     }
     if (dmarc.testing && dmarc.policy === "none") {
-      warnings.push("sender-auth:dmarc.testing: t=y has no effect with policy none; it only softens quarantine and reject");
+      warnings.push(
+        "sender-auth:dmarc.testing: t=y has no effect with policy none; it only softens quarantine and reject",
+      );
     }
     if (dmarc.policy === "none" && dmarc.rua.length === 0) {
-      warnings.push("sender-auth:dmarc.rua: policy none with no rua: monitoring mode without aggregate reports tells nobody anything");
+      warnings.push(
+        "sender-auth:dmarc.rua: policy none with no rua: monitoring mode without aggregate reports tells nobody anything",
+      );
     }
     if (dmarc.failureOptions.length > 0 && dmarc.ruf.length === 0) {
       warnings.push("sender-auth:dmarc.failureOptions: fo= only applies to failure reports, and no ruf is set");
@@ -593,7 +688,9 @@ function configWarnings(config: SenderAuthConfig, now: Date): string[] {
         const inspection = inspectMailto(uri);
         if (!inspection.ok) return;
         if (inspection.sizeLimit !== undefined) {
-          warnings.push(`${keyPath(["dmarc", tag, index])}: the !${inspection.sizeLimit} size limit is obsolete under RFC 9989 and ignored by its receivers`);
+          warnings.push(
+            `${keyPath(["dmarc", tag, index])}: the !${inspection.sizeLimit} size limit is obsolete under RFC 9989 and ignored by its receivers`,
+          );
         }
         if (!isWithinDomain(inspection.host, domain)) {
           warnings.push(
@@ -630,7 +727,9 @@ export function privateKeyProblems(config: SenderAuthConfig, privateKeys: Readon
     const path = ["dkim", "selectors", name, "privateKey"];
     const selector = config.dkim?.selectors.find((s) => s.name === name);
     if (selector === undefined) {
-      problems.push(problem(path, "belongs to no configured selector: remove it with `pulumi config rm --path`", undefined, ""));
+      problems.push(
+        problem(path, "belongs to no configured selector: remove it with `pulumi config rm --path`", undefined, ""),
+      );
       continue;
     }
     if (typeof pem !== "string") {
@@ -645,9 +744,13 @@ export function privateKeyProblems(config: SenderAuthConfig, privateKeys: Readon
       continue;
     }
     if (selector.cname !== undefined) {
-      problems.push(problem(path, "is set on a cname selector, whose key the provider holds: remove it", undefined, ""));
+      problems.push(
+        problem(path, "is set on a cname selector, whose key the provider holds: remove it", undefined, ""),
+      );
     } else if (derived.algorithm !== selector.algorithm) {
-      problems.push(problem(path, `is an ${derived.algorithm} key but the selector's algorithm is ${selector.algorithm}`));
+      problems.push(
+        problem(path, `is an ${derived.algorithm} key but the selector's algorithm is ${selector.algorithm}`),
+      );
     } else if (selector.publicKey !== undefined && derived.publicKey !== selector.publicKey) {
       const inspection = inspectDkimPublicKey(derived.algorithm, derived.publicKey);
       const derivedPrint = inspection.ok ? inspection.info.fingerprint.slice(0, 16) : "?";
@@ -663,7 +766,10 @@ export function privateKeyProblems(config: SenderAuthConfig, privateKeys: Readon
 }
 
 /** Active selectors' private keys, for mail servers that read stack outputs (`signingKeys`). */
-export function signingKeysOf(config: SenderAuthConfig, privateKeys: ReadonlyMap<string, unknown>): Record<string, string> {
+export function signingKeysOf(
+  config: SenderAuthConfig,
+  privateKeys: ReadonlyMap<string, unknown>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const selector of config.dkim?.selectors ?? []) {
     const pem = privateKeys.get(selector.name);
@@ -688,9 +794,17 @@ export function validateStack(stack: string, raw: Record<string, unknown>, now: 
   const rules = providerFor(config.dns.provider);
   const audit = rules.audit(config, built.records);
   if (audit.problems.length > 0) {
-    throw new ConfigError(stack, audit.problems.map((p) => problem(p.path, p.message, p.value, p.allowed ?? allowedFor(p.path))));
+    throw new ConfigError(
+      stack,
+      audit.problems.map((p) => problem(p.path, p.message, p.value, p.allowed ?? allowedFor(p.path))),
+    );
   }
-  return { stack, config, records: built.records, warnings: [...configWarnings(config, now), ...built.warnings, ...audit.warnings] };
+  return {
+    stack,
+    config,
+    records: built.records,
+    warnings: [...configWarnings(config, now), ...built.warnings, ...audit.warnings],
+  };
 }
 
 function dedupe(problems: readonly Problem[]): Problem[] {

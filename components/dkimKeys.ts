@@ -42,10 +42,19 @@ export function generateDkimKey(type: KeyType): GeneratedKey {
     // rules G7: forge returns the raw 32-byte public key and seed‖public as the private key.
     const pair = forge().pki.ed25519.generateKeyPair();
     const seed = Buffer.from(pair.privateKey).subarray(0, 32);
-    const privateKeyPem = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" })
+    const privateKeyPem = createPrivateKey({
+      key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
+      format: "der",
+      type: "pkcs8",
+    })
       .export({ type: "pkcs8", format: "pem" })
       .toString();
-    return { algorithm: "ed25519", bits: 256, privateKeyPem, publicKey: Buffer.from(pair.publicKey).toString("base64") };
+    return {
+      algorithm: "ed25519",
+      bits: 256,
+      privateKeyPem,
+      publicKey: Buffer.from(pair.publicKey).toString("base64"),
+    };
   }
   const bits = Number(type.slice("rsa-".length));
   // No callback, no prng, e = 65537: forge delegates to crypto.generateKeyPairSync (rules G1).
@@ -76,7 +85,9 @@ function privateKeyObject(pem: string): KeyObject {
 export function publicKeyOf(privateKeyPem: string): DerivedPublicKey {
   const key = privateKeyObject(privateKeyPem);
   const spki = createPublicKey(key).export({ type: "spki", format: "der" });
-  if (key.asymmetricKeyType === "ed25519") return { algorithm: "ed25519", bits: 256, publicKey: spki.subarray(-32).toString("base64") };
+  if (key.asymmetricKeyType === "ed25519") {
+    return { algorithm: "ed25519", bits: 256, publicKey: spki.subarray(-32).toString("base64") };
+  }
   if (key.asymmetricKeyType === "rsa") {
     return { algorithm: "rsa", bits: key.asymmetricKeyDetails?.modulusLength ?? 0, publicKey: spki.toString("base64") };
   }
@@ -92,7 +103,9 @@ export function encryptPrivateKey(privateKeyPem: string, passphrase: string): st
   if (key.asymmetricKeyType === "rsa") {
     const { pki } = forge();
     const forgeKey = pki.privateKeyFromPem(key.export({ type: "pkcs1", format: "pem" }).toString());
-    return lf(pki.encryptRsaPrivateKey(forgeKey, passphrase, { algorithm: "aes256", prfAlgorithm: "sha256", count: 100000 }));
+    return lf(
+      pki.encryptRsaPrivateKey(forgeKey, passphrase, { algorithm: "aes256", prfAlgorithm: "sha256", count: 100000 }),
+    );
   }
   // forge has no Ed25519 PKCS#8 writer; OpenSSL's PBES2 uses PBKDF2-HMAC-SHA256 with this cipher.
   return key.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase }).toString();

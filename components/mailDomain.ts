@@ -37,7 +37,12 @@ export class MailDomain extends pulumi.ComponentResource {
     const { config } = args;
     this.resources = providerFor(config.dns.provider).createResources(
       name,
-      { zoneId: args.zoneId ?? config.dns.zoneId, domain: config.domain, records: args.records, preserveTxt: config.dns.preserveTxt },
+      {
+        zoneId: args.zoneId ?? config.dns.zoneId,
+        domain: config.domain,
+        records: args.records,
+        preserveTxt: config.dns.preserveTxt,
+      },
       { parent: this },
     );
     this.records = args.records.map(publishedRecord);

@@ -4,7 +4,15 @@
  * MailDomain, return the stack outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, decodeConfigMap, privateKeyProblems, privateKeysOf, selectorSummaries, signingKeysOf, validateStack } from "./config";
+import {
+  ConfigError,
+  decodeConfigMap,
+  privateKeyProblems,
+  privateKeysOf,
+  selectorSummaries,
+  signingKeysOf,
+  validateStack,
+} from "./config";
 import { currentTime } from "./clock";
 import { MailDomain } from "./mailDomain";
 import { PROJECT, type DnsProvider, type PublishedRecord, type SelectorSummary } from "./model";

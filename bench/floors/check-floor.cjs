@@ -52,7 +52,18 @@ function ask(name, type) {
     type: "query",
     flags: packet.RECURSION_DESIRED,
     questions: [{ name, type, class: "IN" }],
-    additionals: [{ type: "OPT", name: ".", udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }],
+    additionals: [
+      {
+        type: "OPT",
+        name: ".",
+        udpPayloadSize: 1232,
+        extendedRcode: 0,
+        ednsVersion: 0,
+        flags: 0,
+        flag_do: false,
+        options: [],
+      },
+    ],
   });
   return new Promise((resolve, reject) => {
     // A lost reply must fail the run, not hang it.

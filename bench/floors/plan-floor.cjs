@@ -11,8 +11,10 @@ const pulumi = require("@pulumi/pulumi");
 const stacks = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const types = new Set(stacks.flatMap((s) => s.resources.map((r) => r.type)));
 const classes = {};
-if ([...types].some((t) => t.startsWith("cloudflare:"))) classes["cloudflare:index/dnsRecord:DnsRecord"] = require("@pulumi/cloudflare").DnsRecord;
-if ([...types].some((t) => t.startsWith("aws:"))) classes["aws:route53/record:Record"] = require("@pulumi/aws/route53").Record;
+if ([...types].some((t) => t.startsWith("cloudflare:")))
+  classes["cloudflare:index/dnsRecord:DnsRecord"] = require("@pulumi/cloudflare").DnsRecord;
+if ([...types].some((t) => t.startsWith("aws:")))
+  classes["aws:route53/record:Record"] = require("@pulumi/aws/route53").Record;
 
 const mocks = (registered) => ({
   newResource(args) {

@@ -25,9 +25,21 @@ const provider = process.argv[2];
   );
   if (provider === "cloudflare") {
     const { DnsRecord } = require("@pulumi/cloudflare");
-    new DnsRecord("spf", { zoneId: "023e105f4ecef8ad9ca31a8372d0c353", name: "example.com", type: "TXT", ttl: 3600, content: '"v=spf1 -all"' });
+    new DnsRecord("spf", {
+      zoneId: "023e105f4ecef8ad9ca31a8372d0c353",
+      name: "example.com",
+      type: "TXT",
+      ttl: 3600,
+      content: '"v=spf1 -all"',
+    });
   } else {
     const { Record } = require("@pulumi/aws/route53");
-    new Record("spf", { zoneId: "Z0123456789ABCDEFGHIJ", name: "example.com", type: "TXT", ttl: 3600, records: ["v=spf1 -all"] });
+    new Record("spf", {
+      zoneId: "Z0123456789ABCDEFGHIJ",
+      name: "example.com",
+      type: "TXT",
+      ttl: 3600,
+      records: ["v=spf1 -all"],
+    });
   }
 })();

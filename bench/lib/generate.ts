@@ -53,7 +53,13 @@ export function generateStack(i: number): GeneratedStack {
     s202611e: { status: "active", algorithm: "ed25519", publicKey: ed.publicKey, createdAt: "2026-11-02" },
   };
   if (i % 3 === 0) {
-    selectors["s202608a"] = { status: "retired", algorithm: "rsa", publicKey: fixtureKey(i % 4 < 2 ? "rsa-2048-b" : "rsa-2048").publicKey, createdAt: "2026-08-03", retiredAt: "2026-11-02" };
+    selectors["s202608a"] = {
+      status: "retired",
+      algorithm: "rsa",
+      publicKey: fixtureKey(i % 4 < 2 ? "rsa-2048-b" : "rsa-2048").publicKey,
+      createdAt: "2026-08-03",
+      retiredAt: "2026-11-02",
+    };
   } else if (i % 3 === 1) {
     selectors["esp1"] = { status: "active", cname: `esp1.${hex(i, 8)}.dkim.${ESP_ZONE}` };
   }
@@ -101,7 +107,10 @@ export function sharedZones(stacks: readonly GeneratedStack[]): { origin: string
   const esp = [
     `_spf 3600 IN TXT "v=spf1 ip4:203.0.113.0/24 ip6:2001:db8:1::/48 -all"`,
     `_spf2 3600 IN TXT "v=spf1 ip4:198.18.0.0/15 ~all"`,
-    ...cnames.map((name) => `${name.slice(0, -(ESP_ZONE.length + 1))} 3600 IN TXT ${quoteTxt(`v=DKIM1; k=rsa; p=${espKey.publicKey}`)}`),
+    ...cnames.map(
+      (name) =>
+        `${name.slice(0, -(ESP_ZONE.length + 1))} 3600 IN TXT ${quoteTxt(`v=DKIM1; k=rsa; p=${espKey.publicKey}`)}`,
+    ),
   ];
   const reports = [`*._report._dmarc 3600 IN TXT "v=DMARC1"`];
   return [
@@ -131,7 +140,9 @@ export function writeProject(stacks: readonly GeneratedStack[], prefix = "sender
   writeFileSync(path.join(dir, "Pulumi.yaml"), stringifyYaml(doc));
   const stacksDir = path.join(dir, typeof doc["stackConfigDir"] === "string" ? doc["stackConfigDir"] : ".");
   mkdirSync(stacksDir, { recursive: true });
-  for (const s of stacks) writeFileSync(path.join(stacksDir, `Pulumi.${s.stack}.yaml`), stringifyYaml({ config: s.config }));
+  for (const s of stacks) {
+    writeFileSync(path.join(stacksDir, `Pulumi.${s.stack}.yaml`), stringifyYaml({ config: s.config }));
+  }
   return {
     dir,
     stacks,

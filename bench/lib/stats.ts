@@ -68,7 +68,11 @@ export interface RunChildOptions extends Pick<SpawnOptions, "cwd"> {
 }
 
 /** Spawns `command args`, times it to exit, and fails on an unexpected exit code. */
-export async function runChild(command: string, args: readonly string[], options: RunChildOptions = {}): Promise<ChildRun> {
+export async function runChild(
+  command: string,
+  args: readonly string[],
+  options: RunChildOptions = {},
+): Promise<ChildRun> {
   const rssDir = options.rss === true ? mkdtempSync(path.join(tmpdir(), "sender-auth-bench-rss-")) : undefined;
   const rssFile = rssDir === undefined ? undefined : path.join(rssDir, "rss");
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
@@ -105,7 +109,12 @@ export async function runChild(command: string, args: readonly string[], options
  * Runs `subject` and `floor` alternately, `runs` times each after one untimed warm-up of each, so
  * that both see the same machine state (page cache, CPU frequency) and drift hits both alike.
  */
-export async function alternate<T>(runs: number, subject: () => Promise<T>, floor: () => Promise<T>, time: (result: T) => number): Promise<{ subject: T[]; floor: T[]; subjectMs: Summary; floorMs: Summary }> {
+export async function alternate<T>(
+  runs: number,
+  subject: () => Promise<T>,
+  floor: () => Promise<T>,
+  time: (result: T) => number,
+): Promise<{ subject: T[]; floor: T[]; subjectMs: Summary; floorMs: Summary }> {
   await subject();
   await floor();
   const s: T[] = [];
@@ -122,7 +131,10 @@ export async function alternate<T>(runs: number, subject: () => Promise<T>, floo
  * it on for the subject, so that neither side is measured compiling node_modules from source.
  */
 export function floorEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...env, NODE_COMPILE_CACHE: path.join(__dirname, "..", "..", "node_modules", ".cache", "sender-auth-bench-floor-v8") };
+  return {
+    ...env,
+    NODE_COMPILE_CACHE: path.join(__dirname, "..", "..", "node_modules", ".cache", "sender-auth-bench-floor-v8"),
+  };
 }
 
 export function megabytes(bytes: number): string {

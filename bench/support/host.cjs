@@ -9,7 +9,9 @@ const [program, project, stack] = process.argv.slice(2);
 
 function report() {
   const files = Object.keys(require.cache);
-  const sdks = ["@pulumi/cloudflare", "@pulumi/aws"].filter((sdk) => files.some((file) => file.includes(`/node_modules/${sdk}/`)));
+  const sdks = ["@pulumi/cloudflare", "@pulumi/aws"].filter((sdk) =>
+    files.some((file) => file.includes(`/node_modules/${sdk}/`)),
+  );
   process.stdout.write(`${JSON.stringify({ sdks })}\n`);
   process.exit(0);
 }

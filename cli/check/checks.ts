@@ -14,7 +14,16 @@ import { dkimRecordName, inspectDkimPublicKey, parseTagList } from "../../compon
 import { inspectMailto, reportAuthName } from "../../components/records/dmarc";
 import { isWithinDomain } from "../../components/records/names";
 import { SPF_MAX_LOOKUPS, SPF_UDP_BUDGET } from "../../components/records/spf";
-import { DnsFailure, mailauthResolver, memoizeQueries, type DnsResponse, type DnsServer, type QueryFunction, type QueryOptions, type QueryType } from "./dnsClient";
+import {
+  DnsFailure,
+  mailauthResolver,
+  memoizeQueries,
+  type DnsResponse,
+  type DnsServer,
+  type QueryFunction,
+  type QueryOptions,
+  type QueryType,
+} from "./dnsClient";
 
 export type FindingResult = "ok" | "warn" | "fail";
 
@@ -54,28 +63,62 @@ interface StackContext extends CheckContext {
 export const UNLISTED_IP = "240.0.0.1";
 
 const serverName = (server: DnsServer): string => `${server.host}:${server.port}`;
-const joined = (response: DnsResponse): string[] => response.records.map((r) => (Array.isArray(r.data) ? r.data.join("") : String(r.data)));
+const joined = (response: DnsResponse): string[] =>
+  response.records.map((r) => (Array.isArray(r.data) ? r.data.join("") : String(r.data)));
 const ttlOf = (response: DnsResponse): number | undefined => response.records[0]?.ttl;
-const expiry = (ttl: number | undefined): string => (ttl === undefined ? "" : `; caches may hold the old answer for up to ${ttl} s`);
+const expiry = (ttl: number | undefined): string =>
+  ttl === undefined ? "" : `; caches may hold the old answer for up to ${ttl} s`;
 
 type Lookup = { readonly ok: true; readonly response: DnsResponse } | { readonly ok: false; readonly finding: Finding };
 
-async function lookup(context: StackContext, server: DnsServer, subject: string, name: string, type: QueryType): Promise<Lookup> {
+async function lookup(
+  context: StackContext,
+  server: DnsServer,
+  subject: string,
+  name: string,
+  type: QueryType,
+): Promise<Lookup> {
   try {
-    const response = await context.ask(server, name, type, { ...context.queryOptions, recursion: !context.authoritative });
+    const response = await context.ask(server, name, type, {
+      ...context.queryOptions,
+      recursion: !context.authoritative,
+    });
     if (response.rcode !== "NOERROR" && response.rcode !== "NXDOMAIN") {
-      return { ok: false, finding: { code: "dns-error", result: "fail", subject, message: `${type} ${name}: ${serverName(server)} answered ${response.rcode}`, server: serverName(server) } };
+      return {
+        ok: false,
+        finding: {
+          code: "dns-error",
+          result: "fail",
+          subject,
+          message: `${type} ${name}: ${serverName(server)} answered ${response.rcode}`,
+          server: serverName(server),
+        },
+      };
     }
     return { ok: true, response };
   } catch (error) {
     if (!(error instanceof DnsFailure)) throw error;
-    const code = error.code === "TIMEOUT" ? "dns-timeout" : error.code === "UNREACHABLE" ? "dns-unreachable" : "dns-error";
-    return { ok: false, finding: { code, result: "fail", subject, message: `${type} ${name}: ${error.message}`, server: serverName(server) } };
+    const code =
+      error.code === "TIMEOUT" ? "dns-timeout" : error.code === "UNREACHABLE" ? "dns-unreachable" : "dns-error";
+    return {
+      ok: false,
+      finding: {
+        code,
+        result: "fail",
+        subject,
+        message: `${type} ${name}: ${error.message}`,
+        server: serverName(server),
+      },
+    };
   }
 }
 
 function purposeLabel(record: PublishedRecord): string {
-  return record.purpose === "dkim" ? `DKIM ${record.selector ?? ""}`.trim() : record.purpose === "dmarc-report-auth" ? "DMARC report authorisation" : record.purpose.toUpperCase();
+  return record.purpose === "dkim"
+    ? `DKIM ${record.selector ?? ""}`.trim()
+    : record.purpose === "dmarc-report-auth"
+      ? "DMARC report authorisation"
+      : record.purpose.toUpperCase();
 }
 
 /** Compares what each server serves at a managed name with what the stack declares. */
@@ -91,12 +134,35 @@ async function checkRecord(context: StackContext, record: PublishedRecord): Prom
     }
     const { response } = result;
     const ttl = ttlOf(response);
-    const base = { subject: record.name, ...(ttl === undefined ? {} : { ttl }), ...(context.authoritative ? { server: serverName(server) } : {}) };
+    const base = {
+      subject: record.name,
+      ...(ttl === undefined ? {} : { ttl }),
+      ...(context.authoritative ? { server: serverName(server) } : {}),
+    };
     if (record.type === "CNAME") {
-      const served = response.answers.filter((a) => a.type === "CNAME" && a.name === record.name).map((a) => String(a.data).replace(/\.$/, "").toLowerCase());
-      if (served.length === 0) findings.push({ ...base, code: "record-missing", result: "fail", message: `${label}: no CNAME${at}`, expected: record.value });
-      else if (served[0] !== record.value) findings.push({ ...base, code: "record-different", result: "fail", message: `${label}: CNAME points elsewhere${at}${expiry(ttl)}`, expected: record.value, served });
-      else findings.push({ ...base, code: "record-ok", result: "ok", message: `${label}: CNAME ${record.value}${at}` });
+      const served = response.answers
+        .filter((a) => a.type === "CNAME" && a.name === record.name)
+        .map((a) => String(a.data).replace(/\.$/, "").toLowerCase());
+      if (served.length === 0) {
+        findings.push({
+          ...base,
+          code: "record-missing",
+          result: "fail",
+          message: `${label}: no CNAME${at}`,
+          expected: record.value,
+        });
+      } else if (served[0] !== record.value) {
+        findings.push({
+          ...base,
+          code: "record-different",
+          result: "fail",
+          message: `${label}: CNAME points elsewhere${at}${expiry(ttl)}`,
+          expected: record.value,
+          served,
+        });
+      } else {
+        findings.push({ ...base, code: "record-ok", result: "ok", message: `${label}: CNAME ${record.value}${at}` });
+      }
       continue;
     }
     const served = record.type === "TXT" ? joined(response) : response.records.map((r) => String(r.data));
@@ -104,7 +170,15 @@ async function checkRecord(context: StackContext, record: PublishedRecord): Prom
     const ownServed = response.records.every((r) => r.name === record.name) ? served : [];
     const alias = response.answers.find((a) => a.type === "CNAME" && a.name === record.name);
     if (alias !== undefined) {
-      findings.push({ ...base, ...(alias.ttl > 0 ? { ttl: alias.ttl } : {}), code: "record-different", result: "fail", message: `${label}: a CNAME is served instead of the ${record.type} record${at}${expiry(alias.ttl)}`, expected: record.value, served: [`CNAME ${String(alias.data)}`] });
+      findings.push({
+        ...base,
+        ...(alias.ttl > 0 ? { ttl: alias.ttl } : {}),
+        code: "record-different",
+        result: "fail",
+        message: `${label}: a CNAME is served instead of the ${record.type} record${at}${expiry(alias.ttl)}`,
+        expected: record.value,
+        served: [`CNAME ${String(alias.data)}`],
+      });
       continue;
     }
     const found = ownServed.includes(record.value);
@@ -112,20 +186,56 @@ async function checkRecord(context: StackContext, record: PublishedRecord): Prom
       if (record.purpose === "spf") {
         const spfRecords = ownServed.filter((v) => /^v=spf1(?: |$)/i.test(v));
         if (spfRecords.length > 1) {
-          findings.push({ ...base, code: "spf-multiple", result: "fail", message: `${spfRecords.length} v=spf1 records${at}: SPF fails with permerror (RFC 7208 §3.2)`, served: spfRecords });
+          findings.push({
+            ...base,
+            code: "spf-multiple",
+            result: "fail",
+            message: `${spfRecords.length} v=spf1 records${at}: SPF fails with permerror (RFC 7208 §3.2)`,
+            served: spfRecords,
+          });
         }
       }
       if (record.purpose === "dmarc") {
         const dmarcRecords = ownServed.filter((v) => /^v=DMARC1(?:;|$|\s)/.test(v));
-        if (dmarcRecords.length > 1) findings.push({ ...base, code: "dmarc-multiple", result: "fail", message: `${dmarcRecords.length} v=DMARC1 records${at}: receivers apply no policy (RFC 7489 §6.6.3)`, served: dmarcRecords });
+        if (dmarcRecords.length > 1) {
+          findings.push({
+            ...base,
+            code: "dmarc-multiple",
+            result: "fail",
+            message: `${dmarcRecords.length} v=DMARC1 records${at}: receivers apply no policy (RFC 7489 §6.6.3)`,
+            served: dmarcRecords,
+          });
+        }
       }
       if (record.purpose === "dkim" && ownServed.length > 1) {
-        findings.push({ ...base, code: "dkim-multiple", result: "fail", message: `${ownServed.length} TXT records at a selector${at}: verifiers may read either (RFC 6376 §3.6.2.2)`, served: ownServed });
+        findings.push({
+          ...base,
+          code: "dkim-multiple",
+          result: "fail",
+          message: `${ownServed.length} TXT records at a selector${at}: verifiers may read either (RFC 6376 §3.6.2.2)`,
+          served: ownServed,
+        });
       }
     }
     if (found) findings.push({ ...base, code: "record-ok", result: "ok", message: `${label}${at}` });
-    else if (ownServed.length === 0) findings.push({ ...base, code: "record-missing", result: "fail", message: `${label}: not served${at} (${response.rcode === "NXDOMAIN" ? "NXDOMAIN" : "no such record"})`, expected: record.value });
-    else findings.push({ ...base, code: "record-different", result: "fail", message: `${label}: served differs${at}${expiry(ttl)}`, expected: record.value, served: ownServed });
+    else if (ownServed.length === 0) {
+      findings.push({
+        ...base,
+        code: "record-missing",
+        result: "fail",
+        message: `${label}: not served${at} (${response.rcode === "NXDOMAIN" ? "NXDOMAIN" : "no such record"})`,
+        expected: record.value,
+      });
+    } else {
+      findings.push({
+        ...base,
+        code: "record-different",
+        result: "fail",
+        message: `${label}: served differs${at}${expiry(ttl)}`,
+        expected: record.value,
+        served: ownServed,
+      });
+    }
   }
   return findings;
 }
@@ -139,16 +249,34 @@ function isAbsent(error: unknown): boolean {
 /** A failed lookup through the mailauth resolver, as a finding. */
 function lookupFailure(subject: string, name: string, error: unknown): Finding {
   const code = (error as NodeJS.ErrnoException).code ?? "error";
-  return { code: code === "ETIMEOUT" ? "dns-timeout" : code === "ECONNREFUSED" ? "dns-unreachable" : "dns-error", result: "fail", subject, message: `TXT ${name}: lookup failed (${code.replace(/^E/, "")})` };
+  return {
+    code: code === "ETIMEOUT" ? "dns-timeout" : code === "ECONNREFUSED" ? "dns-unreachable" : "dns-error",
+    result: "fail",
+    subject,
+    message: `TXT ${name}: lookup failed (${code.replace(/^E/, "")})`,
+  };
 }
 
 /** mailauth's SPF evaluation from an unlisted address, so every term is walked and counted. */
 async function checkSpf(domain: string, resolver: DNSResolver): Promise<Finding[]> {
   const findings: Finding[] = [];
-  const result = await spf({ sender: `postmaster@${domain}`, ip: UNLISTED_IP, helo: domain, mta: "sender-auth-check", resolver, maxResolveCount: 100, maxVoidCount: 100 });
+  const result = await spf({
+    sender: `postmaster@${domain}`,
+    ip: UNLISTED_IP,
+    helo: domain,
+    mta: "sender-auth-check",
+    resolver,
+    maxResolveCount: 100,
+    maxVoidCount: 100,
+  });
   const lookups = result.lookups;
   if (result.status.result === "temperror") {
-    findings.push({ code: "spf-temperror", result: "fail", subject: "spf", message: `SPF evaluation hit a DNS error: ${result.info}` });
+    findings.push({
+      code: "spf-temperror",
+      result: "fail",
+      subject: "spf",
+      message: `SPF evaluation hit a DNS error: ${result.info}`,
+    });
     return findings;
   }
   if (result.status.result === "permerror" && !(lookups && (lookups.count > SPF_MAX_LOOKUPS || lookups.void > 2))) {
@@ -201,7 +329,12 @@ async function includesWithoutSpf(domain: string, resolver: DNSResolver): Promis
       const targetRecord = await spfOf(target);
       if (targetRecord === null) continue;
       if (targetRecord === undefined) {
-        findings.push({ code: "spf-include-without-spf", result: "fail", subject: "spf", message: `${target} (included by ${name}) publishes no SPF record: SPF fails with permerror (RFC 7208 §5.2)` });
+        findings.push({
+          code: "spf-include-without-spf",
+          result: "fail",
+          subject: "spf",
+          message: `${target} (included by ${name}) publishes no SPF record: SPF fails with permerror (RFC 7208 §5.2)`,
+        });
       } else {
         await walk(target, depth + 1);
       }
@@ -210,7 +343,6 @@ async function includesWithoutSpf(domain: string, resolver: DNSResolver): Promis
   await walk(domain, 0);
   return findings;
 }
-
 
 function message(domain: string, selector: string): string {
   return [
@@ -235,7 +367,11 @@ async function checkDkim(context: CheckContext, config: SenderAuthConfig, resolv
     try {
       served = ((await resolver(name, "TXT")) as string[][]).map((chunks) => chunks.join(""));
     } catch (error) {
-      findings.push(isAbsent(error) ? { code: "dkim-missing", result: "fail", subject, message: `${name}: no key record` } : lookupFailure(subject, name, error));
+      findings.push(
+        isAbsent(error)
+          ? { code: "dkim-missing", result: "fail", subject, message: `${name}: no key record` }
+          : lookupFailure(subject, name, error),
+      );
       continue;
     }
     const tags = served.length === 1 ? parseTagList(served[0] ?? "") : undefined;
@@ -244,24 +380,56 @@ async function checkDkim(context: CheckContext, config: SenderAuthConfig, resolv
       findings.push(
         p === ""
           ? { code: "dkim-revoked", result: "ok", subject, message: "revoked: serves an empty p=" }
-          : { code: "dkim-revoked-still-served", result: "fail", subject, message: "is revoked but DNS still serves a key: signatures with it still verify", served },
+          : {
+              code: "dkim-revoked-still-served",
+              result: "fail",
+              subject,
+              message: "is revoked but DNS still serves a key: signatures with it still verify",
+              served,
+            },
       );
       continue;
     }
     if (tags === undefined || p === undefined || p === "") {
-      findings.push({ code: "dkim-bad-record", result: "fail", subject, message: `${name} serves no usable key`, served });
+      findings.push({
+        code: "dkim-bad-record",
+        result: "fail",
+        subject,
+        message: `${name} serves no usable key`,
+        served,
+      });
       continue;
     }
     const algorithm = tags.get("k") === "ed25519" ? "ed25519" : "rsa";
     const inspection = inspectDkimPublicKey(algorithm, p);
     if (!inspection.ok) {
-      findings.push({ code: "dkim-bad-key", result: "fail", subject, message: `${name}: the served key ${inspection.problem}`, served });
+      findings.push({
+        code: "dkim-bad-key",
+        result: "fail",
+        subject,
+        message: `${name}: the served key ${inspection.problem}`,
+        served,
+      });
       continue;
     }
     const described = algorithm === "rsa" ? `RSA ${inspection.info.bits}` : "Ed25519";
-    if (selector.cname !== undefined) findings.push({ code: "dkim-ok", result: "ok", subject, message: `served through ${selector.cname}: ${described}` });
-    else if (p !== selector.publicKey || algorithm !== selector.algorithm) findings.push({ code: "dkim-wrong-key", result: "fail", subject, message: `${name} serves a different key than configured (${described})`, expected: selector.publicKey ?? "", served });
-    else findings.push({ code: "dkim-ok", result: "ok", subject, message: `serves the configured ${described} key` });
+    if (selector.cname !== undefined) {
+      findings.push({
+        code: "dkim-ok",
+        result: "ok",
+        subject,
+        message: `served through ${selector.cname}: ${described}`,
+      });
+    } else if (p !== selector.publicKey || algorithm !== selector.algorithm) {
+      findings.push({
+        code: "dkim-wrong-key",
+        result: "fail",
+        subject,
+        message: `${name} serves a different key than configured (${described})`,
+        expected: selector.publicKey ?? "",
+        served,
+      });
+    } else findings.push({ code: "dkim-ok", result: "ok", subject, message: `serves the configured ${described} key` });
     const privateKey = context.privateKeys.get(selector.name);
     if (privateKey !== undefined) {
       const raw = message(config.domain, selector.name);
@@ -270,13 +438,27 @@ async function checkDkim(context: CheckContext, config: SenderAuthConfig, resolv
       const { dkimSign } = require("mailauth/lib/dkim/sign") as typeof DkimSign;
       const { dkimVerify } = require("mailauth/lib/dkim/verify") as typeof DkimVerify;
       /* eslint-enable @typescript-eslint/no-require-imports */
-      const signed = await dkimSign(raw, { ...signature, signatureData: [signature], canonicalization: "relaxed/relaxed" });
+      const signed = await dkimSign(raw, {
+        ...signature,
+        signatureData: [signature],
+        canonicalization: "relaxed/relaxed",
+      });
       const verified = signed.errors.length > 0 ? undefined : await dkimVerify(signed.signatures + raw, { resolver });
       const status = verified?.results[0]?.status.result ?? "error";
       findings.push(
         status === "pass"
-          ? { code: "dkim-signature", result: "ok", subject, message: "a message signed with the private key verifies (mailauth)" }
-          : { code: "dkim-signature", result: "fail", subject, message: `a message signed with the private key does not verify: ${status}${verified?.results[0]?.status.comment ? ` (${verified.results[0].status.comment})` : ""}` },
+          ? {
+              code: "dkim-signature",
+              result: "ok",
+              subject,
+              message: "a message signed with the private key verifies (mailauth)",
+            }
+          : {
+              code: "dkim-signature",
+              result: "fail",
+              subject,
+              message: `a message signed with the private key does not verify: ${status}${verified?.results[0]?.status.comment ? ` (${verified.results[0].status.comment})` : ""}`,
+            },
       );
     }
   }
@@ -290,17 +472,34 @@ async function checkDmarc(config: SenderAuthConfig, resolver: DNSResolver): Prom
   if (expectedPolicy === undefined) return findings;
   const result = await dmarc({ headerFrom: `postmaster@${config.domain}`, spfDomains: [], dkimDomains: [], resolver });
   if (result !== false && result.status.result === "temperror") {
-    findings.push({ code: "dns-error", result: "fail", subject: "dmarc", message: `the DMARC lookup for ${config.domain} failed (temperror${result.status.comment ? `: ${result.status.comment}` : ""}; e.g. SERVFAIL or a timeout)` });
+    findings.push({
+      code: "dns-error",
+      result: "fail",
+      subject: "dmarc",
+      message: `the DMARC lookup for ${config.domain} failed (temperror${result.status.comment ? `: ${result.status.comment}` : ""}; e.g. SERVFAIL or a timeout)`,
+    });
   } else if (result === false || result.rr === undefined) {
-    findings.push({ code: "dmarc-unparsed", result: "fail", subject: "dmarc", message: `mailauth finds no usable DMARC record for ${config.domain}` });
+    findings.push({
+      code: "dmarc-unparsed",
+      result: "fail",
+      subject: "dmarc",
+      message: `mailauth finds no usable DMARC record for ${config.domain}`,
+    });
   } else if (result.p !== expectedPolicy) {
-    findings.push({ code: "dmarc-policy", result: "fail", subject: "dmarc", message: `served policy p=${result.p}, configured ${expectedPolicy}` });
+    findings.push({
+      code: "dmarc-policy",
+      result: "fail",
+      subject: "dmarc",
+      message: `served policy p=${result.p}, configured ${expectedPolicy}`,
+    });
   } else {
     findings.push({ code: "dmarc-policy", result: "ok", subject: "dmarc", message: `mailauth reads p=${result.p}` });
   }
   const destinations = [...(config.dmarc?.rua ?? []), ...(config.dmarc?.ruf ?? [])]
     .map((uri) => inspectMailto(uri))
-    .flatMap((inspection) => (inspection.ok && !isWithinDomain(inspection.host, config.domain) ? [inspection.host] : []));
+    .flatMap((inspection) =>
+      inspection.ok && !isWithinDomain(inspection.host, config.domain) ? [inspection.host] : [],
+    );
   for (const host of [...new Set(destinations)]) {
     const names = [reportAuthName(config.domain, host), `*._report._dmarc.${host}`];
     let authorised = false;
@@ -320,8 +519,18 @@ async function checkDmarc(config: SenderAuthConfig, resolver: DNSResolver): Prom
     }
     findings.push(
       authorised
-        ? { code: "dmarc-report-destination", result: "ok", subject: "dmarc", message: `${host} accepts reports for ${config.domain}` }
-        : { code: "dmarc-report-destination", result: "fail", subject: "dmarc", message: `${host} does not publish ${names[0] ?? ""} TXT "v=DMARC1": receivers send it no reports (RFC 7489 §7.1)` },
+        ? {
+            code: "dmarc-report-destination",
+            result: "ok",
+            subject: "dmarc",
+            message: `${host} accepts reports for ${config.domain}`,
+          }
+        : {
+            code: "dmarc-report-destination",
+            result: "fail",
+            subject: "dmarc",
+            message: `${host} does not publish ${names[0] ?? ""} TXT "v=DMARC1": receivers send it no reports (RFC 7489 §7.1)`,
+          },
     );
   }
   return findings;
@@ -343,12 +552,21 @@ async function checkApexSize(context: StackContext, domain: string): Promise<Fin
 }
 
 /** Every finding for one stack. */
-export async function checkStack(checkContext: CheckContext, config: SenderAuthConfig, records: readonly PublishedRecord[]): Promise<Finding[]> {
+export async function checkStack(
+  checkContext: CheckContext,
+  config: SenderAuthConfig,
+  records: readonly PublishedRecord[],
+): Promise<Finding[]> {
   const context: StackContext = { ...checkContext, ask: memoizeQueries() };
   const resolver = mailauthResolver(context.resolver, context.queryOptions, context.ask) as DNSResolver;
   const recordFindings = (await Promise.all(records.map((record) => checkRecord(context, record)))).flat();
   // Without a reachable server the rest would only repeat the same failure.
-  if (recordFindings.length > 0 && recordFindings.every((f) => f.code === "dns-unreachable" || f.code === "dns-timeout")) return recordFindings;
+  if (
+    recordFindings.length > 0 &&
+    recordFindings.every((f) => f.code === "dns-unreachable" || f.code === "dns-timeout")
+  ) {
+    return recordFindings;
+  }
   const hasSpf = records.some((r) => r.purpose === "spf");
   const [spfFindings, sizeFindings, dkimFindings, dmarcFindings] = await Promise.all([
     hasSpf ? checkSpf(config.domain, resolver) : Promise.resolve([]),

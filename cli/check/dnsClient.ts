@@ -54,7 +54,10 @@ export interface QueryOptions {
 
 /** Parses `host[:port]` / `[v6]:port`; undefined when malformed. */
 export function parseServer(spec: string): DnsServer | undefined {
-  const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(spec) ?? /^([^:]+)(?::(\d+))?$/.exec(spec) ?? (isIP(spec) === 6 ? [spec, spec, undefined] : null);
+  const match =
+    /^\[([^\]]+)\](?::(\d+))?$/.exec(spec) ??
+    /^([^:]+)(?::(\d+))?$/.exec(spec) ??
+    (isIP(spec) === 6 ? [spec, spec, undefined] : null);
   const host = match?.[1];
   const port = match?.[2] === undefined ? 53 : Number(match[2]);
   if (host === undefined || isIP(host) === 0 || !(port >= 1 && port <= 65535)) return undefined;
@@ -78,7 +81,10 @@ export function systemServer(): DnsServer {
  */
 class UdpChannel {
   private readonly socket: ReturnType<typeof createSocket>;
-  private readonly pending = new Map<number, { readonly name: string; readonly type: QueryType; readonly settle: (reply: packet.Packet | DnsFailure) => void }>();
+  private readonly pending = new Map<
+    number,
+    { readonly name: string; readonly type: QueryType; readonly settle: (reply: packet.Packet | DnsFailure) => void }
+  >();
   private closed = false;
   /** Queries sent; after QUERIES_PER_SOCKET the channel takes no more and closes once answered. */
   private sent = 0;
@@ -119,7 +125,11 @@ class UdpChannel {
     // A server that does not know EDNS may answer FORMERR without echoing the question; all such a
     // reply can cause is the retry without EDNS.
     const formerr = (reply as packet.Packet & { rcode?: string }).rcode === "FORMERR";
-    if (question === undefined ? !formerr : canonicalName(question.name) !== waiter.name || question.type !== waiter.type) return;
+    if (
+      question === undefined ? !formerr : canonicalName(question.name) !== waiter.name || question.type !== waiter.type
+    ) {
+      return;
+    }
     waiter.settle(reply);
   }
 
@@ -129,7 +139,12 @@ class UdpChannel {
   }
 
   private fail(error: NodeJS.ErrnoException): void {
-    this.close(new DnsFailure("UNREACHABLE", `${this.server.host}:${this.server.port} is unreachable (${error.code ?? error.message})`));
+    this.close(
+      new DnsFailure(
+        "UNREACHABLE",
+        `${this.server.host}:${this.server.port} is unreachable (${error.code ?? error.message})`,
+      ),
+    );
   }
 
   private close(error: DnsFailure): void {
@@ -141,7 +156,13 @@ class UdpChannel {
   }
 
   /** Sends one question; resolves with the reply and the query as sent (for a retry over TCP). */
-  ask(name: string, type: QueryType, recursion: boolean, edns: boolean, timeoutMs: number): Promise<{ readonly reply: packet.Packet; readonly query: Buffer }> {
+  ask(
+    name: string,
+    type: QueryType,
+    recursion: boolean,
+    edns: boolean,
+    timeoutMs: number,
+  ): Promise<{ readonly reply: packet.Packet; readonly query: Buffer }> {
     let id = randomInt(1, 65536);
     while (this.pending.has(id)) id = randomInt(1, 65536);
     this.sent++;
@@ -154,11 +175,26 @@ class UdpChannel {
       questions: [{ name, type, class: "IN" }],
       // EDNS(0) with a 1232-octet UDP payload (RFC 6891; the DNS Flag Day 2020 size): a 2048-bit DKIM
       // key no longer needs the TCP retry a 512-octet answer limit forces.
-      additionals: edns ? [{ type: "OPT", name: ".", udpPayloadSize: EDNS_UDP_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] : [],
+      additionals: edns
+        ? [
+            {
+              type: "OPT",
+              name: ".",
+              udpPayloadSize: EDNS_UDP_SIZE,
+              extendedRcode: 0,
+              ednsVersion: 0,
+              flags: 0,
+              flag_do: false,
+              options: [],
+            },
+          ]
+        : [],
     });
     const reply = new Promise<packet.Packet>((resolve, reject) => {
       const timer = setTimeout(() => {
-        settle(new DnsFailure("TIMEOUT", `no answer from ${this.server.host}:${this.server.port} within ${timeoutMs} ms`));
+        settle(
+          new DnsFailure("TIMEOUT", `no answer from ${this.server.host}:${this.server.port} within ${timeoutMs} ms`),
+        );
       }, timeoutMs);
       const settle = (result: packet.Packet | DnsFailure): void => {
         clearTimeout(timer);
@@ -226,7 +262,12 @@ function tcpQuery(server: DnsServer, query: Buffer, timeoutMs: number): Promise<
       fail(new DnsFailure("TIMEOUT", `no TCP answer from ${server.host}:${server.port} within ${timeoutMs} ms`));
     });
     socket.on("error", (error: NodeJS.ErrnoException) => {
-      fail(new DnsFailure("UNREACHABLE", `${server.host}:${server.port} is unreachable over TCP (${error.code ?? error.message})`));
+      fail(
+        new DnsFailure(
+          "UNREACHABLE",
+          `${server.host}:${server.port} is unreachable over TCP (${error.code ?? error.message})`,
+        ),
+      );
     });
     socket.on("data", (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
@@ -272,7 +313,12 @@ function answerData(answer: RawAnswer): string | string[] {
 }
 
 /** One query, UDP first, TCP when the answer was truncated; bounded attempts. */
-export async function query(server: DnsServer, name: string, type: QueryType, options: QueryOptions = {}): Promise<DnsResponse> {
+export async function query(
+  server: DnsServer,
+  name: string,
+  type: QueryType,
+  options: QueryOptions = {},
+): Promise<DnsResponse> {
   const timeoutMs = options.timeoutMs ?? 2000;
   const attempts = options.attempts ?? 2;
   let lastError: DnsFailure | undefined;
@@ -280,11 +326,18 @@ export async function query(server: DnsServer, name: string, type: QueryType, op
     try {
       let sent = await channelFor(server).ask(name, type, options.recursion ?? true, true, timeoutMs);
       // RFC 6891 §7: a server that does not know EDNS answers FORMERR; ask it again without.
-      if ((sent.reply as packet.Packet & { rcode?: string }).rcode === "FORMERR") sent = await channelFor(server).ask(name, type, options.recursion ?? true, false, timeoutMs);
+      if ((sent.reply as packet.Packet & { rcode?: string }).rcode === "FORMERR") {
+        sent = await channelFor(server).ask(name, type, options.recursion ?? true, false, timeoutMs);
+      }
       let reply = sent.reply;
       if (((reply.flags ?? 0) & packet.TRUNCATED_RESPONSE) !== 0) reply = await tcpQuery(server, sent.query, timeoutMs);
       const raw = (reply.answers ?? []) as unknown as RawAnswer[];
-      const answers: Answer[] = raw.map((a) => ({ name: a.name.toLowerCase(), type: a.type, ttl: a.ttl ?? 0, data: answerData(a) }));
+      const answers: Answer[] = raw.map((a) => ({
+        name: a.name.toLowerCase(),
+        type: a.type,
+        ttl: a.ttl ?? 0,
+        data: answerData(a),
+      }));
       // dns-packet decodes the response code as a string; its type definitions leave it out.
       const rcode = (reply as packet.Packet & { rcode?: string }).rcode ?? "NOERROR";
       return { rcode, answers, records: answers.filter((a) => a.type === type) };
@@ -297,7 +350,12 @@ export async function query(server: DnsServer, name: string, type: QueryType, op
   throw lastError ?? new DnsFailure("TIMEOUT", `no answer from ${server.host}:${server.port}`);
 }
 
-export type QueryFunction = (server: DnsServer, name: string, type: QueryType, options?: QueryOptions) => Promise<DnsResponse>;
+export type QueryFunction = (
+  server: DnsServer,
+  name: string,
+  type: QueryType,
+  options?: QueryOptions,
+) => Promise<DnsResponse>;
 
 /**
  * A `query` that asks each distinct question (server, name, type, recursion) once and answers repeats
@@ -322,7 +380,11 @@ export function memoizeQueries(ask: QueryFunction = query): QueryFunction {
  * The `(name, rrtype)` resolver mailauth takes, answering like `dns.promises.resolve`: TXT as
  * string[][], MX as { exchange, priority }[], errors with ENOTFOUND / ENODATA / ESERVFAIL / ETIMEOUT.
  */
-export function mailauthResolver(server: DnsServer, options: QueryOptions = {}, ask: QueryFunction = query): (name: string, rrtype: string) => Promise<unknown> {
+export function mailauthResolver(
+  server: DnsServer,
+  options: QueryOptions = {},
+  ask: QueryFunction = query,
+): (name: string, rrtype: string) => Promise<unknown> {
   return async (name, rrtype) => {
     const fail = (code: string, message: string): never => {
       const error = new Error(message) as NodeJS.ErrnoException;
@@ -333,7 +395,9 @@ export function mailauthResolver(server: DnsServer, options: QueryOptions = {}, 
     try {
       response = await ask(server, name, rrtype as QueryType, options);
     } catch (error) {
-      if (error instanceof DnsFailure) return fail(error.code === "TIMEOUT" ? "ETIMEOUT" : "ECONNREFUSED", error.message);
+      if (error instanceof DnsFailure) {
+        return fail(error.code === "TIMEOUT" ? "ETIMEOUT" : "ECONNREFUSED", error.message);
+      }
       throw error;
     }
     if (response.rcode === "NXDOMAIN") return fail("ENOTFOUND", `${rrtype} ${name}: NXDOMAIN`);

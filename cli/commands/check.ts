@@ -46,10 +46,19 @@ const QUERY_OPTIONS: QueryOptions = { timeoutMs: 2000, attempts: 2 };
 const STACK_CONCURRENCY = 8;
 
 /** The zone's authoritative servers, from its NS records through the resolver, queried on `port`. */
-async function authoritativeServers(resolver: DnsServer, domain: string, port: number): Promise<{ servers: DnsServer[]; findings: Finding[] }> {
+async function authoritativeServers(
+  resolver: DnsServer,
+  domain: string,
+  port: number,
+): Promise<{ servers: DnsServer[]; findings: Finding[] }> {
   const servers: DnsServer[] = [];
   const findings: Finding[] = [];
-  const failure = (what: string, error: DnsFailure): Finding => ({ code: error.code === "TIMEOUT" ? "dns-timeout" : error.code === "UNREACHABLE" ? "dns-unreachable" : "dns-error", result: "fail", subject: domain, message: `${what}: ${error.message}` });
+  const failure = (what: string, error: DnsFailure): Finding => ({
+    code: error.code === "TIMEOUT" ? "dns-timeout" : error.code === "UNREACHABLE" ? "dns-unreachable" : "dns-error",
+    result: "fail",
+    subject: domain,
+    message: `${what}: ${error.message}`,
+  });
   let ns: Awaited<ReturnType<typeof query>>;
   try {
     ns = await query(resolver, domain, "NS", QUERY_OPTIONS);
@@ -59,14 +68,29 @@ async function authoritativeServers(resolver: DnsServer, domain: string, port: n
   }
   // NXDOMAIN: there is no such zone, reported below as ns-missing.
   if (ns.rcode !== "NOERROR" && ns.rcode !== "NXDOMAIN") {
-    return { servers, findings: [{ code: "dns-error", result: "fail", subject: domain, message: `NS ${domain}: ${resolver.host}:${resolver.port} answered ${ns.rcode}` }] };
+    return {
+      servers,
+      findings: [
+        {
+          code: "dns-error",
+          result: "fail",
+          subject: domain,
+          message: `NS ${domain}: ${resolver.host}:${resolver.port} answered ${ns.rcode}`,
+        },
+      ],
+    };
   }
   for (const host of ns.records.map((r) => String(r.data))) {
     for (const type of ["A", "AAAA"] as const) {
       try {
         const addresses = await query(resolver, host, type, QUERY_OPTIONS);
         if (addresses.rcode !== "NOERROR" && addresses.rcode !== "NXDOMAIN") {
-          findings.push({ code: "dns-error", result: "fail", subject: domain, message: `${type} ${host}: ${resolver.host}:${resolver.port} answered ${addresses.rcode}` });
+          findings.push({
+            code: "dns-error",
+            result: "fail",
+            subject: domain,
+            message: `${type} ${host}: ${resolver.host}:${resolver.port} answered ${addresses.rcode}`,
+          });
         }
         for (const address of addresses.records) servers.push({ host: String(address.data), port });
       } catch (error) {
@@ -75,7 +99,14 @@ async function authoritativeServers(resolver: DnsServer, domain: string, port: n
       }
     }
   }
-  if (servers.length === 0 && findings.length === 0) findings.push({ code: "ns-missing", result: "fail", subject: domain, message: `no authoritative servers found for ${domain}` });
+  if (servers.length === 0 && findings.length === 0) {
+    findings.push({
+      code: "ns-missing",
+      result: "fail",
+      subject: domain,
+      message: `no authoritative servers found for ${domain}`,
+    });
+  }
   return { servers, findings };
 }
 
@@ -89,13 +120,20 @@ function parseKeyFiles(specs: readonly string[]): Map<string, string> {
     try {
       keys.set(spec.slice(0, eq), readFileSync(path, "utf8"));
     } catch (error) {
-      throw new UsageError(`--key-file ${spec.slice(0, eq)}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+      throw new UsageError(
+        `--key-file ${spec.slice(0, eq)}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      );
     }
   }
   return keys;
 }
 
-async function privateKeysFor(project: Project, stackConfig: StackConfig, given: ReadonlyMap<string, string>, usePulumi: boolean): Promise<{ keys: Map<string, string>; findings: Finding[] }> {
+async function privateKeysFor(
+  project: Project,
+  stackConfig: StackConfig,
+  given: ReadonlyMap<string, string>,
+  usePulumi: boolean,
+): Promise<{ keys: Map<string, string>; findings: Finding[] }> {
   const keys = new Map(given);
   const findings: Finding[] = [];
   if (!usePulumi) return { keys, findings };
@@ -110,13 +148,24 @@ async function privateKeysFor(project: Project, stackConfig: StackConfig, given:
       if (!(error instanceof PulumiCliError)) throw error;
       // No Pulumi CLI here: the signature test needs --key-file instead.
       if (/not on PATH/.test(error.message)) return { keys, findings };
-      findings.push({ code: "dkim-private-key", result: "warn", subject: `dkim ${selector.name}`, message: `could not read the private key: ${error.message}` });
+      findings.push({
+        code: "dkim-private-key",
+        result: "warn",
+        subject: `dkim ${selector.name}`,
+        message: `could not read the private key: ${error.message}`,
+      });
     }
   }
   return { keys, findings };
 }
 
-async function checkOne(project: Project, stackConfig: StackConfig, options: CheckOptions, resolver: DnsServer, keyFiles: ReadonlyMap<string, string>): Promise<StackReport> {
+async function checkOne(
+  project: Project,
+  stackConfig: StackConfig,
+  options: CheckOptions,
+  resolver: DnsServer,
+  keyFiles: ReadonlyMap<string, string>,
+): Promise<StackReport> {
   const { stack } = stackConfig;
   const validated = validateStack(stack, decodeConfigMap(stackConfig.config));
   const { config } = validated;
@@ -131,22 +180,46 @@ async function checkOne(project: Project, stackConfig: StackConfig, options: Che
   const keys = await privateKeysFor(project, stackConfig, keyFiles, options.usePulumi);
   findings.push(...keys.findings);
   if (servers.length > 0) {
-    findings.push(...(await checkStack({ servers, authoritative: options.authoritative, resolver, queryOptions: QUERY_OPTIONS, privateKeys: keys.keys }, config, records)));
+    findings.push(
+      ...(await checkStack(
+        {
+          servers,
+          authoritative: options.authoritative,
+          resolver,
+          queryOptions: QUERY_OPTIONS,
+          privateKeys: keys.keys,
+        },
+        config,
+        records,
+      )),
+    );
   }
   const count = (result: Finding["result"]): number => findings.filter((f) => f.result === result).length;
-  return { stack, domain: config.domain, ok: count("fail") === 0, counts: { ok: count("ok"), warn: count("warn"), fail: count("fail") }, findings };
+  return {
+    stack,
+    domain: config.domain,
+    ok: count("fail") === 0,
+    counts: { ok: count("ok"), warn: count("warn"), fail: count("fail") },
+    findings,
+  };
 }
 
 export function renderCheckTable(reports: readonly StackReport[]): string {
   const lines: string[] = [];
   for (const report of reports) {
-    const summary = report.ok ? `ok (${report.counts.ok} checks${report.counts.warn > 0 ? `, ${report.counts.warn} warnings` : ""})` : `${report.counts.fail} failed, ${report.counts.warn} warnings, ${report.counts.ok} ok`;
+    const summary = report.ok
+      ? `ok (${report.counts.ok} checks${report.counts.warn > 0 ? `, ${report.counts.warn} warnings` : ""})`
+      : `${report.counts.fail} failed, ${report.counts.warn} warnings, ${report.counts.ok} ok`;
     lines.push(`${report.stack} (${report.domain}): ${summary}`);
     for (const finding of report.findings) {
       const ttl = finding.ttl === undefined ? "" : ` [ttl ${finding.ttl}]`;
       lines.push(`  ${finding.result.toUpperCase().padEnd(4)}  ${finding.subject}: ${finding.message}${ttl}`);
-      if (finding.result !== "ok" && finding.expected !== undefined) lines.push(`        expected: ${finding.expected}`);
-      if (finding.result !== "ok" && finding.served !== undefined) for (const served of finding.served) lines.push(`        served:   ${served}`);
+      if (finding.result !== "ok" && finding.expected !== undefined) {
+        lines.push(`        expected: ${finding.expected}`);
+      }
+      if (finding.result !== "ok" && finding.served !== undefined) {
+        for (const served of finding.served) lines.push(`        served:   ${served}`);
+      }
     }
   }
   return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
@@ -163,17 +236,30 @@ export async function check(options: CheckOptions, io: Io & { readonly stderr: {
     project = loadProject(options.cwd);
     const available = listStacks(project);
     const unknown = options.stacks.filter((s) => !available.includes(s));
-    if (unknown.length > 0) throw new UsageError(`no stack file for ${unknown.map((s) => `"${s}"`).join(", ")}; stacks: ${available.join(", ") || "(none)"}`);
+    if (unknown.length > 0) {
+      throw new UsageError(
+        `no stack file for ${unknown.map((s) => `"${s}"`).join(", ")}; stacks: ${available.join(", ") || "(none)"}`,
+      );
+    }
     stacks = options.stacks.length > 0 ? [...new Set(options.stacks)] : available;
     const parsed = options.resolver === undefined ? systemServer() : parseServer(options.resolver);
-    if (parsed === undefined) throw new UsageError(`--resolver ${JSON.stringify(options.resolver)} is not an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53`);
+    if (parsed === undefined) {
+      throw new UsageError(
+        `--resolver ${JSON.stringify(options.resolver)} is not an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53`,
+      );
+    }
     resolver = parsed;
     keyFiles = parseKeyFiles(options.keyFiles);
     const loaded = project;
     stackConfigs = stacks.map((stack) => readStackConfig(loaded, stack));
-    const known = keyFiles.size === 0 ? new Set<string>() : new Set(stackConfigs.flatMap((stackConfig) => stackKeysOf(stackConfig).selectors.map((s) => s.name)));
+    const known =
+      keyFiles.size === 0
+        ? new Set<string>()
+        : new Set(stackConfigs.flatMap((stackConfig) => stackKeysOf(stackConfig).selectors.map((s) => s.name)));
     const unknownSelectors = [...keyFiles.keys()].filter((name) => !known.has(name));
-    if (unknownSelectors.length > 0) throw new UsageError(`--key-file ${unknownSelectors.join(", ")}: no such selector in ${stacks.join(", ")}`);
+    if (unknownSelectors.length > 0) {
+      throw new UsageError(`--key-file ${unknownSelectors.join(", ")}: no such selector in ${stacks.join(", ")}`);
+    }
   } catch (error) {
     return inputErrorCode(io, error);
   }
@@ -213,20 +299,53 @@ export function register(program: Command, { io, finish }: CommandContext): void
     .option("--resolver <host[:port]>", "DNS resolver to query (default: the system resolver)")
     .option("--authoritative", "compare records at every authoritative nameserver of each zone", false)
     .addOption(new Option("--format <format>", "output format").choices(CHECK_FORMATS).default("table"))
-    .option("--key-file <selector=path>", "a private key to sign a test message with (repeatable)", (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option(
+      "--key-file <selector=path>",
+      "a private key to sign a test message with (repeatable)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option("--no-pulumi", "never read private keys with `pulumi config get`")
     .option("--ns-port <port>", "port of the authoritative servers (--authoritative; for test setups)", "53")
-    .action(async (stacks: string[], opts: { resolver?: string; authoritative: boolean; format: CheckFormat; keyFile: string[]; pulumi: boolean; nsPort: string }) => {
-      const nsPort = Number(opts.nsPort);
-      if (!/^\d+$/.test(opts.nsPort) || nsPort < 1 || nsPort > 65535) {
-        finish(reportError(io, `--ns-port must be a port number from 1 to 65535, got ${JSON.stringify(opts.nsPort)}`, EXIT_USAGE));
-        return;
-      }
-      finish(
-        await check(
-          { stacks, resolver: opts.resolver, authoritative: opts.authoritative, format: opts.format, keyFiles: opts.keyFile, usePulumi: opts.pulumi, nsPort, cwd: process.cwd(), progress: true },
-          io,
-        ),
-      );
-    });
+    .action(
+      async (
+        stacks: string[],
+        opts: {
+          resolver?: string;
+          authoritative: boolean;
+          format: CheckFormat;
+          keyFile: string[];
+          pulumi: boolean;
+          nsPort: string;
+        },
+      ) => {
+        const nsPort = Number(opts.nsPort);
+        if (!/^\d+$/.test(opts.nsPort) || nsPort < 1 || nsPort > 65535) {
+          finish(
+            reportError(
+              io,
+              `--ns-port must be a port number from 1 to 65535, got ${JSON.stringify(opts.nsPort)}`,
+              EXIT_USAGE,
+            ),
+          );
+          return;
+        }
+        finish(
+          await check(
+            {
+              stacks,
+              resolver: opts.resolver,
+              authoritative: opts.authoritative,
+              format: opts.format,
+              keyFiles: opts.keyFile,
+              usePulumi: opts.pulumi,
+              nsPort,
+              cwd: process.cwd(),
+              progress: true,
+            },
+            io,
+          ),
+        );
+      },
+    );
 }

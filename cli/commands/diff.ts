@@ -64,6 +64,11 @@ export function register(program: Command, { io, finish, now }: CommandContext):
     .addOption(new Option("--format <format>", "output format").choices(DIFF_FORMATS).default("markdown"))
     .option("--allow-unsafe", "report unsafe changes without failing", false)
     .action((opts: { base: string; format: DiffFormat; allowUnsafe: boolean }) => {
-      finish(diff({ base: opts.base, format: opts.format, allowUnsafe: opts.allowUnsafe, cwd: process.cwd(), now: now() }, io));
+      finish(
+        diff(
+          { base: opts.base, format: opts.format, allowUnsafe: opts.allowUnsafe, cwd: process.cwd(), now: now() },
+          io,
+        ),
+      );
     });
 }

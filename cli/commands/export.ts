@@ -69,22 +69,38 @@ export async function exportKey(options: ExportOptions, io: Io, pulumi?: PulumiC
     const keys = readStackKeys(project, options.stack);
     const found = keys.selectors.find((s) => s.name === options.selector);
     if (found === undefined) {
-      throw new UsageError(`stack ${options.stack} has no selector ${options.selector}; selectors: ${keys.selectors.map((s) => s.name).join(", ") || "(none)"}`);
+      throw new UsageError(
+        `stack ${options.stack} has no selector ${options.selector}; selectors: ${keys.selectors.map((s) => s.name).join(", ") || "(none)"}`,
+      );
     }
     if (found.cname !== undefined) {
-      throw new UsageError(`selector ${found.name} is a cname selector: its key is held by the provider ${found.cname} points at, not by this stack`);
+      throw new UsageError(
+        `selector ${found.name} is a cname selector: its key is held by the provider ${found.cname} points at, not by this stack`,
+      );
     }
     if (!found.hasPrivateKey) {
-      throw new UsageError(`selector ${found.name} has no private key in stack ${options.stack} (it was generated elsewhere, or removed); there is nothing to export`);
+      throw new UsageError(
+        `selector ${found.name} has no private key in stack ${options.stack} (it was generated elsewhere, or removed); there is nothing to export`,
+      );
     }
     if (keys.domain === undefined) throw new ProjectError(`stack ${options.stack} has no sender-auth:domain`);
     if (options.format === "phpmailer" && found.algorithm !== "rsa") {
-      throw new UsageError(`selector ${found.name} is ${found.algorithm}: PHPMailer signs with RSA only (rules D17); export an RSA selector`);
+      throw new UsageError(
+        `selector ${found.name} is ${found.algorithm}: PHPMailer signs with RSA only (rules D17); export an RSA selector`,
+      );
     }
     if (options.format === "pkcs8-encrypted") {
-      if (options.passphraseEnv === undefined) throw new UsageError("--format pkcs8-encrypted needs --passphrase-env VAR naming the environment variable that holds the passphrase");
+      if (options.passphraseEnv === undefined) {
+        throw new UsageError(
+          "--format pkcs8-encrypted needs --passphrase-env VAR naming the environment variable that holds the passphrase",
+        );
+      }
       const passphrase = options.env[options.passphraseEnv];
-      if (passphrase === undefined || passphrase === "") throw new UsageError(`the environment variable ${options.passphraseEnv} (--passphrase-env) is not set or empty`);
+      if (passphrase === undefined || passphrase === "") {
+        throw new UsageError(
+          `the environment variable ${options.passphraseEnv} (--passphrase-env) is not set or empty`,
+        );
+      }
     }
     selector = found;
     domain = keys.domain;
@@ -109,16 +125,26 @@ export async function exportKey(options: ExportOptions, io: Io, pulumi?: PulumiC
     if (error instanceof PulumiCliError) return reportError(io, error.message, EXIT_FAILURE);
     throw error;
   }
-  if (pem === undefined) return reportError(io, `selector ${selector.name} has no private key in stack ${options.stack}`, EXIT_FAILURE);
+  if (pem === undefined) {
+    return reportError(io, `selector ${selector.name} has no private key in stack ${options.stack}`, EXIT_FAILURE);
+  }
   let derived: ReturnType<typeof publicKeyOf>;
   try {
     derived = publicKeyOf(pem);
   } catch (error) {
-    return reportError(io, `${selectorPath(selector.name, "privateKey")} ${error instanceof Error ? error.message : "is not a private key"}`, EXIT_FAILURE);
+    return reportError(
+      io,
+      `${selectorPath(selector.name, "privateKey")} ${error instanceof Error ? error.message : "is not a private key"}`,
+      EXIT_FAILURE,
+    );
   }
   // Never hand out a key that does not sign for the published record.
   if (selector.publicKey !== undefined && derived.publicKey !== selector.publicKey) {
-    return reportError(io, `${selectorPath(selector.name, "privateKey")} does not match its publicKey; refusing to export a key that would fail DKIM`, EXIT_FAILURE);
+    return reportError(
+      io,
+      `${selectorPath(selector.name, "privateKey")} does not match its publicKey; refusing to export a key that would fail DKIM`,
+      EXIT_FAILURE,
+    );
   }
 
   switch (options.format) {
@@ -130,7 +156,11 @@ export async function exportKey(options: ExportOptions, io: Io, pulumi?: PulumiC
       return EXIT_OK;
     case "json": {
       const inspection = inspectDkimPublicKey(derived.algorithm, derived.publicKey);
-      const record = { name: dkimRecordName(selector.name, domain), type: "TXT", value: buildDkimValue(derived.algorithm, derived.publicKey) };
+      const record = {
+        name: dkimRecordName(selector.name, domain),
+        type: "TXT",
+        value: buildDkimValue(derived.algorithm, derived.publicKey),
+      };
       const out = {
         stack: options.stack,
         domain,
@@ -156,8 +186,23 @@ export function register(program: Command, { io, finish }: CommandContext): void
     .argument("<stack>", "stack name")
     .requiredOption("--selector <name>", "the selector whose key to export")
     .addOption(new Option("--format <format>", "output format").choices(EXPORT_FORMATS).makeOptionMandatory())
-    .option("--passphrase-env <VAR>", "environment variable holding the passphrase (pkcs8-encrypted; also named in the phpmailer snippet)")
+    .option(
+      "--passphrase-env <VAR>",
+      "environment variable holding the passphrase (pkcs8-encrypted; also named in the phpmailer snippet)",
+    )
     .action(async (stack: string, opts: { selector: string; format: ExportFormat; passphraseEnv?: string }) => {
-      finish(await exportKey({ stack, selector: opts.selector, format: opts.format, passphraseEnv: opts.passphraseEnv, env: process.env, cwd: process.cwd() }, io));
+      finish(
+        await exportKey(
+          {
+            stack,
+            selector: opts.selector,
+            format: opts.format,
+            passphraseEnv: opts.passphraseEnv,
+            env: process.env,
+            cwd: process.cwd(),
+          },
+          io,
+        ),
+      );
     });
 }

@@ -4,7 +4,14 @@
  * plain text so plan and pull-request diffs work without decrypting anything.
  */
 import { Option, type Command } from "commander";
-import { DEFAULT_KEY_TYPE, generateDkimKey, KEY_TYPES, WEAK_KEY_TYPES, type GeneratedKey, type KeyType } from "../../components/dkimKeys";
+import {
+  DEFAULT_KEY_TYPE,
+  generateDkimKey,
+  KEY_TYPES,
+  WEAK_KEY_TYPES,
+  type GeneratedKey,
+  type KeyType,
+} from "../../components/dkimKeys";
 import { keyPath } from "../../components/config";
 import { buildDkimValue, dkimRecordName, inspectDkimPublicKey } from "../../components/records/dkim";
 import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
@@ -63,13 +70,20 @@ export async function addSelector(pulumi: PulumiCli, request: AddSelectorRequest
         `${reason}\nthe private key of ${selector} was stored but the rest was not, and undoing it failed (${why}): remove it with\n  pulumi config rm --path '${undo}' --stack ${stack}`,
       );
     }
-    throw new PulumiCliError(`${reason}\nnothing was changed: the partly written selector ${selector} was removed again`);
+    throw new PulumiCliError(
+      `${reason}\nnothing was changed: the partly written selector ${selector} was removed again`,
+    );
   }
   return { selector, key, createdAt };
 }
 
 /** What a new selector means and what to do next, for stdout. */
-export function describeAddedSelector(stack: string, domain: string | undefined, added: AddedSelector, status: KeygenStatus): string {
+export function describeAddedSelector(
+  stack: string,
+  domain: string | undefined,
+  added: AddedSelector,
+  status: KeygenStatus,
+): string {
   const { key, selector } = added;
   const inspection = inspectDkimPublicKey(key.algorithm, key.publicKey);
   const fingerprint = inspection.ok ? inspection.info.fingerprint : "";
@@ -102,9 +116,13 @@ export interface KeygenOptions {
 function warnings(keys: StackKeys, keyType: KeyType): string[] {
   const out: string[] = [];
   if (WEAK_KEY_TYPES.includes(keyType)) {
-    out.push(`${keyType} is below the 2048 bits RFC 8301 §3.2 says signers SHOULD use; some receivers treat such signatures as failing`);
+    out.push(
+      `${keyType} is below the 2048 bits RFC 8301 §3.2 says signers SHOULD use; some receivers treat such signatures as failing`,
+    );
   }
-  const hasRsa = keys.selectors.some((s) => s.algorithm === "rsa" && s.publicKey !== undefined && s.status !== "revoked");
+  const hasRsa = keys.selectors.some(
+    (s) => s.algorithm === "rsa" && s.publicKey !== undefined && s.status !== "revoked",
+  );
   if (keyType === "ed25519" && !hasRsa) {
     out.push(
       "an Ed25519 selector needs an RSA selector beside it: many receivers verify only RSA (RFC 8463), so sign with both; add one with --algorithm rsa-2048",
@@ -119,7 +137,9 @@ export async function keygen(options: KeygenOptions, io: Io, pulumi?: PulumiCli)
   let selector: string;
   try {
     if (WEAK_KEY_TYPES.includes(options.keyType) && !options.allowWeak) {
-      throw new UsageError(`--algorithm ${options.keyType} needs --allow-weak: RFC 8301 §3.2 says signers SHOULD use at least 2048 bits`);
+      throw new UsageError(
+        `--algorithm ${options.keyType} needs --allow-weak: RFC 8301 §3.2 says signers SHOULD use at least 2048 bits`,
+      );
     }
     const project = loadProject(options.cwd);
     keys = readStackKeys(project, options.stack);
@@ -133,7 +153,11 @@ export async function keygen(options: KeygenOptions, io: Io, pulumi?: PulumiCli)
   for (const warning of warnings(keys, options.keyType)) io.stderr.write(`warning: ${warning}\n`);
   try {
     await cli.checkStack(options.stack);
-    const undoPath = keys.hasDkimSection ? (keys.selectors.length > 0 ? undefined : keyPath(["dkim", "selectors"])) : keyPath(["dkim"]);
+    const undoPath = keys.hasDkimSection
+      ? keys.selectors.length > 0
+        ? undefined
+        : keyPath(["dkim", "selectors"])
+      : keyPath(["dkim"]);
     const added = await addSelector(cli, {
       stack: options.stack,
       selector,
@@ -159,12 +183,25 @@ export function register(program: Command, { io, finish, now }: CommandContext):
     .addOption(new Option("--algorithm <type>", "key type").choices(KEY_TYPES).default(DEFAULT_KEY_TYPE))
     .addOption(new Option("--status <status>", "initial status").choices(KEYGEN_STATUSES).default("published"))
     .option("--allow-weak", "allow rsa-1024 (RFC 8301: SHOULD be at least 2048 bits)", false)
-    .action(async (stack: string, opts: { selector?: string; algorithm: KeyType; status: KeygenStatus; allowWeak: boolean }) => {
-      finish(
-        await keygen(
-          { stack, selector: opts.selector, keyType: opts.algorithm, status: opts.status, allowWeak: opts.allowWeak, cwd: process.cwd(), now: now() },
-          io,
-        ),
-      );
-    });
+    .action(
+      async (
+        stack: string,
+        opts: { selector?: string; algorithm: KeyType; status: KeygenStatus; allowWeak: boolean },
+      ) => {
+        finish(
+          await keygen(
+            {
+              stack,
+              selector: opts.selector,
+              keyType: opts.algorithm,
+              status: opts.status,
+              allowWeak: opts.allowWeak,
+              cwd: process.cwd(),
+              now: now(),
+            },
+            io,
+          ),
+        );
+      },
+    );
 }

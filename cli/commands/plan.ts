@@ -38,7 +38,9 @@ export function selectStacks(project: Project, requested: readonly string[]): st
   if (requested.length === 0) return available;
   const unknown = requested.filter((stack) => !available.includes(stack));
   if (unknown.length > 0) {
-    throw new UsageError(`no stack file for ${unknown.map((s) => `"${s}"`).join(", ")}; stacks: ${available.join(", ") || "(none)"}`);
+    throw new UsageError(
+      `no stack file for ${unknown.map((s) => `"${s}"`).join(", ")}; stacks: ${available.join(", ") || "(none)"}`,
+    );
   }
   return [...new Set(requested)];
 }
@@ -74,7 +76,9 @@ export async function plan(options: PlanOptions, io: Io): Promise<number> {
   let outcome: PlanOutcome;
   let project: Project;
   try {
-    if (options.write === true && options.check === true) throw new UsageError("--write and --check are mutually exclusive, and cannot both be set");
+    if (options.write === true && options.check === true) {
+      throw new UsageError("--write and --check are mutually exclusive, and cannot both be set");
+    }
     project = loadProject(options.cwd);
     outcome = await planStacks(project, selectStacks(project, options.stacks));
   } catch (error) {

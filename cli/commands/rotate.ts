@@ -19,7 +19,14 @@ import { dkimRecordName, parseTagList } from "../../components/records/dkim";
 import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
 import { loadProject, readStackConfig, UsageError } from "../project";
 import { PulumiCliError, pulumiCli, type PulumiCli } from "../pulumiCli";
-import { isoDate, nextSelectorName, readStackKeys, selectorPath, type SelectorState, type StackKeys } from "../stackKeys";
+import {
+  isoDate,
+  nextSelectorName,
+  readStackKeys,
+  selectorPath,
+  type SelectorState,
+  type StackKeys,
+} from "../stackKeys";
 import { addSelector, describeAddedSelector } from "./keygen";
 
 /** Default wait between retiring a key and revoking it: mail signed with it may still be in flight. */
@@ -32,7 +39,8 @@ export type RotationStep =
   | { readonly kind: "remove"; readonly revoked: SelectorState }
   | { readonly kind: "refuse"; readonly reason: string };
 
-const byAge = (a: SelectorState, b: SelectorState): number => (a.createdAt ?? a.name).localeCompare(b.createdAt ?? b.name) || a.name.localeCompare(b.name);
+const byAge = (a: SelectorState, b: SelectorState): number =>
+  (a.createdAt ?? a.name).localeCompare(b.createdAt ?? b.name) || a.name.localeCompare(b.name);
 
 /** Decides the one step to take for the selectors of `algorithm` (pure). */
 export function planRotation(keys: StackKeys, algorithm: DkimAlgorithm, overlapDays: number, now: Date): RotationStep {
@@ -40,7 +48,9 @@ export function planRotation(keys: StackKeys, algorithm: DkimAlgorithm, overlapD
   const revoked = own.filter((s) => s.status === "revoked");
   const first = revoked[0];
   if (first !== undefined) return { kind: "remove", revoked: first };
-  const retired = own.filter((s) => s.status === "retired").sort((a, b) => (a.retiredAt ?? "").localeCompare(b.retiredAt ?? ""));
+  const retired = own
+    .filter((s) => s.status === "retired")
+    .sort((a, b) => (a.retiredAt ?? "").localeCompare(b.retiredAt ?? ""));
   const oldest = retired[0];
   if (oldest !== undefined) {
     if (oldest.retiredAt === undefined || Number.isNaN(Date.parse(oldest.retiredAt))) {
@@ -60,22 +70,32 @@ export function planRotation(keys: StackKeys, algorithm: DkimAlgorithm, overlapD
   }
   const active = own.filter((s) => s.status === "active" && s.publicKey !== undefined).sort(byAge);
   if (active.length > 1) {
-    return { kind: "refuse", reason: `${active.map((s) => s.name).join(" and ")} are all active ${algorithm} selectors; retire all but one by hand before rotating` };
+    return {
+      kind: "refuse",
+      reason: `${active.map((s) => s.name).join(" and ")} are all active ${algorithm} selectors; retire all but one by hand before rotating`,
+    };
   }
   const current = active[0];
   const published = own.filter((s) => s.status === "published" && s.publicKey !== undefined).sort(byAge);
   const newest = published[published.length - 1];
   if (newest !== undefined) {
     if (current !== undefined && byAge(newest, current) < 0) {
-      return { kind: "refuse", reason: `${newest.name} is published but older than the active ${current.name}; activating it would roll back: revoke or remove it by hand` };
+      return {
+        kind: "refuse",
+        reason: `${newest.name} is published but older than the active ${current.name}; activating it would roll back: revoke or remove it by hand`,
+      };
     }
     return { kind: "activate", next: newest, current };
   }
   if (current === undefined) {
-    return { kind: "refuse", reason: `stack ${keys.stack} has no active ${algorithm} key to rotate: create one with npx sender-auth keygen ${keys.stack}` };
+    return {
+      kind: "refuse",
+      reason: `stack ${keys.stack} has no active ${algorithm} key to rotate: create one with npx sender-auth keygen ${keys.stack}`,
+    };
   }
   const bits = current.key?.bits;
-  const keyType = algorithm === "ed25519" ? "ed25519" : KEY_TYPES.find((t) => t === `rsa-${String(bits)}`) ?? "rsa-2048";
+  const keyType =
+    algorithm === "ed25519" ? "ed25519" : (KEY_TYPES.find((t) => t === `rsa-${String(bits)}`) ?? "rsa-2048");
   return { kind: "generate", current, keyType: keyType === "rsa-1024" ? "rsa-2048" : keyType };
 }
 
@@ -84,13 +104,21 @@ export function makeResolver(spec: string | undefined): Resolver {
   const resolver = new Resolver({ timeout: 3000, tries: 2 });
   if (spec === undefined) return resolver;
   const server = parseServer(spec);
-  if (server === undefined) throw new UsageError(`--resolver ${JSON.stringify(spec)} is not an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53`);
+  if (server === undefined) {
+    throw new UsageError(
+      `--resolver ${JSON.stringify(spec)} is not an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53`,
+    );
+  }
   resolver.setServers([isIP(server.host) === 6 ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`]);
   return resolver;
 }
 
 /** Undefined when DNS serves exactly the selector's key; else what it served instead. */
-export async function servedKeyProblem(resolver: Resolver, domain: string, selector: SelectorState): Promise<string | undefined> {
+export async function servedKeyProblem(
+  resolver: Resolver,
+  domain: string,
+  selector: SelectorState,
+): Promise<string | undefined> {
   const name = dkimRecordName(selector.name, domain);
   let answers: string[][];
   try {
@@ -100,7 +128,9 @@ export async function servedKeyProblem(resolver: Resolver, domain: string, selec
     return `${name}: ${code === "ENOTFOUND" ? "no such name (NXDOMAIN)" : code === "ENODATA" ? "no TXT record" : `lookup failed (${code})`}`;
   }
   const records = answers.map((chunks) => chunks.join(""));
-  if (records.length !== 1) return `${name}: ${records.length} TXT records (a selector needs exactly one, RFC 6376 §3.6.2.2): ${records.map((r) => JSON.stringify(r)).join(", ")}`;
+  if (records.length !== 1) {
+    return `${name}: ${records.length} TXT records (a selector needs exactly one, RFC 6376 §3.6.2.2): ${records.map((r) => JSON.stringify(r)).join(", ")}`;
+  }
   const tags = parseTagList(records[0] ?? "");
   if ((tags.get("k") ?? "rsa") !== selector.algorithm || tags.get("p") !== selector.publicKey) {
     return `${name}: serves ${JSON.stringify(records[0])}, not the configured ${selector.algorithm} key`;
@@ -139,7 +169,11 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
   const domain = keys.domain;
   if (domain === undefined) return reportError(io, `stack ${options.stack} has no sender-auth:domain`, EXIT_FAILURE);
   if (!dnsIsObject) {
-    return reportError(io, `stack ${options.stack}: sender-auth:dns is not a valid section; fix the stack config first (npx sender-auth plan ${options.stack} lists every problem)`, EXIT_FAILURE);
+    return reportError(
+      io,
+      `stack ${options.stack}: sender-auth:dns is not a valid section; fix the stack config first (npx sender-auth plan ${options.stack} lists every problem)`,
+      EXIT_FAILURE,
+    );
   }
   const step = planRotation(keys, options.algorithm, options.overlapDays, options.now);
   if (step.kind === "refuse") return reportError(io, step.reason, EXIT_FAILURE);
@@ -153,14 +187,22 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
           keys.selectors.map((s) => s.name),
           options.now,
         );
-        const added = await addSelector(cli, { stack: options.stack, selector, keyType: step.keyType, status: "published", now: options.now });
+        const added = await addSelector(cli, {
+          stack: options.stack,
+          selector,
+          keyType: step.keyType,
+          status: "published",
+          now: options.now,
+        });
         io.stdout.write(`rotate step 1 of 4: ${step.current.name} is active and nothing newer exists\n`);
         io.stdout.write(`${describeAddedSelector(options.stack, domain, added, "published")}\n`);
         return EXIT_OK;
       }
       case "activate": {
         if (options.force) {
-          io.stderr.write(`warning: --force: not checking that DNS serves ${dkimRecordName(step.next.name, domain)}; mail signed before it is served fails DKIM\n`);
+          io.stderr.write(
+            `warning: --force: not checking that DNS serves ${dkimRecordName(step.next.name, domain)}; mail signed before it is served fails DKIM\n`,
+          );
         } else {
           const problem = await servedKeyProblem(resolver, domain, step.next);
           if (problem !== undefined) {
@@ -179,14 +221,22 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
         await cli.setPlain(options.stack, changes);
         io.stdout.write(
           [
-            options.force ? `rotate step 2 of 4: activating ${step.next.name} without checking DNS (--force)` : `rotate step 2 of 4: ${step.next.name} is served by DNS`,
+            options.force
+              ? `rotate step 2 of 4: activating ${step.next.name} without checking DNS (--force)`
+              : `rotate step 2 of 4: ${step.next.name} is served by DNS`,
             `  ${step.next.name}: published → active`,
-            ...(step.current ? [`  ${step.current.name}: active → retired (retiredAt ${today}); its key stays published for mail in flight`] : []),
+            ...(step.current
+              ? [
+                  `  ${step.current.name}: active → retired (retiredAt ${today}); its key stays published for mail in flight`,
+                ]
+              : []),
             "next:",
             `  1. review: npx sender-auth plan ${options.stack}; commit; pulumi up --stack ${options.stack}`,
             `  2. switch your signer to ${step.next.name}: npx sender-auth export ${options.stack} --selector ${step.next.name} --format pem`,
             ...(step.current
-              ? [`  3. after ${options.overlapDays} days (from ${isoDate(new Date(options.now.getTime() + options.overlapDays * DAY_MS))}), revoke ${step.current.name}: npx sender-auth rotate ${options.stack}`]
+              ? [
+                  `  3. after ${options.overlapDays} days (from ${isoDate(new Date(options.now.getTime() + options.overlapDays * DAY_MS))}), revoke ${step.current.name}: npx sender-auth rotate ${options.stack}`,
+                ]
               : []),
           ].join("\n") + "\n",
         );
@@ -231,7 +281,9 @@ export const MAX_OVERLAP_DAYS = 3650;
 /** commander's value parser for --overlap-days. */
 function wholeDays(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > MAX_OVERLAP_DAYS) {
-    throw new UsageError(`--overlap-days must be a whole number of days from 0 to ${MAX_OVERLAP_DAYS}, got ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `--overlap-days must be a whole number of days from 0 to ${MAX_OVERLAP_DAYS}, got ${JSON.stringify(value)}`,
+    );
   }
   return Number(value);
 }
@@ -242,17 +294,41 @@ export function register(program: Command, { io, finish, now }: CommandContext):
     .description("advance a DKIM key rotation by one reviewable step (generate → activate → revoke → remove)")
     .argument("<stack>", "stack name")
     .option("--resolver <host[:port]>", "DNS server to check the new key against (default: the system resolver)")
-    .option("--overlap-days <days>", "days a retired key stays published before it is revoked", String(DEFAULT_OVERLAP_DAYS))
+    .option(
+      "--overlap-days <days>",
+      "days a retired key stays published before it is revoked",
+      String(DEFAULT_OVERLAP_DAYS),
+    )
     .option("--force", "activate without checking that DNS serves the new key", false)
-    .addOption(new Option("--algorithm <algorithm>", "which key line to rotate").choices(DKIM_ALGORITHMS).default("rsa"))
-    .action(async (stack: string, opts: { resolver?: string; overlapDays: string; force: boolean; algorithm: DkimAlgorithm }) => {
-      let overlapDays: number;
-      try {
-        overlapDays = wholeDays(opts.overlapDays);
-      } catch (error) {
-        finish(reportError(io, error instanceof Error ? error.message : String(error), EXIT_USAGE));
-        return;
-      }
-      finish(await rotate({ stack, resolver: opts.resolver, overlapDays, force: opts.force, algorithm: opts.algorithm, cwd: process.cwd(), now: now() }, io));
-    });
+    .addOption(
+      new Option("--algorithm <algorithm>", "which key line to rotate").choices(DKIM_ALGORITHMS).default("rsa"),
+    )
+    .action(
+      async (
+        stack: string,
+        opts: { resolver?: string; overlapDays: string; force: boolean; algorithm: DkimAlgorithm },
+      ) => {
+        let overlapDays: number;
+        try {
+          overlapDays = wholeDays(opts.overlapDays);
+        } catch (error) {
+          finish(reportError(io, error instanceof Error ? error.message : String(error), EXIT_USAGE));
+          return;
+        }
+        finish(
+          await rotate(
+            {
+              stack,
+              resolver: opts.resolver,
+              overlapDays,
+              force: opts.force,
+              algorithm: opts.algorithm,
+              cwd: process.cwd(),
+              now: now(),
+            },
+            io,
+          ),
+        );
+      },
+    );
 }

@@ -2,7 +2,13 @@
  * The semantic diff of one stack: which records change and what that means for mail, plus the safety
  * gates a pull request must pass (issue #4). Pure.
  */
-import { SPF_ALL_QUALIFIERS, type DkimSelectorConfig, type PublishedRecord, type SenderAuthConfig, type SpfConfig } from "../../components/model";
+import {
+  SPF_ALL_QUALIFIERS,
+  type DkimSelectorConfig,
+  type PublishedRecord,
+  type SenderAuthConfig,
+  type SpfConfig,
+} from "../../components/model";
 import { parseTagList } from "../../components/records/dkim";
 import { countSpfLookups, SPF_MAX_LOOKUPS } from "../../components/records/spf";
 import type { StackSide } from "./sides";
@@ -36,9 +42,19 @@ export interface StackDiff {
 function dnsMeanings(base: SenderAuthConfig | undefined, head: SenderAuthConfig | undefined): string[] {
   if (base === undefined || head === undefined) return [];
   const out: string[] = [];
-  if (base.dns.provider !== head.dns.provider) out.push(`provider: ${base.dns.provider} → ${head.dns.provider}: every record is created on the new provider and deleted on the old one`);
-  if (base.dns.zoneId !== head.dns.zoneId) out.push(`zone: ${base.dns.zoneId} → ${head.dns.zoneId}: every record moves to the new zone`);
-  if (base.dns.ttl !== head.dns.ttl) out.push(`TTL: ${base.dns.ttl} → ${head.dns.ttl} on every record${head.dns.ttl > base.dns.ttl ? "" : `; caches may keep old answers for up to ${base.dns.ttl} s`}`);
+  if (base.dns.provider !== head.dns.provider) {
+    out.push(
+      `provider: ${base.dns.provider} → ${head.dns.provider}: every record is created on the new provider and deleted on the old one`,
+    );
+  }
+  if (base.dns.zoneId !== head.dns.zoneId) {
+    out.push(`zone: ${base.dns.zoneId} → ${head.dns.zoneId}: every record moves to the new zone`);
+  }
+  if (base.dns.ttl !== head.dns.ttl) {
+    out.push(
+      `TTL: ${base.dns.ttl} → ${head.dns.ttl} on every record${head.dns.ttl > base.dns.ttl ? "" : `; caches may keep old answers for up to ${base.dns.ttl} s`}`,
+    );
+  }
   return out;
 }
 
@@ -76,31 +92,61 @@ const ALL_VERB = { fail: "fails SPF", softfail: "softfails SPF", neutral: "gets 
 const ALL_VERB_PLURAL = { fail: "fail SPF", softfail: "softfail SPF", neutral: "get SPF neutral" } as const;
 
 function spfOf(config: SenderAuthConfig | undefined): SpfConfig | undefined {
-  if (config?.parked === true) return { ip4: [], ip6: [], a: false, mx: false, include: [], exists: [], all: "fail", redirect: undefined };
+  if (config?.parked === true) {
+    return { ip4: [], ip6: [], a: false, mx: false, include: [], exists: [], all: "fail", redirect: undefined };
+  }
   return config?.spf;
 }
 
 function spfMeanings(base: SpfConfig | undefined, head: SpfConfig | undefined): string[] {
   if (base === undefined && head === undefined) return [];
-  if (base === undefined) return [`SPF record added: ${head?.all === undefined ? "redirected" : `unlisted hosts ${ALL_VERB_PLURAL[head.all]}`}`];
+  if (base === undefined) {
+    return [
+      `SPF record added: ${head?.all === undefined ? "redirected" : `unlisted hosts ${ALL_VERB_PLURAL[head.all]}`}`,
+    ];
+  }
   if (head === undefined) return ["SPF record removed: receivers can no longer tell authorised hosts from forgers"];
   const out: string[] = [];
   const before = countSpfLookups(base);
   const after = countSpfLookups(head);
   if (before !== after) out.push(`SPF lookups ${before} → ${after} of ${SPF_MAX_LOOKUPS}`);
-  const fails = head.all === undefined ? `now falls through to redirect=${head.redirect ?? ""}` : `now ${ALL_VERB[head.all]}`;
-  const listDiff = (label: string, b: readonly string[], a: readonly string[], removedText: string, addedText: string): void => {
+  const fails =
+    head.all === undefined ? `now falls through to redirect=${head.redirect ?? ""}` : `now ${ALL_VERB[head.all]}`;
+  const listDiff = (
+    label: string,
+    b: readonly string[],
+    a: readonly string[],
+    removedText: string,
+    addedText: string,
+  ): void => {
     for (const value of b.filter((v) => !a.includes(v))) out.push(`${label}:${value} removed: ${removedText}`);
     for (const value of a.filter((v) => !b.includes(v))) out.push(`${label}:${value} added: ${addedText}`);
   };
   listDiff("ip4", base.ip4, head.ip4, `mail from that host ${fails}`, "mail from that host now passes SPF");
   listDiff("ip6", base.ip6, head.ip6, `mail from that host ${fails}`, "mail from that host now passes SPF");
-  listDiff("include", base.include, head.include, `mail from the hosts it lists ${fails}`, "the hosts it lists now pass SPF");
+  listDiff(
+    "include",
+    base.include,
+    head.include,
+    `mail from the hosts it lists ${fails}`,
+    "the hosts it lists now pass SPF",
+  );
   listDiff("exists", base.exists, head.exists, `hosts it matched ${fails}`, "hosts it matches now pass SPF");
-  if (base.a !== head.a) out.push(head.a ? "a added: the domain's own addresses now pass SPF" : `a removed: mail from the domain's own addresses ${fails}`);
-  if (base.mx !== head.mx) out.push(head.mx ? "mx added: the domain's MX hosts now pass SPF" : `mx removed: mail from the domain's MX hosts ${fails}`);
+  if (base.a !== head.a) {
+    out.push(
+      head.a
+        ? "a added: the domain's own addresses now pass SPF"
+        : `a removed: mail from the domain's own addresses ${fails}`,
+    );
+  }
+  if (base.mx !== head.mx) {
+    out.push(
+      head.mx ? "mx added: the domain's MX hosts now pass SPF" : `mx removed: mail from the domain's MX hosts ${fails}`,
+    );
+  }
   if (base.all !== head.all) {
-    const show = (s: SpfConfig): string => (s.all === undefined ? `redirect=${s.redirect ?? ""}` : `${s.all} (${SPF_ALL_QUALIFIERS[s.all]}all)`);
+    const show = (s: SpfConfig): string =>
+      s.all === undefined ? `redirect=${s.redirect ?? ""}` : `${s.all} (${SPF_ALL_QUALIFIERS[s.all]}all)`;
     out.push(`SPF all: ${show(base)} → ${show(head)}`);
   } else if (base.redirect !== head.redirect) {
     out.push(`SPF redirect: ${base.redirect ?? "(none)"} → ${head.redirect ?? "(none)"}`);
@@ -115,9 +161,14 @@ function describeKey(selector: DkimSelectorConfig): string {
 }
 
 /** A selector that signs or may sign: active with a key or a CNAME. */
-const signs = (selector: DkimSelectorConfig): boolean => selector.status === "active" && (selector.publicKey !== undefined || selector.cname !== undefined);
+const signs = (selector: DkimSelectorConfig): boolean =>
+  selector.status === "active" && (selector.publicKey !== undefined || selector.cname !== undefined);
 
-function dkimMeanings(base: SenderAuthConfig | undefined, head: SenderAuthConfig | undefined, unsafe: string[]): string[] {
+function dkimMeanings(
+  base: SenderAuthConfig | undefined,
+  head: SenderAuthConfig | undefined,
+  unsafe: string[],
+): string[] {
   const out: string[] = [];
   const before = new Map((base?.dkim?.selectors ?? []).map((s) => [s.name, s]));
   const after = new Map((head?.dkim?.selectors ?? []).map((s) => [s.name, s]));
@@ -126,13 +177,17 @@ function dkimMeanings(base: SenderAuthConfig | undefined, head: SenderAuthConfig
     if (a === undefined) {
       out.push(`DKIM ${name} removed (was ${b.status})`);
       if (b.status === "active" || b.status === "published") {
-        unsafe.push(`DKIM ${name} was ${b.status} and disappears without having been revoked first: mail signed with it fails DKIM at once; revoke it first (sender-auth rotate)`);
+        unsafe.push(
+          `DKIM ${name} was ${b.status} and disappears without having been revoked first: mail signed with it fails DKIM at once; revoke it first (sender-auth rotate)`,
+        );
       }
       continue;
     }
     if (b.status !== a.status) out.push(`DKIM ${name}: ${b.status} → ${a.status}`);
     if (b.publicKey !== a.publicKey && b.publicKey !== undefined && a.publicKey !== undefined) {
-      out.push(`DKIM ${name}: key replaced (SHA-256 ${b.key?.fingerprint.slice(0, 16) ?? "?"}… → ${a.key?.fingerprint.slice(0, 16) ?? "?"}…); a new key should get a new selector (RFC 6376 §3.1)`);
+      out.push(
+        `DKIM ${name}: key replaced (SHA-256 ${b.key?.fingerprint.slice(0, 16) ?? "?"}… → ${a.key?.fingerprint.slice(0, 16) ?? "?"}…); a new key should get a new selector (RFC 6376 §3.1)`,
+      );
     }
     if (b.cname !== a.cname) out.push(`DKIM ${name}: cname ${b.cname ?? "(none)"} → ${a.cname ?? "(none)"}`);
   }
@@ -140,13 +195,17 @@ function dkimMeanings(base: SenderAuthConfig | undefined, head: SenderAuthConfig
     if (before.has(name)) continue;
     out.push(`DKIM ${name} added (${describeKey(a)}, ${a.status})`);
     if (a.status === "active") {
-      unsafe.push(`DKIM ${name} is added as active: its key is not published yet, so mail signed with it fails DKIM until DNS serves it; add it as published and activate it in a later change (sender-auth rotate)`);
+      unsafe.push(
+        `DKIM ${name} is added as active: its key is not published yet, so mail signed with it fails DKIM until DNS serves it; add it as published and activate it in a later change (sender-auth rotate)`,
+      );
     }
   }
   const signedBefore = [...before.values()].some(signs);
   const signsAfter = [...after.values()].some(signs);
   if (signedBefore && !signsAfter && head !== undefined && !head.parked) {
-    unsafe.push("the domain signed mail (an active selector) and no longer does: its mail goes out unsigned and fails DMARC alignment through DKIM");
+    unsafe.push(
+      "the domain signed mail (an active selector) and no longer does: its mail goes out unsigned and fails DMARC alignment through DKIM",
+    );
   }
   return out;
 }
@@ -171,7 +230,9 @@ function dmarcMeanings(base: StackSide | undefined, head: StackSide | undefined,
     if (b !== a) out.push(`DMARC ${tag}: ${b ?? "(none)"} → ${a ?? "(none)"}`);
   }
   if (before.get("p") === "none" && after.get("p") === "reject") {
-    unsafe.push("DMARC p moves from none straight to reject: mail that fails authentication is rejected without a quarantine stage; go through quarantine (or testing: true) first");
+    unsafe.push(
+      "DMARC p moves from none straight to reject: mail that fails authentication is rejected without a quarantine stage; go through quarantine (or testing: true) first",
+    );
   }
   return out;
 }
@@ -188,21 +249,34 @@ export function diffStack(stack: string, base: StackSide | undefined, head: Stac
   const unsafe: string[] = [];
   const meanings: string[] = [];
   if (base === undefined) meanings.push(`new stack ${stack}${domain === undefined ? "" : ` (${domain})`}`);
-  if (head === undefined) meanings.push(`stack ${stack} removed: its records stay in DNS until \`pulumi destroy --stack ${stack}\``);
+  if (head === undefined) {
+    meanings.push(`stack ${stack} removed: its records stay in DNS until \`pulumi destroy --stack ${stack}\``);
+  }
   if (base?.config?.parked !== head?.config?.parked && base?.config !== undefined && head?.config !== undefined) {
     meanings.push(`parked: ${String(base.config.parked)} → ${String(head.config.parked)}`);
   }
   const spfBefore = spfOf(base?.config);
   const spfAfter = spfOf(head?.config);
-  if (!(base?.config?.parked === true && head?.config?.parked === true)) meanings.push(...spfMeanings(spfBefore, spfAfter));
+  if (!(base?.config?.parked === true && head?.config?.parked === true)) {
+    meanings.push(...spfMeanings(spfBefore, spfAfter));
+  }
   meanings.push(...dnsMeanings(base?.config, head?.config));
   meanings.push(...dkimMeanings(base?.config, head?.config, unsafe));
   meanings.push(...dmarcMeanings(base, head, unsafe));
   const baseCount = base?.records.length ?? 0;
   const removed = records.filter((r) => r.change === "removed").length;
   if (baseCount > 0 && removed / baseCount > MAX_DELETED_SHARE) {
-    unsafe.push(`deletes ${removed} of ${baseCount} records (${Math.round((removed / baseCount) * 100)}%, over ${MAX_DELETED_SHARE * 100}%)`);
+    unsafe.push(
+      `deletes ${removed} of ${baseCount} records (${Math.round((removed / baseCount) * 100)}%, over ${MAX_DELETED_SHARE * 100}%)`,
+    );
   }
-  const status = base === undefined ? "added" : head === undefined ? "removed" : records.length === 0 && meanings.length === 0 ? "unchanged" : "changed";
+  const status =
+    base === undefined
+      ? "added"
+      : head === undefined
+        ? "removed"
+        : records.length === 0 && meanings.length === 0
+          ? "unchanged"
+          : "changed";
   return { stack, status, domain, records, meanings, unsafe, errors };
 }

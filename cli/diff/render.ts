@@ -19,9 +19,14 @@ const cell = (text: string): string => text.replace(/\|/g, "\\|");
 
 export function renderMarkdown(report: DiffReport): string {
   const changed = report.stacks.filter((s) => s.status !== "unchanged" && s.status !== "invalid");
-  const count = (change: string): number => changed.reduce((n, s) => n + s.records.filter((r) => r.change === change).length, 0);
+  const count = (change: string): number =>
+    changed.reduce((n, s) => n + s.records.filter((r) => r.change === change).length, 0);
   const unsafe = changed.flatMap((s) => s.unsafe.map((reason) => `${s.stack}: ${reason}`));
-  const lines = [COMMENT_MARKER, `### sender-auth: DNS changes against ${code(report.base.ref)} (${report.base.commit.slice(0, 12)})`, ""];
+  const lines = [
+    COMMENT_MARKER,
+    `### sender-auth: DNS changes against ${code(report.base.ref)} (${report.base.commit.slice(0, 12)})`,
+    "",
+  ];
   if (changed.length === 0) {
     lines.push(`No DNS record changes in ${report.stacks.length} stack(s).`);
   } else {
@@ -30,7 +35,9 @@ export function renderMarkdown(report: DiffReport): string {
       "",
     );
     for (const stack of changed) {
-      lines.push(`- **${stack.stack}**${stack.domain === undefined ? "" : ` (${stack.domain})`}: ${stack.meanings.length > 0 ? stack.meanings.join("; ") : "record changes only"}`);
+      lines.push(
+        `- **${stack.stack}**${stack.domain === undefined ? "" : ` (${stack.domain})`}: ${stack.meanings.length > 0 ? stack.meanings.join("; ") : "record changes only"}`,
+      );
     }
   }
   if (unsafe.length > 0) {

@@ -6,7 +6,15 @@ import * as path from "node:path";
 import { ConfigError, decodeConfigMap, validateStack } from "../../components/config";
 import { publishedRecord, type PublishedRecord, type SenderAuthConfig } from "../../components/model";
 import type { GitTree } from "../gitTree";
-import { listStacks, parseProjectFile, parseStackConfig, ProjectError, readStackConfig, stackFilesIn, type Project } from "../project";
+import {
+  listStacks,
+  parseProjectFile,
+  parseStackConfig,
+  ProjectError,
+  readStackConfig,
+  stackFilesIn,
+  type Project,
+} from "../project";
 
 export interface StackSide {
   readonly stack: string;
@@ -22,7 +30,9 @@ function side(stack: string, configMap: Readonly<Record<string, string>>, now: D
     const validated = validateStack(stack, decodeConfigMap(configMap), now);
     return { stack, config: validated.config, records: validated.records.map(publishedRecord), errors: [] };
   } catch (error) {
-    if (error instanceof ConfigError) return { stack, config: undefined, records: [], errors: error.message.split("\n") };
+    if (error instanceof ConfigError) {
+      return { stack, config: undefined, records: [], errors: error.message.split("\n") };
+    }
     throw error;
   }
 }
@@ -48,7 +58,10 @@ export function baseSides(tree: GitTree, now: Date): Map<string, StackSide> {
     const relative = path.posix.join(projectFile.stackConfigDir, file);
     const text = tree.read(relative) ?? "";
     try {
-      sides.set(stack, side(stack, parseStackConfig(projectFile, stack, `${tree.commit.slice(0, 12)}:${relative}`, text).config, now));
+      sides.set(
+        stack,
+        side(stack, parseStackConfig(projectFile, stack, `${tree.commit.slice(0, 12)}:${relative}`, text).config, now),
+      );
     } catch (error) {
       if (!(error instanceof ProjectError)) throw error;
       sides.set(stack, { stack, config: undefined, records: [], errors: [error.message] });

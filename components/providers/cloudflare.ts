@@ -37,7 +37,13 @@ export function cloudflareContent(record: DnsRecord): string {
 }
 
 export function cloudflareRecordInputs(record: DnsRecord, zoneId: pulumi.Input<string>): CloudflareRecordInputs {
-  const base = { zoneId, name: record.name, type: record.type, ttl: record.ttl, comment: `sender-auth ${record.purpose}` };
+  const base = {
+    zoneId,
+    name: record.name,
+    type: record.type,
+    ttl: record.ttl,
+    comment: `sender-auth ${record.purpose}`,
+  };
   switch (record.type) {
     case "TXT":
       // rules B4: only A, AAAA and CNAME can be proxied, so TXT carries no `proxied` at all.
@@ -58,7 +64,11 @@ export const cloudflare: DnsProviderAdapter = {
   configProblems(dns: DnsConfig): ProviderProblem[] {
     const problems: ProviderProblem[] = [];
     if (!/^[0-9a-f]{32}$/.test(dns.zoneId)) {
-      problems.push({ path: ["dns", "zoneId"], message: "is not a Cloudflare zone ID (32 lower-case hex characters, shown on the zone's Overview page)", value: dns.zoneId });
+      problems.push({
+        path: ["dns", "zoneId"],
+        message: "is not a Cloudflare zone ID (32 lower-case hex characters, shown on the zone's Overview page)",
+        value: dns.zoneId,
+      });
     }
     // rules B3: 1 means automatic; otherwise 60–86400 (30 on Enterprise zones).
     if (!(dns.ttl === 1 || (dns.ttl >= 30 && dns.ttl <= 86400))) {
@@ -71,7 +81,9 @@ export const cloudflare: DnsProviderAdapter = {
     const problems: ProviderProblem[] = [];
     const warnings: string[] = [];
     if (config.dns.ttl >= 30 && config.dns.ttl < 60) {
-      warnings.push(`sender-auth:dns.ttl: ${config.dns.ttl} seconds is only accepted on Cloudflare Enterprise zones; others need 60 or more`);
+      warnings.push(
+        `sender-auth:dns.ttl: ${config.dns.ttl} seconds is only accepted on Cloudflare Enterprise zones; others need 60 or more`,
+      );
     }
     const perName = new Map<string, number>();
     for (const record of records.filter((r) => r.type === "TXT")) {
@@ -85,7 +97,9 @@ export const cloudflare: DnsProviderAdapter = {
       }
       perName.set(record.name, (perName.get(record.name) ?? 0) + length);
     }
-    const apex = (perName.get(config.domain) ?? 0) + config.dns.preserveTxt.reduce((sum, v) => sum + quoteCharacterStrings(splitCharacterStrings(v)).length, 0);
+    const apex =
+      (perName.get(config.domain) ?? 0) +
+      config.dns.preserveTxt.reduce((sum, v) => sum + quoteCharacterStrings(splitCharacterStrings(v)).length, 0);
     if (apex > CLOUDFLARE_MAX_TXT_PER_NAME) {
       problems.push({
         path: ["dns", "preserveTxt"],

@@ -36,7 +36,11 @@ export function route53Element(type: RecordType, value: string): string {
 }
 
 /** Groups records into record sets; the apex TXT set also carries `preserveTxt`. */
-export function route53RecordSets(domain: string, records: readonly DnsRecord[], preserveTxt: readonly string[]): Route53RecordSet[] {
+export function route53RecordSets(
+  domain: string,
+  records: readonly DnsRecord[],
+  preserveTxt: readonly string[],
+): Route53RecordSet[] {
   const sets = new Map<string, { first: DnsRecord; values: string[] }>();
   for (const record of records) {
     const key = `${record.name} ${record.type}`;
@@ -47,7 +51,14 @@ export function route53RecordSets(domain: string, records: readonly DnsRecord[],
   return [...sets.values()].map(({ first, values }) => {
     const shared = first.name === domain && first.type === "TXT";
     const all = shared ? [...values, ...preserveTxt] : values;
-    return { id: first.id, name: first.name, type: first.type, ttl: first.ttl, records: all.map((v) => route53Element(first.type, v)), shared };
+    return {
+      id: first.id,
+      name: first.name,
+      type: first.type,
+      ttl: first.ttl,
+      records: all.map((v) => route53Element(first.type, v)),
+      shared,
+    };
   });
 }
 
@@ -57,9 +68,17 @@ export const route53: DnsProviderAdapter = {
   configProblems(dns: DnsConfig): ProviderProblem[] {
     const problems: ProviderProblem[] = [];
     if (dns.zoneId.startsWith("/hostedzone/")) {
-      problems.push({ path: ["dns", "zoneId"], message: `must be the bare hosted zone ID; use "${dns.zoneId.slice("/hostedzone/".length)}"`, value: dns.zoneId });
+      problems.push({
+        path: ["dns", "zoneId"],
+        message: `must be the bare hosted zone ID; use "${dns.zoneId.slice("/hostedzone/".length)}"`,
+        value: dns.zoneId,
+      });
     } else if (!/^[A-Z0-9]{1,32}$/.test(dns.zoneId)) {
-      problems.push({ path: ["dns", "zoneId"], message: "is not a Route53 hosted zone ID (upper-case letters and digits, e.g. Z0123456789ABCDEFGHIJ)", value: dns.zoneId });
+      problems.push({
+        path: ["dns", "zoneId"],
+        message: "is not a Route53 hosted zone ID (upper-case letters and digits, e.g. Z0123456789ABCDEFGHIJ)",
+        value: dns.zoneId,
+      });
     }
     if (dns.ttl < 0 || dns.ttl > ROUTE53_MAX_TTL) {
       problems.push({ path: ["dns", "ttl"], message: "is outside what Route53 accepts", value: dns.ttl });
@@ -71,7 +90,11 @@ export const route53: DnsProviderAdapter = {
     const problems: ProviderProblem[] = [];
     const values = [
       ...records.map((record) => ({ record, path: configPathOf(record), value: record.value })),
-      ...config.dns.preserveTxt.map((value, index) => ({ record: undefined, path: ["dns", "preserveTxt", index], value })),
+      ...config.dns.preserveTxt.map((value, index) => ({
+        record: undefined,
+        path: ["dns", "preserveTxt", index],
+        value,
+      })),
     ];
     for (const { record, path, value } of values) {
       if (record !== undefined && record.type !== "TXT") continue;

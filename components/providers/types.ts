@@ -15,7 +15,9 @@ export interface ProviderProblem {
 export function configPathOf(record: DnsRecord): PropertyKey[] {
   switch (record.purpose) {
     case "dkim":
-      return record.selector === undefined || record.selector === "*" ? ["dkim"] : ["dkim", "selectors", record.selector, "publicKey"];
+      return record.selector === undefined || record.selector === "*"
+        ? ["dkim"]
+        : ["dkim", "selectors", record.selector, "publicKey"];
     case "dmarc-report-auth":
       return ["dmarc", "authorizeReportsFor"];
     case "mx":
@@ -50,5 +52,9 @@ export interface DnsProviderAdapter {
    * Creates the provider resources for `records`, named `<name>-<record id>`. Loads the provider SDK
    * only when called, so a stack never loads the SDK of a provider it does not use (issue #6).
    */
-  createResources(name: string, args: ProviderResourceArgs, opts: pulumi.CustomResourceOptions): pulumi.CustomResource[];
+  createResources(
+    name: string,
+    args: ProviderResourceArgs,
+    opts: pulumi.CustomResourceOptions,
+  ): pulumi.CustomResource[];
 }

@@ -22,7 +22,14 @@ import { stringify as stringifyYaml } from "yaml";
 import type { Finding } from "../../cli/check/checks";
 import type { StackReport as Report } from "../../cli/commands/check";
 import { isRecord } from "../../components/model";
-import { namedAvailable, skipOrFailWithoutNamed, startBind, txtRdata, type BindServer, type ZoneSpec } from "../support/bind";
+import {
+  namedAvailable,
+  skipOrFailWithoutNamed,
+  startBind,
+  txtRdata,
+  type BindServer,
+  type ZoneSpec,
+} from "../support/bind";
 import { createTempProject, runCli, type CliResult, type TempProject } from "../support/cli";
 import { FIXTURE_DIR, fixtureKey, type FixtureKeyName } from "../support/fixtures";
 
@@ -31,7 +38,8 @@ const ZONE_ID = "0123456789abcdef0123456789abcdef";
 /** The TTL the wrong-key zone serves its wrong record with: the expiry a mismatch names. */
 const WRONG_TTL = 120;
 
-const dkimValue = (key: FixtureKeyName): string => `v=DKIM1; k=${fixtureKey(key).algorithm}; p=${fixtureKey(key).publicKey}`;
+const dkimValue = (key: FixtureKeyName): string =>
+  `v=DKIM1; k=${fixtureKey(key).algorithm}; p=${fixtureKey(key).publicKey}`;
 const pem = (key: FixtureKeyName): string => path.join(FIXTURE_DIR, "keys", `${key}.pem`);
 
 // ---------------------------------------------------------------------------------------------------
@@ -71,29 +79,79 @@ const addLine = (line: string) => (text: string) => `${text}${line}\n`;
 const STACKS = {
   good: { domain: "good.test", dmarc: { rua: ["mailto:dmarc@good.test", "mailto:agg@reports.test"] }, zone: asIs },
   "missing-dkim": { domain: "missing-dkim.test", zone: dropLine("s1._domainkey") },
-  "wrong-key": { domain: "wrong-key.test", zone: replaceLine("s1._domainkey", `s1._domainkey ${WRONG_TTL} IN TXT ${txtRdata(dkimValue("rsa-2048-b"))}`) },
+  "wrong-key": {
+    domain: "wrong-key.test",
+    zone: replaceLine("s1._domainkey", `s1._domainkey ${WRONG_TTL} IN TXT ${txtRdata(dkimValue("rsa-2048-b"))}`),
+  },
   "two-spf": { domain: "two-spf.test", zone: addLine(`@ ${TTL} IN TXT "v=spf1 ip4:203.0.113.0/24 -all"`) },
-  "spf-chain": { domain: "spf-chain.test", spf: { ip4: ["192.0.2.10"], include: ["c1.chain.test"], all: "fail" }, zone: asIs },
-  "spf-void": { domain: "spf-void.test", spf: { ip4: ["192.0.2.10"], include: ["_spf.esp.test"], exists: ["nx1.spf-void.test", "nx2.spf-void.test", "nx3.spf-void.test"], all: "fail" }, zone: asIs },
-  "spf-nospf": { domain: "spf-nospf.test", spf: { ip4: ["192.0.2.10"], include: ["nospf.esp.test"], all: "fail" }, zone: asIs },
-  "dmarc-typo": { domain: "dmarc-typo.test", zone: (text: string) => replaceLine("_dmarc", lineOf(text, "_dmarc").replace("p=reject", "p=rejct"))(text) },
-  "rua-unauth": { domain: "rua-unauth.test", dmarc: { rua: ["mailto:dmarc@rua-unauth.test", "mailto:agg@reports.test"] }, zone: asIs },
+  "spf-chain": {
+    domain: "spf-chain.test",
+    spf: { ip4: ["192.0.2.10"], include: ["c1.chain.test"], all: "fail" },
+    zone: asIs,
+  },
+  "spf-void": {
+    domain: "spf-void.test",
+    spf: {
+      ip4: ["192.0.2.10"],
+      include: ["_spf.esp.test"],
+      exists: ["nx1.spf-void.test", "nx2.spf-void.test", "nx3.spf-void.test"],
+      all: "fail",
+    },
+    zone: asIs,
+  },
+  "spf-nospf": {
+    domain: "spf-nospf.test",
+    spf: { ip4: ["192.0.2.10"], include: ["nospf.esp.test"], all: "fail" },
+    zone: asIs,
+  },
+  "dmarc-typo": {
+    domain: "dmarc-typo.test",
+    zone: (text: string) => replaceLine("_dmarc", lineOf(text, "_dmarc").replace("p=reject", "p=rejct"))(text),
+  },
+  "rua-unauth": {
+    domain: "rua-unauth.test",
+    dmarc: { rua: ["mailto:dmarc@rua-unauth.test", "mailto:agg@reports.test"] },
+    zone: asIs,
+  },
   // A 3072-bit key does not fit a 512-octet UDP answer: check retries over TCP.
-  "revoked-served": { domain: "revoked-served.test", zone: replaceLine("old._domainkey", `old._domainkey ${TTL} IN TXT ${txtRdata(dkimValue("rsa-3072"))}`) },
+  "revoked-served": {
+    domain: "revoked-served.test",
+    zone: replaceLine("old._domainkey", `old._domainkey ${TTL} IN TXT ${txtRdata(dkimValue("rsa-3072"))}`),
+  },
   duplicates: {
     domain: "duplicates.test",
-    zone: (text: string) => addLine(`s2._domainkey ${TTL} IN TXT ${txtRdata(dkimValue("ed25519-b"))}`)(addLine(`_dmarc ${TTL} IN TXT "v=DMARC1; p=none"`)(text)),
+    zone: (text: string) =>
+      addLine(`s2._domainkey ${TTL} IN TXT ${txtRdata(dkimValue("ed25519-b"))}`)(
+        addLine(`_dmarc ${TTL} IN TXT "v=DMARC1; p=none"`)(text),
+      ),
   },
   // The right key, but behind a CNAME inside the zone (BIND follows it) where a TXT record is declared.
-  "txt-cname": { domain: "txt-cname.test", zone: (text: string) => addLine(`s1-key ${TTL} IN TXT ${txtRdata(dkimValue("rsa-2048"))}`)(replaceLine("s1._domainkey", `s1._domainkey ${TTL} IN CNAME s1-key`)(text)) },
+  "txt-cname": {
+    domain: "txt-cname.test",
+    zone: (text: string) =>
+      addLine(`s1-key ${TTL} IN TXT ${txtRdata(dkimValue("rsa-2048"))}`)(
+        replaceLine("s1._domainkey", `s1._domainkey ${TTL} IN CNAME s1-key`)(text),
+      ),
+  },
   cname: { domain: "cname.test", dkim: { esp: { status: "active", cname: "s1.dkim.esp.test" } }, zone: asIs },
-  servfail: { domain: "servfail.test", spf: { ip4: ["192.0.2.10"], include: ["_spf.flaky.test"], all: "fail" }, dmarc: { rua: ["mailto:agg@flaky.test"] }, zone: asIs },
+  servfail: {
+    domain: "servfail.test",
+    spf: { ip4: ["192.0.2.10"], include: ["_spf.flaky.test"], all: "fail" },
+    dmarc: { rua: ["mailto:agg@flaky.test"] },
+    zone: asIs,
+  },
   unserved: { domain: "unserved.test", zone: undefined },
 } as const satisfies Record<string, StackSpec>;
 type StackName = keyof typeof STACKS;
 
 /** Names the resolver stand-in answers SERVFAIL for. */
-const SERVFAIL_NAMES = new Set(["s1._domainkey.servfail.test", "_dmarc.servfail.test", "_spf.flaky.test", "servfail.test._report._dmarc.flaky.test", "unserved.test"]);
+const SERVFAIL_NAMES = new Set([
+  "s1._domainkey.servfail.test",
+  "_dmarc.servfail.test",
+  "_spf.flaky.test",
+  "servfail.test._report._dmarc.flaky.test",
+  "unserved.test",
+]);
 
 function stackFile(spec: StackSpec): string {
   const config = {
@@ -114,13 +172,20 @@ function supportZones(): ZoneSpec[] {
     { origin: "test", body: "" },
     {
       origin: "esp.test",
-      body: [`_spf IN TXT "v=spf1 ip4:198.51.100.0/24 -all"`, `nospf IN TXT "not an SPF record"`, `s1.dkim IN TXT ${txtRdata(dkimValue("rsa-2048-b"))}`].join("\n"),
+      body: [
+        `_spf IN TXT "v=spf1 ip4:198.51.100.0/24 -all"`,
+        `nospf IN TXT "not an SPF record"`,
+        `s1.dkim IN TXT ${txtRdata(dkimValue("rsa-2048-b"))}`,
+      ].join("\n"),
     },
     // Eleven includes deep: c1 → c2 → … → c11.
     { origin: "chain.test", body: [...chain, `c11 IN TXT "v=spf1 ip4:192.0.2.11 -all"`].join("\n") },
     // Accepts reports for good.test only.
     { origin: "reports.test", body: `good.test._report._dmarc IN TXT "v=DMARC1"` },
-    { origin: "flaky.test", body: `_spf IN TXT "v=spf1 ip4:198.51.100.0/24 -all"\nservfail.test._report._dmarc IN TXT "v=DMARC1"` },
+    {
+      origin: "flaky.test",
+      body: `_spf IN TXT "v=spf1 ip4:198.51.100.0/24 -all"\nservfail.test._report._dmarc IN TXT "v=DMARC1"`,
+    },
   ];
 }
 
@@ -236,7 +301,11 @@ async function startResolverStandIn(bindPort: number, servfail: ReadonlySet<stri
     answer(query).then(
       ({ rcode, answers }) => {
         const flags = packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | rcode;
-        socket.send(packet.encode({ type: "response", id: query.id ?? 0, flags, questions: query.questions ?? [], answers }), remote.port, remote.address);
+        socket.send(
+          packet.encode({ type: "response", id: query.id ?? 0, flags, questions: query.questions ?? [], answers }),
+          remote.port,
+          remote.address,
+        );
       },
       () => {
         // BIND did not answer: neither does the stand-in (the client times out).
@@ -252,7 +321,6 @@ async function startResolverStandIn(bindPort: number, servfail: ReadonlySet<stri
 
 const FINDING_KEYS = new Set(["code", "result", "subject", "message", "expected", "served", "ttl", "server"]);
 
-
 function parseFinding(value: unknown, where: string): Finding {
   assert.ok(isRecord(value), `${where} is an object`);
   for (const key of Object.keys(value)) assert.ok(FINDING_KEYS.has(key), `${where}: unexpected key ${key}`);
@@ -261,7 +329,10 @@ function parseFinding(value: unknown, where: string): Finding {
   assert.ok(result === "ok" || result === "warn" || result === "fail", `${where}.result`);
   assert.ok(typeof subject === "string" && typeof message === "string", `${where}.subject/message`);
   assert.ok(expected === undefined || typeof expected === "string", `${where}.expected`);
-  assert.ok(served === undefined || (Array.isArray(served) && served.every((s) => typeof s === "string")), `${where}.served`);
+  assert.ok(
+    served === undefined || (Array.isArray(served) && served.every((s) => typeof s === "string")),
+    `${where}.served`,
+  );
   assert.ok(ttl === undefined || (typeof ttl === "number" && Number.isInteger(ttl)), `${where}.ttl`);
   assert.ok(server === undefined || typeof server === "string", `${where}.server`);
   return value as unknown as Finding;
@@ -276,13 +347,22 @@ function parseReports(stdout: string): Report[] {
     assert.ok(isRecord(entry), `${where} is an object`);
     assert.deepEqual(Object.keys(entry).sort(), ["counts", "domain", "findings", "ok", "stack"], `${where} keys`);
     const { stack, domain, ok, counts, findings } = entry;
-    assert.ok(typeof stack === "string" && typeof domain === "string" && typeof ok === "boolean", `${where} stack/domain/ok`);
+    assert.ok(
+      typeof stack === "string" && typeof domain === "string" && typeof ok === "boolean",
+      `${where} stack/domain/ok`,
+    );
     assert.ok(Array.isArray(findings), `${where}.findings`);
     const parsed = findings.map((f: unknown, i) => parseFinding(f, `${where}.findings[${i}]`));
     const count = (result: Finding["result"]): number => parsed.filter((f) => f.result === result).length;
     assert.deepEqual(counts, { ok: count("ok"), warn: count("warn"), fail: count("fail") }, `${where}.counts`);
     assert.equal(ok, count("fail") === 0, `${where}.ok`);
-    return { stack, domain, ok, counts: { ok: count("ok"), warn: count("warn"), fail: count("fail") }, findings: parsed };
+    return {
+      stack,
+      domain,
+      ok,
+      counts: { ok: count("ok"), warn: count("warn"), fail: count("fail") },
+      findings: parsed,
+    };
   });
 }
 
@@ -336,16 +416,32 @@ async function reportOf(name: string, stack: StackName, code: number): Promise<R
 const portOf = (address: string): string => address.slice(address.lastIndexOf(":") + 1);
 
 /** Starts every check run; runCli queues them so that at most cores + 1 run at a time. */
-function startRuns(dir: string, resolver: string, standIn: string, silent: string, closed: string): Map<string, Promise<Run>> {
+function startRuns(
+  dir: string,
+  resolver: string,
+  standIn: string,
+  silent: string,
+  closed: string,
+): Map<string, Promise<Run>> {
   const json = ["--format", "json"];
-  const at = (stack: StackName, ...extra: string[]): string[] => ["check", stack, "--resolver", resolver, ...json, ...extra];
+  const at = (stack: StackName, ...extra: string[]): string[] => [
+    "check",
+    stack,
+    "--resolver",
+    resolver,
+    ...json,
+    ...extra,
+  ];
   const specs: [string, string[]][] = [
     // First, so that their elapsed time is theirs and not the queue's.
     ["timeout", ["check", "good", "--resolver", silent, ...json]],
     ["unreachable", ["check", "good", "--resolver", closed, ...json]],
     ["servfail", ["check", "servfail", "--resolver", standIn, ...json]],
     ["cname", ["check", "cname", "--resolver", standIn, ...json]],
-    ["authoritative servfail", ["check", "unserved", "--authoritative", "--resolver", standIn, "--ns-port", portOf(standIn), ...json]],
+    [
+      "authoritative servfail",
+      ["check", "unserved", "--authoritative", "--resolver", standIn, "--ns-port", portOf(standIn), ...json],
+    ],
     ["good", at("good")],
     ["good right keys", at("good", "--key-file", `s1=${pem("rsa-2048")}`, "--key-file", `s2=${pem("ed25519")}`)],
     ["good wrong key", at("good", "--key-file", `s1=${pem("rsa-2048-b")}`)],
@@ -354,18 +450,53 @@ function startRuns(dir: string, resolver: string, standIn: string, silent: strin
       .map((stack): [string, string[]] => [stack, at(stack)]),
     // Several stacks per run: the table (the default format), and --authoritative.
     ["table", ["check", "wrong-key", "good", "--resolver", resolver]],
-    ["authoritative", ["check", "good", "wrong-key", "unserved", "--authoritative", "--resolver", resolver, "--ns-port", portOf(resolver), ...json]],
+    [
+      "authoritative",
+      [
+        "check",
+        "good",
+        "wrong-key",
+        "unserved",
+        "--authoritative",
+        "--resolver",
+        resolver,
+        "--ns-port",
+        portOf(resolver),
+        ...json,
+      ],
+    ],
     ["usage: resolver not an address", ["check", "good", "--resolver", "dns.example"]],
     ["usage: unknown stack", ["check", "good", "nope", "--resolver", resolver]],
     ["usage: key file without selector", ["check", "good", "--resolver", resolver, "--key-file", pem("rsa-2048")]],
-    ["usage: unreadable key file", ["check", "good", "--resolver", resolver, "--key-file", `s1=${pem("rsa-2048")}.missing`]],
-    ["usage: key file for no selector", ["check", "good", "--resolver", resolver, "--key-file", `nosuch=${pem("rsa-2048")}`]],
-    ["usage: key file twice", ["check", "good", "--resolver", resolver, "--key-file", `s1=${pem("rsa-2048")}`, "--key-file", `s1=${pem("rsa-2048")}`]],
+    [
+      "usage: unreadable key file",
+      ["check", "good", "--resolver", resolver, "--key-file", `s1=${pem("rsa-2048")}.missing`],
+    ],
+    [
+      "usage: key file for no selector",
+      ["check", "good", "--resolver", resolver, "--key-file", `nosuch=${pem("rsa-2048")}`],
+    ],
+    [
+      "usage: key file twice",
+      [
+        "check",
+        "good",
+        "--resolver",
+        resolver,
+        "--key-file",
+        `s1=${pem("rsa-2048")}`,
+        "--key-file",
+        `s1=${pem("rsa-2048")}`,
+      ],
+    ],
   ];
   const runs = new Map<string, Promise<Run>>();
   for (const [name, args] of specs) {
     const started = Date.now();
-    const promise = runCli(args, { cwd: dir, timeoutMs: 45_000 }).then((result): Run => ({ ...result, ms: Date.now() - started }));
+    const promise = runCli(args, { cwd: dir, timeoutMs: 45_000 }).then((result): Run => ({
+      ...result,
+      ms: Date.now() - started,
+    }));
     // Awaited by the tests; a spawn failure must not become an unhandled rejection before that.
     promise.catch(() => undefined);
     runs.set(name, promise);
@@ -402,7 +533,13 @@ describe("sender-auth check against a real BIND", () => {
       servers.push(standIn);
       const closed = await closedPort();
       const resolver = `127.0.0.1:${bind.port}`;
-      const runs = startRuns(project.dir, resolver, `127.0.0.1:${standIn.port}`, `127.0.0.1:${silent.port}`, `127.0.0.1:${closed}`);
+      const runs = startRuns(
+        project.dir,
+        resolver,
+        `127.0.0.1:${standIn.port}`,
+        `127.0.0.1:${silent.port}`,
+        `127.0.0.1:${closed}`,
+      );
       state = { bind, servers, resolver, standIn: `127.0.0.1:${standIn.port}`, runs };
     } catch (error) {
       await Promise.all([bind.stop(), ...servers.map((s) => s.close())]);
@@ -439,12 +576,17 @@ describe("sender-auth check against a real BIND", () => {
     ]);
     assert.equal(report.ok, true);
     // The served TTL is shown for every managed name.
-    for (const finding of report.findings.filter((f) => f.code === "record-ok")) assert.equal(finding.ttl, TTL, finding.subject);
+    for (const finding of report.findings.filter((f) => f.code === "record-ok")) {
+      assert.equal(finding.ttl, TTL, finding.subject);
+    }
     const messages = new Map(report.findings.map((f) => [`${f.code} ${f.subject}`, f.message]));
     assert.equal(messages.get("spf-lookups spf"), "1 DNS lookups of 10 (RFC 7208 §4.6.4)");
     assert.equal(messages.get("spf-void-lookups spf"), "0 void lookups of 2 (RFC 7208 §4.6.4)");
     const spfValue = "v=spf1 ip4:192.0.2.10 include:_spf.esp.test -all";
-    assert.equal(messages.get("spf-size spf"), `the TXT answer at good.test is ${"good.test".length + spfValue.length} octets (under 450)`);
+    assert.equal(
+      messages.get("spf-size spf"),
+      `the TXT answer at good.test is ${"good.test".length + spfValue.length} octets (under 450)`,
+    );
     assert.equal(messages.get("dkim-ok dkim s1"), "serves the configured RSA 2048 key");
     assert.equal(messages.get("dkim-ok dkim s2"), "serves the configured Ed25519 key");
     assert.equal(messages.get("dkim-revoked dkim old"), "revoked: serves an empty p=");
@@ -456,8 +598,19 @@ describe("sender-auth check against a real BIND", () => {
     if (skipOrFailWithoutNamed(t)) return;
     const report = await reportOf("missing-dkim", "missing-dkim", 1);
     assert.deepEqual(failures(report), [
-      { subject: "s1._domainkey.missing-dkim.test", code: "record-missing", result: "fail", message: "DKIM s1: not served (NXDOMAIN)", expected: dkimValue("rsa-2048") },
-      { code: "dkim-missing", result: "fail", subject: "dkim s1", message: "s1._domainkey.missing-dkim.test: no key record" },
+      {
+        subject: "s1._domainkey.missing-dkim.test",
+        code: "record-missing",
+        result: "fail",
+        message: "DKIM s1: not served (NXDOMAIN)",
+        expected: dkimValue("rsa-2048"),
+      },
+      {
+        code: "dkim-missing",
+        result: "fail",
+        subject: "dkim s1",
+        message: "s1._domainkey.missing-dkim.test: no key record",
+      },
     ]);
   });
 
@@ -495,8 +648,21 @@ describe("sender-auth check against a real BIND", () => {
     );
     const [multiple, permerror] = fails;
     assert.ok(multiple && permerror);
-    assert.deepEqual([...(multiple.served ?? [])].sort(), ["v=spf1 ip4:192.0.2.10 include:_spf.esp.test -all", "v=spf1 ip4:203.0.113.0/24 -all"]);
-    assert.deepEqual({ ...multiple, served: [] }, { subject: "two-spf.test", ttl: TTL, code: "spf-multiple", result: "fail", message: "2 v=spf1 records: SPF fails with permerror (RFC 7208 §3.2)", served: [] });
+    assert.deepEqual([...(multiple.served ?? [])].sort(), [
+      "v=spf1 ip4:192.0.2.10 include:_spf.esp.test -all",
+      "v=spf1 ip4:203.0.113.0/24 -all",
+    ]);
+    assert.deepEqual(
+      { ...multiple, served: [] },
+      {
+        subject: "two-spf.test",
+        ttl: TTL,
+        code: "spf-multiple",
+        result: "fail",
+        message: "2 v=spf1 records: SPF fails with permerror (RFC 7208 §3.2)",
+        served: [],
+      },
+    );
     assert.equal(permerror.subject, "spf");
     assert.match(permerror.message, /^SPF permerror: .*multiple SPF records found for two-spf\.test/);
     // The declared record is served (beside the extra one).
@@ -506,14 +672,32 @@ describe("sender-auth check against a real BIND", () => {
   it("an include chain needing 11 lookups: spf-lookups fails with the real count; exit 1", async (t) => {
     if (skipOrFailWithoutNamed(t)) return;
     const report = await reportOf("spf-chain", "spf-chain", 1);
-    assert.deepEqual(failures(report), [{ code: "spf-lookups", result: "fail", subject: "spf", message: "11 DNS lookups of 10 (RFC 7208 §4.6.4): receivers return permerror" }]);
+    assert.deepEqual(failures(report), [
+      {
+        code: "spf-lookups",
+        result: "fail",
+        subject: "spf",
+        message: "11 DNS lookups of 10 (RFC 7208 §4.6.4): receivers return permerror",
+      },
+    ]);
   });
 
   it("three void lookups: spf-void-lookups fails; exit 1", async (t) => {
     if (skipOrFailWithoutNamed(t)) return;
     const report = await reportOf("spf-void", "spf-void", 1);
-    assert.deepEqual(failures(report), [{ code: "spf-void-lookups", result: "fail", subject: "spf", message: "3 void lookups of 2 (RFC 7208 §4.6.4): receivers return permerror" }]);
-    assert.ok(report.findings.some((f) => f.code === "spf-lookups" && f.result === "ok" && f.message === "4 DNS lookups of 10 (RFC 7208 §4.6.4)"));
+    assert.deepEqual(failures(report), [
+      {
+        code: "spf-void-lookups",
+        result: "fail",
+        subject: "spf",
+        message: "3 void lookups of 2 (RFC 7208 §4.6.4): receivers return permerror",
+      },
+    ]);
+    assert.ok(
+      report.findings.some(
+        (f) => f.code === "spf-lookups" && f.result === "ok" && f.message === "4 DNS lookups of 10 (RFC 7208 §4.6.4)",
+      ),
+    );
   });
 
   it("an include that publishes no SPF record: spf-include-without-spf and mailauth's permerror; exit 1", async (t) => {
@@ -529,7 +713,8 @@ describe("sender-auth check against a real BIND", () => {
       code: "spf-include-without-spf",
       result: "fail",
       subject: "spf",
-      message: "nospf.esp.test (included by spf-nospf.test) publishes no SPF record: SPF fails with permerror (RFC 7208 §5.2)",
+      message:
+        "nospf.esp.test (included by spf-nospf.test) publishes no SPF record: SPF fails with permerror (RFC 7208 §5.2)",
     });
   });
 
@@ -560,7 +745,8 @@ describe("sender-auth check against a real BIND", () => {
         code: "dmarc-report-destination",
         result: "fail",
         subject: "dmarc",
-        message: 'reports.test does not publish rua-unauth.test._report._dmarc.reports.test TXT "v=DMARC1": receivers send it no reports (RFC 7489 §7.1)',
+        message:
+          'reports.test does not publish rua-unauth.test._report._dmarc.reports.test TXT "v=DMARC1": receivers send it no reports (RFC 7489 §7.1)',
       },
     ]);
     // The same destination, authorising good.test, is ok there (first test).
@@ -579,14 +765,26 @@ describe("sender-auth check against a real BIND", () => {
         expected: "v=DKIM1; p=",
         served: [dkimValue("rsa-3072")],
       },
-      { code: "dkim-revoked-still-served", result: "fail", subject: "dkim old", message: "is revoked but DNS still serves a key: signatures with it still verify", served: [dkimValue("rsa-3072")] },
+      {
+        code: "dkim-revoked-still-served",
+        result: "fail",
+        subject: "dkim old",
+        message: "is revoked but DNS still serves a key: signatures with it still verify",
+        served: [dkimValue("rsa-3072")],
+      },
     ]);
   });
 
   it("an unreachable resolver: dns-unreachable for every managed name, nothing else, exit 1 quickly", async (t) => {
     if (skipOrFailWithoutNamed(t)) return;
     const report = await reportOf("unreachable", "good", 1);
-    const names = ["good.test", "old._domainkey.good.test", "s1._domainkey.good.test", "s2._domainkey.good.test", "_dmarc.good.test"];
+    const names = [
+      "good.test",
+      "old._domainkey.good.test",
+      "s1._domainkey.good.test",
+      "s2._domainkey.good.test",
+      "_dmarc.good.test",
+    ];
     assert.deepEqual(
       report.findings.map((f) => [f.code, f.result, f.subject]),
       names.map((name) => ["dns-unreachable", "fail", name]),
@@ -606,7 +804,9 @@ describe("sender-auth check against a real BIND", () => {
       report.findings.map((f) => [f.code, f.result]),
       Array.from({ length: 5 }, () => ["dns-timeout", "fail"]),
     );
-    for (const finding of report.findings) assert.match(finding.message, /^TXT \S+: no answer from 127\.0\.0\.1:\d+ within 2000 ms$/);
+    for (const finding of report.findings) {
+      assert.match(finding.message, /^TXT \S+: no answer from 127\.0\.0\.1:\d+ within 2000 ms$/);
+    }
     // Two attempts of 2 s per name, the names in parallel: about 4 s plus start-up, never minutes.
     const result = await run("timeout");
     assert.ok(result.ms >= 4_000, `took ${result.ms} ms`);
@@ -620,25 +820,56 @@ describe("sender-auth check against a real BIND", () => {
     const fails = failures(report);
     assert.deepEqual(
       fails.map((f) => `${f.code} ${f.subject}`),
-      ["dns-error s1._domainkey.servfail.test", "dns-error _dmarc.servfail.test", "spf-temperror spf", "dns-error dkim s1", "dns-error dmarc", "dns-error dmarc"],
+      [
+        "dns-error s1._domainkey.servfail.test",
+        "dns-error _dmarc.servfail.test",
+        "spf-temperror spf",
+        "dns-error dkim s1",
+        "dns-error dmarc",
+        "dns-error dmarc",
+      ],
     );
     assert.deepEqual(fails.slice(0, 2), [
-      { code: "dns-error", result: "fail", subject: "s1._domainkey.servfail.test", message: `TXT s1._domainkey.servfail.test: ${standIn} answered SERVFAIL`, server: standIn },
-      { code: "dns-error", result: "fail", subject: "_dmarc.servfail.test", message: `TXT _dmarc.servfail.test: ${standIn} answered SERVFAIL`, server: standIn },
+      {
+        code: "dns-error",
+        result: "fail",
+        subject: "s1._domainkey.servfail.test",
+        message: `TXT s1._domainkey.servfail.test: ${standIn} answered SERVFAIL`,
+        server: standIn,
+      },
+      {
+        code: "dns-error",
+        result: "fail",
+        subject: "_dmarc.servfail.test",
+        message: `TXT _dmarc.servfail.test: ${standIn} answered SERVFAIL`,
+        server: standIn,
+      },
     ]);
-    assert.match(fails[2]?.message ?? "", /^SPF evaluation hit a DNS error: spf=temperror .*TXT _spf\.flaky\.test: SERVFAIL/);
+    assert.match(
+      fails[2]?.message ?? "",
+      /^SPF evaluation hit a DNS error: spf=temperror .*TXT _spf\.flaky\.test: SERVFAIL/,
+    );
     assert.equal(fails[3]?.message, "TXT s1._domainkey.servfail.test: lookup failed (SERVFAIL)");
     // What did not SERVFAIL is ok.
     assert.deepEqual(
       report.findings.filter((f) => f.result === "ok").map((f) => `${f.code} ${f.subject}`),
-      ["record-ok servfail.test", "record-ok old._domainkey.servfail.test", "record-ok s2._domainkey.servfail.test", "spf-size spf", "dkim-revoked dkim old", "dkim-ok dkim s2"],
+      [
+        "record-ok servfail.test",
+        "record-ok old._domainkey.servfail.test",
+        "record-ok s2._domainkey.servfail.test",
+        "spf-size spf",
+        "dkim-revoked dkim old",
+        "dkim-ok dkim s2",
+      ],
     );
   });
 
   it("SERVFAIL at the DMARC record and at a report authorisation is named as a DNS error", async (t) => {
     if (skipOrFailWithoutNamed(t)) return;
     const report = await reportOf("servfail", "servfail", 1);
-    for (const finding of failures(report).filter((f) => f.subject === "dmarc")) assert.match(finding.message, /SERVFAIL/, JSON.stringify(finding));
+    for (const finding of failures(report).filter((f) => f.subject === "dmarc")) {
+      assert.match(finding.message, /SERVFAIL/, JSON.stringify(finding));
+    }
   });
 
   it("SERVFAIL for a zone's NS with --authoritative is named as a DNS error, not ns-missing", async (t) => {
@@ -657,8 +888,19 @@ describe("sender-auth check against a real BIND", () => {
     if (skipOrFailWithoutNamed(t)) return;
     const report = await reportOf("cname", "cname", 0);
     const byKey = new Map(report.findings.map((f) => [`${f.code} ${f.subject}`, f]));
-    assert.deepEqual(byKey.get("record-ok esp._domainkey.cname.test"), { subject: "esp._domainkey.cname.test", ttl: TTL, code: "record-ok", result: "ok", message: "DKIM esp: CNAME s1.dkim.esp.test" });
-    assert.deepEqual(byKey.get("dkim-ok dkim esp"), { code: "dkim-ok", result: "ok", subject: "dkim esp", message: "served through s1.dkim.esp.test: RSA 2048" });
+    assert.deepEqual(byKey.get("record-ok esp._domainkey.cname.test"), {
+      subject: "esp._domainkey.cname.test",
+      ttl: TTL,
+      code: "record-ok",
+      result: "ok",
+      message: "DKIM esp: CNAME s1.dkim.esp.test",
+    });
+    assert.deepEqual(byKey.get("dkim-ok dkim esp"), {
+      code: "dkim-ok",
+      result: "ok",
+      subject: "dkim esp",
+      message: "served through s1.dkim.esp.test: RSA 2048",
+    });
   });
 
   it("--key-file with the right keys: a signed test message verifies through the resolver (RSA and Ed25519)", async (t) => {
@@ -666,8 +908,18 @@ describe("sender-auth check against a real BIND", () => {
     const report = await reportOf("good right keys", "good", 0);
     const signatures = report.findings.filter((f) => f.code === "dkim-signature");
     assert.deepEqual(signatures, [
-      { code: "dkim-signature", result: "ok", subject: "dkim s1", message: "a message signed with the private key verifies (mailauth)" },
-      { code: "dkim-signature", result: "ok", subject: "dkim s2", message: "a message signed with the private key verifies (mailauth)" },
+      {
+        code: "dkim-signature",
+        result: "ok",
+        subject: "dkim s1",
+        message: "a message signed with the private key verifies (mailauth)",
+      },
+      {
+        code: "dkim-signature",
+        result: "ok",
+        subject: "dkim s2",
+        message: "a message signed with the private key verifies (mailauth)",
+      },
     ]);
   });
 
@@ -690,9 +942,14 @@ describe("sender-auth check against a real BIND", () => {
     const lines = result.stdout.split("\n");
     assert.equal(lines[0], "wrong-key (wrong-key.test): 2 failed, 0 warnings, 10 ok");
     assert.equal(lines[1], `  OK    wrong-key.test: SPF [ttl ${TTL}]`);
-    const at = lines.indexOf(`  FAIL  s1._domainkey.wrong-key.test: DKIM s1: served differs; caches may hold the old answer for up to ${WRONG_TTL} s [ttl ${WRONG_TTL}]`);
+    const at = lines.indexOf(
+      `  FAIL  s1._domainkey.wrong-key.test: DKIM s1: served differs; caches may hold the old answer for up to ${WRONG_TTL} s [ttl ${WRONG_TTL}]`,
+    );
     assert.ok(at > 0, result.stdout);
-    assert.deepEqual(lines.slice(at + 1, at + 3), [`        expected: ${dkimValue("rsa-2048")}`, `        served:   ${dkimValue("rsa-2048-b")}`]);
+    assert.deepEqual(lines.slice(at + 1, at + 3), [
+      `        expected: ${dkimValue("rsa-2048")}`,
+      `        served:   ${dkimValue("rsa-2048-b")}`,
+    ]);
     const good = lines.indexOf("good (good.test): ok (13 checks)");
     assert.ok(good > at, result.stdout);
     assert.equal(lines[good + 1], `  OK    good.test: SPF [ttl ${TTL}]`);
@@ -732,10 +989,20 @@ describe("sender-auth check against a real BIND", () => {
         ["dkim-wrong-key", undefined],
       ],
     );
-    assert.equal(failures(wrongKey)[0]?.message, `DKIM s1: served differs at ${resolver}; caches may hold the old answer for up to ${WRONG_TTL} s`);
+    assert.equal(
+      failures(wrongKey)[0]?.message,
+      `DKIM s1: served differs at ${resolver}; caches may hold the old answer for up to ${WRONG_TTL} s`,
+    );
 
     // No zone, no NS: that alone.
-    assert.deepEqual(unserved.findings, [{ code: "ns-missing", result: "fail", subject: "unserved.test", message: "no authoritative servers found for unserved.test" }]);
+    assert.deepEqual(unserved.findings, [
+      {
+        code: "ns-missing",
+        result: "fail",
+        subject: "unserved.test",
+        message: "no authoritative servers found for unserved.test",
+      },
+    ]);
   });
 
   it("an extra TXT record at a selector and an extra v=DMARC1 record: dkim-multiple, dmarc-multiple, and what verifiers make of them; exit 1", async (t) => {
@@ -744,7 +1011,12 @@ describe("sender-auth check against a real BIND", () => {
     const fails = failures(report);
     assert.deepEqual(
       fails.map((f) => `${f.code} ${f.subject}`),
-      ["dkim-multiple s2._domainkey.duplicates.test", "dmarc-multiple _dmarc.duplicates.test", "dkim-bad-record dkim s2", "dmarc-unparsed dmarc"],
+      [
+        "dkim-multiple s2._domainkey.duplicates.test",
+        "dmarc-multiple _dmarc.duplicates.test",
+        "dkim-bad-record dkim s2",
+        "dmarc-unparsed dmarc",
+      ],
     );
     const [dkimMultiple, dmarcMultiple, badRecord, unparsed] = fails;
     assert.ok(dkimMultiple && dmarcMultiple && badRecord && unparsed);
@@ -752,7 +1024,10 @@ describe("sender-auth check against a real BIND", () => {
     assert.equal(dkimMultiple.message, "2 TXT records at a selector: verifiers may read either (RFC 6376 §3.6.2.2)");
     assert.deepEqual(sorted(dkimMultiple.served), [dkimValue("ed25519"), dkimValue("ed25519-b")].sort());
     assert.equal(dmarcMultiple.message, "2 v=DMARC1 records: receivers apply no policy (RFC 7489 §6.6.3)");
-    assert.deepEqual(sorted(dmarcMultiple.served), ["v=DMARC1; p=none", "v=DMARC1; p=reject; rua=mailto:dmarc@duplicates.test"]);
+    assert.deepEqual(sorted(dmarcMultiple.served), [
+      "v=DMARC1; p=none",
+      "v=DMARC1; p=reject; rua=mailto:dmarc@duplicates.test",
+    ]);
     assert.equal(badRecord.message, "s2._domainkey.duplicates.test serves no usable key");
     assert.equal(unparsed.message, "mailauth finds no usable DMARC record for duplicates.test");
     // The declared values are among those served.

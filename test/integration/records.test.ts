@@ -20,7 +20,14 @@ import { promisify } from "node:util";
 import { authenticate, dkimSign, spf, type AuthenticateResult, type DNSResolver } from "mailauth";
 import { stringify as stringifyYaml } from "yaml";
 import { parseCharacterStrings } from "../../components/records/txt";
-import { namedAvailable, skipOrFailWithoutNamed, startBind, txtRdata, type BindServer, type ZoneSpec } from "../support/bind";
+import {
+  namedAvailable,
+  skipOrFailWithoutNamed,
+  startBind,
+  txtRdata,
+  type BindServer,
+  type ZoneSpec,
+} from "../support/bind";
 import { fixtureKey, type FixtureKeyName } from "../support/fixtures";
 import { testMessage } from "../support/mail";
 
@@ -96,7 +103,9 @@ function stackFileContent(spec: StackSpec): string {
         [SEL.rsa2048]: { status: "active", algorithm: "rsa", publicKey: key("rsa-2048"), createdAt: "2026-11-01" },
         [SEL.rsa4096]: { status: "active", algorithm: "rsa", publicKey: key("rsa-4096"), createdAt: "2026-11-01" },
         [SEL.ed25519]: { status: "active", algorithm: "ed25519", publicKey: key("ed25519"), createdAt: "2026-11-01" },
-        [SEL.revoked]: spec.revokedKeepsKey ? { status: "revoked", algorithm: "rsa", publicKey: key(REVOKED_KEY) } : { status: "revoked" },
+        [SEL.revoked]: spec.revokedKeepsKey
+          ? { status: "revoked", algorithm: "rsa", publicKey: key(REVOKED_KEY) }
+          : { status: "revoked" },
         [SEL.cname]: { status: "active", cname: CNAME_TARGET },
       },
     },
@@ -134,7 +143,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function field<T>(object: Record<string, unknown>, key: string, guard: (value: unknown) => value is T, where: string): T {
+function field<T>(
+  object: Record<string, unknown>,
+  key: string,
+  guard: (value: unknown) => value is T,
+  where: string,
+): T {
   const value = object[key];
   assert.ok(guard(value), `${where}.${key} has an unexpected shape: ${JSON.stringify(value)}`);
   return value;
@@ -154,12 +168,21 @@ function parsePlanJson(text: string): PlannedStack[] {
     const records = field(entry, "records", isArray, where).map((record: unknown, i): PlannedRecord => {
       const at = `${where}.records[${i}]`;
       assert.ok(isObject(record), `${at} is an object`);
-      return { name: field(record, "name", isString, at), type: field(record, "type", isString, at), ttl: field(record, "ttl", isNumber, at), value: field(record, "value", isString, at) };
+      return {
+        name: field(record, "name", isString, at),
+        type: field(record, "type", isString, at),
+        ttl: field(record, "ttl", isNumber, at),
+        value: field(record, "value", isString, at),
+      };
     });
     const resources = field(entry, "resources", isArray, where).map((resource: unknown, i): PlannedResource => {
       const at = `${where}.resources[${i}]`;
       assert.ok(isObject(resource), `${at} is an object`);
-      return { type: field(resource, "type", isString, at), name: field(resource, "name", isString, at), inputs: field(resource, "inputs", isObject, at) };
+      return {
+        type: field(resource, "type", isString, at),
+        name: field(resource, "name", isString, at),
+        inputs: field(resource, "inputs", isObject, at),
+      };
     });
     return {
       stack: field(entry, "stack", isString, where),
@@ -190,7 +213,13 @@ function splitZoneOutput(output: string): PlannedZone[] {
     assert.ok(header, `zone output part without a "; stack" header:\n${part}`);
     const origin = /^\$ORIGIN (\S+)\.$/m.exec(part);
     assert.ok(origin, `zone output part without $ORIGIN:\n${part}`);
-    zones.push({ stack: header[1] ?? "", provider: header[2] ?? "", zoneId: header[3] ?? "", origin: origin[1] ?? "", text: part });
+    zones.push({
+      stack: header[1] ?? "",
+      provider: header[2] ?? "",
+      zoneId: header[3] ?? "",
+      origin: origin[1] ?? "",
+      text: part,
+    });
   }
   return zones;
 }
@@ -238,12 +267,16 @@ function payloadZone(plan: PlannedStack, spec: StackSpec): string {
       // A proxied record answers with Cloudflare's own addresses, never the configured content.
       assert.notEqual(inputs["proxied"], true, `${where}: must not be proxied`);
       const priority = type === "MX" ? field(inputs, "priority", isNumber, where) : undefined;
-      lines.push(`${absolute(name)} ${ttl} IN ${type} ${providerRdata(type, content, parseCharacterStrings, priority)}`);
+      lines.push(
+        `${absolute(name)} ${ttl} IN ${type} ${providerRdata(type, content, parseCharacterStrings, priority)}`,
+      );
     } else {
       assert.equal(resource.type, ROUTE53_RECORD, `${where}: resource type`);
       // The provider wraps each element in one pair of double quotes; each element is one RR.
       for (const element of field(inputs, "records", isStringArray, where)) {
-        lines.push(`${absolute(name)} ${ttl} IN ${type} ${providerRdata(type, element, (v) => parseCharacterStrings(`"${v}"`))}`);
+        lines.push(
+          `${absolute(name)} ${ttl} IN ${type} ${providerRdata(type, element, (v) => parseCharacterStrings(`"${v}"`))}`,
+        );
       }
     }
   }
@@ -306,7 +339,10 @@ function recursiveResolver(server: BindServer, zones: readonly string[]): DNSRes
 /** TXT answers at `name` as character-string lists. */
 async function txtAnswers(server: BindServer, name: string): Promise<string[][]> {
   const answer = await server.resolve(name, "TXT");
-  assert.ok(Array.isArray(answer) && answer.every(isStringArray), `TXT ${name}: unexpected answer ${JSON.stringify(answer)}`);
+  assert.ok(
+    Array.isArray(answer) && answer.every(isStringArray),
+    `TXT ${name}: unexpected answer ${JSON.stringify(answer)}`,
+  );
   return answer;
 }
 
@@ -324,7 +360,12 @@ function signedMessage(domain: string, selector: string, key: FixtureKeyName): P
       const raw = testMessage(domain, `signed ${selector} ${key}`);
       const signature = { signingDomain: domain, selector, privateKey: fixtureKey(key).privatePem };
       // mailauth 7 signs only what `signatureData` lists; its typings also require the top-level trio.
-      const result = await dkimSign(raw, { ...signature, signatureData: [signature], canonicalization: "relaxed/relaxed", strict: true });
+      const result = await dkimSign(raw, {
+        ...signature,
+        signatureData: [signature],
+        canonicalization: "relaxed/relaxed",
+        strict: true,
+      });
       assert.deepEqual(result.errors, [], `dkimSign ${selector}`);
       assert.match(result.signatures, /^DKIM-Signature: /);
       return result.signatures + raw;
@@ -349,7 +390,11 @@ async function receive(raw: string, domain: string, ip: string, resolver: DNSRes
 
 function dkimResultFor(result: AuthenticateResult, domain: string, selector: string): string {
   const found = result.dkim.results.filter((r) => r.signingDomain === domain && r.selector === selector);
-  assert.equal(found.length, 1, `one DKIM result for s=${selector} d=${domain}: ${JSON.stringify(result.dkim.results)}`);
+  assert.equal(
+    found.length,
+    1,
+    `one DKIM result for s=${selector} d=${domain}: ${JSON.stringify(result.dkim.results)}`,
+  );
   return found[0]?.status.result ?? "";
 }
 
@@ -387,7 +432,12 @@ function source(name: SourceName): { readonly server: BindServer; readonly resol
 }
 
 async function runPlan(cwd: string, format: "zone" | "json"): Promise<{ stdout: string; stderr: string }> {
-  const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, "plan", "--format", format], { cwd, encoding: "utf8", maxBuffer: 16 * 1024 * 1024, timeout: 60_000 });
+  const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, "plan", "--format", format], {
+    cwd,
+    encoding: "utf8",
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 60_000,
+  });
   assert.doesNotMatch(stderr, /^error:/m, `plan --format ${format} reported errors`);
   return { stdout, stderr };
 }
@@ -399,9 +449,14 @@ describe("planned records, served by BIND and checked by mailauth", () => {
 
     projectDir = mkdtempSync(path.join(tmpdir(), "sender-auth-records-"));
     const main = path.relative(projectDir, PROGRAM);
-    writeFileSync(path.join(projectDir, "Pulumi.yaml"), stringifyYaml({ name: "sender-auth", runtime: "nodejs", main, stackConfigDir: "stacks" }));
+    writeFileSync(
+      path.join(projectDir, "Pulumi.yaml"),
+      stringifyYaml({ name: "sender-auth", runtime: "nodejs", main, stackConfigDir: "stacks" }),
+    );
     mkdirSync(path.join(projectDir, "stacks"));
-    for (const spec of STACKS) writeFileSync(path.join(projectDir, "stacks", `Pulumi.${spec.stack}.yaml`), stackFileContent(spec));
+    for (const spec of STACKS) {
+      writeFileSync(path.join(projectDir, "stacks", `Pulumi.${spec.stack}.yaml`), stackFileContent(spec));
+    }
 
     const [zoneRun, jsonRun] = await Promise.all([runPlan(projectDir, "zone"), runPlan(projectDir, "json")]);
     const plans = new Map(parsePlanJson(jsonRun.stdout).map((plan) => [plan.stack, plan]));
@@ -409,7 +464,10 @@ describe("planned records, served by BIND and checked by mailauth", () => {
     assert.deepEqual([...plans.keys()].sort(), STACKS.map((s) => s.stack).sort(), "json plans every stack");
     assert.deepEqual([...planZones.keys()].sort(), STACKS.map((s) => s.stack).sort(), "zone output plans every stack");
 
-    const espZone: ZoneSpec = { origin: ESP_ZONE, body: `${absolute(CNAME_TARGET)} IN TXT ${txtRdata(`v=DKIM1; k=rsa; p=${fixtureKey(CNAME_KEY).publicKey}`)}` };
+    const espZone: ZoneSpec = {
+      origin: ESP_ZONE,
+      body: `${absolute(CNAME_TARGET)} IN TXT ${txtRdata(`v=DKIM1; k=rsa; p=${fixtureKey(CNAME_KEY).publicKey}`)}`,
+    };
     const zoneSpecs: Record<SourceName, ZoneSpec[]> = { "plan zone": [espZone], "provider payload": [espZone] };
     for (const spec of STACKS) {
       const plan = plans.get(spec.stack);
@@ -418,7 +476,11 @@ describe("planned records, served by BIND and checked by mailauth", () => {
       assert.equal(plan.domain, spec.domain);
       assert.equal(plan.provider, spec.provider);
       assert.ok(plan.resources.length > 0, `${spec.stack}: the program registered no resources`);
-      assert.deepEqual([zone.origin, zone.provider, zone.zoneId], [spec.domain, spec.provider, spec.zoneId], `${spec.stack}: zone header`);
+      assert.deepEqual(
+        [zone.origin, zone.provider, zone.zoneId],
+        [spec.domain, spec.provider, spec.zoneId],
+        `${spec.stack}: zone header`,
+      );
       zoneSpecs["plan zone"].push({ origin: spec.domain, body: zone.text });
       zoneSpecs["provider payload"].push({ origin: spec.domain, body: payloadZone(plan, spec) });
     }
@@ -464,7 +526,12 @@ describe("planned records, served by BIND and checked by mailauth", () => {
             for (const [name, values] of expected) {
               const answers = await txtAnswers(server, name);
               for (const chunks of answers) {
-                for (const chunk of chunks) assert.ok(Buffer.byteLength(chunk, "utf8") <= 255, `${name}: a character-string of ${Buffer.byteLength(chunk, "utf8")} octets`);
+                for (const chunk of chunks) {
+                  assert.ok(
+                    Buffer.byteLength(chunk, "utf8") <= 255,
+                    `${name}: a character-string of ${Buffer.byteLength(chunk, "utf8")} octets`,
+                  );
+                }
               }
               assert.deepEqual(answers.map((chunks) => chunks.join("")).sort(), [...values].sort(), `TXT ${name}`);
             }
@@ -479,16 +546,28 @@ describe("planned records, served by BIND and checked by mailauth", () => {
             if (skipOrFailWithoutNamed(t)) return;
             const { server } = source(sourceName);
             const planned = planFor(spec).records.filter((r) => r.type === "CNAME");
-            assert.deepEqual(planned.map((r) => [r.name, r.value]), [[`${SEL.cname}._domainkey.${domain}`, CNAME_TARGET]]);
+            assert.deepEqual(
+              planned.map((r) => [r.name, r.value]),
+              [[`${SEL.cname}._domainkey.${domain}`, CNAME_TARGET]],
+            );
             assert.deepEqual(await server.resolver.resolveCname(`${SEL.cname}._domainkey.${domain}`), [CNAME_TARGET]);
           });
 
-          const passing: readonly { readonly what: string; readonly selector: string; readonly key: FixtureKeyName }[] = [
-            { what: `the RSA-2048 selector ${SEL.rsa2048}`, selector: SEL.rsa2048, key: "rsa-2048" },
-            { what: `the RSA-4096 selector ${SEL.rsa4096} (key record split in three)`, selector: SEL.rsa4096, key: "rsa-4096" },
-            { what: `the Ed25519 selector ${SEL.ed25519}`, selector: SEL.ed25519, key: "ed25519" },
-            { what: `the CNAME selector ${SEL.cname} with the ${CNAME_KEY} key hosted at ${CNAME_TARGET}`, selector: SEL.cname, key: CNAME_KEY },
-          ];
+          const passing: readonly { readonly what: string; readonly selector: string; readonly key: FixtureKeyName }[] =
+            [
+              { what: `the RSA-2048 selector ${SEL.rsa2048}`, selector: SEL.rsa2048, key: "rsa-2048" },
+              {
+                what: `the RSA-4096 selector ${SEL.rsa4096} (key record split in three)`,
+                selector: SEL.rsa4096,
+                key: "rsa-4096",
+              },
+              { what: `the Ed25519 selector ${SEL.ed25519}`, selector: SEL.ed25519, key: "ed25519" },
+              {
+                what: `the CNAME selector ${SEL.cname} with the ${CNAME_KEY} key hosted at ${CNAME_TARGET}`,
+                selector: SEL.cname,
+                key: CNAME_KEY,
+              },
+            ];
           for (const { what, selector, key } of passing) {
             it(`DKIM: a message signed under ${what} passes`, async (t) => {
               if (skipOrFailWithoutNamed(t)) return;
@@ -512,7 +591,14 @@ describe("planned records, served by BIND and checked by mailauth", () => {
             if (skipOrFailWithoutNamed(t)) return;
             const { resolver } = source(sourceName);
             for (const ip of [...LISTED_IPS, LISTED_IP6]) {
-              const result = await spf({ sender: `someone@${domain}`, ip, helo: `mail.${domain}`, mta: RECEIVER, resolver, strict: true });
+              const result = await spf({
+                sender: `someone@${domain}`,
+                ip,
+                helo: `mail.${domain}`,
+                mta: RECEIVER,
+                resolver,
+                strict: true,
+              });
               assert.equal(result.status.result, "pass", `${ip}: ${result.header}`);
             }
           });
@@ -520,14 +606,26 @@ describe("planned records, served by BIND and checked by mailauth", () => {
           it(`SPF: MAIL FROM someone@${domain} from ${UNLISTED_IP} is ${spec.all}`, async (t) => {
             if (skipOrFailWithoutNamed(t)) return;
             const { resolver } = source(sourceName);
-            const result = await spf({ sender: `someone@${domain}`, ip: UNLISTED_IP, helo: `mail.${domain}`, mta: RECEIVER, resolver, strict: true });
+            const result = await spf({
+              sender: `someone@${domain}`,
+              ip: UNLISTED_IP,
+              helo: `mail.${domain}`,
+              mta: RECEIVER,
+              resolver,
+              strict: true,
+            });
             assert.equal(result.status.result, spec.all, result.header);
           });
 
           it(`DMARC: a signed message from a listed address passes under p=${spec.policy}`, async (t) => {
             if (skipOrFailWithoutNamed(t)) return;
             const { resolver } = source(sourceName);
-            const result = await receive(await signedMessage(domain, SEL.rsa2048, "rsa-2048"), domain, LISTED_IPS[1], resolver);
+            const result = await receive(
+              await signedMessage(domain, SEL.rsa2048, "rsa-2048"),
+              domain,
+              LISTED_IPS[1],
+              resolver,
+            );
             assert.equal(result.spf && result.spf.status.result, "pass");
             assert.ok(result.dmarc, "DMARC was evaluated");
             assert.equal(result.dmarc.status.result, "pass", result.dmarc.info);

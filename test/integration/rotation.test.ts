@@ -47,7 +47,13 @@ function initialStack(): string {
     "sender-auth:spf": { ip4: [LISTED_IP], all: "fail" },
     "sender-auth:dkim": {
       selectors: {
-        [OLD]: { status: "active", algorithm: "rsa", publicKey: key.publicKey, createdAt: "2026-10-01", privateKey: { secure: fakeEncrypt(key.privatePem) } },
+        [OLD]: {
+          status: "active",
+          algorithm: "rsa",
+          publicKey: key.publicKey,
+          createdAt: "2026-10-01",
+          privateKey: { secure: fakeEncrypt(key.privatePem) },
+        },
       },
     },
     "sender-auth:dmarc": { policy: "reject", rua: [`mailto:dmarc@${DOMAIN}`] },
@@ -90,7 +96,8 @@ function selectors(): Map<string, Selector> {
     Object.entries(dkim["selectors"]).map(([name, entry]): [string, Selector] => {
       assert.ok(isRecord(entry));
       const secret = entry["privateKey"];
-      const privatePem = isRecord(secret) && typeof secret["secure"] === "string" ? fakeDecrypt(secret["secure"]) : undefined;
+      const privatePem =
+        isRecord(secret) && typeof secret["secure"] === "string" ? fakeDecrypt(secret["secure"]) : undefined;
       return [name, { status: entry["status"], publicKey: entry["publicKey"], privatePem }];
     }),
   );
@@ -111,7 +118,11 @@ function activeKey(): { readonly selector: string; readonly privatePem: string }
 
 async function cli(args: readonly string[], now: string): Promise<CliResult> {
   const dir = currentProject().dir;
-  const result = await runCli(args, { cwd: dir, env: fakePulumiEnv(path.join(dir, "pulumi.log"), { SENDER_AUTH_NOW: now }), timeoutMs: 30_000 });
+  const result = await runCli(args, {
+    cwd: dir,
+    env: fakePulumiEnv(path.join(dir, "pulumi.log"), { SENDER_AUTH_NOW: now }),
+    timeoutMs: 30_000,
+  });
   assert.equal(result.signal, null, `${args.join(" ")} was killed`);
   return result;
 }
@@ -121,7 +132,10 @@ async function serve(): Promise<string> {
   const plan = await cli(["plan", "--format", "zone", STACK], DAY_0);
   assert.equal(plan.stderr, "", "plan --format zone writes no warnings");
   assert.equal(plan.code, 0);
-  assert.match(plan.stdout, new RegExp(`^; stack ${STACK}: cloudflare zone \\S+\\n\\$ORIGIN ${DOMAIN.replace(".", "\\.")}\\.\\n`));
+  assert.match(
+    plan.stdout,
+    new RegExp(`^; stack ${STACK}: cloudflare zone \\S+\\n\\$ORIGIN ${DOMAIN.replace(".", "\\.")}\\.\\n`),
+  );
   const previous = server;
   server = undefined;
   await previous?.stop();
@@ -144,7 +158,9 @@ function resolver(): DNSResolver {
 /** What BIND serves at `<selector>._domainkey`: the joined TXT values, or the error code. */
 async function servedKey(selector: string): Promise<string[] | string> {
   try {
-    return (await currentServer().resolver.resolveTxt(`${selector}._domainkey.${DOMAIN}`)).map((chunks) => chunks.join(""));
+    return (await currentServer().resolver.resolveTxt(`${selector}._domainkey.${DOMAIN}`)).map((chunks) =>
+      chunks.join(""),
+    );
   } catch (error) {
     return (error as NodeJS.ErrnoException).code ?? String(error);
   }
@@ -170,7 +186,11 @@ async function assertActiveKeySigns(expected: string): Promise<void> {
   });
   assert.equal(result.spf && result.spf.status.result, "fail");
   assert.ok(result.dmarc, "DMARC was evaluated");
-  assert.equal(result.dmarc.status.result, "pass", `DMARC passes through the ${selector} signature: ${result.dmarc.info}`);
+  assert.equal(
+    result.dmarc.status.result,
+    "pass",
+    `DMARC passes through the ${selector} signature: ${result.dmarc.info}`,
+  );
 }
 
 async function oldMessageResult(): Promise<string> {
@@ -236,7 +256,10 @@ describe("a full DKIM key rotation against a real BIND serving the planned zone"
     await assertActiveKeySigns(OLD);
     assert.equal(await oldMessageResult(), "pass");
     // Published means the record is out there: the new key already verifies, before anyone signs with it.
-    assert.equal(await verifyDkim(await signMessage(DOMAIN, NEW, fresh.privatePem, "published key"), resolver()), "pass");
+    assert.equal(
+      await verifyDkim(await signMessage(DOMAIN, NEW, fresh.privatePem, "published key"), resolver()),
+      "pass",
+    );
   });
 
   it(`step 2: DNS serves ${NEW} (checked through BIND, no --force) → ${NEW} active, ${OLD} retired; the old message still passes`, async (t) => {
@@ -250,7 +273,11 @@ describe("a full DKIM key rotation against a real BIND serving the planned zone"
     assert.match(stackText(), /retiredAt: "?2026-11-28"?\n/);
 
     await serve();
-    assert.deepEqual(await servedKey(OLD), [`v=DKIM1; k=rsa; p=${fixtureKey("rsa-2048").publicKey}`], "a retired key stays published");
+    assert.deepEqual(
+      await servedKey(OLD),
+      [`v=DKIM1; k=rsa; p=${fixtureKey("rsa-2048").publicKey}`],
+      "a retired key stays published",
+    );
     await assertActiveKeySigns(NEW);
     assert.equal(await oldMessageResult(), "pass", "mail signed before the switch still verifies");
   });
@@ -260,7 +287,10 @@ describe("a full DKIM key rotation against a real BIND serving the planned zone"
     const before = stackText();
     const run = await cli(["rotate", STACK], DAY_6);
     assert.equal(run.stdout, "");
-    assert.equal(run.stderr, `error: ${OLD} was retired on 2026-11-28; mail signed with it may still be in flight, so it can be revoked from 2026-12-05 (--overlap-days 7)\n`);
+    assert.equal(
+      run.stderr,
+      `error: ${OLD} was retired on 2026-11-28; mail signed with it may still be in flight, so it can be revoked from 2026-12-05 (--overlap-days 7)\n`,
+    );
     assert.equal(run.code, 1);
     assert.equal(stackText(), before);
     await assertActiveKeySigns(NEW);

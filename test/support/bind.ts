@@ -223,9 +223,7 @@ async function checkZone(checkzone: string, origin: string, file: string, text: 
   // any owner names, as hosted DNS providers allow.
   const result = await run(checkzone, ["-k", "ignore", origin, file]);
   if (result.code !== 0) {
-    throw new Error(
-      `named-checkzone rejected zone ${origin}:\n${result.output}\n--- ${file} ---\n${numbered(text)}`,
-    );
+    throw new Error(`named-checkzone rejected zone ${origin}:\n${result.output}\n--- ${file} ---\n${numbered(text)}`);
   }
 }
 
@@ -282,7 +280,12 @@ export interface BindOptions {
   readonly queryLog?: boolean;
 }
 
-function namedConf(dir: string, port: number, zones: readonly { origin: string; file: string }[], options: BindOptions = {}): string {
+function namedConf(
+  dir: string,
+  port: number,
+  zones: readonly { origin: string; file: string }[],
+  options: BindOptions = {},
+): string {
   const p = (name: string): string => q(join(dir, name));
   return [
     "options {",
@@ -416,9 +419,7 @@ async function kill(named: Named): Promise<void> {
 
 /** named's log without the build/configure banner, last `max` characters. */
 function logTail(log: string, max = 8_000): string {
-  const lines = log
-    .split("\n")
-    .filter((line) => !/ (built with|compiled (by|with)|linked to) /.test(line));
+  const lines = log.split("\n").filter((line) => !/ (built with|compiled (by|with)|linked to) /.test(line));
   const text = lines.join("\n").trim();
   return text.length > max ? `...${text.slice(text.length - max)}` : text;
 }
@@ -476,7 +477,9 @@ async function waitReady(named: Named, port: number, origins: readonly string[])
 export async function startBind(zones: ZoneSpec[], options: BindOptions = {}): Promise<BindServer> {
   const binary = namedPath();
   if (binary === undefined) {
-    throw new Error("startBind: named not found on PATH or in /usr/sbin; install bind9 (apt-get install -y bind9 bind9-dnsutils)");
+    throw new Error(
+      "startBind: named not found on PATH or in /usr/sbin; install bind9 (apt-get install -y bind9 bind9-dnsutils)",
+    );
   }
   const checkzone = checkzonePath();
   if (checkzone === undefined) {

@@ -80,7 +80,12 @@ export async function runCli(args: readonly string[], options: RunCliOptions = {
       // "close", not "exit": both pipes are drained by then.
       child.on("close", (code, signal) => {
         clearTimeout(timer);
-        resolve({ code, signal, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") });
+        resolve({
+          code,
+          signal,
+          stdout: Buffer.concat(stdout).toString("utf8"),
+          stderr: Buffer.concat(stderr).toString("utf8"),
+        });
       });
     });
   } finally {

@@ -34,7 +34,17 @@
  *   `${FAKE_PULUMI_LOG}.count`) write `error: injected failure` and exit 255 without touching
  *   anything. The command must match exactly: `config set` does not match `config set-all`.
  */
-import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, appendFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  appendFileSync,
+} from "node:fs";
 import * as path from "node:path";
 import { Document, isMap, isScalar, isSeq, Pair, parse as parseYaml, parseDocument, YAMLMap, YAMLSeq } from "yaml";
 import { fakeDecrypt, fakeEncrypt } from "./fakePulumi";
@@ -76,7 +86,12 @@ const COMMANDS: Readonly<Record<string, readonly FlagSpec[]>> = {
   config: [...CONFIG_FLAGS, JSON_FLAG, { name: "show-secrets", kind: "bool" }],
   "config get": [...CONFIG_FLAGS, PATH_FLAG, JSON_FLAG],
   "config set": [...CONFIG_FLAGS, PATH_FLAG, { name: "secret", kind: "bool" }, { name: "plaintext", kind: "bool" }],
-  "config set-all": [...CONFIG_FLAGS, PATH_FLAG, { name: "secret", kind: "array" }, { name: "plaintext", kind: "array" }],
+  "config set-all": [
+    ...CONFIG_FLAGS,
+    PATH_FLAG,
+    { name: "secret", kind: "array" },
+    { name: "plaintext", kind: "array" },
+  ],
   "config rm": [...CONFIG_FLAGS, PATH_FLAG],
   "config rm-all": [...CONFIG_FLAGS, PATH_FLAG],
 };
@@ -115,7 +130,9 @@ function parseInvocation(argv: readonly string[]): Invocation {
       break;
     }
   }
-  if (words.length === 0) throw new CliError('unknown command: "pulumi" needs a command; the stand-in knows "config" and "version"');
+  if (words.length === 0) {
+    throw new CliError('unknown command: "pulumi" needs a command; the stand-in knows "config" and "version"');
+  }
   const command = words.map((i) => argv[i]).join(" ");
   const specs = [...GLOBAL_FLAGS, ...(COMMANDS[command] ?? [])];
   const rest = argv.filter((_, i) => !words.includes(i));
@@ -149,7 +166,11 @@ function parseInvocation(argv: readonly string[]): Invocation {
     if (spec.kind === "bool") {
       if (inline === undefined || inline === "true") bools.add(spec.name);
       else if (inline === "false") bools.delete(spec.name);
-      else throw new CliError(`invalid argument "${inline}" for "${arg}" flag: strconv.ParseBool: parsing "${inline}": invalid syntax`);
+      else {
+        throw new CliError(
+          `invalid argument "${inline}" for "${arg}" flag: strconv.ParseBool: parsing "${inline}": invalid syntax`,
+        );
+      }
       continue;
     }
     let value = inline;
@@ -248,11 +269,17 @@ function injectedFailure(command: string): boolean {
   const match = /^(.+?)(?::(\d+))?$/.exec(spec);
   const wanted = match?.[1]?.trim().split(/\s+/).join(" ");
   const nth = match?.[2] === undefined ? undefined : Number(match[2]);
-  if (wanted === undefined || nth === 0) throw new Error(`fake pulumi: FAKE_PULUMI_FAIL=${spec}: expected "<command>" or "<command>:<n>" with n >= 1`);
+  if (wanted === undefined || nth === 0) {
+    throw new Error(`fake pulumi: FAKE_PULUMI_FAIL=${spec}: expected "<command>" or "<command>:<n>" with n >= 1`);
+  }
   if (wanted !== command) return false;
   if (nth === undefined) return true;
   const log = process.env["FAKE_PULUMI_LOG"];
-  if (!log) throw new Error(`fake pulumi: FAKE_PULUMI_FAIL=${spec} counts invocations in \${FAKE_PULUMI_LOG}.count, but FAKE_PULUMI_LOG is not set`);
+  if (!log) {
+    throw new Error(
+      `fake pulumi: FAKE_PULUMI_FAIL=${spec} counts invocations in \${FAKE_PULUMI_LOG}.count, but FAKE_PULUMI_LOG is not set`,
+    );
+  }
   return incrementCounter(`${log}.count`) === nth;
 }
 
@@ -350,7 +377,11 @@ interface ConfigKey {
  * brackets); a leading `.` is an error.
  */
 function parsePropertyPath(text: string): Segment[] {
-  if (text.startsWith(".")) throw new CliError(`invalid configuration key: invalid config key path: expected property path to start with a name or index`);
+  if (text.startsWith(".")) {
+    throw new CliError(
+      `invalid configuration key: invalid config key path: expected property path to start with a name or index`,
+    );
+  }
   const segments: Segment[] = [];
   let rest = text;
   while (rest.length > 0) {
@@ -360,7 +391,11 @@ function parsePropertyPath(text: string): Segment[] {
       let key = "";
       let i = 2;
       for (;;) {
-        if (i >= rest.length) throw new CliError("invalid configuration key: invalid config key path: missing closing quote in property name");
+        if (i >= rest.length) {
+          throw new CliError(
+            "invalid configuration key: invalid config key path: missing closing quote in property name",
+          );
+        }
         const char = rest[i];
         if (char === '"') {
           i++;
@@ -374,14 +409,24 @@ function parsePropertyPath(text: string): Segment[] {
           i++;
         }
       }
-      if (rest[i] !== "]") throw new CliError("invalid configuration key: invalid config key path: missing closing bracket in property access");
+      if (rest[i] !== "]") {
+        throw new CliError(
+          "invalid configuration key: invalid config key path: missing closing bracket in property access",
+        );
+      }
       segments.push(key);
       rest = rest.slice(i + 1);
     } else if (rest.startsWith("[")) {
       const close = rest.indexOf("]");
-      if (close === -1) throw new CliError("invalid configuration key: invalid config key path: missing closing bracket in array index");
+      if (close === -1) {
+        throw new CliError(
+          "invalid configuration key: invalid config key path: missing closing bracket in array index",
+        );
+      }
       const index = rest.slice(1, close);
-      if (!/^[+-]?\d+$/.test(index)) throw new CliError(`invalid configuration key: invalid config key path: invalid array index: ${index}`);
+      if (!/^[+-]?\d+$/.test(index)) {
+        throw new CliError(`invalid configuration key: invalid config key path: invalid array index: ${index}`);
+      }
       segments.push(Number(index));
       rest = rest.slice(close + 1);
     } else {
@@ -402,13 +447,19 @@ function parseConfigKey(raw: string, project: Project, usePath: boolean): Config
   let name = hasNamespace ? raw.slice(colon + 1) : raw;
   if (name.startsWith("config:")) name = name.slice("config:".length); // the old `<ns>:config:<name>` form
   if (namespace === "" || name === "") {
-    throw new CliError(`invalid configuration key: could not parse ${raw} as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`);
+    throw new CliError(
+      `invalid configuration key: could not parse ${raw} as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`,
+    );
   }
   const pretty = namespace === project.name ? name : `${namespace}:${name}`;
   if (!usePath) return { top: `${namespace}:${name}`, rest: [], pretty };
   const segments = parsePropertyPath(name);
   const [first, ...rest] = segments;
-  if (typeof first !== "string") throw new CliError("invalid configuration key: invalid config key path: first path segement of config key must be a string");
+  if (typeof first !== "string") {
+    throw new CliError(
+      "invalid configuration key: invalid config key path: first path segement of config key must be a string",
+    );
+  }
   if (first === "") throw new CliError("invalid configuration key: invalid config key path: config key is empty");
   return { top: `${namespace}:${first}`, rest, pretty };
 }
@@ -444,7 +495,9 @@ function containsSecure(value: unknown): boolean {
 function decrypt(ciphertext: string): string {
   const plaintext = fakeDecrypt(ciphertext);
   if (plaintext === undefined) {
-    throw new CliError("could not decrypt configuration value: not a ciphertext of the fake pulumi (expected v1:<base64>)");
+    throw new CliError(
+      "could not decrypt configuration value: not a ciphertext of the fake pulumi (expected v1:<base64>)",
+    );
   }
   return plaintext;
 }
@@ -467,7 +520,9 @@ function reveal(value: unknown, blind: boolean): unknown {
 function valueText(value: unknown, blind: boolean): string {
   const revealed = reveal(value, blind);
   if (typeof revealed === "string") return revealed;
-  if (typeof revealed === "number" || typeof revealed === "boolean" || typeof revealed === "bigint") return String(revealed);
+  if (typeof revealed === "number" || typeof revealed === "boolean" || typeof revealed === "bigint") {
+    return String(revealed);
+  }
   if (revealed === null || revealed === undefined) return "";
   return JSON.stringify(revealed);
 }
@@ -491,7 +546,9 @@ class StackFile {
     const doc = parseDocument(readFileSync(file, "utf8"));
     const [problem] = doc.errors;
     if (problem) throw new CliError(`could not read stack file ${file}: ${problem.message}`);
-    if (doc.contents !== null && !isMap(doc.contents)) throw new CliError(`could not read stack file ${file}: not a mapping`);
+    if (doc.contents !== null && !isMap(doc.contents)) {
+      throw new CliError(`could not read stack file ${file}: not a mapping`);
+    }
     return new StackFile(file, doc);
   }
 
@@ -508,7 +565,9 @@ class StackFile {
     }
     const existing = mapGet(root, "config");
     if (isMap(existing)) return existing;
-    if (existing !== undefined && !isNull(existing)) throw new CliError(`could not read stack file ${this.file}: config is not a mapping`);
+    if (existing !== undefined && !isNull(existing)) {
+      throw new CliError(`could not read stack file ${this.file}: config is not a mapping`);
+    }
     if (!create) return undefined;
     const config = new YAMLMap();
     mapSet(this.doc, root, "config", config);
@@ -555,7 +614,12 @@ class StackFile {
     let container: YAMLMap | YAMLSeq = config;
     const segments: Segment[] = [key.top, ...key.rest];
     for (const segment of segments.slice(0, -1)) {
-      const child = isMap(container) && typeof segment === "string" ? mapGet(container, segment) : isSeq(container) && typeof segment === "number" ? container.items[segment] : undefined;
+      const child =
+        isMap(container) && typeof segment === "string"
+          ? mapGet(container, segment)
+          : isSeq(container) && typeof segment === "number"
+            ? container.items[segment]
+            : undefined;
       if (!isMap(child) && !isSeq(child)) return;
       container = child;
     }
@@ -627,22 +691,32 @@ function describeSegment(segment: Segment): string {
 
 function childOf(container: YAMLMap | YAMLSeq, segment: Segment, pretty: string): unknown {
   if (isMap(container)) {
-    if (typeof segment !== "string") throw new CliError(`could not set config: '${pretty}': index ${describeSegment(segment)} used on a map`);
+    if (typeof segment !== "string") {
+      throw new CliError(`could not set config: '${pretty}': index ${describeSegment(segment)} used on a map`);
+    }
     return mapGet(container, segment);
   }
-  if (typeof segment !== "number") throw new CliError(`could not set config: '${pretty}': key ${describeSegment(segment)} used on a list`);
+  if (typeof segment !== "number") {
+    throw new CliError(`could not set config: '${pretty}': key ${describeSegment(segment)} used on a list`);
+  }
   return container.items[segment];
 }
 
 function setChild(doc: Document, container: YAMLMap | YAMLSeq, segment: Segment, value: unknown, pretty: string): void {
   if (isMap(container)) {
-    if (typeof segment !== "string") throw new CliError(`could not set config: '${pretty}': index ${describeSegment(segment)} used on a map`);
+    if (typeof segment !== "string") {
+      throw new CliError(`could not set config: '${pretty}': index ${describeSegment(segment)} used on a map`);
+    }
     mapSet(doc, container, segment, value);
     return;
   }
-  if (typeof segment !== "number") throw new CliError(`could not set config: '${pretty}': key ${describeSegment(segment)} used on a list`);
+  if (typeof segment !== "number") {
+    throw new CliError(`could not set config: '${pretty}': key ${describeSegment(segment)} used on a list`);
+  }
   // Index len appends; anything further is out of range (config/object.go).
-  if (segment < 0 || segment > container.items.length) throw new CliError(`could not set config: '${pretty}': array index out of range`);
+  if (segment < 0 || segment > container.items.length) {
+    throw new CliError(`could not set config: '${pretty}': array index out of range`);
+  }
   const existing = container.items[segment];
   if (segment === container.items.length) container.items.push(toNode(doc, value));
   else if (isScalar(existing) && isPlainScalar(value)) existing.value = value;
@@ -699,9 +773,11 @@ function lookup(ctx: Context, key: ConfigKey): { found: boolean; value: unknown 
   if (!merged.has(key.top)) return { found: false, value: undefined };
   let value = merged.get(key.top);
   for (const segment of key.rest) {
-    if (Array.isArray(value) && typeof segment === "number" && segment >= 0 && segment < value.length) value = value[segment] as unknown;
-    else if (isRecord(value) && !isSecure(value) && typeof segment === "string" && Object.hasOwn(value, segment)) value = value[segment];
-    else return { found: false, value: undefined };
+    if (Array.isArray(value) && typeof segment === "number" && segment >= 0 && segment < value.length) {
+      value = value[segment] as unknown;
+    } else if (isRecord(value) && !isSecure(value) && typeof segment === "string" && Object.hasOwn(value, segment)) {
+      value = value[segment];
+    } else return { found: false, value: undefined };
   }
   return { found: true, value };
 }
@@ -723,7 +799,9 @@ function configGet(ctx: Context): void {
 }
 
 function configList(ctx: Context): void {
-  if (ctx.invocation.positionals.length > 0) throw new CliError(`unknown command "${ctx.invocation.positionals[0] ?? ""}" for "pulumi config"`);
+  if (ctx.invocation.positionals.length > 0) {
+    throw new CliError(`unknown command "${ctx.invocation.positionals[0] ?? ""}" for "pulumi config"`);
+  }
   const showSecrets = ctx.invocation.bools.has("show-secrets");
   const merged = mergedConfig(ctx);
   if (ctx.invocation.bools.has("json")) {
@@ -742,7 +820,10 @@ function configList(ctx: Context): void {
     ctx.out(JSON.stringify(out, null, 2) + "\n");
     return;
   }
-  const rows = [["KEY", "VALUE"], ...[...merged].map(([key, value]) => [prettyTopKey(ctx.project, key), valueText(value, !showSecrets)])];
+  const rows = [
+    ["KEY", "VALUE"],
+    ...[...merged].map(([key, value]) => [prettyTopKey(ctx.project, key), valueText(value, !showSecrets)]),
+  ];
   const width = Math.max(...rows.map(([key]) => (key ?? "").length)) + 2;
   ctx.out(rows.map(([key, value]) => `${(key ?? "").padEnd(width)}${value ?? ""}\n`).join(""));
 }
@@ -751,7 +832,9 @@ function configSet(ctx: Context): void {
   expectArgs(ctx, 1, 2, "config set <key> [value]");
   const { bools, positionals } = ctx.invocation;
   if (bools.has("secret") && bools.has("plaintext")) {
-    throw new CliError("if any flags in the group [secret plaintext type] are set none of the others can be; [plaintext secret] were all set");
+    throw new CliError(
+      "if any flags in the group [secret plaintext type] are set none of the others can be; [plaintext secret] were all set",
+    );
   }
   const usePath = bools.has("path");
   const key = parseConfigKey(positionals[0] ?? "", ctx.project, usePath);
@@ -851,7 +934,8 @@ async function main(): Promise<number> {
     if (!(error instanceof CliError)) throw error;
     invocation = error;
   }
-  const wantsValue = !(invocation instanceof CliError) && invocation.command === "config set" && invocation.positionals.length === 1;
+  const wantsValue =
+    !(invocation instanceof CliError) && invocation.command === "config set" && invocation.positionals.length === 1;
   const stdin = await readStdin(wantsValue);
   appendLog(argv, stdin.text);
   try {

@@ -10,7 +10,16 @@ import type { DkimAlgorithm } from "../../components/model";
 export const FIXTURE_DIR = path.join(__dirname, "..", "fixtures");
 export const REPO_ROOT = path.join(__dirname, "..", "..");
 
-export const FIXTURE_KEYS = ["rsa-512", "rsa-1024", "rsa-2048", "rsa-2048-b", "rsa-3072", "rsa-4096", "ed25519", "ed25519-b"] as const;
+export const FIXTURE_KEYS = [
+  "rsa-512",
+  "rsa-1024",
+  "rsa-2048",
+  "rsa-2048-b",
+  "rsa-3072",
+  "rsa-4096",
+  "ed25519",
+  "ed25519-b",
+] as const;
 export type FixtureKeyName = (typeof FIXTURE_KEYS)[number];
 
 export interface FixtureKey {

@@ -19,11 +19,21 @@ export function testMessage(domain: string, subject: string): string {
 }
 
 /** The message with a DKIM-Signature header made with `privateKey` under `selector`. */
-export async function signMessage(domain: string, selector: string, privateKey: string, subject = `signed by ${selector}`): Promise<string> {
+export async function signMessage(
+  domain: string,
+  selector: string,
+  privateKey: string,
+  subject = `signed by ${selector}`,
+): Promise<string> {
   const raw = testMessage(domain, subject);
   const signature = { signingDomain: domain, selector, privateKey };
   // mailauth signs only what `signatureData` lists; its typings also want the top-level fields.
-  const result = await dkimSign(raw, { ...signature, signatureData: [signature], canonicalization: "relaxed/relaxed", strict: true });
+  const result = await dkimSign(raw, {
+    ...signature,
+    signatureData: [signature],
+    canonicalization: "relaxed/relaxed",
+    strict: true,
+  });
   if (result.errors.length > 0) throw new Error(`dkimSign failed: ${JSON.stringify(result.errors)}`);
   return result.signatures + raw;
 }

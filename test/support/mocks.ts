@@ -12,13 +12,22 @@ export interface Registered {
 }
 
 /** Installs a fresh mock runtime that records every registration; unknown invokes throw. */
-export async function installMocks(stack = "test", config: Record<string, string> = {}, secretKeys: string[] = []): Promise<Registered[]> {
+export async function installMocks(
+  stack = "test",
+  config: Record<string, string> = {},
+  secretKeys: string[] = [],
+): Promise<Registered[]> {
   const registered: Registered[] = [];
   pulumi.runtime.setAllConfig(config, secretKeys);
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown>, custom: args.custom === true });
+        registered.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs as Record<string, unknown>,
+          custom: args.custom === true,
+        });
         return { id: `${args.name}-id`, state: args.inputs as Record<string, unknown> };
       },
       call(args) {

@@ -14,7 +14,10 @@ process.on("unhandledRejection", (reason) => {
 
 void (async () => {
   const registered: { type: string; name: string }[] = [];
-  pulumi.runtime.setAllConfig(JSON.parse(process.env["RUN_PROGRAM_CONFIG"] ?? "{}") as Record<string, string>, JSON.parse(process.env["RUN_PROGRAM_SECRET_KEYS"] ?? "[]") as string[]);
+  pulumi.runtime.setAllConfig(
+    JSON.parse(process.env["RUN_PROGRAM_CONFIG"] ?? "{}") as Record<string, string>,
+    JSON.parse(process.env["RUN_PROGRAM_SECRET_KEYS"] ?? "[]") as string[],
+  );
   await pulumi.runtime.setMocks(
     {
       newResource(args) {

@@ -29,12 +29,18 @@ interface Workflow {
 }
 
 function workflow(file: string): Workflow {
-  const doc = parseYaml(readFileSync(path.join(WORKFLOWS, file), "utf8"), { strict: true, uniqueKeys: true }) as unknown;
+  const doc = parseYaml(readFileSync(path.join(WORKFLOWS, file), "utf8"), {
+    strict: true,
+    uniqueKeys: true,
+  }) as unknown;
   assert.ok(typeof doc === "object" && doc !== null && "jobs" in doc, `${file} has jobs`);
   return doc as Workflow;
 }
 const steps = (wf: Workflow): Step[] => Object.values(wf.jobs).flatMap((job) => job.steps);
-const runs = (wf: Workflow): string => steps(wf).map((s) => s.run ?? "").join("\n");
+const runs = (wf: Workflow): string =>
+  steps(wf)
+    .map((s) => s.run ?? "")
+    .join("\n");
 
 describe("GitHub workflows", () => {
   it("are well-formed YAML with jobs and steps", () => {
@@ -42,7 +48,9 @@ describe("GitHub workflows", () => {
     assert.deepEqual(files, ["ci.yml", "preview.yml"]);
     for (const file of files) {
       const wf = workflow(file);
-      for (const [name, job] of Object.entries(wf.jobs)) assert.ok(Array.isArray(job.steps) && job.steps.length > 0, `${file} job ${name} has steps`);
+      for (const [name, job] of Object.entries(wf.jobs)) {
+        assert.ok(Array.isArray(job.steps) && job.steps.length > 0, `${file} job ${name} has steps`);
+      }
     }
   });
 
@@ -52,7 +60,10 @@ describe("GitHub workflows", () => {
     assert.equal(setupNode?.with?.["node-version"], 22);
     const script = runs(wf);
     for (const command of ["npm ci", "npm test", "npx sender-auth plan --check", "npm run test:integration"]) {
-      assert.ok(script.split("\n").some((line) => line.trim() === command), `ci.yml runs ${command}`);
+      assert.ok(
+        script.split("\n").some((line) => line.trim() === command),
+        `ci.yml runs ${command}`,
+      );
     }
   });
 
@@ -72,25 +83,40 @@ describe("GitHub workflows", () => {
     assert.ok(typeof maxParallel === "number" && maxParallel <= 8);
     assert.match(runs(wf), /npx sender-auth diff --base "origin\/\$\{BASE_REF\}" --format markdown/);
     const script = steps(wf).find((s) => s.uses?.startsWith("actions/github-script@"))?.with?.["script"];
-    assert.ok(typeof script === "string" && script.includes("<!-- sender-auth-diff -->") && script.includes("updateComment"), "the diff comment is updated in place");
+    assert.ok(
+      typeof script === "string" && script.includes("<!-- sender-auth-diff -->") && script.includes("updateComment"),
+      "the diff comment is updated in place",
+    );
   });
 
   it("never interpolates GitHub expressions into shell scripts (script injection); env: carries them", () => {
     const expression = "$" + "{{";
     for (const file of ["ci.yml", "preview.yml"]) {
-      for (const step of steps(workflow(file))) assert.ok(!(step.run ?? "").includes(expression), `${file}: ${step.run ?? ""}`);
+      for (const step of steps(workflow(file))) {
+        assert.ok(!(step.run ?? "").includes(expression), `${file}: ${step.run ?? ""}`);
+      }
     }
   });
 
   it("every `npx sender-auth` command and option they use exists", async () => {
     const uses = ["ci.yml", "preview.yml"].flatMap((file) =>
-      [...runs(workflow(file)).matchAll(/npx sender-auth ([a-z-]+)([^\n|>&;]*)/g)].map((m) => ({ file, command: m[1] ?? "", options: [...(m[2] ?? "").matchAll(/--[a-z-]+/g)].map((o) => o[0]) })),
+      [...runs(workflow(file)).matchAll(/npx sender-auth ([a-z-]+)([^\n|>&;]*)/g)].map((m) => ({
+        file,
+        command: m[1] ?? "",
+        options: [...(m[2] ?? "").matchAll(/--[a-z-]+/g)].map((o) => o[0]),
+      })),
     );
     assert.ok(uses.length >= 2);
     for (const use of uses) {
       const { stdout } = await execFileAsync(process.execPath, [CLI_BIN, use.command, "--help"], { cwd: REPO_ROOT });
-      assert.match(stdout, new RegExp(`^Usage: sender-auth ${use.command} `, "m"), `${use.file}: sender-auth ${use.command} exists`);
-      for (const option of use.options) assert.ok(stdout.includes(option), `${use.file}: sender-auth ${use.command} accepts ${option}`);
+      assert.match(
+        stdout,
+        new RegExp(`^Usage: sender-auth ${use.command} `, "m"),
+        `${use.file}: sender-auth ${use.command} exists`,
+      );
+      for (const option of use.options) {
+        assert.ok(stdout.includes(option), `${use.file}: sender-auth ${use.command} accepts ${option}`);
+      }
     }
   });
 });

@@ -8,7 +8,16 @@ import assert from "node:assert/strict";
 import { createSocket, type Socket } from "node:dgram";
 import { createServer } from "node:net";
 import * as packet from "dns-packet";
-import { DnsFailure, EDNS_UDP_SIZE, memoizeQueries, query, QUERIES_PER_SOCKET, type DnsResponse, type DnsServer, type QueryType } from "../../../cli/check/dnsClient";
+import {
+  DnsFailure,
+  EDNS_UDP_SIZE,
+  memoizeQueries,
+  query,
+  QUERIES_PER_SOCKET,
+  type DnsResponse,
+  type DnsServer,
+  type QueryType,
+} from "../../../cli/check/dnsClient";
 
 type Behaviour = "answer" | "wrong-question" | "silent" | "formerr-on-edns";
 
@@ -27,7 +36,12 @@ async function startStandIn(): Promise<StandIn> {
     server: { host: "127.0.0.1", port: 0 },
     received: [],
     behaviour: () => "answer",
-    close: () => new Promise<void>((resolve) => socket.close(() => { resolve(); })),
+    close: () =>
+      new Promise<void>((resolve) =>
+        socket.close(() => {
+          resolve();
+        }),
+      ),
   };
   socket.on("message", (message, remote) => {
     const request = packet.decode(message);
@@ -39,22 +53,36 @@ async function startStandIn(): Promise<StandIn> {
     if (behaviour === "silent") return;
     if (behaviour === "formerr-on-edns" && opt !== undefined) {
       // Like some EDNS-unaware servers: FORMERR (rcode 1) without the question.
-      socket.send(packet.encode({ id: request.id, type: "response", flags: packet.RECURSION_DESIRED | 1, questions: [] }), remote.port, remote.address);
+      socket.send(
+        packet.encode({ id: request.id, type: "response", flags: packet.RECURSION_DESIRED | 1, questions: [] }),
+        remote.port,
+        remote.address,
+      );
       return;
     }
     const asked = behaviour === "wrong-question" ? { ...question, name: `other.${question.name}` } : question;
-    const reply = packet.encode({ id: request.id, type: "response", flags: packet.RECURSION_DESIRED, questions: [asked], answers: [{ type: "TXT", name: question.name, ttl: 60, data: [`answer for ${question.name}`] }] });
+    const reply = packet.encode({
+      id: request.id,
+      type: "response",
+      flags: packet.RECURSION_DESIRED,
+      questions: [asked],
+      answers: [{ type: "TXT", name: question.name, ttl: 60, data: [`answer for ${question.name}`] }],
+    });
     // Later questions answered first: replies arrive out of order.
-    setTimeout(() => {
-      socket.send(reply, remote.port, remote.address);
-    }, 30 - (standIn.received.length % 30));
+    setTimeout(
+      () => {
+        socket.send(reply, remote.port, remote.address);
+      },
+      30 - (standIn.received.length % 30),
+    );
   });
   await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
   standIn.server = { host: "127.0.0.1", port: socket.address().port };
   return standIn;
 }
 
-const text = (response: DnsResponse): string => (response.records[0]?.data as readonly string[] | undefined)?.join("") ?? "";
+const text = (response: DnsResponse): string =>
+  (response.records[0]?.data as readonly string[] | undefined)?.join("") ?? "";
 
 /** A TCP port nobody listens on: bind one, note it, close it. */
 async function closedPort(): Promise<number> {
@@ -62,7 +90,11 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
   return port;
 }
 
@@ -79,8 +111,13 @@ describe("check DNS client", () => {
     standIn.behaviour = () => "answer";
     const first = standIn.received.length;
     const names = Array.from({ length: QUERIES_PER_SOCKET - 1 }, (_, i) => `q${i}.example`);
-    const answers = await Promise.all(names.map((name) => query(standIn.server, name, "TXT", { timeoutMs: 2000, attempts: 1 })));
-    assert.deepEqual(answers.map(text), names.map((name) => `answer for ${name}`));
+    const answers = await Promise.all(
+      names.map((name) => query(standIn.server, name, "TXT", { timeoutMs: 2000, attempts: 1 })),
+    );
+    assert.deepEqual(
+      answers.map(text),
+      names.map((name) => `answer for ${name}`),
+    );
     const ports = new Set(standIn.received.slice(first).map((r) => r.port));
     assert.equal(ports.size, 1, "one source port: one socket");
   });
@@ -89,19 +126,30 @@ describe("check DNS client", () => {
     standIn.behaviour = () => "answer";
     const first = standIn.received.length;
     const names = Array.from({ length: 2 * QUERIES_PER_SOCKET + 10 }, (_, i) => `rotate${i}.example`);
-    const answers = await Promise.all(names.map((name) => query(standIn.server, name, "TXT", { timeoutMs: 2000, attempts: 1 })));
-    assert.deepEqual(answers.map(text), names.map((name) => `answer for ${name}`));
+    const answers = await Promise.all(
+      names.map((name) => query(standIn.server, name, "TXT", { timeoutMs: 2000, attempts: 1 })),
+    );
+    assert.deepEqual(
+      answers.map(text),
+      names.map((name) => `answer for ${name}`),
+    );
     const ports = new Set(standIn.received.slice(first).map((r) => r.port));
     assert.ok(ports.size >= 3, `expected at least 3 source ports, got ${ports.size}`);
   });
 
   it("matches a name given with the root's trailing dot (include:_spf.example.com.)", async () => {
     standIn.behaviour = () => "answer";
-    assert.equal(text(await query(standIn.server, "Dotted.Example.", "TXT", { timeoutMs: 2000, attempts: 1 })), "answer for Dotted.Example");
+    assert.equal(
+      text(await query(standIn.server, "Dotted.Example.", "TXT", { timeoutMs: 2000, attempts: 1 })),
+      "answer for Dotted.Example",
+    );
   });
 
   it("reports a server it cannot even connect to as unreachable, not an internal error", async () => {
-    await assert.rejects(query({ host: "255.255.255.255", port: 53 }, "a.example", "TXT", { timeoutMs: 2000, attempts: 1 }), { name: "DnsFailure", code: "UNREACHABLE" });
+    await assert.rejects(
+      query({ host: "255.255.255.255", port: 53 }, "a.example", "TXT", { timeoutMs: 2000, attempts: 1 }),
+      { name: "DnsFailure", code: "UNREACHABLE" },
+    );
   });
 
   it("asks with EDNS(0) and a 1232-octet UDP payload (RFC 6891)", async () => {
@@ -123,25 +171,34 @@ describe("check DNS client", () => {
 
   it("ignores a reply whose question is not the one asked, and times out", async () => {
     standIn.behaviour = () => "wrong-question";
-    await assert.rejects(query(standIn.server, "spoofed.example", "TXT", { timeoutMs: 300, attempts: 1 }), (error: unknown) => {
-      assert.ok(error instanceof DnsFailure);
-      assert.equal(error.code, "TIMEOUT");
-      assert.equal(error.message, `no answer from 127.0.0.1:${standIn.server.port} within 300 ms`);
-      return true;
-    });
+    await assert.rejects(
+      query(standIn.server, "spoofed.example", "TXT", { timeoutMs: 300, attempts: 1 }),
+      (error: unknown) => {
+        assert.ok(error instanceof DnsFailure);
+        assert.equal(error.code, "TIMEOUT");
+        assert.equal(error.message, `no answer from 127.0.0.1:${standIn.server.port} within 300 ms`);
+        return true;
+      },
+    );
   });
 
   it("retries a silent server once per attempt, then reports the timeout", async () => {
     standIn.behaviour = () => "silent";
     const before = standIn.received.filter((r) => r.name === "silent.example").length;
-    await assert.rejects(query(standIn.server, "silent.example", "TXT", { timeoutMs: 150, attempts: 2 }), { name: "DnsFailure", code: "TIMEOUT" });
+    await assert.rejects(query(standIn.server, "silent.example", "TXT", { timeoutMs: 150, attempts: 2 }), {
+      name: "DnsFailure",
+      code: "TIMEOUT",
+    });
     assert.equal(standIn.received.filter((r) => r.name === "silent.example").length - before, 2);
   });
 
   it("reports a closed port as unreachable without waiting for the timeout, and recovers", async () => {
     const server = { host: "127.0.0.1", port: await closedPort() };
     const started = Date.now();
-    const results = await Promise.allSettled([query(server, "a.example", "TXT", { timeoutMs: 5000 }), query(server, "b.example", "TXT", { timeoutMs: 5000 })]);
+    const results = await Promise.allSettled([
+      query(server, "a.example", "TXT", { timeoutMs: 5000 }),
+      query(server, "b.example", "TXT", { timeoutMs: 5000 }),
+    ]);
     assert.ok(Date.now() - started < 4000, "ICMP port unreachable fails the pending queries at once");
     for (const result of results) {
       if (result.status !== "rejected") assert.fail("a query to a closed port was answered");
@@ -149,7 +206,10 @@ describe("check DNS client", () => {
     }
     // A later query to a live server is unaffected.
     standIn.behaviour = () => "answer";
-    assert.equal(text(await query(standIn.server, "after.example", "TXT", { timeoutMs: 2000 })), "answer for after.example");
+    assert.equal(
+      text(await query(standIn.server, "after.example", "TXT", { timeoutMs: 2000 })),
+      "answer for after.example",
+    );
   });
 });
 
@@ -157,9 +217,16 @@ describe("memoizeQueries", () => {
   const server: DnsServer = { host: "192.0.2.1", port: 53 };
   const fake = () => {
     const asked: string[] = [];
-    const ask = (s: DnsServer, name: string, type: QueryType, options: { recursion?: boolean } = {}): Promise<DnsResponse> => {
+    const ask = (
+      s: DnsServer,
+      name: string,
+      type: QueryType,
+      options: { recursion?: boolean } = {},
+    ): Promise<DnsResponse> => {
       asked.push(`${s.host}:${s.port} ${name} ${type} ${String(options.recursion ?? true)}`);
-      return name.startsWith("fail") ? Promise.reject(new DnsFailure("TIMEOUT", "t")) : Promise.resolve({ rcode: "NOERROR", answers: [], records: [] });
+      return name.startsWith("fail")
+        ? Promise.reject(new DnsFailure("TIMEOUT", "t"))
+        : Promise.resolve({ rcode: "NOERROR", answers: [], records: [] });
     };
     return { asked, ask };
   };

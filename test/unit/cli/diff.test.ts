@@ -7,7 +7,16 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
@@ -154,8 +163,19 @@ interface Change {
 }
 
 const added = (name: string, type: Change["type"], after: string): Change => ({ change: "added", name, type, after });
-const removed = (name: string, type: Change["type"], before: string): Change => ({ change: "removed", name, type, before });
-const changed = (name: string, type: Change["type"], before: string, after: string): Change => ({ change: "changed", name, type, before, after });
+const removed = (name: string, type: Change["type"], before: string): Change => ({
+  change: "removed",
+  name,
+  type,
+  before,
+});
+const changed = (name: string, type: Change["type"], before: string, after: string): Change => ({
+  change: "changed",
+  name,
+  type,
+  before,
+  after,
+});
 
 /** A stack's two sides and what the diff must say about it. */
 interface Case {
@@ -172,7 +192,8 @@ const domainOf = (stack: string): string => `${stack}.example.com`;
 const dkimName = (selector: string, domain: string): string => `${selector}._domainkey.${domain}`;
 const dkimValue = (publicKey: string, algorithm = "rsa"): string => `v=DKIM1; k=${algorithm}; p=${publicKey}`;
 const REVOKED = "v=DKIM1; p=";
-const fingerprint = (publicKey: string): string => createHash("sha256").update(Buffer.from(publicKey, "base64")).digest("hex").slice(0, 16);
+const fingerprint = (publicKey: string): string =>
+  createHash("sha256").update(Buffer.from(publicKey, "base64")).digest("hex").slice(0, 16);
 
 const dmarcQ = (domain: string): Record<string, unknown> => ({ policy: "quarantine", rua: [`mailto:dmarc@${domain}`] });
 const dmarcQValue = (domain: string): string => `v=DMARC1; p=quarantine; rua=mailto:dmarc@${domain}`;
@@ -185,42 +206,71 @@ function spec(stack: string, overrides: Partial<StackSpec> = {}): StackSpec {
 }
 
 function reportAuth(count: number, domain: string): string[] {
-  return Array.from({ length: count }, (_, i) => `r${i + 1}.example.net`).map((host) => `${host}._report._dmarc.${domain}`);
+  return Array.from({ length: count }, (_, i) => `r${i + 1}.example.net`).map(
+    (host) => `${host}._report._dmarc.${domain}`,
+  );
 }
 
 /** The JSON form of a stack's diff. */
 function jsonStack(c: Case): Record<string, unknown> {
   const domain = (c.head ?? c.base)?.domain;
-  return { stack: c.stack, status: c.status, ...(domain === undefined ? {} : { domain }), records: c.records, meanings: c.meanings, unsafe: c.unsafe, errors: [] };
+  return {
+    stack: c.stack,
+    status: c.status,
+    ...(domain === undefined ? {} : { domain }),
+    records: c.records,
+    meanings: c.meanings,
+    unsafe: c.unsafe,
+    errors: [],
+  };
 }
 
 const code = (text: string): string => `\`${text}\``;
 
 function row(change: Change): string {
-  const value = change.change === "changed" ? `${code(change.before ?? "")} → ${code(change.after ?? "")}` : code(change.after ?? change.before ?? "");
+  const value =
+    change.change === "changed"
+      ? `${code(change.before ?? "")} → ${code(change.after ?? "")}`
+      : code(change.after ?? change.before ?? "");
   return `| ${change.change} | ${code(change.name)} | ${change.type} | ${value} |`;
 }
 
 /** Cases in the order of the report: by stack name, in code-unit order. */
-const byStack = (cases: readonly Case[]): Case[] => [...cases].sort((a, b) => (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0));
+const byStack = (cases: readonly Case[]): Case[] =>
+  [...cases].sort((a, b) => (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0));
 
 /** The pull-request comment: header, summary, one bullet per changed stack, unsafe block, folded details. */
 function expectedMarkdown(ref: string, commit: string, cases: readonly Case[]): string {
   const changedCases = byStack(cases).filter((c) => c.status !== "unchanged");
-  const count = (kind: Change["change"]): number => changedCases.reduce((n, c) => n + c.records.filter((r) => r.change === kind).length, 0);
-  const lines = ["<!-- sender-auth-diff -->", `### sender-auth: DNS changes against ${code(ref)} (${commit.slice(0, 12)})`, ""];
+  const count = (kind: Change["change"]): number =>
+    changedCases.reduce((n, c) => n + c.records.filter((r) => r.change === kind).length, 0);
+  const lines = [
+    "<!-- sender-auth-diff -->",
+    `### sender-auth: DNS changes against ${code(ref)} (${commit.slice(0, 12)})`,
+    "",
+  ];
   if (changedCases.length === 0) {
     lines.push(`No DNS record changes in ${cases.length} stack(s).`);
   } else {
-    lines.push(`**${changedCases.length} of ${cases.length} stack(s) change**: ${count("added")} record(s) added, ${count("removed")} removed, ${count("changed")} changed.`, "");
+    lines.push(
+      `**${changedCases.length} of ${cases.length} stack(s) change**: ${count("added")} record(s) added, ${count("removed")} removed, ${count("changed")} changed.`,
+      "",
+    );
     for (const c of changedCases) {
       const domain = (c.head ?? c.base)?.domain;
-      lines.push(`- **${c.stack}**${domain === undefined ? "" : ` (${domain})`}: ${c.meanings.length > 0 ? c.meanings.join("; ") : "record changes only"}`);
+      lines.push(
+        `- **${c.stack}**${domain === undefined ? "" : ` (${domain})`}: ${c.meanings.length > 0 ? c.meanings.join("; ") : "record changes only"}`,
+      );
     }
   }
   const unsafe = changedCases.flatMap((c) => c.unsafe.map((reason) => `${c.stack}: ${reason}`));
   if (unsafe.length > 0) {
-    lines.push("", "> [!CAUTION]", `> **${unsafe.length} unsafe change(s)** — CI fails unless \`--allow-unsafe\`:`, ...unsafe.map((u) => `> - ${u}`));
+    lines.push(
+      "",
+      "> [!CAUTION]",
+      `> **${unsafe.length} unsafe change(s)** — CI fails unless \`--allow-unsafe\`:`,
+      ...unsafe.map((u) => `> - ${u}`),
+    );
   }
   for (const c of changedCases) {
     lines.push("", `<details><summary>${c.stack}: ${c.records.length} record change(s)</summary>`, "");
@@ -272,7 +322,9 @@ const SAFE: readonly Case[] = (() => {
       base: spec("spf-ip4-fail", { spf: { ip4: ["192.0.2.10", "1.2.3.4"], all: "fail" } }),
       head: spec("spf-ip4-fail", { spf: { ip4: ["192.0.2.10"], all: "fail" } }),
       status: "changed",
-      records: [changed(d("spf-ip4-fail"), "TXT", "v=spf1 ip4:192.0.2.10 ip4:1.2.3.4 -all", "v=spf1 ip4:192.0.2.10 -all")],
+      records: [
+        changed(d("spf-ip4-fail"), "TXT", "v=spf1 ip4:192.0.2.10 ip4:1.2.3.4 -all", "v=spf1 ip4:192.0.2.10 -all"),
+      ],
       meanings: ["ip4:1.2.3.4 removed: mail from that host now fails SPF"],
       unsafe: [],
     },
@@ -282,17 +334,36 @@ const SAFE: readonly Case[] = (() => {
       base: spec("spf-ip4-softfail", { spf: { ip4: ["192.0.2.10", "192.0.2.20"] } }),
       head: spec("spf-ip4-softfail", { spf: { ip4: ["192.0.2.10"], all: "softfail" } }),
       status: "changed",
-      records: [changed(d("spf-ip4-softfail"), "TXT", "v=spf1 ip4:192.0.2.10 ip4:192.0.2.20 ~all", "v=spf1 ip4:192.0.2.10 ~all")],
+      records: [
+        changed(
+          d("spf-ip4-softfail"),
+          "TXT",
+          "v=spf1 ip4:192.0.2.10 ip4:192.0.2.20 ~all",
+          "v=spf1 ip4:192.0.2.10 ~all",
+        ),
+      ],
       meanings: ["ip4:192.0.2.20 removed: mail from that host now softfails SPF"],
       unsafe: [],
     },
     {
       stack: "spf-mechanisms-added",
       base: spec("spf-mechanisms-added"),
-      head: spec("spf-mechanisms-added", { spf: { ip4: ["192.0.2.10", "198.51.100.0/24"], ip6: ["2001:db8::/32"], include: ["_spf.google.com"], all: "fail" } }),
+      head: spec("spf-mechanisms-added", {
+        spf: {
+          ip4: ["192.0.2.10", "198.51.100.0/24"],
+          ip6: ["2001:db8::/32"],
+          include: ["_spf.google.com"],
+          all: "fail",
+        },
+      }),
       status: "changed",
       records: [
-        changed(d("spf-mechanisms-added"), "TXT", "v=spf1 ip4:192.0.2.10 -all", "v=spf1 ip4:192.0.2.10 ip4:198.51.100.0/24 ip6:2001:db8::/32 include:_spf.google.com -all"),
+        changed(
+          d("spf-mechanisms-added"),
+          "TXT",
+          "v=spf1 ip4:192.0.2.10 -all",
+          "v=spf1 ip4:192.0.2.10 ip4:198.51.100.0/24 ip6:2001:db8::/32 include:_spf.google.com -all",
+        ),
       ],
       meanings: [
         "SPF lookups 0 → 1 of 10",
@@ -311,8 +382,12 @@ const SAFE: readonly Case[] = (() => {
         changed(
           d("spf-lookups"),
           "TXT",
-          `v=spf1 a mx ${includes(1, 2, 3, 4, 5).map((h) => `include:${h}`).join(" ")} -all`,
-          `v=spf1 a mx ${includes(1, 2, 3, 4, 6, 7, 8).map((h) => `include:${h}`).join(" ")} -all`,
+          `v=spf1 a mx ${includes(1, 2, 3, 4, 5)
+            .map((h) => `include:${h}`)
+            .join(" ")} -all`,
+          `v=spf1 a mx ${includes(1, 2, 3, 4, 6, 7, 8)
+            .map((h) => `include:${h}`)
+            .join(" ")} -all`,
         ),
       ],
       meanings: [
@@ -330,7 +405,11 @@ const SAFE: readonly Case[] = (() => {
       head: spec("spf-all", { spf: { ip4: ["192.0.2.10"], all: "fail" } }),
       status: "changed",
       records: [changed(d("spf-all"), "TXT", "v=spf1 ip4:192.0.2.10 mx ~all", "v=spf1 ip4:192.0.2.10 -all")],
-      meanings: ["SPF lookups 1 → 0 of 10", "mx removed: mail from the domain's MX hosts now fails SPF", "SPF all: softfail (~all) → fail (-all)"],
+      meanings: [
+        "SPF lookups 1 → 0 of 10",
+        "mx removed: mail from the domain's MX hosts now fails SPF",
+        "SPF all: softfail (~all) → fail (-all)",
+      ],
       unsafe: [],
     },
     {
@@ -338,7 +417,14 @@ const SAFE: readonly Case[] = (() => {
       base: spec("spf-redirect", { spf: { include: ["_spf.mail.example.net"], all: "softfail" } }),
       head: spec("spf-redirect", { spf: { redirect: "_spf.example.net" } }),
       status: "changed",
-      records: [changed(d("spf-redirect"), "TXT", "v=spf1 include:_spf.mail.example.net ~all", "v=spf1 redirect=_spf.example.net")],
+      records: [
+        changed(
+          d("spf-redirect"),
+          "TXT",
+          "v=spf1 include:_spf.mail.example.net ~all",
+          "v=spf1 redirect=_spf.example.net",
+        ),
+      ],
       meanings: [
         "include:_spf.mail.example.net removed: mail from the hosts it lists now falls through to redirect=_spf.example.net",
         "SPF all: softfail (~all) → redirect=_spf.example.net",
@@ -372,14 +458,26 @@ const SAFE: readonly Case[] = (() => {
     {
       stack: "dkim-status",
       base: spec("dkim-status", {
-        dkim: { s202605a: { status: "retired", publicKey: RSA_C }, s202608a: { status: "active", publicKey: RSA }, s202611a: { status: "published", publicKey: RSA_B } },
+        dkim: {
+          s202605a: { status: "retired", publicKey: RSA_C },
+          s202608a: { status: "active", publicKey: RSA },
+          s202611a: { status: "published", publicKey: RSA_B },
+        },
       }),
       head: spec("dkim-status", {
-        dkim: { s202605a: { status: "revoked" }, s202608a: { status: "retired", publicKey: RSA }, s202611a: { status: "active", publicKey: RSA_B } },
+        dkim: {
+          s202605a: { status: "revoked" },
+          s202608a: { status: "retired", publicKey: RSA },
+          s202611a: { status: "active", publicKey: RSA_B },
+        },
       }),
       status: "changed",
       records: [changed(dkimName("s202605a", d("dkim-status")), "TXT", dkimValue(RSA_C), REVOKED)],
-      meanings: ["DKIM s202605a: retired → revoked", "DKIM s202608a: active → retired", "DKIM s202611a: published → active"],
+      meanings: [
+        "DKIM s202605a: retired → revoked",
+        "DKIM s202608a: active → retired",
+        "DKIM s202611a: published → active",
+      ],
       unsafe: [],
     },
     {
@@ -404,7 +502,9 @@ const SAFE: readonly Case[] = (() => {
     {
       stack: "dkim-key-replaced",
       base: spec("dkim-key-replaced", { dkim: { ...SIGNING, sg1: { status: "active", cname: "sg1.a.example.net" } } }),
-      head: spec("dkim-key-replaced", { dkim: { s1: { status: "active", publicKey: RSA_B }, sg1: { status: "active", cname: "sg1.b.example.net" } } }),
+      head: spec("dkim-key-replaced", {
+        dkim: { s1: { status: "active", publicKey: RSA_B }, sg1: { status: "active", cname: "sg1.b.example.net" } },
+      }),
       status: "changed",
       records: [
         changed(dkimName("s1", d("dkim-key-replaced")), "TXT", dkimValue(RSA), dkimValue(RSA_B)),
@@ -418,7 +518,9 @@ const SAFE: readonly Case[] = (() => {
     },
     {
       stack: "dmarc-tags",
-      base: spec("dmarc-tags", { dmarc: { policy: "quarantine", alignmentSPF: "relaxed", rua: [`mailto:dmarc@${d("dmarc-tags")}`] } }),
+      base: spec("dmarc-tags", {
+        dmarc: { policy: "quarantine", alignmentSPF: "relaxed", rua: [`mailto:dmarc@${d("dmarc-tags")}`] },
+      }),
       head: spec("dmarc-tags", {
         dmarc: {
           policy: "reject",
@@ -449,10 +551,19 @@ const SAFE: readonly Case[] = (() => {
     },
     {
       stack: "dmarc-none-quarantine",
-      base: spec("dmarc-none-quarantine", { dmarc: { policy: "none", rua: [`mailto:dmarc@${d("dmarc-none-quarantine")}`] } }),
+      base: spec("dmarc-none-quarantine", {
+        dmarc: { policy: "none", rua: [`mailto:dmarc@${d("dmarc-none-quarantine")}`] },
+      }),
       head: spec("dmarc-none-quarantine"),
       status: "changed",
-      records: [changed(`_dmarc.${d("dmarc-none-quarantine")}`, "TXT", `v=DMARC1; p=none; rua=mailto:dmarc@${d("dmarc-none-quarantine")}`, dmarcQValue(d("dmarc-none-quarantine")))],
+      records: [
+        changed(
+          `_dmarc.${d("dmarc-none-quarantine")}`,
+          "TXT",
+          `v=DMARC1; p=none; rua=mailto:dmarc@${d("dmarc-none-quarantine")}`,
+          dmarcQValue(d("dmarc-none-quarantine")),
+        ),
+      ],
       meanings: ["DMARC p: none → quarantine"],
       unsafe: [],
     },
@@ -461,11 +572,17 @@ const SAFE: readonly Case[] = (() => {
       stack: "deletes-30-percent",
       base: spec("deletes-30-percent", {
         dkim: undefined,
-        dmarc: { ...dmarcQ(d("deletes-30-percent")), authorizeReportsFor: Array.from({ length: 8 }, (_, i) => `r${i + 1}.example.net`) },
+        dmarc: {
+          ...dmarcQ(d("deletes-30-percent")),
+          authorizeReportsFor: Array.from({ length: 8 }, (_, i) => `r${i + 1}.example.net`),
+        },
       }),
       head: spec("deletes-30-percent", {
         dkim: undefined,
-        dmarc: { ...dmarcQ(d("deletes-30-percent")), authorizeReportsFor: Array.from({ length: 5 }, (_, i) => `r${i + 1}.example.net`) },
+        dmarc: {
+          ...dmarcQ(d("deletes-30-percent")),
+          authorizeReportsFor: Array.from({ length: 5 }, (_, i) => `r${i + 1}.example.net`),
+        },
       }),
       status: "changed",
       records: reportAuth(8, d("deletes-30-percent"))
@@ -477,14 +594,24 @@ const SAFE: readonly Case[] = (() => {
     {
       stack: "new-stack",
       base: undefined,
-      head: { domain: d("new-stack"), spf: { redirect: "_spf.example.net" }, dkim: { s1: { status: "published", publicKey: RSA } }, dmarc: { policy: "none", rua: [`mailto:dmarc@${d("new-stack")}`] } },
+      head: {
+        domain: d("new-stack"),
+        spf: { redirect: "_spf.example.net" },
+        dkim: { s1: { status: "published", publicKey: RSA } },
+        dmarc: { policy: "none", rua: [`mailto:dmarc@${d("new-stack")}`] },
+      },
       status: "added",
       records: [
         added(`_dmarc.${d("new-stack")}`, "TXT", `v=DMARC1; p=none; rua=mailto:dmarc@${d("new-stack")}`),
         added(d("new-stack"), "TXT", "v=spf1 redirect=_spf.example.net"),
         added(dkimName("s1", d("new-stack")), "TXT", dkimValue(RSA)),
       ],
-      meanings: ["new stack new-stack (new-stack.example.com)", "SPF record added: redirected", "DKIM s1 added (rsa 2048, published)", "DMARC record added: p=none"],
+      meanings: [
+        "new stack new-stack (new-stack.example.com)",
+        "SPF record added: redirected",
+        "DKIM s1 added (rsa 2048, published)",
+        "DMARC record added: p=none",
+      ],
       unsafe: [],
     },
     {
@@ -516,7 +643,9 @@ const GATES: readonly Case[] = (() => {
       status: "changed",
       records: [removed(dkimName("s2", d("gate-removed-active")), "TXT", dkimValue(RSA_B))],
       meanings: ["DKIM s2 removed (was active)"],
-      unsafe: ["DKIM s2 was active and disappears without having been revoked first: mail signed with it fails DKIM at once; revoke it first (sender-auth rotate)"],
+      unsafe: [
+        "DKIM s2 was active and disappears without having been revoked first: mail signed with it fails DKIM at once; revoke it first (sender-auth rotate)",
+      ],
     },
     {
       stack: "gate-removed-published",
@@ -525,7 +654,9 @@ const GATES: readonly Case[] = (() => {
       status: "changed",
       records: [removed(dkimName("s2", d("gate-removed-published")), "TXT", dkimValue(RSA_B))],
       meanings: ["DKIM s2 removed (was published)"],
-      unsafe: ["DKIM s2 was published and disappears without having been revoked first: mail signed with it fails DKIM at once; revoke it first (sender-auth rotate)"],
+      unsafe: [
+        "DKIM s2 was published and disappears without having been revoked first: mail signed with it fails DKIM at once; revoke it first (sender-auth rotate)",
+      ],
     },
     {
       stack: "gate-added-active",
@@ -540,8 +671,12 @@ const GATES: readonly Case[] = (() => {
     },
     {
       stack: "gate-dmarc-none-reject",
-      base: spec("gate-dmarc-none-reject", { dmarc: { policy: "none", rua: [`mailto:dmarc@${d("gate-dmarc-none-reject")}`] } }),
-      head: spec("gate-dmarc-none-reject", { dmarc: { policy: "reject", rua: [`mailto:dmarc@${d("gate-dmarc-none-reject")}`] } }),
+      base: spec("gate-dmarc-none-reject", {
+        dmarc: { policy: "none", rua: [`mailto:dmarc@${d("gate-dmarc-none-reject")}`] },
+      }),
+      head: spec("gate-dmarc-none-reject", {
+        dmarc: { policy: "reject", rua: [`mailto:dmarc@${d("gate-dmarc-none-reject")}`] },
+      }),
       status: "changed",
       records: [
         changed(
@@ -563,7 +698,9 @@ const GATES: readonly Case[] = (() => {
       head: spec("gate-deletes-over-30", { dkim: undefined, dmarc: overThirty(7) }),
       status: "changed",
       // Sorted by owner name: r10 and r11 before r8 and r9.
-      records: [10, 11, 8, 9].map((i) => removed(`r${i}.example.net._report._dmarc.${d("gate-deletes-over-30")}`, "TXT", "v=DMARC1")),
+      records: [10, 11, 8, 9].map((i) =>
+        removed(`r${i}.example.net._report._dmarc.${d("gate-deletes-over-30")}`, "TXT", "v=DMARC1"),
+      ),
       meanings: [],
       unsafe: ["deletes 4 of 13 records (31%, over 30%)"],
     },
@@ -574,7 +711,9 @@ const GATES: readonly Case[] = (() => {
       status: "changed",
       records: [],
       meanings: ["DKIM s1: active → published"],
-      unsafe: ["the domain signed mail (an active selector) and no longer does: its mail goes out unsigned and fails DMARC alignment through DKIM"],
+      unsafe: [
+        "the domain signed mail (an active selector) and no longer does: its mail goes out unsigned and fails DMARC alignment through DKIM",
+      ],
     },
     {
       // Deleting a stack file deletes all its records once it is destroyed: 100% of them.
@@ -601,7 +740,10 @@ const unsafeLines = (cases: readonly Case[], level: "error" | "warning"): string
 const runs = {
   safe: once(async () => {
     const { repo, base } = repoFor(SAFE);
-    const [markdown, json] = await Promise.all([repo.diff(["--base", base]), repo.diff(["--base", base, "--format", "json"])]);
+    const [markdown, json] = await Promise.all([
+      repo.diff(["--base", base]),
+      repo.diff(["--base", base, "--format", "json"]),
+    ]);
     return { base, markdown, json };
   }),
   /** Every gate in one repository, with --allow-unsafe; the base is a tag. */
@@ -618,284 +760,352 @@ const runs = {
 
 // ---------------------------------------------------------------------------------------------------
 
-describe("sender-auth diff --base (real binary, temporary git repositories)", { concurrency: true, timeout: 180_000 }, () => {
-  describe("safe changes: exit 0, every category reported", { concurrency: true }, () => {
-    it("exits 0 with nothing on stderr, and the Markdown is exactly summary, bullets, folded details", async () => {
-      const { base, markdown } = await runs.safe();
-      assert.equal(markdown.stderr, "");
-      assert.equal(markdown.code, 0);
-      assert.equal(markdown.stdout, expectedMarkdown(base, base, SAFE));
-    });
-
-    it("the JSON names the base ref and commit, says unsafe: false and lists every stack, unchanged ones too", async () => {
-      const { base, json } = await runs.safe();
-      assert.equal(json.code, 0, json.stderr);
-      assert.equal(json.stderr, "");
-      const report = parseReport(json);
-      assert.deepEqual(report.base, { ref: base, commit: base });
-      assert.equal(report.unsafe, false);
-      assert.deepEqual(report.errors, []);
-      assert.deepEqual(
-        report.stacks.map((s) => s["stack"]),
-        SAFE.map((c) => c.stack).sort(),
-      );
-    });
-
-    for (const c of SAFE) {
-      it(`${c.stack}: ${c.meanings.join("; ") || c.status}`, async () => {
-        const { json, markdown } = await runs.safe();
-        assert.deepEqual(stackOf(parseReport(json), c.stack), jsonStack(c));
-        const lines = linesOf(markdown.stdout);
-        const bullet = lines.filter((line) => line.startsWith(`- **${c.stack}**`));
-        const details = lines.filter((line) => line.startsWith(`<details><summary>${c.stack}:`));
-        if (c.status === "unchanged") {
-          assert.deepEqual([bullet, details], [[], []], "an unchanged stack is left out of the comment");
-        } else {
-          assert.equal(bullet.length, 1);
-          assert.equal(details.length, 1);
-          for (const change of c.records) assert.ok(lines.includes(row(change)), `missing row ${row(change)}`);
-        }
+describe(
+  "sender-auth diff --base (real binary, temporary git repositories)",
+  { concurrency: true, timeout: 180_000 },
+  () => {
+    describe("safe changes: exit 0, every category reported", { concurrency: true }, () => {
+      it("exits 0 with nothing on stderr, and the Markdown is exactly summary, bullets, folded details", async () => {
+        const { base, markdown } = await runs.safe();
+        assert.equal(markdown.stderr, "");
+        assert.equal(markdown.code, 0);
+        assert.equal(markdown.stdout, expectedMarkdown(base, base, SAFE));
       });
-    }
-  });
 
-  describe("safety gates: each one alone exits 1 with its reason", { concurrency: true }, () => {
-    for (const gate of GATES) {
-      it(`${gate.stack}: ${gate.unsafe.join("; ")}`, async () => {
-        const { repo, base } = repoFor([gate]);
+      it("the JSON names the base ref and commit, says unsafe: false and lists every stack, unchanged ones too", async () => {
+        const { base, json } = await runs.safe();
+        assert.equal(json.code, 0, json.stderr);
+        assert.equal(json.stderr, "");
+        const report = parseReport(json);
+        assert.deepEqual(report.base, { ref: base, commit: base });
+        assert.equal(report.unsafe, false);
+        assert.deepEqual(report.errors, []);
+        assert.deepEqual(
+          report.stacks.map((s) => s["stack"]),
+          SAFE.map((c) => c.stack).sort(),
+        );
+      });
+
+      for (const c of SAFE) {
+        it(`${c.stack}: ${c.meanings.join("; ") || c.status}`, async () => {
+          const { json, markdown } = await runs.safe();
+          assert.deepEqual(stackOf(parseReport(json), c.stack), jsonStack(c));
+          const lines = linesOf(markdown.stdout);
+          const bullet = lines.filter((line) => line.startsWith(`- **${c.stack}**`));
+          const details = lines.filter((line) => line.startsWith(`<details><summary>${c.stack}:`));
+          if (c.status === "unchanged") {
+            assert.deepEqual([bullet, details], [[], []], "an unchanged stack is left out of the comment");
+          } else {
+            assert.equal(bullet.length, 1);
+            assert.equal(details.length, 1);
+            for (const change of c.records) assert.ok(lines.includes(row(change)), `missing row ${row(change)}`);
+          }
+        });
+      }
+    });
+
+    describe("safety gates: each one alone exits 1 with its reason", { concurrency: true }, () => {
+      for (const gate of GATES) {
+        it(`${gate.stack}: ${gate.unsafe.join("; ")}`, async () => {
+          const { repo, base } = repoFor([gate]);
+          const result = await repo.diff(["--base", "HEAD"]);
+          assert.equal(result.code, 1, result.stderr);
+          assert.deepEqual(linesOf(result.stderr), [...unsafeLines([gate], "error"), REFUSING]);
+          assert.equal(result.stdout, expectedMarkdown("HEAD", base, [gate]));
+        });
+      }
+
+      it("--allow-unsafe reports every gate as a warning and exits 0", async () => {
+        const { base, markdown } = await runs.allowUnsafe();
+        assert.equal(markdown.code, 0, markdown.stderr);
+        assert.deepEqual(linesOf(markdown.stderr), unsafeLines(GATES, "warning"));
+        assert.equal(markdown.stdout, expectedMarkdown("reviewed", base, GATES));
+      });
+
+      it("--allow-unsafe --format json says unsafe: true and gives each stack its reasons", async () => {
+        const { base, json } = await runs.allowUnsafe();
+        assert.equal(json.code, 0, json.stderr);
+        assert.deepEqual(linesOf(json.stderr), unsafeLines(GATES, "warning"));
+        const report = parseReport(json);
+        assert.deepEqual(report, {
+          base: { ref: "reviewed", commit: base },
+          unsafe: true,
+          stacks: byStack(GATES).map(jsonStack),
+          errors: [],
+          notes: [],
+        });
+      });
+
+      it("signing → no active selector by revoking the only active one is a gate too", async () => {
+        const { repo } = repoFor([
+          {
+            stack: "revokes",
+            base: spec("revokes"),
+            head: spec("revokes", { dkim: { s1: { status: "revoked" } } }),
+            status: "changed",
+            records: [],
+            meanings: [],
+            unsafe: [],
+          },
+        ]);
+        const result = await repo.diff(["--base", "HEAD", "--format", "json"]);
+        assert.equal(result.code, 1);
+        assert.deepEqual(linesOf(result.stderr), [
+          "error: unsafe: stack revokes: the domain signed mail (an active selector) and no longer does: its mail goes out unsigned and fails DMARC alignment through DKIM",
+          REFUSING,
+        ]);
+        const stack = stackOf(parseReport(result), "revokes");
+        assert.deepEqual(stack["meanings"], ["DKIM s1: active → revoked"]);
+        assert.deepEqual(stack["records"], [
+          changed(dkimName("s1", domainOf("revokes")), "TXT", dkimValue(RSA), REVOKED),
+        ]);
+      });
+    });
+
+    describe("repositories, refs and the working tree", { concurrency: true }, () => {
+      it('an unchanged repository: "No DNS record changes", exit 0', async () => {
+        const repo = Repo.create();
+        repo.writeStack("one", spec("one"));
+        repo.writeStack("two", spec("two", { dkim: undefined }));
+        const commit = repo.commit("base");
         const result = await repo.diff(["--base", "HEAD"]);
-        assert.equal(result.code, 1, result.stderr);
-        assert.deepEqual(linesOf(result.stderr), [...unsafeLines([gate], "error"), REFUSING]);
-        assert.equal(result.stdout, expectedMarkdown("HEAD", base, [gate]));
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stderr, "");
+        assert.equal(
+          result.stdout,
+          [
+            "<!-- sender-auth-diff -->",
+            `### sender-auth: DNS changes against \`HEAD\` (${commit.slice(0, 12)})`,
+            "",
+            "No DNS record changes in 2 stack(s).",
+            "",
+          ].join("\n"),
+        );
       });
-    }
 
-    it("--allow-unsafe reports every gate as a warning and exits 0", async () => {
-      const { base, markdown } = await runs.allowUnsafe();
-      assert.equal(markdown.code, 0, markdown.stderr);
-      assert.deepEqual(linesOf(markdown.stderr), unsafeLines(GATES, "warning"));
-      assert.equal(markdown.stdout, expectedMarkdown("reviewed", base, GATES));
-    });
+      it("an unknown --base ref exits 2 with a usage error and prints no report", async () => {
+        const repo = Repo.create();
+        repo.writeStack("one", spec("one"));
+        repo.commit("base");
+        const result = await repo.diff(["--base", "no-such-ref"]);
+        assert.equal(result.code, 2);
+        assert.equal(result.stdout, "");
+        assert.equal(
+          result.stderr,
+          'error: --base "no-such-ref" is not a commit in this repository (fetch it first, e.g. git fetch origin main)\n',
+        );
+      });
 
-    it("--allow-unsafe --format json says unsafe: true and gives each stack its reasons", async () => {
-      const { base, json } = await runs.allowUnsafe();
-      assert.equal(json.code, 0, json.stderr);
-      assert.deepEqual(linesOf(json.stderr), unsafeLines(GATES, "warning"));
-      const report = parseReport(json);
-      assert.deepEqual(report, { base: { ref: "reviewed", commit: base }, unsafe: true, stacks: byStack(GATES).map(jsonStack), errors: [], notes: [] });
-    });
+      it("a project outside any git repository exits 2", async () => {
+        const dir = tempDir("sender-auth-nogit-");
+        writeProjectFile(dir);
+        const result = await runCli(["diff", "--base", "HEAD"], {
+          cwd: dir,
+          env: { ...ENV, GIT_CEILING_DIRECTORIES: path.dirname(dir) },
+        });
+        assert.equal(result.code, 2);
+        assert.equal(result.stdout, "");
+        assert.equal(result.stderr, `error: ${dir} is not inside a git repository; --base needs one\n`);
+      });
 
-    it("signing → no active selector by revoking the only active one is a gate too", async () => {
-      const { repo } = repoFor([
-        {
-          stack: "revokes",
-          base: spec("revokes"),
-          head: spec("revokes", { dkim: { s1: { status: "revoked" } } }),
-          status: "changed",
-          records: [],
-          meanings: [],
-          unsafe: [],
-        },
-      ]);
-      const result = await repo.diff(["--base", "HEAD", "--format", "json"]);
-      assert.equal(result.code, 1);
-      assert.deepEqual(linesOf(result.stderr), [
-        "error: unsafe: stack revokes: the domain signed mail (an active selector) and no longer does: its mail goes out unsigned and fails DMARC alignment through DKIM",
-        REFUSING,
-      ]);
-      const stack = stackOf(parseReport(result), "revokes");
-      assert.deepEqual(stack["meanings"], ["DKIM s1: active → revoked"]);
-      assert.deepEqual(stack["records"], [changed(dkimName("s1", domainOf("revokes")), "TXT", dkimValue(RSA), REVOKED)]);
-    });
-  });
+      it("an invalid head config exits 1 with its config errors; the other stacks are still diffed", async () => {
+        const repo = Repo.create();
+        repo.writeStack("bad", spec("bad"));
+        repo.writeStack("good", spec("good"));
+        repo.commit("base");
+        repo.writeStack("bad", spec("bad", { dmarc: { policy: "rejectt" } }));
+        repo.writeStack(
+          "good",
+          spec("good", { dmarc: { policy: "reject", rua: [`mailto:dmarc@${domainOf("good")}`] } }),
+        );
+        const result = await repo.diff(["--base", "HEAD"]);
+        assert.equal(result.code, 1);
+        const configError =
+          'stack bad: sender-auth:dmarc.policy: is not an allowed value (got "rejectt"); allowed: none, quarantine, reject';
+        assert.equal(linesOf(result.stderr)[0], `error: ${configError}`);
+        const lines = linesOf(result.stdout);
+        assert.deepEqual(lines.slice(-3), ["**Invalid configuration:**", "", `- ${configError}`]);
+        assert.ok(lines.includes("- **good** (good.example.com): DMARC p: quarantine → reject"), result.stdout);
+      });
 
-  describe("repositories, refs and the working tree", { concurrency: true }, () => {
-    it("an unchanged repository: \"No DNS record changes\", exit 0", async () => {
-      const repo = Repo.create();
-      repo.writeStack("one", spec("one"));
-      repo.writeStack("two", spec("two", { dkim: undefined }));
-      const commit = repo.commit("base");
-      const result = await repo.diff(["--base", "HEAD"]);
-      assert.equal(result.code, 0, result.stderr);
-      assert.equal(result.stderr, "");
-      assert.equal(
-        result.stdout,
-        ["<!-- sender-auth-diff -->", `### sender-auth: DNS changes against \`HEAD\` (${commit.slice(0, 12)})`, "", "No DNS record changes in 2 stack(s).", ""].join("\n"),
-      );
-    });
-
-    it("an unknown --base ref exits 2 with a usage error and prints no report", async () => {
-      const repo = Repo.create();
-      repo.writeStack("one", spec("one"));
-      repo.commit("base");
-      const result = await repo.diff(["--base", "no-such-ref"]);
-      assert.equal(result.code, 2);
-      assert.equal(result.stdout, "");
-      assert.equal(result.stderr, 'error: --base "no-such-ref" is not a commit in this repository (fetch it first, e.g. git fetch origin main)\n');
-    });
-
-    it("a project outside any git repository exits 2", async () => {
-      const dir = tempDir("sender-auth-nogit-");
-      writeProjectFile(dir);
-      const result = await runCli(["diff", "--base", "HEAD"], { cwd: dir, env: { ...ENV, GIT_CEILING_DIRECTORIES: path.dirname(dir) } });
-      assert.equal(result.code, 2);
-      assert.equal(result.stdout, "");
-      assert.equal(result.stderr, `error: ${dir} is not inside a git repository; --base needs one\n`);
-    });
-
-    it("an invalid head config exits 1 with its config errors; the other stacks are still diffed", async () => {
-      const repo = Repo.create();
-      repo.writeStack("bad", spec("bad"));
-      repo.writeStack("good", spec("good"));
-      repo.commit("base");
-      repo.writeStack("bad", spec("bad", { dmarc: { policy: "rejectt" } }));
-      repo.writeStack("good", spec("good", { dmarc: { policy: "reject", rua: [`mailto:dmarc@${domainOf("good")}`] } }));
-      const result = await repo.diff(["--base", "HEAD"]);
-      assert.equal(result.code, 1);
-      const configError = 'stack bad: sender-auth:dmarc.policy: is not an allowed value (got "rejectt"); allowed: none, quarantine, reject';
-      assert.equal(linesOf(result.stderr)[0], `error: ${configError}`);
-      const lines = linesOf(result.stdout);
-      assert.deepEqual(lines.slice(-3), ["**Invalid configuration:**", "", `- ${configError}`]);
-      assert.ok(lines.includes("- **good** (good.example.com): DMARC p: quarantine → reject"), result.stdout);
-    });
-
-    it(
-      "an invalid head config is not reported as deleting the stack's records",
-      async () => {
+      it("an invalid head config is not reported as deleting the stack's records", async () => {
         const repo = Repo.create();
         repo.writeStack("bad", spec("bad"));
         repo.commit("base");
         repo.writeStack("bad", spec("bad", { dmarc: { policy: "rejectt" } }));
         const result = await repo.diff(["--base", "HEAD"]);
         assert.equal(result.code, 1);
-        assert.deepEqual(linesOf(result.stderr), ['error: stack bad: sender-auth:dmarc.policy: is not an allowed value (got "rejectt"); allowed: none, quarantine, reject']);
+        assert.deepEqual(linesOf(result.stderr), [
+          'error: stack bad: sender-auth:dmarc.policy: is not an allowed value (got "rejectt"); allowed: none, quarantine, reject',
+        ]);
         assert.ok(!result.stdout.includes("| removed |"), result.stdout);
-      },
-    );
+      });
 
-    it("an invalid base config is reported as a note and not compared, so fixing it raises no gate", async () => {
-      const repo = Repo.create();
-      repo.writeStack("bad", spec("bad", { dmarc: { policy: "rejectt" } }));
-      repo.commit("base");
-      repo.writeStack("bad", spec("bad"));
-      const result = await repo.diff(["--base", "HEAD", "--format", "json"]);
-      assert.equal(result.code, 0, result.stderr);
-      assert.equal(result.stderr, "");
-      const report = parseReport(result);
-      assert.deepEqual(
-        report.stacks.map((s) => [s["stack"], s["status"], s["records"], s["unsafe"]]),
-        [["bad", "invalid", [], []]],
-      );
-      assert.deepEqual((report as unknown as { notes: string[] }).notes, ['base: stack bad: sender-auth:dmarc.policy: is not an allowed value (got "rejectt"); allowed: none, quarantine, reject']);
-    });
+      it("an invalid base config is reported as a note and not compared, so fixing it raises no gate", async () => {
+        const repo = Repo.create();
+        repo.writeStack("bad", spec("bad", { dmarc: { policy: "rejectt" } }));
+        repo.commit("base");
+        repo.writeStack("bad", spec("bad"));
+        const result = await repo.diff(["--base", "HEAD", "--format", "json"]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stderr, "");
+        const report = parseReport(result);
+        assert.deepEqual(
+          report.stacks.map((s) => [s["stack"], s["status"], s["records"], s["unsafe"]]),
+          [["bad", "invalid", [], []]],
+        );
+        assert.deepEqual((report as unknown as { notes: string[] }).notes, [
+          'base: stack bad: sender-auth:dmarc.policy: is not an allowed value (got "rejectt"); allowed: none, quarantine, reject',
+        ]);
+      });
 
-    it("reads the base from git objects: working tree, index and HEAD untouched; uncommitted changes are the head side", async () => {
-      const repo = Repo.create();
-      repo.writeStack("x", spec("x"));
-      repo.writeStack("y", spec("y"));
-      const first = repo.commit("first");
-      git(repo.root, "tag", "v1");
-      repo.writeStack("y", spec("y", { dmarc: { policy: "reject", rua: [`mailto:dmarc@${domainOf("y")}`] } }));
-      const second = repo.commit("second: y goes to reject");
-      // Uncommitted: x gains an address (unstaged), z is a new untracked stack, w is staged.
-      repo.writeStack("x", spec("x", { spf: { ip4: ["192.0.2.10", "192.0.2.11"], all: "fail" } }));
-      repo.writeStack("z", { domain: domainOf("z"), dmarc: dmarcQ(domainOf("z")) });
-      repo.writeStack("w", { domain: domainOf("w"), dmarc: dmarcQ(domainOf("w")) });
-      git(repo.root, "add", "--", repo.stackFile("w"));
+      it("reads the base from git objects: working tree, index and HEAD untouched; uncommitted changes are the head side", async () => {
+        const repo = Repo.create();
+        repo.writeStack("x", spec("x"));
+        repo.writeStack("y", spec("y"));
+        const first = repo.commit("first");
+        git(repo.root, "tag", "v1");
+        repo.writeStack("y", spec("y", { dmarc: { policy: "reject", rua: [`mailto:dmarc@${domainOf("y")}`] } }));
+        const second = repo.commit("second: y goes to reject");
+        // Uncommitted: x gains an address (unstaged), z is a new untracked stack, w is staged.
+        repo.writeStack("x", spec("x", { spf: { ip4: ["192.0.2.10", "192.0.2.11"], all: "fail" } }));
+        repo.writeStack("z", { domain: domainOf("z"), dmarc: dmarcQ(domainOf("z")) });
+        repo.writeStack("w", { domain: domainOf("w"), dmarc: dmarcQ(domainOf("w")) });
+        git(repo.root, "add", "--", repo.stackFile("w"));
 
-      const status = git(repo.root, "status", "--porcelain");
-      const indexFile = path.join(repo.root, ".git", "index");
-      const snapshot = (): string => {
-        const files: string[] = [];
-        const walk = (dir: string): void => {
-          for (const entry of readdirSync(dir, { withFileTypes: true })) {
-            const full = path.join(dir, entry.name);
-            if (entry.isDirectory() && entry.name !== ".git") walk(full);
-            else if (entry.isFile()) files.push(`${full} ${statSync(full).mtimeMs} ${createHash("sha256").update(readFileSync(full)).digest("hex")}`);
-          }
+        const status = git(repo.root, "status", "--porcelain");
+        const indexFile = path.join(repo.root, ".git", "index");
+        const snapshot = (): string => {
+          const files: string[] = [];
+          const walk = (dir: string): void => {
+            for (const entry of readdirSync(dir, { withFileTypes: true })) {
+              const full = path.join(dir, entry.name);
+              if (entry.isDirectory() && entry.name !== ".git") walk(full);
+              else if (entry.isFile()) {
+                files.push(
+                  `${full} ${statSync(full).mtimeMs} ${createHash("sha256").update(readFileSync(full)).digest("hex")}`,
+                );
+              }
+            }
+          };
+          walk(repo.root);
+          const index = createHash("sha256").update(readFileSync(indexFile)).digest("hex");
+          return [
+            ...files.sort(),
+            `index ${index} ${statSync(indexFile).mtimeMs}`,
+            `HEAD ${git(repo.root, "rev-parse", "HEAD")}`,
+          ].join("\n");
         };
-        walk(repo.root);
-        const index = createHash("sha256").update(readFileSync(indexFile)).digest("hex");
-        return [...files.sort(), `index ${index} ${statSync(indexFile).mtimeMs}`, `HEAD ${git(repo.root, "rev-parse", "HEAD")}`].join("\n");
-      };
-      const before = snapshot();
+        const before = snapshot();
 
-      const [fromTag, fromHead] = await Promise.all([repo.diff(["--base", "v1", "--format", "json"]), repo.diff(["--base", "HEAD", "--format", "json"])]);
+        const [fromTag, fromHead] = await Promise.all([
+          repo.diff(["--base", "v1", "--format", "json"]),
+          repo.diff(["--base", "HEAD", "--format", "json"]),
+        ]);
 
-      assert.equal(snapshot(), before, "the diff must not touch the working tree, the index or HEAD");
-      assert.equal(git(repo.root, "status", "--porcelain"), status);
+        assert.equal(snapshot(), before, "the diff must not touch the working tree, the index or HEAD");
+        assert.equal(git(repo.root, "status", "--porcelain"), status);
 
-      const newStack = (stack: string): Record<string, unknown> =>
-        jsonStack({
-          stack,
-          base: undefined,
-          head: { domain: domainOf(stack) },
-          status: "added",
-          records: [added(`_dmarc.${domainOf(stack)}`, "TXT", dmarcQValue(domainOf(stack)))],
-          meanings: [`new stack ${stack} (${domainOf(stack)})`, "DMARC record added: p=quarantine"],
+        const newStack = (stack: string): Record<string, unknown> =>
+          jsonStack({
+            stack,
+            base: undefined,
+            head: { domain: domainOf(stack) },
+            status: "added",
+            records: [added(`_dmarc.${domainOf(stack)}`, "TXT", dmarcQValue(domainOf(stack)))],
+            meanings: [`new stack ${stack} (${domainOf(stack)})`, "DMARC record added: p=quarantine"],
+            unsafe: [],
+          });
+        const x = jsonStack({
+          stack: "x",
+          base: spec("x"),
+          head: spec("x"),
+          status: "changed",
+          records: [
+            changed(domainOf("x"), "TXT", "v=spf1 ip4:192.0.2.10 -all", "v=spf1 ip4:192.0.2.10 ip4:192.0.2.11 -all"),
+          ],
+          meanings: ["ip4:192.0.2.11 added: mail from that host now passes SPF"],
           unsafe: [],
         });
-      const x = jsonStack({
-        stack: "x",
-        base: spec("x"),
-        head: spec("x"),
-        status: "changed",
-        records: [changed(domainOf("x"), "TXT", "v=spf1 ip4:192.0.2.10 -all", "v=spf1 ip4:192.0.2.10 ip4:192.0.2.11 -all")],
-        meanings: ["ip4:192.0.2.11 added: mail from that host now passes SPF"],
-        unsafe: [],
+        const yChanged = jsonStack({
+          stack: "y",
+          base: spec("y"),
+          head: spec("y"),
+          status: "changed",
+          records: [
+            changed(
+              `_dmarc.${domainOf("y")}`,
+              "TXT",
+              dmarcQValue(domainOf("y")),
+              `v=DMARC1; p=reject; rua=mailto:dmarc@${domainOf("y")}`,
+            ),
+          ],
+          meanings: ["DMARC p: quarantine → reject"],
+          unsafe: [],
+        });
+        const yUnchanged = {
+          stack: "y",
+          status: "unchanged",
+          domain: domainOf("y"),
+          records: [],
+          meanings: [],
+          unsafe: [],
+          errors: [],
+        };
+
+        assert.equal(fromTag.code, 0, fromTag.stderr);
+        assert.equal(fromTag.stderr, "");
+        assert.deepEqual(parseReport(fromTag), {
+          base: { ref: "v1", commit: first },
+          unsafe: false,
+          stacks: [newStack("w"), x, yChanged, newStack("z")],
+          errors: [],
+          notes: [],
+        });
+        assert.equal(fromHead.code, 0, fromHead.stderr);
+        assert.deepEqual(parseReport(fromHead), {
+          base: { ref: "HEAD", commit: second },
+          unsafe: false,
+          stacks: [newStack("w"), x, yUnchanged, newStack("z")],
+          errors: [],
+          notes: [],
+        });
       });
-      const yChanged = jsonStack({
-        stack: "y",
-        base: spec("y"),
-        head: spec("y"),
-        status: "changed",
-        records: [changed(`_dmarc.${domainOf("y")}`, "TXT", dmarcQValue(domainOf("y")), `v=DMARC1; p=reject; rua=mailto:dmarc@${domainOf("y")}`)],
-        meanings: ["DMARC p: quarantine → reject"],
-        unsafe: [],
+
+      it("a committed head diffs against an older base ref (HEAD~1) when the working tree is clean", async () => {
+        const repo = Repo.create();
+        repo.writeStack("x", spec("x"));
+        const first = repo.commit("base");
+        repo.writeStack("x", spec("x", { spf: { ip4: [], all: "fail" } }));
+        repo.commit("head");
+        const result = await repo.diff(["--base", "HEAD~1", "--format", "json"]);
+        assert.equal(result.code, 0, result.stderr);
+        const report = parseReport(result);
+        assert.deepEqual(report.base, { ref: "HEAD~1", commit: first });
+        assert.deepEqual(stackOf(report, "x")["meanings"], [
+          "ip4:192.0.2.10 removed: mail from that host now fails SPF",
+        ]);
       });
-      const yUnchanged = { stack: "y", status: "unchanged", domain: domainOf("y"), records: [], meanings: [], unsafe: [], errors: [] };
 
-      assert.equal(fromTag.code, 0, fromTag.stderr);
-      assert.equal(fromTag.stderr, "");
-      assert.deepEqual(parseReport(fromTag), { base: { ref: "v1", commit: first }, unsafe: false, stacks: [newStack("w"), x, yChanged, newStack("z")], errors: [], notes: [] });
-      assert.equal(fromHead.code, 0, fromHead.stderr);
-      assert.deepEqual(parseReport(fromHead), { base: { ref: "HEAD", commit: second }, unsafe: false, stacks: [newStack("w"), x, yUnchanged, newStack("z")], errors: [], notes: [] });
-    });
+      it("a project in a subdirectory of the repository reads its own base files (git prefix), also when run from below it", async () => {
+        const repo = Repo.create(path.join("infra", "dns"));
+        // A decoy project at the top level, with a stack of its own: must never be read.
+        writeProjectFile(repo.root);
+        mkdirSync(path.join(repo.root, "stacks"));
+        writeFileSync(path.join(repo.root, "stacks", "Pulumi.decoy.yaml"), stackYaml(spec("decoy")));
+        repo.writeStack("x", spec("x"));
+        const base = repo.commit("base");
+        repo.writeStack("x", spec("x", { dmarc: { policy: "reject", rua: [`mailto:dmarc@${domainOf("x")}`] } }));
+        const result = await repo.diff(["--base", base, "--format", "json"], path.join(repo.dir, "stacks"));
+        assert.equal(result.code, 0, result.stderr);
+        const report = parseReport(result);
+        assert.deepEqual(
+          report.stacks.map((s) => [s["stack"], s["status"], s["meanings"]]),
+          [["x", "changed", ["DMARC p: quarantine → reject"]]],
+        );
+      });
 
-    it("a committed head diffs against an older base ref (HEAD~1) when the working tree is clean", async () => {
-      const repo = Repo.create();
-      repo.writeStack("x", spec("x"));
-      const first = repo.commit("base");
-      repo.writeStack("x", spec("x", { spf: { ip4: [], all: "fail" } }));
-      repo.commit("head");
-      const result = await repo.diff(["--base", "HEAD~1", "--format", "json"]);
-      assert.equal(result.code, 0, result.stderr);
-      const report = parseReport(result);
-      assert.deepEqual(report.base, { ref: "HEAD~1", commit: first });
-      assert.deepEqual(stackOf(report, "x")["meanings"], ["ip4:192.0.2.10 removed: mail from that host now fails SPF"]);
-    });
-
-    it("a project in a subdirectory of the repository reads its own base files (git prefix), also when run from below it", async () => {
-      const repo = Repo.create(path.join("infra", "dns"));
-      // A decoy project at the top level, with a stack of its own: must never be read.
-      writeProjectFile(repo.root);
-      mkdirSync(path.join(repo.root, "stacks"));
-      writeFileSync(path.join(repo.root, "stacks", "Pulumi.decoy.yaml"), stackYaml(spec("decoy")));
-      repo.writeStack("x", spec("x"));
-      const base = repo.commit("base");
-      repo.writeStack("x", spec("x", { dmarc: { policy: "reject", rua: [`mailto:dmarc@${domainOf("x")}`] } }));
-      const result = await repo.diff(["--base", base, "--format", "json"], path.join(repo.dir, "stacks"));
-      assert.equal(result.code, 0, result.stderr);
-      const report = parseReport(result);
-      assert.deepEqual(
-        report.stacks.map((s) => [s["stack"], s["status"], s["meanings"]]),
-        [["x", "changed", ["DMARC p: quarantine → reject"]]],
-      );
-    });
-
-    it(
-      "a project under a directory with a non-ASCII name finds its base stacks",
-      async () => {
+      it("a project under a directory with a non-ASCII name finds its base stacks", async () => {
         const repo = Repo.create("dnsë");
         repo.writeStack("x", spec("x"));
         repo.commit("base");
@@ -905,75 +1115,80 @@ describe("sender-auth diff --base (real binary, temporary git repositories)", { 
           parseReport(result).stacks.map((s) => [s["stack"], s["status"]]),
           [["x", "unchanged"]],
         );
-      },
-    );
+      });
 
-    it("a base revision without Pulumi.yaml means every stack is new", async () => {
-      const repo = Repo.create("", false);
-      writeFileSync(path.join(repo.root, "README.md"), "# DNS\n");
-      const base = repo.commit("before sender-auth");
-      repo.addProject();
-      repo.writeStack("a", { domain: domainOf("a"), dmarc: dmarcQ(domainOf("a")) });
-      repo.writeStack("b", { domain: domainOf("b"), spf: { redirect: "_spf.example.net" } });
-      const result = await repo.diff(["--base", base, "--format", "json"]);
-      assert.equal(result.code, 0, result.stderr);
-      assert.deepEqual(parseReport(result), {
-        base: { ref: base, commit: base },
-        unsafe: false,
-        stacks: [
-          jsonStack({
-            stack: "a",
-            base: undefined,
-            head: { domain: domainOf("a") },
-            status: "added",
-            records: [added(`_dmarc.${domainOf("a")}`, "TXT", dmarcQValue(domainOf("a")))],
-            meanings: [`new stack a (${domainOf("a")})`, "DMARC record added: p=quarantine"],
-            unsafe: [],
-          }),
-          jsonStack({
-            stack: "b",
-            base: undefined,
-            head: { domain: domainOf("b") },
-            status: "added",
-            records: [added(domainOf("b"), "TXT", "v=spf1 redirect=_spf.example.net")],
-            meanings: [`new stack b (${domainOf("b")})`, "SPF record added: redirected"],
-            unsafe: [],
-          }),
-        ],
-        errors: [],
-        notes: [],
+      it("a base revision without Pulumi.yaml means every stack is new", async () => {
+        const repo = Repo.create("", false);
+        writeFileSync(path.join(repo.root, "README.md"), "# DNS\n");
+        const base = repo.commit("before sender-auth");
+        repo.addProject();
+        repo.writeStack("a", { domain: domainOf("a"), dmarc: dmarcQ(domainOf("a")) });
+        repo.writeStack("b", { domain: domainOf("b"), spf: { redirect: "_spf.example.net" } });
+        const result = await repo.diff(["--base", base, "--format", "json"]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.deepEqual(parseReport(result), {
+          base: { ref: base, commit: base },
+          unsafe: false,
+          stacks: [
+            jsonStack({
+              stack: "a",
+              base: undefined,
+              head: { domain: domainOf("a") },
+              status: "added",
+              records: [added(`_dmarc.${domainOf("a")}`, "TXT", dmarcQValue(domainOf("a")))],
+              meanings: [`new stack a (${domainOf("a")})`, "DMARC record added: p=quarantine"],
+              unsafe: [],
+            }),
+            jsonStack({
+              stack: "b",
+              base: undefined,
+              head: { domain: domainOf("b") },
+              status: "added",
+              records: [added(domainOf("b"), "TXT", "v=spf1 redirect=_spf.example.net")],
+              meanings: [`new stack b (${domainOf("b")})`, "SPF record added: redirected"],
+              unsafe: [],
+            }),
+          ],
+          errors: [],
+          notes: [],
+        });
       });
     });
-  });
 
-  describe("TTL, zone and wording", { concurrency: true }, () => {
-    const gaps = once(async () => {
-      const repo = Repo.create();
-      repo.writeStack("ttl", spec("ttl"));
-      repo.writeStack("zone", spec("zone"));
-      repo.writeStack("spf-added", spec("spf-added", { spf: undefined }));
-      repo.commit("base");
-      repo.writeStack("ttl", spec("ttl", { ttl: 300 }));
-      repo.writeStack("zone", spec("zone", { zoneId: "0123456789abcdef0123456789abcdef" }));
-      repo.writeStack("spf-added", spec("spf-added"));
-      return parseReport(await repo.diff(["--base", "HEAD", "--format", "json"]));
-    });
+    describe("TTL, zone and wording", { concurrency: true }, () => {
+      const gaps = once(async () => {
+        const repo = Repo.create();
+        repo.writeStack("ttl", spec("ttl"));
+        repo.writeStack("zone", spec("zone"));
+        repo.writeStack("spf-added", spec("spf-added", { spf: undefined }));
+        repo.commit("base");
+        repo.writeStack("ttl", spec("ttl", { ttl: 300 }));
+        repo.writeStack("zone", spec("zone", { zoneId: "0123456789abcdef0123456789abcdef" }));
+        repo.writeStack("spf-added", spec("spf-added"));
+        return parseReport(await repo.diff(["--base", "HEAD", "--format", "json"]));
+      });
 
-    it("a TTL change is a change of every record", async () => {
-      const stack = stackOf(await gaps(), "ttl");
-      assert.equal(stack["status"], "changed");
-      assert.deepEqual(stack["meanings"], ["TTL: 3600 → 300 on every record; caches may keep old answers for up to 3600 s"]);
-    });
+      it("a TTL change is a change of every record", async () => {
+        const stack = stackOf(await gaps(), "ttl");
+        assert.equal(stack["status"], "changed");
+        assert.deepEqual(stack["meanings"], [
+          "TTL: 3600 → 300 on every record; caches may keep old answers for up to 3600 s",
+        ]);
+      });
 
-    it("moving a stack to another zone is reported", async () => {
-      const stack = stackOf(await gaps(), "zone");
-      assert.equal(stack["status"], "changed");
-      assert.equal((stack["meanings"] as string[]).length, 1);
-      assert.match((stack["meanings"] as string[])[0] ?? "", /^zone: [0-9a-f]{32} → 0123456789abcdef0123456789abcdef: every record moves to the new zone$/);
-    });
+      it("moving a stack to another zone is reported", async () => {
+        const stack = stackOf(await gaps(), "zone");
+        assert.equal(stack["status"], "changed");
+        assert.equal((stack["meanings"] as string[]).length, 1);
+        assert.match(
+          (stack["meanings"] as string[])[0] ?? "",
+          /^zone: [0-9a-f]{32} → 0123456789abcdef0123456789abcdef: every record moves to the new zone$/,
+        );
+      });
 
-    it("\"SPF record added\" agrees in number", async () => {
-      assert.deepEqual(stackOf(await gaps(), "spf-added")["meanings"], ["SPF record added: unlisted hosts fail SPF"]);
+      it('"SPF record added" agrees in number', async () => {
+        assert.deepEqual(stackOf(await gaps(), "spf-added")["meanings"], ["SPF record added: unlisted hosts fail SPF"]);
+      });
     });
-  });
-});
+  },
+);

@@ -13,7 +13,13 @@ import { after, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
 import type { PublishedRecord } from "../../../components/model";
 import { createTempProject, runCli, type CliResult, type TempProject } from "../../support/cli";
-import { fakeDecrypt, fakeEncrypt, fakePulumiEnv, readPulumiLog, type PulumiInvocation } from "../../support/fakePulumi";
+import {
+  fakeDecrypt,
+  fakeEncrypt,
+  fakePulumiEnv,
+  readPulumiLog,
+  type PulumiInvocation,
+} from "../../support/fakePulumi";
 import { fixtureKey } from "../../support/fixtures";
 import { recordsResolver, signMessage, verifyDkim } from "../../support/mail";
 
@@ -121,14 +127,30 @@ interface Run extends CliResult {
   readonly calls: PulumiInvocation[];
 }
 
-async function run(args: readonly string[], env: Readonly<Record<string, string>> = {}, project = fixtures()): Promise<Run> {
+async function run(
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+  project = fixtures(),
+): Promise<Run> {
   const log = path.join(project.dir, `pulumi-${++runs}.log`);
   const result = await runCli(args, { cwd: project.dir, env: fakePulumiEnv(log, { SENDER_AUTH_NOW: NOW, ...env }) });
   return { ...result, calls: readPulumiLog(log) };
 }
 
 function getCall(stack: string, selector: string): PulumiInvocation {
-  return { argv: ["config", "get", "--path", `${NS}:dkim.selectors.${selector}.privateKey`, "--stack", stack, "--non-interactive"], stdin: "", cwd: fixtures().dir };
+  return {
+    argv: [
+      "config",
+      "get",
+      "--path",
+      `${NS}:dkim.selectors.${selector}.privateKey`,
+      "--stack",
+      stack,
+      "--non-interactive",
+    ],
+    stdin: "",
+    cwd: fixtures().dir,
+  };
 }
 
 /** No argv carries key material: no PEM armour, no 40-character slice of the PEM body. */
@@ -137,7 +159,9 @@ function assertNoKeyMaterial(calls: readonly PulumiInvocation[], pem: string): v
   for (const call of calls) {
     for (const arg of call.argv) {
       assert.ok(!arg.includes("PRIVATE KEY"), JSON.stringify(call.argv));
-      for (let i = 0; i + 40 <= body.length; i++) assert.ok(!arg.includes(body.slice(i, i + 40)), `argv ${JSON.stringify(call.argv)} holds key material`);
+      for (let i = 0; i + 40 <= body.length; i++) {
+        assert.ok(!arg.includes(body.slice(i, i + 40)), `argv ${JSON.stringify(call.argv)} holds key material`);
+      }
     }
   }
 }
@@ -150,7 +174,12 @@ function publicKeyOf(key: Parameters<typeof createPrivateKey>[0]): string {
 }
 
 const usage = (code: 1 | 2, stderr: string): Omit<Run, "calls"> => ({ code, signal: null, stdout: "", stderr });
-const withoutCalls = (result: Run): Omit<Run, "calls"> => ({ code: result.code, signal: result.signal, stdout: result.stdout, stderr: result.stderr });
+const withoutCalls = (result: Run): Omit<Run, "calls"> => ({
+  code: result.code,
+  signal: result.signal,
+  stdout: result.stdout,
+  stderr: result.stderr,
+});
 
 describe("sender-auth export", { concurrency: true, timeout: 180_000 }, () => {
   it("--format pem prints the stored PEM, newline-terminated, read with `pulumi config get --path`; no argv holds key material", async () => {
@@ -162,12 +191,27 @@ describe("sender-auth export", { concurrency: true, timeout: 180_000 }, () => {
   });
 
   it("--format pkcs8-encrypted (RSA): BEGIN ENCRYPTED PRIVATE KEY that opens with the passphrase only; the passphrase never reaches pulumi", async () => {
-    const result = await run(["export", "ex", "--selector", "s202611a", "--format", "pkcs8-encrypted", "--passphrase-env", "DKIM_TEST_PASSPHRASE"], {
-      DKIM_TEST_PASSPHRASE: PASSPHRASE,
-    });
+    const result = await run(
+      [
+        "export",
+        "ex",
+        "--selector",
+        "s202611a",
+        "--format",
+        "pkcs8-encrypted",
+        "--passphrase-env",
+        "DKIM_TEST_PASSPHRASE",
+      ],
+      {
+        DKIM_TEST_PASSPHRASE: PASSPHRASE,
+      },
+    );
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr, "");
-    assert.match(result.stdout, /^-----BEGIN ENCRYPTED PRIVATE KEY-----\n(?:[A-Za-z0-9+/=]{1,64}\n)+-----END ENCRYPTED PRIVATE KEY-----\n$/);
+    assert.match(
+      result.stdout,
+      /^-----BEGIN ENCRYPTED PRIVATE KEY-----\n(?:[A-Za-z0-9+/=]{1,64}\n)+-----END ENCRYPTED PRIVATE KEY-----\n$/,
+    );
     assert.equal(publicKeyOf({ key: result.stdout, passphrase: PASSPHRASE }), rsa.publicKey);
     assert.throws(() => createPrivateKey({ key: result.stdout, passphrase: "wrong" }));
     assert.throws(() => createPrivateKey(result.stdout));
@@ -180,14 +224,31 @@ describe("sender-auth export", { concurrency: true, timeout: 180_000 }, () => {
   });
 
   it("--format pkcs8-encrypted (Ed25519) opens with the passphrase only", async () => {
-    const result = await run(["export", "ex", "--selector", "s202611e", "--format", "pkcs8-encrypted", "--passphrase-env", "DKIM_TEST_PASSPHRASE"], {
-      DKIM_TEST_PASSPHRASE: PASSPHRASE,
-    });
+    const result = await run(
+      [
+        "export",
+        "ex",
+        "--selector",
+        "s202611e",
+        "--format",
+        "pkcs8-encrypted",
+        "--passphrase-env",
+        "DKIM_TEST_PASSPHRASE",
+      ],
+      {
+        DKIM_TEST_PASSPHRASE: PASSPHRASE,
+      },
+    );
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^-----BEGIN ENCRYPTED PRIVATE KEY-----\n(?:[A-Za-z0-9+/=]{1,64}\n)+-----END ENCRYPTED PRIVATE KEY-----\n$/);
+    assert.match(
+      result.stdout,
+      /^-----BEGIN ENCRYPTED PRIVATE KEY-----\n(?:[A-Za-z0-9+/=]{1,64}\n)+-----END ENCRYPTED PRIVATE KEY-----\n$/,
+    );
     assert.equal(publicKeyOf({ key: result.stdout, passphrase: PASSPHRASE }), ed25519.publicKey);
     assert.throws(() => createPrivateKey({ key: result.stdout, passphrase: "wrong" }));
-    for (const call of result.calls) assert.ok(![...call.argv, call.stdin].some((arg) => arg.includes("correct horse")), JSON.stringify(call));
+    for (const call of result.calls) {
+      assert.ok(![...call.argv, call.stdin].some((arg) => arg.includes("correct horse")), JSON.stringify(call));
+    }
   });
 
   it("pkcs8-encrypted without --passphrase-env, or with its variable unset or empty, is exit 2 before pulumi is called", async () => {
@@ -198,9 +259,21 @@ describe("sender-auth export", { concurrency: true, timeout: 180_000 }, () => {
       run([...args, "--passphrase-env", "SENDER_AUTH_TEST_EMPTY"], { SENDER_AUTH_TEST_EMPTY: "" }),
     ]);
     assert.ok(!("SENDER_AUTH_TEST_UNSET" in process.env));
-    assert.deepEqual(withoutCalls(missing), usage(2, "error: --format pkcs8-encrypted needs --passphrase-env VAR naming the environment variable that holds the passphrase\n"));
-    assert.deepEqual(withoutCalls(unset), usage(2, "error: the environment variable SENDER_AUTH_TEST_UNSET (--passphrase-env) is not set or empty\n"));
-    assert.deepEqual(withoutCalls(empty), usage(2, "error: the environment variable SENDER_AUTH_TEST_EMPTY (--passphrase-env) is not set or empty\n"));
+    assert.deepEqual(
+      withoutCalls(missing),
+      usage(
+        2,
+        "error: --format pkcs8-encrypted needs --passphrase-env VAR naming the environment variable that holds the passphrase\n",
+      ),
+    );
+    assert.deepEqual(
+      withoutCalls(unset),
+      usage(2, "error: the environment variable SENDER_AUTH_TEST_UNSET (--passphrase-env) is not set or empty\n"),
+    );
+    assert.deepEqual(
+      withoutCalls(empty),
+      usage(2, "error: the environment variable SENDER_AUTH_TEST_EMPTY (--passphrase-env) is not set or empty\n"),
+    );
     assert.deepEqual([...missing.calls, ...unset.calls, ...empty.calls], []);
   });
 
@@ -265,7 +338,13 @@ describe("sender-auth export", { concurrency: true, timeout: 180_000 }, () => {
 
   it("--format phpmailer on an Ed25519 selector is exit 2: PHPMailer signs with RSA only", async () => {
     const result = await run(["export", "ex", "--selector", "s202611e", "--format", "phpmailer"]);
-    assert.deepEqual(withoutCalls(result), usage(2, "error: selector s202611e is ed25519: PHPMailer signs with RSA only (rules D17); export an RSA selector\n"));
+    assert.deepEqual(
+      withoutCalls(result),
+      usage(
+        2,
+        "error: selector s202611e is ed25519: PHPMailer signs with RSA only (rules D17); export an RSA selector\n",
+      ),
+    );
   });
 
   it("--format json of a key keygen generated: exactly the documented keys, the record plan produces, a key that signs for it", async () => {
@@ -274,18 +353,34 @@ describe("sender-auth export", { concurrency: true, timeout: 180_000 }, () => {
     project.writeStack("fresh", FRESH);
     const keygen = await run(["keygen", "fresh"], {}, project);
     assert.equal(keygen.code, 0, keygen.stderr);
-    const [exported, plan] = await Promise.all([run(["export", "fresh", "--selector", "s202611a", "--format", "json"], {}, project), run(["plan", "--format", "json", "fresh"], {}, project)]);
+    const [exported, plan] = await Promise.all([
+      run(["export", "fresh", "--selector", "s202611a", "--format", "json"], {}, project),
+      run(["plan", "--format", "json", "fresh"], {}, project),
+    ]);
     assert.equal(exported.code, 0, exported.stderr);
     assert.equal(exported.stderr, "");
     assert.equal(plan.code, 0, plan.stderr);
 
     const out = JSON.parse(exported.stdout) as Record<string, unknown>;
     assert.ok(exported.stdout.endsWith("}\n"));
-    assert.deepEqual(Object.keys(out), ["stack", "domain", "selector", "status", "algorithm", "bits", "fingerprint", "publicKey", "privateKeyPem", "record"]);
+    assert.deepEqual(Object.keys(out), [
+      "stack",
+      "domain",
+      "selector",
+      "status",
+      "algorithm",
+      "bits",
+      "fingerprint",
+      "publicKey",
+      "privateKeyPem",
+      "record",
+    ]);
 
-    const stored = (parseYaml(readFileSync(path.join(project.stacksDir, "Pulumi.fresh.yaml"), "utf8")) as { config: Record<string, { selectors: Record<string, { publicKey: string; privateKey: { secure: string } }> }> }).config[
-      `${NS}:dkim`
-    ]?.selectors["s202611a"];
+    const stored = (
+      parseYaml(readFileSync(path.join(project.stacksDir, "Pulumi.fresh.yaml"), "utf8")) as {
+        config: Record<string, { selectors: Record<string, { publicKey: string; privateKey: { secure: string } }> }>;
+      }
+    ).config[`${NS}:dkim`]?.selectors["s202611a"];
     assert.ok(stored !== undefined);
     const pem = fakeDecrypt(stored.privateKey.secure);
     assert.ok(pem !== undefined);
@@ -317,7 +412,17 @@ describe("sender-auth export", { concurrency: true, timeout: 180_000 }, () => {
 
     assert.deepEqual(
       exported.calls.map((call) => call.argv),
-      [["config", "get", "--path", `${NS}:dkim.selectors.s202611a.privateKey`, "--stack", "fresh", "--non-interactive"]],
+      [
+        [
+          "config",
+          "get",
+          "--path",
+          `${NS}:dkim.selectors.s202611a.privateKey`,
+          "--stack",
+          "fresh",
+          "--non-interactive",
+        ],
+      ],
     );
     assertNoKeyMaterial([...keygen.calls, ...exported.calls], pem);
   });
@@ -327,7 +432,10 @@ describe("sender-auth export", { concurrency: true, timeout: 180_000 }, () => {
 
   it("an unknown selector is exit 2 listing the stack's selectors", async () => {
     const result = await run(["export", "ex", "--selector", "nope", "--format", "pem"]);
-    assert.deepEqual(withoutCalls(result), usage(2, "error: stack ex has no selector nope; selectors: bad, nokey, s1, s202611a, s202611e\n"));
+    assert.deepEqual(
+      withoutCalls(result),
+      usage(2, "error: stack ex has no selector nope; selectors: bad, nokey, s1, s202611a, s202611e\n"),
+    );
     assert.deepEqual(result.calls, []);
   });
 
@@ -335,21 +443,39 @@ describe("sender-auth export", { concurrency: true, timeout: 180_000 }, () => {
     const result = await run(["export", "ex", "--selector", "s1", "--format", "pem"]);
     assert.deepEqual(
       withoutCalls(result),
-      usage(2, "error: selector s1 is a cname selector: its key is held by the provider s1.domainkey.u1234567.wl123.sendgrid.net points at, not by this stack\n"),
+      usage(
+        2,
+        "error: selector s1 is a cname selector: its key is held by the provider s1.domainkey.u1234567.wl123.sendgrid.net points at, not by this stack\n",
+      ),
     );
     assert.deepEqual(result.calls, []);
   });
 
   it("a selector without a stored private key is exit 2", async () => {
     const result = await run(["export", "ex", "--selector", "nokey", "--format", "pem"]);
-    assert.deepEqual(withoutCalls(result), usage(2, "error: selector nokey has no private key in stack ex (it was generated elsewhere, or removed); there is nothing to export\n"));
+    assert.deepEqual(
+      withoutCalls(result),
+      usage(
+        2,
+        "error: selector nokey has no private key in stack ex (it was generated elsewhere, or removed); there is nothing to export\n",
+      ),
+    );
     assert.deepEqual(result.calls, []);
   });
 
   it("a missing --selector or --format is a usage error (exit 2)", async () => {
-    const [selector, format] = await Promise.all([run(["export", "ex", "--format", "pem"]), run(["export", "ex", "--selector", "s202611a"])]);
-    assert.deepEqual(withoutCalls(selector), usage(2, "error: required option '--selector <name>' not specified\n(run with --help for usage)\n"));
-    assert.deepEqual(withoutCalls(format), usage(2, "error: required option '--format <format>' not specified\n(run with --help for usage)\n"));
+    const [selector, format] = await Promise.all([
+      run(["export", "ex", "--format", "pem"]),
+      run(["export", "ex", "--selector", "s202611a"]),
+    ]);
+    assert.deepEqual(
+      withoutCalls(selector),
+      usage(2, "error: required option '--selector <name>' not specified\n(run with --help for usage)\n"),
+    );
+    assert.deepEqual(
+      withoutCalls(format),
+      usage(2, "error: required option '--format <format>' not specified\n(run with --help for usage)\n"),
+    );
     assert.deepEqual([...selector.calls, ...format.calls], []);
   });
 
@@ -357,7 +483,10 @@ describe("sender-auth export", { concurrency: true, timeout: 180_000 }, () => {
     const result = await run(["export", "ex", "--selector", "bad", "--format", "pem"]);
     assert.deepEqual(
       withoutCalls(result),
-      usage(1, `error: ${NS}:dkim.selectors.bad.privateKey does not match its publicKey; refusing to export a key that would fail DKIM\n`),
+      usage(
+        1,
+        `error: ${NS}:dkim.selectors.bad.privateKey does not match its publicKey; refusing to export a key that would fail DKIM\n`,
+      ),
     );
     assert.deepEqual(result.calls, [getCall("ex", "bad")]);
   });

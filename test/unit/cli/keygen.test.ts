@@ -14,7 +14,14 @@ import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { createTempProject, runCli, type CliResult, type TempProject } from "../../support/cli";
-import { FAKE_PULUMI_BIN, fakeDecrypt, fakeEncrypt, fakePulumiEnv, readPulumiLog, type PulumiInvocation } from "../../support/fakePulumi";
+import {
+  FAKE_PULUMI_BIN,
+  fakeDecrypt,
+  fakeEncrypt,
+  fakePulumiEnv,
+  readPulumiLog,
+  type PulumiInvocation,
+} from "../../support/fakePulumi";
 import { fixtureKey } from "../../support/fixtures";
 import { recordsResolver, signMessage, verifyDkim } from "../../support/mail";
 import { isRecord, type PublishedRecord } from "../../../components/model";
@@ -170,7 +177,9 @@ interface DerivedKey {
 function derive(pem: string): DerivedKey {
   const key = createPrivateKey(pem);
   const spki = createPublicKey(key).export({ type: "spki", format: "der" });
-  if (key.asymmetricKeyType === "ed25519") return { type: "ed25519", bits: spki.subarray(-32).length * 8, publicKey: spki.subarray(-32).toString("base64") };
+  if (key.asymmetricKeyType === "ed25519") {
+    return { type: "ed25519", bits: spki.subarray(-32).length * 8, publicKey: spki.subarray(-32).toString("base64") };
+  }
   assert.equal(key.asymmetricKeyType, "rsa");
   return { type: "rsa", bits: key.asymmetricKeyDetails?.modulusLength ?? 0, publicKey: spki.toString("base64") };
 }
@@ -197,10 +206,18 @@ function assertNoKeyMaterial(calls: readonly PulumiInvocation[], pems: readonly 
   }
 }
 
-const keyPath = (selector: string, leaf?: string): string => `${NS}:dkim.selectors.${selector}${leaf === undefined ? "" : `.${leaf}`}`;
+const keyPath = (selector: string, leaf?: string): string =>
+  `${NS}:dkim.selectors.${selector}${leaf === undefined ? "" : `.${leaf}`}`;
 
 /** The three calls a successful keygen makes, with the PEM on the second one's stdin only. */
-function assertKeygenCalls(calls: readonly PulumiInvocation[], dir: string, stack: string, selector: string, publicValues: { publicKey: string; algorithm: string; status: string }, pem: string): void {
+function assertKeygenCalls(
+  calls: readonly PulumiInvocation[],
+  dir: string,
+  stack: string,
+  selector: string,
+  publicValues: { publicKey: string; algorithm: string; status: string },
+  pem: string,
+): void {
   assert.deepEqual(
     calls.map((call) => call.argv),
     [
@@ -233,7 +250,15 @@ function assertKeygenCalls(calls: readonly PulumiInvocation[], dir: string, stac
 }
 
 /** keygen's stdout, given what it generated. */
-function expectedStdout(stack: string, domain: string, selector: string, what: string, status: "published" | "active", algorithm: "rsa" | "ed25519", publicKey: string): string {
+function expectedStdout(
+  stack: string,
+  domain: string,
+  selector: string,
+  what: string,
+  status: "published" | "active",
+  algorithm: "rsa" | "ed25519",
+  publicKey: string,
+): string {
   const name = `${selector}._domainkey.${domain}`;
   return [
     `added selector ${selector} to stack ${stack}: ${what}, status ${status}, created ${NOW}`,
@@ -251,7 +276,8 @@ function expectedStdout(stack: string, domain: string, selector: string, what: s
   ].join("\n");
 }
 
-const WARN_WEAK = "warning: rsa-1024 is below the 2048 bits RFC 8301 §3.2 says signers SHOULD use; some receivers treat such signatures as failing\n";
+const WARN_WEAK =
+  "warning: rsa-1024 is below the 2048 bits RFC 8301 §3.2 says signers SHOULD use; some receivers treat such signatures as failing\n";
 const WARN_ED25519_ALONE =
   "warning: an Ed25519 selector needs an RSA selector beside it: many receivers verify only RSA (RFC 8463), so sign with both; add one with --algorithm rsa-2048\n";
 
@@ -290,7 +316,8 @@ interface Generated {
 
 async function generate(): Promise<Generated> {
   const project = new Project({ ...GROUP_STACKS, ...UNDO_STACKS });
-  const keygen = (stack: GroupStack, ...args: string[]): Promise<CliResult> => project.run(["keygen", stack, ...args], { log: stack });
+  const keygen = (stack: GroupStack, ...args: string[]): Promise<CliResult> =>
+    project.run(["keygen", stack, ...args], { log: stack });
   const [cfDefault, r3072, cf4096, ed25519, weak, [firstOfTwo, second], undone] = await Promise.all([
     keygen("cf-default"),
     keygen("r53-3072", "--algorithm", "rsa-3072"),
@@ -303,12 +330,22 @@ async function generate(): Promise<Generated> {
     })(),
     project.run(["keygen", "undo-empty"], { log: "undo-empty", env: { FAKE_PULUMI_FAIL: "config set-all" } }),
   ]);
-  const plan = await project.run(["plan", "--format", "json", ...Object.keys(GROUP_STACKS), ...Object.keys(UNDO_STACKS)], { log: "plan" });
+  const plan = await project.run(
+    ["plan", "--format", "json", ...Object.keys(GROUP_STACKS), ...Object.keys(UNDO_STACKS)],
+    { log: "plan" },
+  );
   assert.equal(plan.code, 0, plan.stderr);
   const plans = JSON.parse(plan.stdout) as PlannedStack[];
   return {
     project,
-    runs: { "cf-default": cfDefault, "r53-3072": r3072, "cf-4096": cf4096, "r53-ed25519": ed25519, "cf-second": second, "r53-weak": weak },
+    runs: {
+      "cf-default": cfDefault,
+      "r53-3072": r3072,
+      "cf-4096": cf4096,
+      "r53-ed25519": ed25519,
+      "cf-second": second,
+      "r53-weak": weak,
+    },
     firstOfTwo,
     undone,
     plan,
@@ -326,7 +363,11 @@ function generated(): Promise<Generated> {
 function storedKeys(project: Project): { stack: GroupStack; selector: string; pem: string }[] {
   return (Object.keys(GROUP_STACKS) as GroupStack[]).flatMap((stack) => {
     const selectors = record(field(project.config(stack), `${NS}:dkim`, "selectors"), `${stack} selectors`);
-    return Object.keys(selectors).map((selector) => ({ stack, selector, pem: storedPrivateKey(project.config(stack), selector) }));
+    return Object.keys(selectors).map((selector) => ({
+      stack,
+      selector,
+      pem: storedPrivateKey(project.config(stack), selector),
+    }));
   });
 }
 
@@ -345,7 +386,12 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
     const derived = derive(pem);
     assert.deepEqual({ type: derived.type, bits: derived.bits }, { type: "rsa", bits: 2048 });
     assert.deepEqual(
-      { publicKey: entry["publicKey"], algorithm: entry["algorithm"], status: entry["status"], createdAt: entry["createdAt"] },
+      {
+        publicKey: entry["publicKey"],
+        algorithm: entry["algorithm"],
+        status: entry["status"],
+        createdAt: entry["createdAt"],
+      },
       { publicKey: derived.publicKey, algorithm: "rsa", status: "published", createdAt: NOW },
     );
     assert.match(derived.publicKey, /^MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA[A-Za-z0-9+/]+IDAQAB$/);
@@ -353,12 +399,18 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
     // Only the DKIM section was added: every byte of the original file, comments included, is still there.
     const after = project.text("cf-default");
     assert.ok(after.startsWith(CF_FULL), after);
-    assert.match(after.slice(CF_FULL.length), /^ {2}sender-auth:dkim:\n {4}selectors:\n {6}s202611a:\n {8}privateKey:\n {10}secure: v1:[A-Za-z0-9+/=]+\n {8}publicKey: /);
+    assert.match(
+      after.slice(CF_FULL.length),
+      /^ {2}sender-auth:dkim:\n {4}selectors:\n {6}s202611a:\n {8}privateKey:\n {10}secure: v1:[A-Za-z0-9+/=]+\n {8}publicKey: /,
+    );
     const { [`${NS}:dkim`]: dkim, ...rest } = config;
     assert.ok(dkim !== undefined);
     assert.deepEqual(rest, record(field(parseYaml(CF_FULL), "config"), "original config"));
 
-    assert.equal(run.stdout, expectedStdout("cf-default", "example.com", "s202611a", "RSA 2048", "published", "rsa", derived.publicKey));
+    assert.equal(
+      run.stdout,
+      expectedStdout("cf-default", "example.com", "s202611a", "RSA 2048", "published", "rsa", derived.publicKey),
+    );
     assert.match(run.stdout, /^ {2}public key SHA-256 [0-9a-f]{64}$/m);
   });
 
@@ -367,7 +419,14 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
     const config = project.config("cf-default");
     const pem = storedPrivateKey(config, "s202611a");
     const publicKey = text(selectorEntry(config, "s202611a")["publicKey"], "publicKey");
-    assertKeygenCalls(project.calls("cf-default"), project.dir, "cf-default", "s202611a", { publicKey, algorithm: "rsa", status: "published" }, pem);
+    assertKeygenCalls(
+      project.calls("cf-default"),
+      project.dir,
+      "cf-default",
+      "s202611a",
+      { publicKey, algorithm: "rsa", status: "published" },
+      pem,
+    );
 
     // Over every call of every keygen in the group, against every key they generated.
     const keys = storedKeys(project);
@@ -375,7 +434,11 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
     // The check itself catches a slice of a key (so that passing it means something).
     const [sample] = keys;
     assert.ok(sample !== undefined);
-    const leaked: PulumiInvocation = { argv: ["config", "set", `x=${sample.pem.split("\n")[5] ?? ""}`], stdin: "", cwd: "" };
+    const leaked: PulumiInvocation = {
+      argv: ["config", "set", `x=${sample.pem.split("\n")[5] ?? ""}`],
+      stdin: "",
+      cwd: "",
+    };
     assert.throws(() => {
       assertNoKeyMaterial([leaked], [sample.pem]);
     }, /holds key material/);
@@ -386,23 +449,45 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
       keys.map((k) => k.pem),
     );
     // The private key travelled on stdin, and only to `config set --secret`.
-    for (const call of calls) assert.equal(call.stdin.includes("PRIVATE KEY"), call.argv[1] === "set" && call.argv.includes("--secret"), JSON.stringify(call.argv));
+    for (const call of calls) {
+      assert.equal(
+        call.stdin.includes("PRIVATE KEY"),
+        call.argv[1] === "set" && call.argv.includes("--secret"),
+        JSON.stringify(call.argv),
+      );
+    }
   });
 
   it("a second keygen derives s202611b; an Ed25519 key beside an RSA selector draws no warning", async () => {
     const { project, runs, firstOfTwo } = await generated();
     assert.equal(firstOfTwo.code, 0, firstOfTwo.stderr);
-    assert.match(firstOfTwo.stdout, /^added selector s202611a to stack cf-second: RSA 2048, status published, created 2026-11-28\n/);
+    assert.match(
+      firstOfTwo.stdout,
+      /^added selector s202611a to stack cf-second: RSA 2048, status published, created 2026-11-28\n/,
+    );
     const second = runs["cf-second"];
     assert.equal(second.code, 0, second.stderr);
     assert.equal(second.stderr, "");
     const config = project.config("cf-second");
-    assert.deepEqual(Object.keys(record(field(config, `${NS}:dkim`, "selectors"), "selectors")), ["s202611a", "s202611b"]);
+    assert.deepEqual(Object.keys(record(field(config, `${NS}:dkim`, "selectors"), "selectors")), [
+      "s202611a",
+      "s202611b",
+    ]);
     const entry = selectorEntry(config, "s202611b");
     const pem = storedPrivateKey(config, "s202611b");
     const publicKey = text(entry["publicKey"], "publicKey");
-    assert.equal(second.stdout, expectedStdout("cf-second", "example.com", "s202611b", "Ed25519", "published", "ed25519", publicKey));
-    assertKeygenCalls(project.calls("cf-second").slice(3), project.dir, "cf-second", "s202611b", { publicKey, algorithm: "ed25519", status: "published" }, pem);
+    assert.equal(
+      second.stdout,
+      expectedStdout("cf-second", "example.com", "s202611b", "Ed25519", "published", "ed25519", publicKey),
+    );
+    assertKeygenCalls(
+      project.calls("cf-second").slice(3),
+      project.dir,
+      "cf-second",
+      "s202611b",
+      { publicKey, algorithm: "ed25519", status: "published" },
+      pem,
+    );
     // The first selector is still exactly what the first run wrote.
     assert.equal(selectorEntry(config, "s202611a")["algorithm"], "rsa");
   });
@@ -416,9 +501,22 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
     const entry = selectorEntry(config, "mail2026");
     assert.deepEqual([entry["status"], entry["algorithm"], entry["createdAt"]], ["active", "rsa", NOW]);
     const publicKey = text(entry["publicKey"], "publicKey");
-    assert.equal(run.stdout, expectedStdout("cf-4096", "example.com", "mail2026", "RSA 4096", "active", "rsa", publicKey));
-    assert.match(run.stdout, /\n {2}4\. give your signer the key: npx sender-auth export cf-4096 --selector mail2026 --format pem\n$/);
-    assertKeygenCalls(project.calls("cf-4096"), project.dir, "cf-4096", "mail2026", { publicKey, algorithm: "rsa", status: "active" }, storedPrivateKey(config, "mail2026"));
+    assert.equal(
+      run.stdout,
+      expectedStdout("cf-4096", "example.com", "mail2026", "RSA 4096", "active", "rsa", publicKey),
+    );
+    assert.match(
+      run.stdout,
+      /\n {2}4\. give your signer the key: npx sender-auth export cf-4096 --selector mail2026 --format pem\n$/,
+    );
+    assertKeygenCalls(
+      project.calls("cf-4096"),
+      project.dir,
+      "cf-4096",
+      "mail2026",
+      { publicKey, algorithm: "rsa", status: "active" },
+      storedPrivateKey(config, "mail2026"),
+    );
   });
 
   it("every --algorithm gives a key of its size, and every generated key signs a message mailauth verifies (pass) against the record plan produces for it", async () => {
@@ -439,13 +537,24 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
       [...Object.keys(GROUP_STACKS), ...Object.keys(UNDO_STACKS)],
     );
     // plan warns (not fails) about the 1024-bit key.
-    assert.match(plan.stderr, /^warning: stack r53-weak: sender-auth:dkim\.selectors\.s202611a\.publicKey: 1024-bit RSA key; /m);
+    assert.match(
+      plan.stderr,
+      /^warning: stack r53-weak: sender-auth:dkim\.selectors\.s202611a\.publicKey: 1024-bit RSA key; /m,
+    );
     await Promise.all(
       keys.map(async ({ stack, selector, pem }) => {
         assert.match(pem, PKCS8_PEM, `${stack}/${selector}`);
         const derived = derive(pem);
-        assert.deepEqual({ type: derived.type, bits: derived.bits }, expected[`${stack}/${selector}`], `${stack}/${selector}`);
-        assert.equal(selectorEntry(project.config(stack), selector)["publicKey"], derived.publicKey, `${stack}/${selector}: the stored publicKey is the stored private key's`);
+        assert.deepEqual(
+          { type: derived.type, bits: derived.bits },
+          expected[`${stack}/${selector}`],
+          `${stack}/${selector}`,
+        );
+        assert.equal(
+          selectorEntry(project.config(stack), selector)["publicKey"],
+          derived.publicKey,
+          `${stack}/${selector}: the stored publicKey is the stored private key's`,
+        );
         const stackPlan = plans.find((p) => p.stack === stack);
         assert.ok(stackPlan !== undefined, stack);
         const dkimRecords = stackPlan.records.filter((r) => r.purpose === "dkim" && r.selector === selector);
@@ -467,7 +576,10 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
     assert.equal(run.stderr, WARN_WEAK);
     const config = project.config("r53-weak");
     const publicKey = text(selectorEntry(config, "s202611a")["publicKey"], "publicKey");
-    assert.equal(run.stdout, expectedStdout("r53-weak", "example.org", "s202611a", "RSA 1024", "published", "rsa", publicKey));
+    assert.equal(
+      run.stdout,
+      expectedStdout("r53-weak", "example.org", "s202611a", "RSA 1024", "published", "rsa", publicKey),
+    );
   });
 
   it("ed25519 on a stack without an RSA selector warns that one is needed beside it", async () => {
@@ -478,7 +590,10 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
     const config = project.config("r53-ed25519");
     const publicKey = text(selectorEntry(config, "s202611a")["publicKey"], "publicKey");
     assert.match(publicKey, /^[A-Za-z0-9+/]{43}=$/);
-    assert.equal(run.stdout, expectedStdout("r53-ed25519", "example.org", "s202611a", "Ed25519", "published", "ed25519", publicKey));
+    assert.equal(
+      run.stdout,
+      expectedStdout("r53-ed25519", "example.org", "s202611a", "Ed25519", "published", "ed25519", publicKey),
+    );
   });
 
   it("rsa-3072 on a Route53 stack", async () => {
@@ -487,7 +602,10 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stderr, "");
     const publicKey = text(selectorEntry(project.config("r53-3072"), "s202611a")["publicKey"], "publicKey");
-    assert.equal(run.stdout, expectedStdout("r53-3072", "example.org", "s202611a", "RSA 3072", "published", "rsa", publicKey));
+    assert.equal(
+      run.stdout,
+      expectedStdout("r53-3072", "example.org", "s202611a", "RSA 3072", "published", "rsa", publicKey),
+    );
   });
 
   // -------------------------------------------------------------------------------------------------
@@ -515,7 +633,8 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
       code: 2,
       signal: null,
       stdout: "",
-      stderr: 'error: --selector "bad_name" must be DNS labels of letters, digits and hyphens, not starting or ending with a hyphen, separated by dots (RFC 6376 §3.1)\n',
+      stderr:
+        'error: --selector "bad_name" must be DNS labels of letters, digits and hyphens, not starting or ending with a hyphen, separated by dots (RFC 6376 §3.1)\n',
     });
     assert.equal(project.text("s"), R53);
     assert.deepEqual(project.calls(), []);
@@ -528,7 +647,8 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
       code: 2,
       signal: null,
       stdout: "",
-      stderr: "error: --algorithm rsa-1024 needs --allow-weak: RFC 8301 §3.2 says signers SHOULD use at least 2048 bits\n",
+      stderr:
+        "error: --algorithm rsa-1024 needs --allow-weak: RFC 8301 §3.2 says signers SHOULD use at least 2048 bits\n",
     });
     assert.equal(project.text("s"), R53);
     assert.deepEqual(project.calls(), []);
@@ -544,13 +664,15 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
       code: 2,
       signal: null,
       stdout: "",
-      stderr: "error: option '--algorithm <type>' argument 'rsa-512' is invalid. Allowed choices are rsa-1024, rsa-2048, rsa-3072, rsa-4096, ed25519.\n(run with --help for usage)\n",
+      stderr:
+        "error: option '--algorithm <type>' argument 'rsa-512' is invalid. Allowed choices are rsa-1024, rsa-2048, rsa-3072, rsa-4096, ed25519.\n(run with --help for usage)\n",
     });
     assert.deepEqual(status, {
       code: 2,
       signal: null,
       stdout: "",
-      stderr: "error: option '--status <status>' argument 'retired' is invalid. Allowed choices are published, active.\n(run with --help for usage)\n",
+      stderr:
+        "error: option '--status <status>' argument 'retired' is invalid. Allowed choices are published, active.\n(run with --help for usage)\n",
     });
     assert.equal(project.text("s"), R53);
     assert.deepEqual([...project.calls("a"), ...project.calls("b")], []);
@@ -559,7 +681,12 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
   it("an unknown stack (no stack file) is exit 2 naming it", async () => {
     const project = new Project({ s: R53 });
     const result = await project.run(["keygen", "nope"]);
-    assert.deepEqual(result, { code: 2, signal: null, stdout: "", stderr: 'error: no stack file for "nope" (stacks/Pulumi.nope.yaml)\n' });
+    assert.deepEqual(result, {
+      code: 2,
+      signal: null,
+      stdout: "",
+      stderr: 'error: no stack file for "nope" (stacks/Pulumi.nope.yaml)\n',
+    });
     assert.deepEqual(project.calls(), []);
   });
 
@@ -571,7 +698,8 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
       code: 1,
       signal: null,
       stdout: "",
-      stderr: "error: the Pulumi CLI (`pulumi`) is not on PATH: install it (https://www.pulumi.com/docs/install/) and run this again\n",
+      stderr:
+        "error: the Pulumi CLI (`pulumi`) is not on PATH: install it (https://www.pulumi.com/docs/install/) and run this again\n",
     });
     assert.equal(project.text("s"), R53);
   });
@@ -601,7 +729,15 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
       calls.map((call) => call.argv.slice(0, 2).join(" ")),
       ["config --json", "config set", "config set-all", "config rm"],
     );
-    assert.deepEqual(calls[3]?.argv, ["config", "rm", "--path", keyPath("s202611b"), "--stack", "s", "--non-interactive"]);
+    assert.deepEqual(calls[3]?.argv, [
+      "config",
+      "rm",
+      "--path",
+      keyPath("s202611b"),
+      "--stack",
+      "s",
+      "--non-interactive",
+    ]);
     const pem = calls[1]?.stdin ?? "";
     assert.match(pem, /^-----BEGIN PRIVATE KEY-----\n/);
     assertNoKeyMaterial(calls, [pem]);
@@ -650,10 +786,16 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
     const before = project.config("s");
     const wrapperDir = project.temp.subdir("wrapper-bin");
     const wrapper = path.join(wrapperDir, "pulumi");
-    writeFileSync(wrapper, `#!/bin/sh\nif [ "$1" = config ] && [ "$2" = rm ]; then FAKE_PULUMI_FAIL="config rm"; export FAKE_PULUMI_FAIL; fi\nexec '${FAKE_PULUMI_BIN}' "$@"\n`);
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\nif [ "$1" = config ] && [ "$2" = rm ]; then FAKE_PULUMI_FAIL="config rm"; export FAKE_PULUMI_FAIL; fi\nexec '${FAKE_PULUMI_BIN}' "$@"\n`,
+    );
     chmodSync(wrapper, 0o755);
     const env = project.env({ env: { FAKE_PULUMI_FAIL: "config set-all" } });
-    const result = await runCli(["keygen", "s"], { cwd: project.dir, env: { ...env, PATH: `${wrapperDir}${path.delimiter}${env["PATH"] ?? ""}` } });
+    const result = await runCli(["keygen", "s"], {
+      cwd: project.dir,
+      env: { ...env, PATH: `${wrapperDir}${path.delimiter}${env["PATH"] ?? ""}` },
+    });
     const command = `pulumi config rm --path '${keyPath("s202611b")}' --stack s`;
     assert.deepEqual(result, {
       code: 1,
@@ -670,7 +812,11 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
 
     // The printed command, run as printed (through sh, in the project), removes exactly that.
     const rm = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn("sh", ["-c", command], { cwd: project.dir, env: project.env({ log: "manual" }), stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn("sh", ["-c", command], {
+        cwd: project.dir,
+        env: project.env({ log: "manual" }),
+        stdio: ["ignore", "ignore", "pipe"],
+      });
       let stderr = "";
       child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
       child.on("error", reject);

@@ -26,8 +26,14 @@ describe("sender-auth plan on broken or unusual projects", { concurrency: true, 
     assert.equal(result.code, 1);
     assert.equal(result.stdout, "");
     const lines = result.stderr.trimEnd().split("\n");
-    assert.match(lines[0] ?? "", new RegExp(`^error: ${path.join(dir, "Pulumi.yaml").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: not valid YAML: `));
-    assert.ok(lines.every((line) => line.startsWith("error: ")), result.stderr);
+    assert.match(
+      lines[0] ?? "",
+      new RegExp(`^error: ${path.join(dir, "Pulumi.yaml").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: not valid YAML: `),
+    );
+    assert.ok(
+      lines.every((line) => line.startsWith("error: ")),
+      result.stderr,
+    );
     assert.ok(!result.stderr.includes("internal error") && !result.stderr.includes("    at "), result.stderr);
   });
 
@@ -47,7 +53,12 @@ describe("sender-auth plan on broken or unusual projects", { concurrency: true, 
     assert.equal(result.code, 1);
     assert.equal(result.stdout, "");
     const lines = result.stderr.trimEnd().split("\n");
-    assert.ok(lines[0]?.startsWith(`error: stack broken: ${path.join(project.stacksDir, "Pulumi.broken.yaml")}: not valid YAML: `), result.stderr);
+    assert.ok(
+      lines[0]?.startsWith(
+        `error: stack broken: ${path.join(project.stacksDir, "Pulumi.broken.yaml")}: not valid YAML: `,
+      ),
+      result.stderr,
+    );
     assert.ok(lines.length > 1 && lines.every((line) => line.startsWith("error: ")), result.stderr);
   });
 
@@ -68,7 +79,10 @@ describe("sender-auth plan on broken or unusual projects", { concurrency: true, 
     const project = tempProject();
     const link = path.join(project.dir, "program-link");
     symlinkSync(REPO_ROOT, link);
-    writeFileSync(path.join(project.dir, "Pulumi.yaml"), "name: sender-auth\nruntime: nodejs\nmain: program-link/index.ts\nstackConfigDir: stacks\n");
+    writeFileSync(
+      path.join(project.dir, "Pulumi.yaml"),
+      "name: sender-auth\nruntime: nodejs\nmain: program-link/index.ts\nstackConfigDir: stacks\n",
+    );
     project.copyRepoStack("example-com");
     project.copyRepoStack("example-org");
     const result = await runCli(["plan", "--format", "json"], { cwd: project.dir });

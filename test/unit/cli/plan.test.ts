@@ -9,7 +9,14 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { createTempProject, REPO_ROOT, repoStackText, runCli, type CliResult, type TempProject } from "../../support/cli";
+import {
+  createTempProject,
+  REPO_ROOT,
+  repoStackText,
+  runCli,
+  type CliResult,
+  type TempProject,
+} from "../../support/cli";
 import { isRecord } from "../../../components/model";
 import { field } from "../../support/json";
 
@@ -43,35 +50,92 @@ function stackValue(stack: ExampleStack, ...keys: string[]): unknown {
   return field(parseYaml(repoStackText(stack)), "config", `sender-auth:${first ?? ""}`, ...rest);
 }
 
-const publicKey = (stack: ExampleStack, selector: string): string => text(stackValue(stack, "dkim", "selectors", selector, "publicKey"), `${stack} ${selector} publicKey`);
-const preserveTxt = (stack: ExampleStack): string[] => list(stackValue(stack, "dns", "preserveTxt"), "preserveTxt").map((v) => text(v, "preserveTxt[]"));
+const publicKey = (stack: ExampleStack, selector: string): string =>
+  text(stackValue(stack, "dkim", "selectors", selector, "publicKey"), `${stack} ${selector} publicKey`);
+const preserveTxt = (stack: ExampleStack): string[] =>
+  list(stackValue(stack, "dns", "preserveTxt"), "preserveTxt").map((v) => text(v, "preserveTxt[]"));
 
-const ZONE: Record<ExampleStack, string> = { "example-com": "023e105f4ecef8ad9ca31a8372d0c353", "example-org": "Z0123456789ABCDEFGHIJ" };
+const ZONE: Record<ExampleStack, string> = {
+  "example-com": "023e105f4ecef8ad9ca31a8372d0c353",
+  "example-org": "Z0123456789ABCDEFGHIJ",
+};
 const DOMAIN: Record<ExampleStack, string> = { "example-com": "example.com", "example-org": "example.org" };
 const PROVIDER: Record<ExampleStack, string> = { "example-com": "cloudflare", "example-org": "route53" };
-const RESOURCE_TYPE: Record<ExampleStack, string> = { "example-com": "cloudflare:index/dnsRecord:DnsRecord", "example-org": "aws:route53/record:Record" };
+const RESOURCE_TYPE: Record<ExampleStack, string> = {
+  "example-com": "cloudflare:index/dnsRecord:DnsRecord",
+  "example-org": "aws:route53/record:Record",
+};
 
-const SPF_COM = "v=spf1 ip4:192.0.2.10 ip4:198.51.100.0/24 ip6:2001:db8::/32 include:_spf.google.com include:sendgrid.net ~all";
+const SPF_COM =
+  "v=spf1 ip4:192.0.2.10 ip4:198.51.100.0/24 ip6:2001:db8::/32 include:_spf.google.com include:sendgrid.net ~all";
 const SPF_ORG = "v=spf1 ip4:203.0.113.25 mx include:spf.protection.outlook.com -all";
 
 const EXPECTED_RECORDS: Record<ExampleStack, readonly ExpectedRecord[]> = {
   "example-com": [
     { name: "example.com", type: "TXT", ttl: 3600, value: SPF_COM, purpose: "spf" },
-    { name: "s1._domainkey.example.com", type: "CNAME", ttl: 3600, value: "s1.domainkey.u1234567.wl123.sendgrid.net", purpose: "dkim", selector: "s1" },
-    { name: "s202611a._domainkey.example.com", type: "TXT", ttl: 3600, value: `v=DKIM1; k=rsa; p=${publicKey("example-com", "s202611a")}`, purpose: "dkim", selector: "s202611a" },
-    { name: "s202611e._domainkey.example.com", type: "TXT", ttl: 3600, value: `v=DKIM1; k=ed25519; p=${publicKey("example-com", "s202611e")}`, purpose: "dkim", selector: "s202611e" },
-    { name: "_dmarc.example.com", type: "TXT", ttl: 3600, value: "v=DMARC1; p=quarantine; sp=quarantine; np=reject; adkim=r; aspf=r; rua=mailto:dmarc-reports@example.com", purpose: "dmarc" },
-    { name: "example.net._report._dmarc.example.com", type: "TXT", ttl: 3600, value: "v=DMARC1", purpose: "dmarc-report-auth" },
+    {
+      name: "s1._domainkey.example.com",
+      type: "CNAME",
+      ttl: 3600,
+      value: "s1.domainkey.u1234567.wl123.sendgrid.net",
+      purpose: "dkim",
+      selector: "s1",
+    },
+    {
+      name: "s202611a._domainkey.example.com",
+      type: "TXT",
+      ttl: 3600,
+      value: `v=DKIM1; k=rsa; p=${publicKey("example-com", "s202611a")}`,
+      purpose: "dkim",
+      selector: "s202611a",
+    },
+    {
+      name: "s202611e._domainkey.example.com",
+      type: "TXT",
+      ttl: 3600,
+      value: `v=DKIM1; k=ed25519; p=${publicKey("example-com", "s202611e")}`,
+      purpose: "dkim",
+      selector: "s202611e",
+    },
+    {
+      name: "_dmarc.example.com",
+      type: "TXT",
+      ttl: 3600,
+      value: "v=DMARC1; p=quarantine; sp=quarantine; np=reject; adkim=r; aspf=r; rua=mailto:dmarc-reports@example.com",
+      purpose: "dmarc",
+    },
+    {
+      name: "example.net._report._dmarc.example.com",
+      type: "TXT",
+      ttl: 3600,
+      value: "v=DMARC1",
+      purpose: "dmarc-report-auth",
+    },
   ],
   "example-org": [
     { name: "example.org", type: "TXT", ttl: 3600, value: SPF_ORG, purpose: "spf" },
-    { name: "s202609a._domainkey.example.org", type: "TXT", ttl: 3600, value: `v=DKIM1; k=rsa; p=${publicKey("example-org", "s202609a")}`, purpose: "dkim", selector: "s202609a" },
-    { name: "s202611b._domainkey.example.org", type: "TXT", ttl: 3600, value: `v=DKIM1; k=rsa; p=${publicKey("example-org", "s202611b")}`, purpose: "dkim", selector: "s202611b" },
+    {
+      name: "s202609a._domainkey.example.org",
+      type: "TXT",
+      ttl: 3600,
+      value: `v=DKIM1; k=rsa; p=${publicKey("example-org", "s202609a")}`,
+      purpose: "dkim",
+      selector: "s202609a",
+    },
+    {
+      name: "s202611b._domainkey.example.org",
+      type: "TXT",
+      ttl: 3600,
+      value: `v=DKIM1; k=rsa; p=${publicKey("example-org", "s202611b")}`,
+      purpose: "dkim",
+      selector: "s202611b",
+    },
     {
       name: "_dmarc.example.org",
       type: "TXT",
       ttl: 3600,
-      value: "v=DMARC1; p=reject; np=reject; adkim=s; aspf=r; fo=1; rua=mailto:dmarc@example.org,mailto:reports@dmarc.example.net; ruf=mailto:dmarc-failures@example.org",
+      value:
+        "v=DMARC1; p=reject; np=reject; adkim=s; aspf=r; fo=1; rua=mailto:dmarc@example.org,mailto:reports@dmarc.example.net; ruf=mailto:dmarc-failures@example.org",
       purpose: "dmarc",
     },
   ],
@@ -89,7 +153,9 @@ const EXPECTED_WARNINGS: Record<ExampleStack, readonly string[]> = {
 
 /** stderr of a successful plan of `stacks`, in that order: the warnings and nothing else. */
 const warningsText = (...stacks: ExampleStack[]): string =>
-  stacks.flatMap((stack) => EXPECTED_WARNINGS[stack].map((warning) => `warning: stack ${stack}: ${warning}\n`)).join("");
+  stacks
+    .flatMap((stack) => EXPECTED_WARNINGS[stack].map((warning) => `warning: stack ${stack}: ${warning}\n`))
+    .join("");
 
 // ---------------------------------------------------------------------------------------------------
 // Runs, each started once and shared by the tests that read it.
@@ -99,7 +165,8 @@ function once<T>(start: () => Promise<T>): () => Promise<T> {
   return () => (promise ??= start());
 }
 
-const describeResult = (result: CliResult): string => `exit ${String(result.code)}${result.signal ? ` (${result.signal})` : ""}\n--- stdout\n${result.stdout.slice(0, 2000)}\n--- stderr\n${result.stderr.slice(0, 4000)}`;
+const describeResult = (result: CliResult): string =>
+  `exit ${String(result.code)}${result.signal ? ` (${result.signal})` : ""}\n--- stdout\n${result.stdout.slice(0, 2000)}\n--- stderr\n${result.stderr.slice(0, 4000)}`;
 
 /** Asserts exit 0 and returns stdout. */
 function succeeded(result: CliResult): string {
@@ -144,7 +211,9 @@ const run = {
   comZone: once(() => runCli(["plan", "example-com", "--format", "zone"])),
   comJson: once(() => runCli(["plan", "--format=json", "example-com"])),
   /** `plan` with PATH = node's directory only (no pulumi), an empty HOME and nothing else in the environment. */
-  offlineTable: once(() => runCli(["plan", "--format", "table"], { env: { PATH: path.dirname(process.execPath), HOME: emptyHome() } })),
+  offlineTable: once(() =>
+    runCli(["plan", "--format", "table"], { env: { PATH: path.dirname(process.execPath), HOME: emptyHome() } }),
+  ),
   /** `plan -f zone` in a temporary project holding copies of both stacks, from a subdirectory of it. */
   tempProjectZone: once(() => {
     const project = tempProject();
@@ -210,7 +279,11 @@ function parsePlanJson(stdout: string): PlanJson[] {
   const parsed: unknown = JSON.parse(stdout);
   return list(parsed, "plan --format json").map((entry, index) => {
     assert.ok(isRecord(entry), `element ${index} is an object`);
-    assert.deepEqual(Object.keys(entry), PLAN_KEYS, `element ${index} has exactly the keys ${PLAN_KEYS.join(", ")} in that order`);
+    assert.deepEqual(
+      Object.keys(entry),
+      PLAN_KEYS,
+      `element ${index} has exactly the keys ${PLAN_KEYS.join(", ")} in that order`,
+    );
     const objects = (key: string): Record<string, unknown>[] =>
       list(entry[key], key).map((item) => {
         assert.ok(isRecord(item), `${key} elements are objects`);
@@ -244,25 +317,52 @@ describe("sender-auth plan (real binary)", { concurrency: true, timeout: 180_000
       const result = await run.table();
       const stdout = succeeded(result);
       assert.equal(result.stderr, warningsText("example-com", "example-org"));
-      for (const line of result.stderr.trimEnd().split("\n")) assert.match(line, /^warning: stack example-(com|org): sender-auth:/);
+      for (const line of result.stderr.trimEnd().split("\n")) {
+        assert.match(line, /^warning: stack example-(com|org): sender-auth:/);
+      }
 
       const lines = stdout.split("\n");
-      assert.ok(lines.includes("example-com: example.com on cloudflare (zone 023e105f4ecef8ad9ca31a8372d0c353), 6 records, 6 resources"), stdout);
-      assert.ok(lines.includes("example-org: example.org on route53 (zone Z0123456789ABCDEFGHIJ), 4 records, 4 resources"), stdout);
-      assert.ok(lines.includes(`  example.com                             TXT    3600  spf                ${SPF_COM}`), stdout);
-      assert.ok(lines.includes("  s1._domainkey.example.com               CNAME  3600  dkim s1            s1.domainkey.u1234567.wl123.sendgrid.net"), stdout);
+      assert.ok(
+        lines.includes(
+          "example-com: example.com on cloudflare (zone 023e105f4ecef8ad9ca31a8372d0c353), 6 records, 6 resources",
+        ),
+        stdout,
+      );
+      assert.ok(
+        lines.includes("example-org: example.org on route53 (zone Z0123456789ABCDEFGHIJ), 4 records, 4 resources"),
+        stdout,
+      );
+      assert.ok(
+        lines.includes(`  example.com                             TXT    3600  spf                ${SPF_COM}`),
+        stdout,
+      );
+      assert.ok(
+        lines.includes(
+          "  s1._domainkey.example.com               CNAME  3600  dkim s1            s1.domainkey.u1234567.wl123.sendgrid.net",
+        ),
+        stdout,
+      );
       assert.ok(lines.includes(`  example.org                      TXT   3600  spf            ${SPF_ORG}`), stdout);
 
       const stacks: ExampleStack[] = ["example-com", "example-org"];
       tableBlocks(stdout).forEach((block, index) => {
         const stack = stacks[index]!;
         const [header, columns, ...rows] = block.split("\n");
-        assert.equal(header, `${stack}: ${DOMAIN[stack]} on ${PROVIDER[stack]} (zone ${ZONE[stack]}), ${EXPECTED_RECORDS[stack].length} records, ${EXPECTED_RECORDS[stack].length} resources`);
+        assert.equal(
+          header,
+          `${stack}: ${DOMAIN[stack]} on ${PROVIDER[stack]} (zone ${ZONE[stack]}), ${EXPECTED_RECORDS[stack].length} records, ${EXPECTED_RECORDS[stack].length} resources`,
+        );
         assert.match(columns ?? "", /^ {2}NAME +TYPE +TTL +PURPOSE +VALUE$/);
         // Columns are separated by at least two spaces; values are shown in full, never shortened.
         assert.deepEqual(
           rows.map((row) => row.trim().split(/ {2,}/)),
-          EXPECTED_RECORDS[stack].map((r) => [r.name, r.type, String(r.ttl), r.selector === undefined ? r.purpose : `${r.purpose} ${r.selector}`, r.value]),
+          EXPECTED_RECORDS[stack].map((r) => [
+            r.name,
+            r.type,
+            String(r.ttl),
+            r.selector === undefined ? r.purpose : `${r.purpose} ${r.selector}`,
+            r.value,
+          ]),
         );
       });
     });
@@ -284,7 +384,10 @@ describe("sender-auth plan (real binary)", { concurrency: true, timeout: 180_000
         assert.equal(recordLines.length, expected.length, block);
         recordLines.map(parseZoneLine).forEach((line, i) => {
           const record = expected[i]!;
-          assert.equal(line.owner, record.name === DOMAIN[stack] ? "@" : record.name.slice(0, -(DOMAIN[stack].length + 1)));
+          assert.equal(
+            line.owner,
+            record.name === DOMAIN[stack] ? "@" : record.name.slice(0, -(DOMAIN[stack].length + 1)),
+          );
           assert.equal(line.ttl, record.ttl);
           assert.equal(line.type, record.type);
           if (record.type === "TXT") {
@@ -298,7 +401,12 @@ describe("sender-auth plan (real binary)", { concurrency: true, timeout: 180_000
         });
       });
 
-      assert.ok(stdout.split("\n").includes("s1._domainkey              3600 IN CNAME s1.domainkey.u1234567.wl123.sendgrid.net."), stdout);
+      assert.ok(
+        stdout
+          .split("\n")
+          .includes("s1._domainkey              3600 IN CNAME s1.domainkey.u1234567.wl123.sendgrid.net."),
+        stdout,
+      );
       // The 4096-bit key is longer than two character-strings.
       const keyLine = stdout.split("\n").find((line) => line.startsWith("s202611b._domainkey "));
       assert.ok(keyLine, stdout);
@@ -323,7 +431,12 @@ describe("sender-auth plan (real binary)", { concurrency: true, timeout: 180_000
       plans.forEach((plan, index) => {
         const stack = stacks[index]!;
         for (const record of plan.records) {
-          assert.deepEqual(Object.keys(record), record["purpose"] === "dkim" ? ["name", "type", "ttl", "value", "purpose", "selector"] : ["name", "type", "ttl", "value", "purpose"]);
+          assert.deepEqual(
+            Object.keys(record),
+            record["purpose"] === "dkim"
+              ? ["name", "type", "ttl", "value", "purpose", "selector"]
+              : ["name", "type", "ttl", "value", "purpose"],
+          );
         }
         assert.deepEqual(plan.records, EXPECTED_RECORDS[stack]);
 
@@ -337,7 +450,12 @@ describe("sender-auth plan (real binary)", { concurrency: true, timeout: 180_000
         const names = plan.resources.map((r) => text(r["name"], "resource name"));
         assert.deepEqual(names, [...names].sort(), `${stack}: resources are sorted by name`);
         assert.deepEqual(
-          plan.resources.map((r) => `${text(field(r, "inputs", "name"), "inputs.name")} ${text(field(r, "inputs", "type"), "inputs.type")}`).sort(),
+          plan.resources
+            .map(
+              (r) =>
+                `${text(field(r, "inputs", "name"), "inputs.name")} ${text(field(r, "inputs", "type"), "inputs.type")}`,
+            )
+            .sort(),
           EXPECTED_RECORDS[stack].map((r) => `${r.name} ${r.type}`).sort(),
           `${stack}: a resource for every record`,
         );
@@ -378,7 +496,14 @@ describe("sender-auth plan (real binary)", { concurrency: true, timeout: 180_000
     });
 
     it("plan example-com alone prints exactly that stack's part of the full output, in every format", async () => {
-      const [table, zone, json, comTable, comZone, comJson] = await Promise.all([run.table(), run.zone(), run.json(), run.comTable(), run.comZone(), run.comJson()]);
+      const [table, zone, json, comTable, comZone, comJson] = await Promise.all([
+        run.table(),
+        run.zone(),
+        run.json(),
+        run.comTable(),
+        run.comZone(),
+        run.comJson(),
+      ]);
       assert.equal(succeeded(comTable), `${tableBlocks(succeeded(table))[0]}\n`);
       assert.equal(succeeded(comZone), zoneBlocks(succeeded(zone))[0]);
       const fullJson: unknown = JSON.parse(succeeded(json));
@@ -443,8 +568,12 @@ describe("sender-auth plan (real binary)", { concurrency: true, timeout: 180_000
 
     it("secure: config values are neither decrypted nor printed, and change nothing in the plan", async () => {
       // The secrets really are config values of those stacks.
-      assert.deepEqual(field(parseYaml(SECRET_STACKS["example-com"]), "config", "cloudflare:apiToken"), { secure: CLOUDFLARE_TOKEN });
-      assert.deepEqual(field(parseYaml(SECRET_STACKS["example-org"]), "config", "aws:secretKey"), { secure: AWS_SECRET });
+      assert.deepEqual(field(parseYaml(SECRET_STACKS["example-com"]), "config", "cloudflare:apiToken"), {
+        secure: CLOUDFLARE_TOKEN,
+      });
+      assert.deepEqual(field(parseYaml(SECRET_STACKS["example-org"]), "config", "aws:secretKey"), {
+        secure: AWS_SECRET,
+      });
       const [repo, temp] = await Promise.all([run.json(), run.secretsJson()]);
       assert.equal(succeeded(temp), succeeded(repo));
       assert.equal(temp.stderr, warningsText("example-com", "example-org"));
@@ -457,7 +586,10 @@ describe("sender-auth plan (real binary)", { concurrency: true, timeout: 180_000
   describe("offline", { concurrency: true }, () => {
     it("needs no pulumi CLI, credentials or network: PATH = node's directory only, empty HOME, no AWS_*/CLOUDFLARE_* variables", async () => {
       const nodeDir = path.dirname(process.execPath);
-      assert.ok(!existsSync(path.join(nodeDir, "pulumi")), `${nodeDir} holds a pulumi binary, so this test would prove nothing`);
+      assert.ok(
+        !existsSync(path.join(nodeDir, "pulumi")),
+        `${nodeDir} holds a pulumi binary, so this test would prove nothing`,
+      );
       const [repo, offline] = await Promise.all([run.table(), run.offlineTable()]);
       assert.equal(succeeded(offline), succeeded(repo));
       assert.equal(offline.stderr, warningsText("example-com", "example-org"));
@@ -473,8 +605,14 @@ describe("sender-auth plan (real binary)", { concurrency: true, timeout: 180_000
         assert.equal(result.stderr, stderr);
       });
     };
-    usage(["plan", "nope", "example-com", "zzz"], 'error: no stack file for "nope", "zzz"; stacks: example-com, example-org\n');
-    usage(["plan", "--format", "xml"], "error: option '-f, --format <format>' argument 'xml' is invalid. Allowed choices are table, zone, json.\n(run with --help for usage)\n");
+    usage(
+      ["plan", "nope", "example-com", "zzz"],
+      'error: no stack file for "nope", "zzz"; stacks: example-com, example-org\n',
+    );
+    usage(
+      ["plan", "--format", "xml"],
+      "error: option '-f, --format <format>' argument 'xml' is invalid. Allowed choices are table, zone, json.\n(run with --help for usage)\n",
+    );
     usage(["plan", "--bogus"], "error: unknown option '--bogus'\n(run with --help for usage)\n");
     usage(["deploy"], "error: unknown command 'deploy'\n(run with --help for usage)\n");
 

@@ -7,7 +7,14 @@ import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { listStacks, loadProject, readStackConfig, UNDECRYPTED_SECRET, UsageError, type Project } from "../../../cli/project";
+import {
+  listStacks,
+  loadProject,
+  readStackConfig,
+  UNDECRYPTED_SECRET,
+  UsageError,
+  type Project,
+} from "../../../cli/project";
 import { createTempProject, REPO_ROOT } from "../../support/cli";
 
 const dirs: string[] = [];
@@ -52,7 +59,10 @@ const PULUMI_YAML = [
 function throwsStartingWith(fn: () => unknown, prefix: string, type: new (...args: never[]) => Error = Error): void {
   assert.throws(fn, (error: unknown) => {
     assert.ok(error instanceof type, `expected a ${type.name}, got ${String(error)}`);
-    assert.ok(error.message.startsWith(prefix), `message ${JSON.stringify(error.message)} should start with ${JSON.stringify(prefix)}`);
+    assert.ok(
+      error.message.startsWith(prefix),
+      `message ${JSON.stringify(error.message)} should start with ${JSON.stringify(prefix)}`,
+    );
     return true;
   });
 }
@@ -84,14 +94,21 @@ describe("loadProject", () => {
 
   it("takes schema defaults, plain values and { value } entries as config defaults, namespacing bare keys", () => {
     const dir = tempDir({ "Pulumi.yaml": PULUMI_YAML, "index.ts": "" });
-    assert.deepEqual(loadProject(dir).defaults, { "sender-auth:parked": false, "aws:region": "us-east-1", "sender-auth:note": "from the project" });
+    assert.deepEqual(loadProject(dir).defaults, {
+      "sender-auth:parked": false,
+      "aws:region": "us-east-1",
+      "sender-auth:note": "from the project",
+    });
   });
 
   it("resolves the entry point like the Pulumi Node.js host: index.ts by default, a directory's package.json main, else an error", () => {
     const plain = tempDir({ "Pulumi.yaml": "name: p\n", "index.ts": "" });
     assert.equal(loadProject(plain).main, path.join(plain, "index.ts"));
     assert.equal(loadProject(plain).stackConfigDir, plain);
-    const viaPackage = tempDir({ "Pulumi.yaml": "name: p\nmain: app\n", "app/package.json": '{ "main": "src/program.ts" }' });
+    const viaPackage = tempDir({
+      "Pulumi.yaml": "name: p\nmain: app\n",
+      "app/package.json": '{ "main": "src/program.ts" }',
+    });
     assert.equal(loadProject(viaPackage).main, path.join(viaPackage, "app", "src", "program.ts"));
     const none = tempDir({ "Pulumi.yaml": "name: p\n" });
     throwsStartingWith(() => loadProject(none), `${none}: no program entry point (index.ts)`);
@@ -137,7 +154,12 @@ describe("listStacks", () => {
 });
 
 describe("readStackConfig", () => {
-  const SECRETS = ["v1:TopLevelCiphertextAAAA==", "v1:NestedCiphertextBBBB==", "v1:InListCiphertextCCCC==", "v1:PrivateKeyCiphertextDDDD=="] as const;
+  const SECRETS = [
+    "v1:TopLevelCiphertextAAAA==",
+    "v1:NestedCiphertextBBBB==",
+    "v1:InListCiphertextCCCC==",
+    "v1:PrivateKeyCiphertextDDDD==",
+  ] as const;
   const dir = tempDir({
     "Pulumi.yaml": PULUMI_YAML,
     "index.ts": "",
@@ -190,7 +212,8 @@ describe("readStackConfig", () => {
         "cloudflare:apiToken": "[secret]",
         "sender-auth:count": "42",
         // The program checks every private key it is given, so plan gives it none rather than a placeholder.
-        "sender-auth:dkim": '{"selectors":{"s1":{"status":"active","publicKey":"[secret]"},"eu.mail":{"status":"published"}}}',
+        "sender-auth:dkim":
+          '{"selectors":{"s1":{"status":"active","publicKey":"[secret]"},"eu.mail":{"status":"published"}}}',
         "sender-auth:dns": '{"provider":"cloudflare","ttl":300,"preserveTxt":["a","b"]}',
         "sender-auth:domain": "example.com",
         "sender-auth:flag": "true",
@@ -202,7 +225,12 @@ describe("readStackConfig", () => {
         "sender-auth:unqualified": "plain",
       },
       secretKeys: ["cloudflare:apiToken", "sender-auth:dkim", "sender-auth:list"],
-      secretPaths: ["cloudflare:apiToken", 'sender-auth:dkim.selectors.s1.publicKey', 'sender-auth:dkim.selectors["eu.mail"].privateKey', "sender-auth:list[1]"],
+      secretPaths: [
+        "cloudflare:apiToken",
+        "sender-auth:dkim.selectors.s1.publicKey",
+        'sender-auth:dkim.selectors["eu.mail"].privateKey',
+        "sender-auth:list[1]",
+      ],
     });
     const printed = JSON.stringify(stack);
     for (const secret of SECRETS) assert.ok(!printed.includes(secret.slice(3)), `${secret} leaked`);
@@ -211,21 +239,35 @@ describe("readStackConfig", () => {
   it("lets the stack override Pulumi.yaml defaults, from a .yml stack file", () => {
     const stack = readStackConfig(project, "parked");
     assert.equal(stack.file, path.join(dir, "stacks", "Pulumi.parked.yml"));
-    assert.deepEqual(stack.config, { "aws:region": "eu-west-1", "sender-auth:note": "from the project", "sender-auth:parked": "true" });
+    assert.deepEqual(stack.config, {
+      "aws:region": "eu-west-1",
+      "sender-auth:note": "from the project",
+      "sender-auth:parked": "true",
+    });
     assert.deepEqual(stack.secretKeys, []);
     assert.deepEqual(stack.secretPaths, []);
   });
 
   it("an empty stack file has only the project defaults", () => {
-    assert.deepEqual(readStackConfig(project, "empty").config, { "aws:region": "us-east-1", "sender-auth:note": "from the project", "sender-auth:parked": "false" });
+    assert.deepEqual(readStackConfig(project, "empty").config, {
+      "aws:region": "us-east-1",
+      "sender-auth:note": "from the project",
+      "sender-auth:parked": "false",
+    });
   });
 
   it("a stack file with a YAML syntax error: an error naming the file", () => {
-    throwsStartingWith(() => readStackConfig(project, "broken"), `${path.join(dir, "stacks", "Pulumi.broken.yaml")}: not valid YAML: `);
+    throwsStartingWith(
+      () => readStackConfig(project, "broken"),
+      `${path.join(dir, "stacks", "Pulumi.broken.yaml")}: not valid YAML: `,
+    );
   });
 
   it("a stack file that is not a mapping: an error naming the file", () => {
-    throwsStartingWith(() => readStackConfig(project, "scalar"), `${path.join(dir, "stacks", "Pulumi.scalar.yaml")}: must be a YAML mapping`);
+    throwsStartingWith(
+      () => readStackConfig(project, "scalar"),
+      `${path.join(dir, "stacks", "Pulumi.scalar.yaml")}: must be a YAML mapping`,
+    );
   });
 
   it("a stack without a file: a usage error", () => {

@@ -21,7 +21,13 @@ import { after, before, describe, it } from "node:test";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { namedAvailable, skipOrFailWithoutNamed, startBind, txtRdata, type BindServer } from "../../support/bind";
 import { createTempProject, runCli, type TempProject } from "../../support/cli";
-import { fakeDecrypt, fakeEncrypt, fakePulumiEnv, readPulumiLog, type PulumiInvocation } from "../../support/fakePulumi";
+import {
+  fakeDecrypt,
+  fakeEncrypt,
+  fakePulumiEnv,
+  readPulumiLog,
+  type PulumiInvocation,
+} from "../../support/fakePulumi";
 import { FIXTURE_KEYS, fixtureKey, type FixtureKeyName } from "../../support/fixtures";
 
 // ---------------------------------------------------------------------------------------------------
@@ -91,7 +97,10 @@ function selectorsOf(doc: StackDoc): Json {
 
 function selectorOf(doc: StackDoc, name: string): Json {
   const entry = selectorsOf(doc)[name];
-  assert.ok(isRecord(entry), `selector ${name} is not in the stack file: ${JSON.stringify(Object.keys(selectorsOf(doc)))}`);
+  assert.ok(
+    isRecord(entry),
+    `selector ${name} is not in the stack file: ${JSON.stringify(Object.keys(selectorsOf(doc)))}`,
+  );
   return entry;
 }
 
@@ -148,12 +157,19 @@ function stackFileOf(project: TempProject): string {
 function newProject(before: StackDoc): TempProject {
   const project = createTempProject("sender-auth-rotate-");
   projects.push(project);
-  project.writeStack(STACK, `# hand-written for test/unit/cli/rotate.test.ts\n${stringifyYaml(before, { lineWidth: 0 })}`);
+  project.writeStack(
+    STACK,
+    `# hand-written for test/unit/cli/rotate.test.ts\n${stringifyYaml(before, { lineWidth: 0 })}`,
+  );
   return project;
 }
 
 /** `sender-auth rotate <args>` in `project` (stack file already written), then the invariants. */
-async function rotateAt(project: TempProject, args: readonly string[], options: RotateOptions = {}): Promise<RotateRun> {
+async function rotateAt(
+  project: TempProject,
+  args: readonly string[],
+  options: RotateOptions = {},
+): Promise<RotateRun> {
   const log = path.join(project.dir, "pulumi.log");
   writeFileSync(log, "");
   const beforeText = readFileSync(stackFileOf(project), "utf8");
@@ -211,7 +227,8 @@ function activeSelectors(doc: StackDoc): string[] {
     .map(([name]) => name);
 }
 
-const isSecretSet = (argv: readonly string[]): boolean => argv[0] === "config" && argv[1] === "set" && argv.includes("--secret");
+const isSecretSet = (argv: readonly string[]): boolean =>
+  argv[0] === "config" && argv[1] === "set" && argv.includes("--secret");
 
 function checkInvariants(run: RotateRun): void {
   // Key material: every fixture private key, and every private key either stack file holds.
@@ -224,17 +241,31 @@ function checkInvariants(run: RotateRun): void {
   for (const { argv, stdin } of run.log) {
     for (const arg of argv) {
       assert.doesNotMatch(arg, /PRIVATE KEY/, `pulumi argv carries a private key: ${JSON.stringify(argv)}`);
-      for (const line of secretLines) assert.ok(!arg.includes(line), `pulumi argv carries private key material: ${JSON.stringify(argv)}`);
-      for (const ciphertext of ciphertexts) assert.ok(!arg.includes(ciphertext), `pulumi argv carries a ciphertext: ${JSON.stringify(argv)}`);
+      for (const line of secretLines) {
+        assert.ok(!arg.includes(line), `pulumi argv carries private key material: ${JSON.stringify(argv)}`);
+      }
+      for (const ciphertext of ciphertexts) {
+        assert.ok(!arg.includes(ciphertext), `pulumi argv carries a ciphertext: ${JSON.stringify(argv)}`);
+      }
     }
     if (isSecretSet(argv)) {
-      assert.match(stdin, /^-----BEGIN PRIVATE KEY-----\n[\s\S]+\n-----END PRIVATE KEY-----\n?$/, "a secret is a PEM on standard input");
+      assert.match(
+        stdin,
+        /^-----BEGIN PRIVATE KEY-----\n[\s\S]+\n-----END PRIVATE KEY-----\n?$/,
+        "a secret is a PEM on standard input",
+      );
     } else {
-      assert.equal(stdin, "", `only secrets go to standard input: ${JSON.stringify(argv)} got ${JSON.stringify(stdin)}`);
+      assert.equal(
+        stdin,
+        "",
+        `only secrets go to standard input: ${JSON.stringify(argv)} got ${JSON.stringify(stdin)}`,
+      );
     }
   }
   // No run removes an active selector, nor leaves an algorithm that had an active key without one.
-  const removedPaths = run.log.filter(({ argv }) => argv[0] === "config" && (argv[1] === "rm" || argv[1] === "rm-all")).flatMap(({ argv }) => argv.slice(2));
+  const removedPaths = run.log
+    .filter(({ argv }) => argv[0] === "config" && (argv[1] === "rm" || argv[1] === "rm-all"))
+    .flatMap(({ argv }) => argv.slice(2));
   for (const name of activeSelectors(run.before)) {
     const entry = selectorsOf(run.after)[name];
     assert.ok(isRecord(entry), `the active selector ${name} was removed`);
@@ -242,7 +273,10 @@ function checkInvariants(run: RotateRun): void {
     assert.equal(entry["publicKey"], was["publicKey"], `the public key of ${name} changed`);
     assert.equal(entry["cname"], was["cname"], `the CNAME of ${name} changed`);
     for (const removed of removedPaths) {
-      assert.ok(!removed.startsWith(`sender-auth:dkim.selectors.${name}`), `pulumi config rm ${removed} targets the active selector ${name}`);
+      assert.ok(
+        !removed.startsWith(`sender-auth:dkim.selectors.${name}`),
+        `pulumi config rm ${removed} targets the active selector ${name}`,
+      );
     }
   }
   const activeAlgorithms = (doc: StackDoc): Set<string> =>
@@ -265,7 +299,8 @@ function assertUnchanged(run: RotateRun): void {
 }
 
 const argvOf = (run: RotateRun): string[][] => run.log.map((entry) => entry.argv);
-const sel = (name: string, field?: string): string => `sender-auth:dkim.selectors.${name}${field === undefined ? "" : `.${field}`}`;
+const sel = (name: string, field?: string): string =>
+  `sender-auth:dkim.selectors.${name}${field === undefined ? "" : `.${field}`}`;
 
 /** The DKIM `p=` value of a private key: SPKI DER for RSA, the raw key for Ed25519. */
 function dkimPublicKeyOf(privatePem: string): { readonly publicKey: string; readonly bits: number | undefined } {
@@ -308,7 +343,13 @@ function assertGenerated(run: RotateRun, expected: Generated): string {
   }
   assert.deepEqual(
     run.after,
-    withSelector(run.before, expected.selector, { status: "published", algorithm: expected.algorithm, publicKey, createdAt: expected.createdAt, privateKey }),
+    withSelector(run.before, expected.selector, {
+      status: "published",
+      algorithm: expected.algorithm,
+      publicKey,
+      createdAt: expected.createdAt,
+      privateKey,
+    }),
     "nothing else changed",
   );
   const secretPath = sel(expected.selector, "privateKey");
@@ -360,11 +401,15 @@ function step2Stdout(next: string, current: string | undefined, revocableFrom = 
   return [
     `rotate step 2 of 4: ${next} is served by DNS`,
     `  ${next}: published → active`,
-    ...(current === undefined ? [] : [`  ${current}: active → retired (retiredAt ${TODAY}); its key stays published for mail in flight`]),
+    ...(current === undefined
+      ? []
+      : [`  ${current}: active → retired (retiredAt ${TODAY}); its key stays published for mail in flight`]),
     "next:",
     `  1. review: npx sender-auth plan ${STACK}; commit; pulumi up --stack ${STACK}`,
     `  2. switch your signer to ${next}: npx sender-auth export ${STACK} --selector ${next} --format pem`,
-    ...(current === undefined ? [] : [`  3. after ${overlapDays} days (from ${revocableFrom}), revoke ${current}: npx sender-auth rotate ${STACK}`]),
+    ...(current === undefined
+      ? []
+      : [`  3. after ${overlapDays} days (from ${revocableFrom}), revoke ${current}: npx sender-auth rotate ${STACK}`]),
     "",
   ].join("\n");
 }
@@ -376,7 +421,9 @@ function step2SetAll(next: string, current: string | undefined): string[] {
     "--path",
     "--plaintext",
     `${sel(next, "status")}=active`,
-    ...(current === undefined ? [] : ["--plaintext", `${sel(current, "status")}=retired`, "--plaintext", `${sel(current, "retiredAt")}=${TODAY}`]),
+    ...(current === undefined
+      ? []
+      : ["--plaintext", `${sel(current, "status")}=retired`, "--plaintext", `${sel(current, "retiredAt")}=${TODAY}`]),
     "--stack",
     STACK,
     "--non-interactive",
@@ -396,7 +443,19 @@ function step3Stdout(retired: string, retiredAt: string, overlapDays: number): s
 
 function assertRevoked(run: RotateRun, retired: string): void {
   assert.deepEqual(run.after, withSelector(run.before, retired, { status: "revoked" }));
-  assert.deepEqual(argvOf(run), [CHECK_STACK, ["config", "set-all", "--path", "--plaintext", `${sel(retired, "status")}=revoked`, "--stack", STACK, "--non-interactive"]]);
+  assert.deepEqual(argvOf(run), [
+    CHECK_STACK,
+    [
+      "config",
+      "set-all",
+      "--path",
+      "--plaintext",
+      `${sel(retired, "status")}=revoked`,
+      "--stack",
+      STACK,
+      "--non-interactive",
+    ],
+  ]);
 }
 
 function dnsRefusal(next: string, problem: string): string {
@@ -424,13 +483,20 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
       assert.equal(run.stderr, "");
       assert.equal(run.stdout, step1Stdout("s202610a", generated, publicKey));
       assert.equal(run.code, 0);
-      assert.ok(run.afterText.startsWith("# hand-written for test/unit/cli/rotate.test.ts\n"), "the stack file keeps its comment");
+      assert.ok(
+        run.afterText.startsWith("# hand-written for test/unit/cli/rotate.test.ts\n"),
+        "the stack file keeps its comment",
+      );
     });
 
     it("rsa-4096: a 4096-bit key, named and dated from SENDER_AUTH_NOW in UTC (23:30 UTC on 30 November)", async () => {
-      const run = await rotate(stackDoc({ s202609a: keySelector({ status: "active", key: "rsa-4096", createdAt: "2026-09-01" }) }), [], {
-        now: "2026-12-01T00:30:00+01:00",
-      });
+      const run = await rotate(
+        stackDoc({ s202609a: keySelector({ status: "active", key: "rsa-4096", createdAt: "2026-09-01" }) }),
+        [],
+        {
+          now: "2026-12-01T00:30:00+01:00",
+        },
+      );
       const generated: Generated = { selector: "s202611a", algorithm: "rsa", bits: 4096, createdAt: "2026-11-30" };
       const publicKey = assertGenerated(run, generated);
       assert.equal(run.stderr, "");
@@ -439,7 +505,9 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
     });
 
     it("rsa-1024: the new key is rsa-2048, never another weak one", async () => {
-      const run = await rotate(stackDoc({ s202601a: keySelector({ status: "active", key: "rsa-1024", createdAt: "2026-01-05" }) }));
+      const run = await rotate(
+        stackDoc({ s202601a: keySelector({ status: "active", key: "rsa-1024", createdAt: "2026-01-05" }) }),
+      );
       const generated: Generated = { selector: "s202611a", algorithm: "rsa", bits: 2048, createdAt: TODAY };
       const publicKey = assertGenerated(run, generated);
       assert.equal(run.stderr, "");
@@ -448,7 +516,10 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
     });
 
     it("--algorithm ed25519: rotates the Ed25519 line only, beside an untouched active RSA key", async () => {
-      const run = await rotate(stackDoc({ s202610a: ACTIVE_2048, s202610e: keySelector({ status: "active", key: "ed25519" }) }), ["--algorithm", "ed25519"]);
+      const run = await rotate(
+        stackDoc({ s202610a: ACTIVE_2048, s202610e: keySelector({ status: "active", key: "ed25519" }) }),
+        ["--algorithm", "ed25519"],
+      );
       const generated: Generated = { selector: "s202611a", algorithm: "ed25519", bits: undefined, createdAt: TODAY };
       const publicKey = assertGenerated(run, generated);
       assert.equal(run.stderr, "");
@@ -473,7 +544,9 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
     });
 
     it("a failing write leaves no half-written selector behind (exit 1)", async () => {
-      const run = await rotate(stackDoc({ s202610a: ACTIVE_2048 }), [], { env: { FAKE_PULUMI_FAIL: "config set-all" } });
+      const run = await rotate(stackDoc({ s202610a: ACTIVE_2048 }), [], {
+        env: { FAKE_PULUMI_FAIL: "config set-all" },
+      });
       const paths = ["publicKey", "algorithm", "status", "createdAt"].map((field) => sel("s202611a", field)).join(" ");
       assert.equal(run.stdout, "");
       assert.equal(
@@ -484,7 +557,12 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
       assert.deepEqual(run.after, run.before);
       assert.deepEqual(
         argvOf(run).map((argv) => argv.slice(0, 2)),
-        [["config", "--json"], ["config", "set"], ["config", "set-all"], ["config", "rm"]],
+        [
+          ["config", "--json"],
+          ["config", "set"],
+          ["config", "set-all"],
+          ["config", "rm"],
+        ],
       );
     });
   });
@@ -496,7 +574,7 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
     const right = (key = NEXT): string => txtRdata(`v=DKIM1; k=${key.algorithm}; p=${key.publicKey}`);
     /** One zone per domain, each a different answer for s202611a._domainkey (s202611e for Ed25519). */
     const ZONES: Readonly<Record<string, string>> = {
-      "nx.test": "@ IN TXT \"v=spf1 -all\"",
+      "nx.test": '@ IN TXT "v=spf1 -all"',
       "other-key.test": `s202611a._domainkey IN TXT ${right(OLD)}`,
       "two-records.test": `s202611a._domainkey IN TXT ${right()}\ns202611a._domainkey IN TXT ${right(OLD)}`,
       "no-txt.test": "s202611a._domainkey IN A 192.0.2.1",
@@ -516,7 +594,8 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
       assert.ok(bind, "BIND did not start: see the before hook");
       return ["--resolver", `127.0.0.1:${bind.port}`];
     };
-    const rotation = (domain: string): StackDoc => stackDoc({ s202610a: ACTIVE_2048, s202611a: PUBLISHED_2048B }, domain);
+    const rotation = (domain: string): StackDoc =>
+      stackDoc({ s202610a: ACTIVE_2048, s202611a: PUBLISHED_2048B }, domain);
 
     async function refused(domain: string, problem: (name: string) => string): Promise<void> {
       const run = await rotate(rotation(domain), resolverArg());
@@ -534,19 +613,26 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
 
     it("refuses while DNS serves a different key, showing the record it got", async (t) => {
       if (skipOrFailWithoutNamed(t)) return;
-      await refused("other-key.test", (name) => `${name}: serves "v=DKIM1; k=rsa; p=${OLD.publicKey}", not the configured rsa key`);
+      await refused(
+        "other-key.test",
+        (name) => `${name}: serves "v=DKIM1; k=rsa; p=${OLD.publicKey}", not the configured rsa key`,
+      );
     });
 
     it("refuses while DNS serves two TXT records for the selector, showing both", async (t) => {
       if (skipOrFailWithoutNamed(t)) return;
       const domain = "two-records.test";
       const run = await rotate(rotation(domain), resolverArg());
-      const records = [`v=DKIM1; k=rsa; p=${NEXT.publicKey}`, `v=DKIM1; k=rsa; p=${OLD.publicKey}`].map((r) => JSON.stringify(r));
+      const records = [`v=DKIM1; k=rsa; p=${NEXT.publicKey}`, `v=DKIM1; k=rsa; p=${OLD.publicKey}`].map((r) =>
+        JSON.stringify(r),
+      );
       const problem = (order: readonly string[]): string =>
         `s202611a._domainkey.${domain}: 2 TXT records (a selector needs exactly one, RFC 6376 §3.6.2.2): ${order.join(", ")}`;
       // BIND may hand out an RRset in either order.
       assert.ok(
-        [dnsRefusal("s202611a", problem(records)), dnsRefusal("s202611a", problem([...records].reverse()))].includes(run.stderr),
+        [dnsRefusal("s202611a", problem(records)), dnsRefusal("s202611a", problem([...records].reverse()))].includes(
+          run.stderr,
+        ),
         run.stderr,
       );
       assert.equal(run.stdout, "");
@@ -579,18 +665,36 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
       assert.equal(run.stderr, "");
       assert.equal(run.stdout, step2Stdout("s202611a", "s202610a"));
       assert.equal(run.code, 0);
-      assert.deepEqual(run.after, withSelector(withSelector(run.before, "s202611a", { status: "active" }), "s202610a", { status: "retired", retiredAt: TODAY }));
+      assert.deepEqual(
+        run.after,
+        withSelector(withSelector(run.before, "s202611a", { status: "active" }), "s202610a", {
+          status: "retired",
+          retiredAt: TODAY,
+        }),
+      );
       assert.deepEqual(argvOf(run), [CHECK_STACK, step2SetAll("s202611a", "s202610a")]);
     });
 
     it("--force activates without a DNS check, with a warning, even though DNS serves nothing", async (t) => {
       if (skipOrFailWithoutNamed(t)) return;
       const run = await rotate(rotation("nx.test"), [...resolverArg(), "--force", "--overlap-days", "10"]);
-      assert.equal(run.stderr, "warning: --force: not checking that DNS serves s202611a._domainkey.nx.test; mail signed before it is served fails DKIM\n");
+      assert.equal(
+        run.stderr,
+        "warning: --force: not checking that DNS serves s202611a._domainkey.nx.test; mail signed before it is served fails DKIM\n",
+      );
       assert.equal(run.stdout.split("\n")[0], "rotate step 2 of 4: activating s202611a without checking DNS (--force)");
-      assert.equal(run.stdout.split("\n").slice(1).join("\n"), step2Stdout("s202611a", "s202610a", "2026-12-08", 10).split("\n").slice(1).join("\n"));
+      assert.equal(
+        run.stdout.split("\n").slice(1).join("\n"),
+        step2Stdout("s202611a", "s202610a", "2026-12-08", 10).split("\n").slice(1).join("\n"),
+      );
       assert.equal(run.code, 0);
-      assert.deepEqual(run.after, withSelector(withSelector(run.before, "s202611a", { status: "active" }), "s202610a", { status: "retired", retiredAt: TODAY }));
+      assert.deepEqual(
+        run.after,
+        withSelector(withSelector(run.before, "s202611a", { status: "active" }), "s202610a", {
+          status: "retired",
+          retiredAt: TODAY,
+        }),
+      );
       assert.deepEqual(argvOf(run), [CHECK_STACK, step2SetAll("s202611a", "s202610a")]);
     });
 
@@ -604,7 +708,10 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
     it("first activation: a published Ed25519 key and no active one → active, nothing retired", async (t) => {
       if (skipOrFailWithoutNamed(t)) return;
       const run = await rotate(
-        stackDoc({ s202610a: ACTIVE_2048, s202611e: keySelector({ status: "published", key: "ed25519", createdAt: TODAY }) }, "ed.test"),
+        stackDoc(
+          { s202610a: ACTIVE_2048, s202611e: keySelector({ status: "published", key: "ed25519", createdAt: TODAY }) },
+          "ed.test",
+        ),
         ["--algorithm", "ed25519", ...resolverArg()],
       );
       assert.equal(run.stderr, "");
@@ -630,7 +737,11 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
   describe("step 3: a retired key past the overlap → revoked", { concurrency: true }, () => {
     const retired = (retiredAt?: string): StackDoc =>
       stackDoc({
-        s202610a: keySelector({ status: "retired", key: "rsa-2048", ...(retiredAt === undefined ? {} : { retiredAt }) }),
+        s202610a: keySelector({
+          status: "retired",
+          key: "rsa-2048",
+          ...(retiredAt === undefined ? {} : { retiredAt }),
+        }),
         s202611a: keySelector({ status: "active", key: "rsa-2048-b", createdAt: "2026-11-01" }),
       });
 
@@ -645,7 +756,10 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
     it("retired 6 days ago → refused, naming the date it becomes revocable", async () => {
       const run = await rotate(retired("2026-11-22"));
       assert.equal(run.stdout, "");
-      assert.equal(run.stderr, "error: s202610a was retired on 2026-11-22; mail signed with it may still be in flight, so it can be revoked from 2026-11-29 (--overlap-days 7)\n");
+      assert.equal(
+        run.stderr,
+        "error: s202610a was retired on 2026-11-22; mail signed with it may still be in flight, so it can be revoked from 2026-11-29 (--overlap-days 7)\n",
+      );
       assert.equal(run.code, 1);
       assertUnchanged(run);
       assert.deepEqual(argvOf(run), []);
@@ -656,14 +770,21 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
       const run = await rotateAt(project, [STACK]);
       const command = `pulumi config set --path '${sel("s202610a", "retiredAt")}' <YYYY-MM-DD> --stack ${STACK}`;
       assert.equal(run.stdout, "");
-      assert.equal(run.stderr, `error: s202610a is retired but has no retiredAt date, so its overlap cannot be checked; set it with\nerror:   ${command}\n`);
+      assert.equal(
+        run.stderr,
+        `error: s202610a is retired but has no retiredAt date, so its overlap cannot be checked; set it with\nerror:   ${command}\n`,
+      );
       assert.equal(run.code, 1);
       assertUnchanged(run);
       assert.deepEqual(argvOf(run), []);
 
       // The suggested command, as a shell would split it, through the same stand-in pulumi.
       const log = path.join(project.dir, "manual.log");
-      const set = await runPulumi(["config", "set", "--path", sel("s202610a", "retiredAt"), "2026-11-20", "--stack", STACK], project.dir, log);
+      const set = await runPulumi(
+        ["config", "set", "--path", sel("s202610a", "retiredAt"), "2026-11-20", "--stack", STACK],
+        project.dir,
+        log,
+      );
       assert.deepEqual(set, { code: 0, stderr: "" });
       const again = await rotateAt(project, [STACK]);
       assert.equal(again.stderr, "");
@@ -674,7 +795,10 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
 
     it("a retiredAt that is not a date → refused like a missing one", async () => {
       const run = await rotate(retired("last week"));
-      assert.equal(run.stderr, `error: s202610a is retired but has no retiredAt date, so its overlap cannot be checked; set it with\nerror:   pulumi config set --path '${sel("s202610a", "retiredAt")}' <YYYY-MM-DD> --stack ${STACK}\n`);
+      assert.equal(
+        run.stderr,
+        `error: s202610a is retired but has no retiredAt date, so its overlap cannot be checked; set it with\nerror:   pulumi config set --path '${sel("s202610a", "retiredAt")}' <YYYY-MM-DD> --stack ${STACK}\n`,
+      );
       assert.equal(run.code, 1);
       assertUnchanged(run);
     });
@@ -691,7 +815,10 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
       const project = newProject(retired("2026-11-01"));
       const tooEarly = await rotateAt(project, [STACK, "--overlap-days", "30"]);
       assert.equal(tooEarly.stdout, "");
-      assert.equal(tooEarly.stderr, "error: s202610a was retired on 2026-11-01; mail signed with it may still be in flight, so it can be revoked from 2026-12-01 (--overlap-days 30)\n");
+      assert.equal(
+        tooEarly.stderr,
+        "error: s202610a was retired on 2026-11-01; mail signed with it may still be in flight, so it can be revoked from 2026-12-01 (--overlap-days 30)\n",
+      );
       assert.equal(tooEarly.code, 1);
       assertUnchanged(tooEarly);
       const run = await rotateAt(project, [STACK, "--overlap-days=27"]);
@@ -705,7 +832,10 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
       it(`--overlap-days ${JSON.stringify(value)} → usage error (exit 2), nothing run`, async () => {
         const run = await rotate(retired("2026-11-01"), [`--overlap-days=${value}`]);
         assert.equal(run.stdout, "");
-        assert.equal(run.stderr, `error: --overlap-days must be a whole number of days from 0 to 3650, got ${JSON.stringify(value)}\n`);
+        assert.equal(
+          run.stderr,
+          `error: --overlap-days must be a whole number of days from 0 to 3650, got ${JSON.stringify(value)}\n`,
+        );
         assert.equal(run.code, 2);
         assertUnchanged(run);
         assert.deepEqual(argvOf(run), []);
@@ -715,7 +845,10 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
     it("an absurdly long --overlap-days is a usage error, not an immediate revocation", async () => {
       const run = await rotate(retired("2026-11-27"), ["--overlap-days", "100000000"]);
       assert.equal(run.code, 2, run.stdout);
-      assert.equal(run.stderr, 'error: --overlap-days must be a whole number of days from 0 to 3650, got "100000000"\n');
+      assert.equal(
+        run.stderr,
+        'error: --overlap-days must be a whole number of days from 0 to 3650, got "100000000"\n',
+      );
       assertUnchanged(run);
     });
   });
@@ -724,7 +857,12 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
     it("removes the selector, private key included", async () => {
       const run = await rotate(
         stackDoc({
-          s202609a: keySelector({ status: "revoked", key: "rsa-3072", createdAt: "2026-09-01", retiredAt: "2026-10-01" }),
+          s202609a: keySelector({
+            status: "revoked",
+            key: "rsa-3072",
+            createdAt: "2026-09-01",
+            retiredAt: "2026-10-01",
+          }),
           s202610a: ACTIVE_2048,
         }),
       );
@@ -745,13 +883,19 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
       assert.ok(!("s202609a" in selectorsOf(run.after)), "the selector key is gone from the stack file");
       assert.doesNotMatch(run.afterText, /s202609a/);
       assert.ok(!run.afterText.includes(fakeEncrypt(fixtureKey("rsa-3072").privatePem)), "its private key is gone");
-      assert.deepEqual(argvOf(run), [CHECK_STACK, ["config", "rm", "--path", sel("s202609a"), "--stack", STACK, "--non-interactive"]]);
+      assert.deepEqual(argvOf(run), [
+        CHECK_STACK,
+        ["config", "rm", "--path", sel("s202609a"), "--stack", STACK, "--non-interactive"],
+      ]);
     });
 
     it("a revoked selector without a stored private key (or public key) is removed too", async () => {
       const run = await rotate(stackDoc({ sold: { status: "revoked" }, s202610a: ACTIVE_2048 }));
       assert.equal(run.stderr, "");
-      assert.match(run.stdout, /^rotate step 4 of 4: sold is revoked\n {2}sold: removed from the stack config\nnext:\n/);
+      assert.match(
+        run.stdout,
+        /^rotate step 4 of 4: sold is revoked\n {2}sold: removed from the stack config\nnext:\n/,
+      );
       assert.equal(run.code, 0);
       assert.deepEqual(run.after, withSelector(run.before, "sold", undefined));
     });
@@ -761,7 +905,10 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
     it("no active key at all → exit 1, pointing at keygen", async () => {
       const run = await rotate(stackDoc({ esp: cnameSelector("active", ESP_TARGET) }));
       assert.equal(run.stdout, "");
-      assert.equal(run.stderr, `error: stack ${STACK} has no active rsa key to rotate: create one with npx sender-auth keygen ${STACK}\n`);
+      assert.equal(
+        run.stderr,
+        `error: stack ${STACK} has no active rsa key to rotate: create one with npx sender-auth keygen ${STACK}\n`,
+      );
       assert.equal(run.code, 1);
       assertUnchanged(run);
       assert.deepEqual(argvOf(run), []);
@@ -769,17 +916,27 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
 
     it("--algorithm ed25519 with only RSA keys → exit 1, pointing at keygen", async () => {
       const run = await rotate(stackDoc({ s202610a: ACTIVE_2048 }), ["--algorithm", "ed25519"]);
-      assert.equal(run.stderr, `error: stack ${STACK} has no active ed25519 key to rotate: create one with npx sender-auth keygen ${STACK}\n`);
+      assert.equal(
+        run.stderr,
+        `error: stack ${STACK} has no active ed25519 key to rotate: create one with npx sender-auth keygen ${STACK}\n`,
+      );
       assert.equal(run.code, 1);
       assertUnchanged(run);
     });
 
     it("two active keys of one algorithm → exit 1, naming both (oldest first)", async () => {
       const run = await rotate(
-        stackDoc({ s202610a: ACTIVE_2048, s202609a: keySelector({ status: "active", key: "rsa-2048-b", createdAt: "2026-09-01" }), s202611a: PUBLISHED_2048B }),
+        stackDoc({
+          s202610a: ACTIVE_2048,
+          s202609a: keySelector({ status: "active", key: "rsa-2048-b", createdAt: "2026-09-01" }),
+          s202611a: PUBLISHED_2048B,
+        }),
       );
       assert.equal(run.stdout, "");
-      assert.equal(run.stderr, "error: s202609a and s202610a are all active rsa selectors; retire all but one by hand before rotating\n");
+      assert.equal(
+        run.stderr,
+        "error: s202609a and s202610a are all active rsa selectors; retire all but one by hand before rotating\n",
+      );
       assert.equal(run.code, 1);
       assertUnchanged(run);
       assert.deepEqual(argvOf(run), []);
@@ -787,9 +944,15 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
 
     for (const resolver of ["localhost", "127.0.0.1:70000", "127.0.0.1:0", "[::1]:70000", "1.2.3"]) {
       it(`--resolver ${resolver} → usage error (exit 2)`, async () => {
-        const run = await rotate(stackDoc({ s202610a: ACTIVE_2048, s202611a: PUBLISHED_2048B }), ["--resolver", resolver]);
+        const run = await rotate(stackDoc({ s202610a: ACTIVE_2048, s202611a: PUBLISHED_2048B }), [
+          "--resolver",
+          resolver,
+        ]);
         assert.equal(run.stdout, "");
-        assert.equal(run.stderr, `error: --resolver ${JSON.stringify(resolver)} is not an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53\n`);
+        assert.equal(
+          run.stderr,
+          `error: --resolver ${JSON.stringify(resolver)} is not an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53\n`,
+        );
         assert.equal(run.code, 2);
         assertUnchanged(run);
         assert.deepEqual(argvOf(run), []);
@@ -810,7 +973,10 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
     it("an unknown --algorithm → usage error (exit 2)", async () => {
       const run = await rotate(stackDoc({ s202610a: ACTIVE_2048 }), ["--algorithm", "rsa-2048"]);
       assert.equal(run.stdout, "");
-      assert.equal(run.stderr, "error: option '--algorithm <algorithm>' argument 'rsa-2048' is invalid. Allowed choices are rsa, ed25519.\n(run with --help for usage)\n");
+      assert.equal(
+        run.stderr,
+        "error: option '--algorithm <algorithm>' argument 'rsa-2048' is invalid. Allowed choices are rsa, ed25519.\n(run with --help for usage)\n",
+      );
       assert.equal(run.code, 2);
       assertUnchanged(run);
     });
@@ -833,7 +999,11 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
     });
 
     it("an absurdly long --overlap-days on step 2 fails before writing, not with an internal error after", async () => {
-      const run = await rotate(stackDoc({ s202610a: ACTIVE_2048, s202611a: PUBLISHED_2048B }), ["--force", "--overlap-days", "100000000"]);
+      const run = await rotate(stackDoc({ s202610a: ACTIVE_2048, s202611a: PUBLISHED_2048B }), [
+        "--force",
+        "--overlap-days",
+        "100000000",
+      ]);
       assert.equal(run.code, 2);
       assert.doesNotMatch(run.stderr, /internal error/);
       assertUnchanged(run);
@@ -858,7 +1028,11 @@ function closedUdpPort(): Promise<number> {
 }
 
 /** `pulumi <args>` through the stand-in, as a user would type the suggested command. */
-function runPulumi(args: readonly string[], cwd: string, log: string): Promise<{ code: number | null; stderr: string }> {
+function runPulumi(
+  args: readonly string[],
+  cwd: string,
+  log: string,
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn("pulumi", args, { cwd, env: fakePulumiEnv(log), stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";

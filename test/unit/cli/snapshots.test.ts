@@ -5,7 +5,16 @@
  * binary in a temporary project whose program is this repository's index.ts.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { stringify as stringifyYaml } from "yaml";
@@ -41,7 +50,11 @@ function stackYaml(stack: string, options: StackOptions = {}): string {
   const provider = options.provider ?? "cloudflare";
   const config: Record<string, unknown> = {
     "sender-auth:domain": domain,
-    "sender-auth:dns": { provider, zoneId: provider === "cloudflare" ? "023e105f4ecef8ad9ca31a8372d0c353" : "Z0123456789ABCDEFGHIJ", ttl: 3600 },
+    "sender-auth:dns": {
+      provider,
+      zoneId: provider === "cloudflare" ? "023e105f4ecef8ad9ca31a8372d0c353" : "Z0123456789ABCDEFGHIJ",
+      ttl: 3600,
+    },
     "sender-auth:spf": { ip4: options.ip4 ?? ["192.0.2.10"], all: "fail" },
     "sender-auth:dmarc": { policy: options.policy ?? "quarantine", rua: [`mailto:dmarc@${domain}`] },
   };
@@ -50,7 +63,11 @@ function stackYaml(stack: string, options: StackOptions = {}): string {
 }
 
 /** alpha and beta are .yaml files, gamma a .yml file (the header names the file it comes from). */
-const STACK_FILES: Readonly<Record<string, string>> = { alpha: "Pulumi.alpha.yaml", beta: "Pulumi.beta.yaml", gamma: "Pulumi.gamma.yml" };
+const STACK_FILES: Readonly<Record<string, string>> = {
+  alpha: "Pulumi.alpha.yaml",
+  beta: "Pulumi.beta.yaml",
+  gamma: "Pulumi.gamma.yml",
+};
 const STACKS = Object.keys(STACK_FILES);
 
 function header(stack: string): string {
@@ -80,7 +97,10 @@ class Project {
   }
 
   write(stack: string, options: StackOptions = {}): void {
-    writeFileSync(path.join(this.temp.stacksDir, STACK_FILES[stack] ?? `Pulumi.${stack}.yaml`), stackYaml(stack, options));
+    writeFileSync(
+      path.join(this.temp.stacksDir, STACK_FILES[stack] ?? `Pulumi.${stack}.yaml`),
+      stackYaml(stack, options),
+    );
   }
 
   deleteStack(stack: string): void {
@@ -125,7 +145,10 @@ describe("sender-auth plan --write / --check (real binary)", { concurrency: true
     const { project, first } = await golden();
     assert.equal(first.stderr, "");
     assert.equal(first.code, 0);
-    assert.equal(first.stdout, "wrote records/alpha.zone\nwrote records/beta.zone\nwrote records/gamma.zone\n0 snapshot(s) unchanged\n");
+    assert.equal(
+      first.stdout,
+      "wrote records/alpha.zone\nwrote records/beta.zone\nwrote records/gamma.zone\n0 snapshot(s) unchanged\n",
+    );
     assert.deepEqual(project.zoneFiles(), ["alpha.zone", "beta.zone", "gamma.zone"]);
   });
 
@@ -180,7 +203,11 @@ describe("sender-auth plan --write / --check (real binary)", { concurrency: true
     const check = await project.plan("--check");
     assert.equal(check.code, 1);
     assert.equal(check.stdout, "");
-    assert.deepEqual(lines(check.stderr), ["error: stack delta: records/delta.zone is missing", "error: stack epsilon: records/epsilon.zone is missing", RUN_WRITE]);
+    assert.deepEqual(lines(check.stderr), [
+      "error: stack delta: records/delta.zone is missing",
+      "error: stack epsilon: records/epsilon.zone is missing",
+      RUN_WRITE,
+    ]);
   });
 
   it("--check exits 1 listing every deleted stack's orphan snapshot; named stacks are checked alone", async () => {
@@ -250,11 +277,23 @@ describe("sender-auth plan --write / --check (real binary)", { concurrency: true
   it("--write writes nothing when a stack's config is invalid", async () => {
     const project = new Project();
     project.write("alpha");
-    project.temp.writeStack("broken", stringifyYaml({ config: { "sender-auth:domain": "broken.example.com", "sender-auth:dns": { provider: "cloudflare", zoneId: "nope" } } }));
+    project.temp.writeStack(
+      "broken",
+      stringifyYaml({
+        config: {
+          "sender-auth:domain": "broken.example.com",
+          "sender-auth:dns": { provider: "cloudflare", zoneId: "nope" },
+        },
+      }),
+    );
     const write = await project.plan("--write");
     assert.equal(write.code, 1);
     assert.equal(write.stdout, "");
-    assert.ok(lines(write.stderr).length > 0 && lines(write.stderr).every((line) => line.startsWith("error: stack broken: sender-auth:dns.zoneId: ")), write.stderr);
+    assert.ok(
+      lines(write.stderr).length > 0 &&
+        lines(write.stderr).every((line) => line.startsWith("error: stack broken: sender-auth:dns.zoneId: ")),
+      write.stderr,
+    );
     assert.deepEqual(project.zoneFiles(), []);
   });
 

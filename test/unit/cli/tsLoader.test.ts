@@ -24,13 +24,18 @@ describe("bin/ts-loader.cjs", () => {
     // The cache is the loader's real one: leave no entries of these throw-away files behind.
     for (const file of readdirSync(CACHE_DIR)) {
       const entry = path.join(CACHE_DIR, file);
-      if (/^[0-9a-f]{64}\.js$/.test(file) && /marker-\d+-\d+|export const x = ;/.test(readFileSync(entry, "utf8"))) rmSync(entry, { force: true });
+      if (/^[0-9a-f]{64}\.js$/.test(file) && /marker-\d+-\d+|export const x = ;/.test(readFileSync(entry, "utf8"))) {
+        rmSync(entry, { force: true });
+      }
     }
   });
   const marker = `marker-${String(process.pid)}-${String(Date.now())}`;
   writeFileSync(path.join(dir, "b.ts"), `export enum Kind { A = "a" }\nexport const marker: string = "${marker}";\n`);
   // A type error: the loader compiles, it does not type-check (npm test does).
-  writeFileSync(path.join(dir, "a.ts"), `import { Kind, marker } from "./b";\nconst n: number = "not a number" as unknown as number;\nconsole.log(marker, Kind.A, typeof n);\n`);
+  writeFileSync(
+    path.join(dir, "a.ts"),
+    `import { Kind, marker } from "./b";\nconst n: number = "not a number" as unknown as number;\nconsole.log(marker, Kind.A, typeof n);\n`,
+  );
   writeFileSync(path.join(dir, "main.cjs"), `require(${JSON.stringify(LOADER)});\nrequire("./a.ts");\n`);
   writeFileSync(path.join(dir, "broken.ts"), "export const x = ;\n");
   writeFileSync(path.join(dir, "broken.cjs"), `require(${JSON.stringify(LOADER)});\nrequire("./broken.ts");\n`);
@@ -42,7 +47,9 @@ describe("bin/ts-loader.cjs", () => {
 
   it("keeps the compiled file in node_modules/.cache/sender-auth-ts, keyed by content", async () => {
     await execFileAsync(process.execPath, [path.join(dir, "main.cjs")]);
-    const cached = readdirSync(CACHE_DIR).filter((file) => /^[0-9a-f]{64}\.js$/.test(file) && readFileSync(path.join(CACHE_DIR, file), "utf8").includes(marker));
+    const cached = readdirSync(CACHE_DIR).filter(
+      (file) => /^[0-9a-f]{64}\.js$/.test(file) && readFileSync(path.join(CACHE_DIR, file), "utf8").includes(marker),
+    );
     assert.equal(cached.length, 1);
   });
 
@@ -54,7 +61,9 @@ describe("bin/ts-loader.cjs", () => {
   });
 
   it("is what Pulumi.yaml has the Pulumi Node.js host preload, instead of ts-node", () => {
-    const doc = parseYaml(readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { name: string; options: Record<string, unknown> } };
+    const doc = parseYaml(readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as {
+      runtime: { name: string; options: Record<string, unknown> };
+    };
     assert.equal(doc.runtime.name, "nodejs");
     assert.equal(doc.runtime.options["typescript"], false);
     assert.equal(doc.runtime.options["nodeargs"], "--require ./bin/ts-loader.cjs");

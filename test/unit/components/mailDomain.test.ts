@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 import { MailDomain } from "../../../components/mailDomain";
 import { fixtureKey } from "../../support/fixtures";
-import { captureOptions, exampleStack, installMocks, settled, validated, type CapturedOptions, type Registered } from "../../support/mocks";
+import {
+  captureOptions,
+  exampleStack,
+  installMocks,
+  settled,
+  validated,
+  type CapturedOptions,
+  type Registered,
+} from "../../support/mocks";
 
 const CF = "cloudflare:index/dnsRecord:DnsRecord";
 const R53 = "aws:route53/record:Record";
@@ -22,7 +30,8 @@ async function publish(stack: ReturnType<typeof validated>, options: CapturedOpt
   return registered.filter((resource) => resource.custom).sort((a, b) => a.name.localeCompare(b.name));
 }
 
-const byName = (resources: readonly Registered[]): Map<string, Registered> => new Map(resources.map((r) => [r.name, r]));
+const byName = (resources: readonly Registered[]): Map<string, Registered> =>
+  new Map(resources.map((r) => [r.name, r]));
 
 describe("MailDomain on Cloudflare", () => {
   it("creates one DnsRecord per record with exact inputs, under one component named after the domain", async () => {
@@ -50,7 +59,8 @@ describe("MailDomain on Cloudflare", () => {
       name: "example.com",
       type: "TXT",
       ttl: 3600,
-      content: '"v=spf1 ip4:192.0.2.10 ip4:198.51.100.0/24 ip6:2001:db8::/32 include:_spf.google.com include:sendgrid.net ~all"',
+      content:
+        '"v=spf1 ip4:192.0.2.10 ip4:198.51.100.0/24 ip6:2001:db8::/32 include:_spf.google.com include:sendgrid.net ~all"',
       comment: "sender-auth spf",
     });
     assert.deepEqual(named.get("example.com-dkim-s202611a")?.inputs, {
@@ -61,7 +71,10 @@ describe("MailDomain on Cloudflare", () => {
       content: `"${rsa.slice(0, 255)}" "${rsa.slice(255)}"`,
       comment: "sender-auth dkim",
     });
-    assert.deepEqual(named.get("example.com-dkim-s202611e")?.inputs["content"], `"v=DKIM1; k=ed25519; p=${fixtureKey("ed25519").publicKey}"`);
+    assert.deepEqual(
+      named.get("example.com-dkim-s202611e")?.inputs["content"],
+      `"v=DKIM1; k=ed25519; p=${fixtureKey("ed25519").publicKey}"`,
+    );
     assert.deepEqual(named.get("example.com-dkim-s1")?.inputs, {
       zoneId: CF_ZONE,
       name: "s1._domainkey.example.com",
@@ -71,7 +84,10 @@ describe("MailDomain on Cloudflare", () => {
       proxied: false,
       comment: "sender-auth dkim",
     });
-    assert.deepEqual(named.get("example.com-dmarc")?.inputs["content"], '"v=DMARC1; p=quarantine; sp=quarantine; np=reject; adkim=r; aspf=r; rua=mailto:dmarc-reports@example.com"');
+    assert.deepEqual(
+      named.get("example.com-dmarc")?.inputs["content"],
+      '"v=DMARC1; p=quarantine; sp=quarantine; np=reject; adkim=r; aspf=r; rua=mailto:dmarc-reports@example.com"',
+    );
     assert.deepEqual(named.get("example.com-dmarc-report-example.net")?.inputs, {
       zoneId: CF_ZONE,
       name: "example.net._report._dmarc.example.com",
@@ -84,8 +100,13 @@ describe("MailDomain on Cloudflare", () => {
 
   it("never sets proxied on TXT, and creates nothing for preserveTxt (Cloudflare keeps each TXT separately)", async () => {
     const resources = await publish(exampleStack("example-com"));
-    for (const resource of resources.filter((r) => r.inputs["type"] === "TXT")) assert.equal("proxied" in resource.inputs, false);
-    assert.equal(resources.some((r) => String(r.inputs["content"]).includes("google-site-verification")), false);
+    for (const resource of resources.filter((r) => r.inputs["type"] === "TXT")) {
+      assert.equal("proxied" in resource.inputs, false);
+    }
+    assert.equal(
+      resources.some((r) => String(r.inputs["content"]).includes("google-site-verification")),
+      false,
+    );
   });
 
   it("parents every record to the component and deletes before replacing (rules B11, B14)", async () => {
@@ -119,12 +140,20 @@ describe("MailDomain on Route53", () => {
       name: "example.org",
       type: "TXT",
       ttl: 3600,
-      records: ["v=spf1 ip4:203.0.113.25 mx include:spf.protection.outlook.com -all", "MS=ms12345678", "google-site-verification=Qm7bW1nLx2cY3dZ4eA5fB6gC7hD8iE9jF0kG1lH2mI3"],
+      records: [
+        "v=spf1 ip4:203.0.113.25 mx include:spf.protection.outlook.com -all",
+        "MS=ms12345678",
+        "google-site-verification=Qm7bW1nLx2cY3dZ4eA5fB6gC7hD8iE9jF0kG1lH2mI3",
+      ],
       allowOverwrite: false,
     });
     const rsa4096 = `v=DKIM1; k=rsa; p=${fixtureKey("rsa-4096").publicKey}`;
-    assert.deepEqual(named.get("example.org-dkim-s202611b")?.inputs["records"], [`${rsa4096.slice(0, 255)}""${rsa4096.slice(255, 510)}""${rsa4096.slice(510)}`]);
-    for (const resource of resources) assert.equal(resource.inputs["allowOverwrite"], false, "never allowOverwrite (rules C10)");
+    assert.deepEqual(named.get("example.org-dkim-s202611b")?.inputs["records"], [
+      `${rsa4096.slice(0, 255)}""${rsa4096.slice(255, 510)}""${rsa4096.slice(510)}`,
+    ]);
+    for (const resource of resources) {
+      assert.equal(resource.inputs["allowOverwrite"], false, "never allowOverwrite (rules C10)");
+    }
   });
 
   it("retains only the shared apex record on delete (rules C11) and deletes before replacing everywhere", async () => {
@@ -151,7 +180,9 @@ describe("MailDomain record selection", () => {
   });
 
   it("publishes only DMARC when only DMARC is configured", async () => {
-    const resources = await publish(validated({ domain: "example.com", dns: cloudflare, dmarc: { policy: "none", rua: ["mailto:d@example.com"] } }));
+    const resources = await publish(
+      validated({ domain: "example.com", dns: cloudflare, dmarc: { policy: "none", rua: ["mailto:d@example.com"] } }),
+    );
     assert.deepEqual(
       resources.map((r) => r.name),
       ["example.com-dmarc"],
@@ -164,7 +195,15 @@ describe("MailDomain record selection", () => {
       validated({
         domain: "example.com",
         dns: cloudflare,
-        dkim: { selectors: { a: { status: "active", publicKey: key }, p: { status: "published", publicKey: key }, r: { status: "retired", publicKey: key }, x: { status: "revoked", publicKey: key }, y: { status: "revoked" } } },
+        dkim: {
+          selectors: {
+            a: { status: "active", publicKey: key },
+            p: { status: "published", publicKey: key },
+            r: { status: "retired", publicKey: key },
+            x: { status: "revoked", publicKey: key },
+            y: { status: "revoked" },
+          },
+        },
       }),
     );
     const content = new Map(resources.map((r) => [r.name, r.inputs["content"]]));
@@ -193,9 +232,28 @@ describe("MailDomain record selection", () => {
 
   it("adding a selector adds exactly one resource and changes no other", async () => {
     const key = fixtureKey("rsa-2048").publicKey;
-    const before = await publish(validated({ domain: "example.com", dns: cloudflare, spf: {}, dkim: { selectors: { b: { status: "active", publicKey: key } } } }));
+    const before = await publish(
+      validated({
+        domain: "example.com",
+        dns: cloudflare,
+        spf: {},
+        dkim: { selectors: { b: { status: "active", publicKey: key } } },
+      }),
+    );
     registered = await installMocks();
-    const after = await publish(validated({ domain: "example.com", dns: cloudflare, spf: {}, dkim: { selectors: { a: { status: "published", publicKey: fixtureKey("rsa-2048-b").publicKey }, b: { status: "active", publicKey: key } } } }));
+    const after = await publish(
+      validated({
+        domain: "example.com",
+        dns: cloudflare,
+        spf: {},
+        dkim: {
+          selectors: {
+            a: { status: "published", publicKey: fixtureKey("rsa-2048-b").publicKey },
+            b: { status: "active", publicKey: key },
+          },
+        },
+      }),
+    );
     assert.equal(after.length, before.length + 1);
     const afterByName = byName(after);
     for (const resource of before) assert.deepEqual(afterByName.get(resource.name), resource);

@@ -28,17 +28,20 @@ describe("senderAuthProgram", () => {
     assert.equal(outputs.provider, "route53");
     assert.deepEqual(outputs.records, [
       { name: "example.com", type: "TXT", ttl: 3600, value: "v=spf1 ip4:192.0.2.1 -all", purpose: "spf" },
-      { name: "_dmarc.example.com", type: "TXT", ttl: 3600, value: "v=DMARC1; p=reject; rua=mailto:d@example.com", purpose: "dmarc" },
+      {
+        name: "_dmarc.example.com",
+        type: "TXT",
+        ttl: 3600,
+        value: "v=DMARC1; p=reject; rua=mailto:d@example.com",
+        purpose: "dmarc",
+      },
     ]);
     assert.deepEqual(outputs.warnings, []);
-    assert.deepEqual(
-      registered.map((r) => [r.type, r.name]).sort(),
-      [
-        ["aws:route53/record:Record", "example.com-dmarc"],
-        ["aws:route53/record:Record", "example.com-spf"],
-        ["sender-auth:index:MailDomain", "example.com"],
-      ],
-    );
+    assert.deepEqual(registered.map((r) => [r.type, r.name]).sort(), [
+      ["aws:route53/record:Record", "example.com-dmarc"],
+      ["aws:route53/record:Record", "example.com-spf"],
+      ["sender-auth:index:MailDomain", "example.com"],
+    ]);
   });
 
   it("fails with every problem, naming the stack, before any resource is registered", async () => {
@@ -105,9 +108,17 @@ describe("senderAuthProgram with DKIM private keys in secret config", () => {
 
   it("a private key that does not match its published key registers no DNS record and names the selector", async () => {
     // Spawned: the failure surfaces as rejected resource inputs, which node:test would pin on this test.
-    const { stdout } = await execFileAsync(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "..", "support", "runProgram.ts")], {
-      env: { ...process.env, RUN_PROGRAM_CONFIG: JSON.stringify(config(rsaB.privatePem)), RUN_PROGRAM_SECRET_KEYS: JSON.stringify(["sender-auth:dkim"]) },
-    });
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ["--import", "tsx", path.join(__dirname, "..", "..", "support", "runProgram.ts")],
+      {
+        env: {
+          ...process.env,
+          RUN_PROGRAM_CONFIG: JSON.stringify(config(rsaB.privatePem)),
+          RUN_PROGRAM_SECRET_KEYS: JSON.stringify(["sender-auth:dkim"]),
+        },
+      },
+    );
     const result = JSON.parse(stdout) as { registered: { type: string }[]; rejections: string[]; thrown?: string };
     assert.deepEqual(
       result.registered.map((r) => r.type),
@@ -115,7 +126,10 @@ describe("senderAuthProgram with DKIM private keys in secret config", () => {
     );
     assert.ok(result.rejections.length > 0);
     for (const rejection of result.rejections) {
-      assert.match(rejection, /stack prod: sender-auth:dkim\.selectors\.s1\.privateKey: does not match its publicKey: the private key's public half has SHA-256 [0-9a-f]{16}…, publicKey has [0-9a-f]{16}…/);
+      assert.match(
+        rejection,
+        /stack prod: sender-auth:dkim\.selectors\.s1\.privateKey: does not match its publicKey: the private key's public half has SHA-256 [0-9a-f]{16}…, publicKey has [0-9a-f]{16}…/,
+      );
       assert.ok(!rejection.includes("PRIVATE KEY"));
     }
   });

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, decodeConfigMap, privateKeyProblems, privateKeysOf, selectorSummaries, signingKeysOf, validateStack } from "../../../components/config";
+import {
+  ConfigError,
+  decodeConfigMap,
+  privateKeyProblems,
+  privateKeysOf,
+  selectorSummaries,
+  signingKeysOf,
+  validateStack,
+} from "../../../components/config";
 import { fixtureKey } from "../../support/fixtures";
 
 const dns = { provider: "cloudflare", zoneId: "023e105f4ecef8ad9ca31a8372d0c353" };
@@ -22,30 +30,62 @@ function problems(raw: Record<string, unknown>): string[] {
 describe("selector lifecycle (issue #3)", () => {
   it("refuses a retired key with no active selector: mail would go out unsigned", () => {
     assert.deepEqual(
-      problems({ domain: "example.com", dns, dkim: { selectors: { old: { status: "retired", publicKey: rsa.publicKey, retiredAt: "2026-11-20" }, next: { status: "published", publicKey: rsaB.publicKey } } } }),
-      ["stack test: sender-auth:dkim.selectors: has retired old but no active selector: mail would go out unsigned; make next active (sender-auth rotate); allowed: at least one active selector while any selector is retired"],
+      problems({
+        domain: "example.com",
+        dns,
+        dkim: {
+          selectors: {
+            old: { status: "retired", publicKey: rsa.publicKey, retiredAt: "2026-11-20" },
+            next: { status: "published", publicKey: rsaB.publicKey },
+          },
+        },
+      }),
+      [
+        "stack test: sender-auth:dkim.selectors: has retired old but no active selector: mail would go out unsigned; make next active (sender-auth rotate); allowed: at least one active selector while any selector is retired",
+      ],
     );
-    assert.deepEqual(problems({ domain: "example.com", dns, dkim: { selectors: { old: { status: "retired", publicKey: rsa.publicKey } } } }), [
-      "stack test: sender-auth:dkim.selectors: has retired old but no active selector: mail would go out unsigned; keep the newest key active until its successor is; allowed: at least one active selector while any selector is retired",
-    ]);
+    assert.deepEqual(
+      problems({
+        domain: "example.com",
+        dns,
+        dkim: { selectors: { old: { status: "retired", publicKey: rsa.publicKey } } },
+      }),
+      [
+        "stack test: sender-auth:dkim.selectors: has retired old but no active selector: mail would go out unsigned; keep the newest key active until its successor is; allowed: at least one active selector while any selector is retired",
+      ],
+    );
   });
 
   it("accepts published-only keys (a domain that does not sign yet) with a warning", () => {
-    const { warnings } = validateStack("test", { domain: "example.com", dns, dkim: { selectors: { s1: { status: "published", publicKey: rsa.publicKey } } } }, NOW);
-    assert.deepEqual(warnings, ["sender-auth:dkim.selectors: no selector is active, so mail is not signed yet; once DNS serves s1, make one active (sender-auth rotate)"]);
+    const { warnings } = validateStack(
+      "test",
+      { domain: "example.com", dns, dkim: { selectors: { s1: { status: "published", publicKey: rsa.publicKey } } } },
+      NOW,
+    );
+    assert.deepEqual(warnings, [
+      "sender-auth:dkim.selectors: no selector is active, so mail is not signed yet; once DNS serves s1, make one active (sender-auth rotate)",
+    ]);
   });
 
   it("warns when an active key is older than maxKeyAgeDays (default 180, M3AAWG)", () => {
     const raw = (maxKeyAgeDays?: number): Record<string, unknown> => ({
       domain: "example.com",
       dns,
-      dkim: { selectors: { s1: { status: "active", publicKey: rsa.publicKey, createdAt: "2026-05-01" }, s0: { status: "retired", publicKey: rsaB.publicKey, createdAt: "2025-01-01", retiredAt: "2026-11-27" } }, ...(maxKeyAgeDays === undefined ? {} : { maxKeyAgeDays }) },
+      dkim: {
+        selectors: {
+          s1: { status: "active", publicKey: rsa.publicKey, createdAt: "2026-05-01" },
+          s0: { status: "retired", publicKey: rsaB.publicKey, createdAt: "2025-01-01", retiredAt: "2026-11-27" },
+        },
+        ...(maxKeyAgeDays === undefined ? {} : { maxKeyAgeDays }),
+      },
     });
     assert.deepEqual(validateStack("test", raw(), NOW).warnings, [
       "sender-auth:dkim.selectors.s1: the active key is 211 days old, over sender-auth:dkim.maxKeyAgeDays (180); rotate it (sender-auth rotate)",
     ]);
     assert.deepEqual(validateStack("test", raw(365), NOW).warnings, []);
-    assert.deepEqual(problems(raw(0)), ["stack test: sender-auth:dkim.maxKeyAgeDays: is out of range (got 0); allowed: a whole number of days, at least 1"]);
+    assert.deepEqual(problems(raw(0)), [
+      "stack test: sender-auth:dkim.maxKeyAgeDays: is out of range (got 0); allowed: a whole number of days, at least 1",
+    ]);
   });
 });
 
@@ -68,19 +108,36 @@ describe("private keys (read only from secret config)", () => {
   ).config;
 
   it("decodeConfigMap drops privateKey unread, so the plain model never holds key material", () => {
-    const raw = decodeConfigMap({ "sender-auth:dkim": JSON.stringify({ selectors: { a: { status: "active", publicKey: rsa.publicKey, privateKey: rsa.privatePem } } }) });
+    const raw = decodeConfigMap({
+      "sender-auth:dkim": JSON.stringify({
+        selectors: { a: { status: "active", publicKey: rsa.publicKey, privateKey: rsa.privatePem } },
+      }),
+    });
     assert.deepEqual(raw, { dkim: { selectors: { a: { status: "active", publicKey: rsa.publicKey } } } });
     assert.ok(!JSON.stringify(raw).includes("PRIVATE KEY"));
   });
 
   it("privateKeysOf reads selectors.<name>.privateKey of the secret object", () => {
-    assert.deepEqual([...privateKeysOf({ selectors: { a: { privateKey: "x" }, b: { status: "active" } } })], [["a", "x"]]);
+    assert.deepEqual(
+      [...privateKeysOf({ selectors: { a: { privateKey: "x" }, b: { status: "active" } } })],
+      [["a", "x"]],
+    );
     assert.deepEqual([...privateKeysOf(undefined)], []);
     assert.deepEqual([...privateKeysOf({ selectors: "no" })], []);
   });
 
   it("accepts keys that are the private halves of the published keys", () => {
-    assert.deepEqual(privateKeyProblems(config, new Map([["a", rsa.privatePem], ["e", ed.privatePem], ["p", rsaB.privatePem]])), []);
+    assert.deepEqual(
+      privateKeyProblems(
+        config,
+        new Map([
+          ["a", rsa.privatePem],
+          ["e", ed.privatePem],
+          ["p", rsaB.privatePem],
+        ]),
+      ),
+      [],
+    );
   });
 
   it("names the selector of every mismatch and shows fingerprints, never key material", () => {
@@ -96,7 +153,15 @@ describe("private keys (read only from secret config)", () => {
       ]),
     ).map((p) => `${p.path}: ${p.message}`);
     const published = (name: "rsa-2048" | "rsa-2048-b"): string => {
-      const inspection = validateStack("t", { domain: "example.com", dns, dkim: { selectors: { s: { status: "active", publicKey: fixtureKey(name).publicKey } } } }, NOW).config.dkim?.selectors[0]?.key;
+      const inspection = validateStack(
+        "t",
+        {
+          domain: "example.com",
+          dns,
+          dkim: { selectors: { s: { status: "active", publicKey: fixtureKey(name).publicKey } } },
+        },
+        NOW,
+      ).config.dkim?.selectors[0]?.key;
       return inspection?.fingerprint.slice(0, 16) ?? "";
     };
     assert.deepEqual(lines, [
@@ -107,22 +172,52 @@ describe("private keys (read only from secret config)", () => {
       "sender-auth:dkim.selectors.zz.privateKey: belongs to no configured selector: remove it with `pulumi config rm --path`",
       "sender-auth:dkim.selectors.a2.privateKey: belongs to no configured selector: remove it with `pulumi config rm --path`",
     ]);
-    for (const line of lines) assert.ok(!line.includes("PRIVATE KEY") && !line.includes(rsa.privatePem.slice(40, 80)), line);
+    for (const line of lines) {
+      assert.ok(!line.includes("PRIVATE KEY") && !line.includes(rsa.privatePem.slice(40, 80)), line);
+    }
   });
 
   it("signingKeysOf hands out only active selectors' keys", () => {
-    assert.deepEqual(signingKeysOf(config, new Map([["a", rsa.privatePem], ["p", rsaB.privatePem], ["e", ed.privatePem]])), { a: rsa.privatePem, e: ed.privatePem });
+    assert.deepEqual(
+      signingKeysOf(
+        config,
+        new Map([
+          ["a", rsa.privatePem],
+          ["p", rsaB.privatePem],
+          ["e", ed.privatePem],
+        ]),
+      ),
+      { a: rsa.privatePem, e: ed.privatePem },
+    );
   });
 
   it("selectorSummaries describe every selector without key material", () => {
     const { config: dated } = validateStack(
       "test",
-      { domain: "example.com", dns, dkim: { selectors: { a: { status: "active", publicKey: rsa.publicKey, createdAt: "2026-11-02" }, c: { status: "active", cname: "c.esp.example.net" }, r: { status: "revoked" } } } },
+      {
+        domain: "example.com",
+        dns,
+        dkim: {
+          selectors: {
+            a: { status: "active", publicKey: rsa.publicKey, createdAt: "2026-11-02" },
+            c: { status: "active", cname: "c.esp.example.net" },
+            r: { status: "revoked" },
+          },
+        },
+      },
       NOW,
     );
     const summaries = selectorSummaries(dated, NOW);
     assert.deepEqual(summaries, [
-      { selector: "a", status: "active", algorithm: "rsa", bits: 2048, fingerprint: dated.dkim?.selectors[0]?.key?.fingerprint, createdAt: "2026-11-02", ageDays: 26 },
+      {
+        selector: "a",
+        status: "active",
+        algorithm: "rsa",
+        bits: 2048,
+        fingerprint: dated.dkim?.selectors[0]?.key?.fingerprint,
+        createdAt: "2026-11-02",
+        ageDays: 26,
+      },
       { selector: "c", status: "active", cname: "c.esp.example.net" },
       { selector: "r", status: "revoked" },
     ]);

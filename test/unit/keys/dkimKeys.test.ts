@@ -25,10 +25,22 @@ describe("generateDkimKey", { concurrency: true }, () => {
       assert.equal(key.algorithm, expected.algorithm);
       assert.equal(key.bits, expected.bits);
       assert.match(key.privateKeyPem, /^-----BEGIN PRIVATE KEY-----\n/);
-      assert.match(key.publicKey, expected.prefix, "RSA p= is SPKI DER (rules D8), Ed25519 p= the raw 32-byte key (rules D9)");
-      assert.deepEqual(publicKeyOf(key.privateKeyPem), { algorithm: key.algorithm, bits: key.bits, publicKey: key.publicKey });
+      assert.match(
+        key.publicKey,
+        expected.prefix,
+        "RSA p= is SPKI DER (rules D8), Ed25519 p= the raw 32-byte key (rules D9)",
+      );
+      assert.deepEqual(publicKeyOf(key.privateKeyPem), {
+        algorithm: key.algorithm,
+        bits: key.bits,
+        publicKey: key.publicKey,
+      });
       // The record plan would publish for this key, served as the 255-octet strings DNS carries.
-      const { records } = validateStack("t", { domain: "example.com", dns, dkim: { selectors: { s1: { status: "active", algorithm: key.algorithm, publicKey: key.publicKey } } } });
+      const { records } = validateStack("t", {
+        domain: "example.com",
+        dns,
+        dkim: { selectors: { s1: { status: "active", algorithm: key.algorithm, publicKey: key.publicKey } } },
+      });
       const signed = await signMessage("example.com", "s1", key.privateKeyPem);
       assert.equal(await verifyDkim(signed, recordsResolver(records.map(publishedRecord))), "pass");
     });
@@ -41,7 +53,11 @@ describe("generateDkimKey", { concurrency: true }, () => {
   it("a key signs nothing that verifies under another selector's record", async () => {
     const key = generateDkimKey("ed25519");
     const other = fixtureKey("ed25519-b");
-    const { records } = validateStack("t", { domain: "example.com", dns, dkim: { selectors: { s1: { status: "active", algorithm: "ed25519", publicKey: other.publicKey } } } });
+    const { records } = validateStack("t", {
+      domain: "example.com",
+      dns,
+      dkim: { selectors: { s1: { status: "active", algorithm: "ed25519", publicKey: other.publicKey } } },
+    });
     const signed = await signMessage("example.com", "s1", key.privateKeyPem);
     assert.notEqual(await verifyDkim(signed, recordsResolver(records.map(publishedRecord))), "pass");
   });
@@ -53,7 +69,9 @@ describe("publicKeyOf", () => {
       const key = fixtureKey(name);
       assert.equal(publicKeyOf(key.privatePem).publicKey, key.publicKey);
     }
-    const pkcs1 = createPrivateKey(fixtureKey("rsa-2048").privatePem).export({ type: "pkcs1", format: "pem" }).toString();
+    const pkcs1 = createPrivateKey(fixtureKey("rsa-2048").privatePem)
+      .export({ type: "pkcs1", format: "pem" })
+      .toString();
     assert.match(pkcs1, /BEGIN RSA PRIVATE KEY/);
     assert.equal(publicKeyOf(pkcs1).publicKey, fixtureKey("rsa-2048").publicKey);
   });
@@ -70,7 +88,9 @@ describe("encryptPrivateKey (rules G4)", () => {
     const der = Buffer.from(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""), "base64");
     const found: string[] = [];
     const walk = (node: forge.asn1.Asn1): void => {
-      if (node.type === forge.asn1.Type.OID && typeof node.value === "string") found.push(forge.asn1.derToOid(node.value));
+      if (node.type === forge.asn1.Type.OID && typeof node.value === "string") {
+        found.push(forge.asn1.derToOid(node.value));
+      }
       if (Array.isArray(node.value)) node.value.forEach(walk);
     };
     walk(forge.asn1.fromDer(der.toString("binary")));
@@ -87,7 +107,10 @@ describe("encryptPrivateKey (rules G4)", () => {
       assert.ok(found.includes("1.2.840.113549.2.9"), "hmacWithSHA256");
       assert.ok(found.includes("2.16.840.1.101.3.4.1.42"), "aes256-CBC");
       const opened = createPrivateKey({ key: pem, passphrase: "correct horse battery staple" });
-      assert.equal(publicKeyOf(opened.export({ type: "pkcs8", format: "pem" }).toString()).publicKey, fixtureKey(name).publicKey);
+      assert.equal(
+        publicKeyOf(opened.export({ type: "pkcs8", format: "pem" }).toString()).publicKey,
+        fixtureKey(name).publicKey,
+      );
       assert.throws(() => createPrivateKey({ key: pem, passphrase: "wrong" }));
     });
   }

@@ -6,7 +6,15 @@ import { cloudflare, cloudflareContent, cloudflareRecordInputs } from "../../../
 import { parseCharacterStrings } from "../../../components/records/txt";
 import { fixtureKey } from "../../support/fixtures";
 
-const txt = (value: string): DnsRecord => ({ id: "x", name: "s1._domainkey.example.com", type: "TXT", ttl: 3600, value, purpose: "dkim", selector: "s1" });
+const txt = (value: string): DnsRecord => ({
+  id: "x",
+  name: "s1._domainkey.example.com",
+  type: "TXT",
+  ttl: 3600,
+  value,
+  purpose: "dkim",
+  selector: "s1",
+});
 
 describe("cloudflareContent (rules B6–B8)", () => {
   const cases: [string, string, number][] = [
@@ -35,47 +43,80 @@ describe("cloudflareContent (rules B6–B8)", () => {
 
 describe("cloudflareRecordInputs", () => {
   it("gives a TXT record no proxied flag (rules B4)", () => {
-    assert.deepEqual(cloudflareRecordInputs({ id: "spf", name: "example.com", type: "TXT", ttl: 300, value: "v=spf1 -all", purpose: "spf" }, "zone"), {
-      zoneId: "zone",
-      name: "example.com",
-      type: "TXT",
-      ttl: 300,
-      content: '"v=spf1 -all"',
-      comment: "sender-auth spf",
-    });
+    assert.deepEqual(
+      cloudflareRecordInputs(
+        { id: "spf", name: "example.com", type: "TXT", ttl: 300, value: "v=spf1 -all", purpose: "spf" },
+        "zone",
+      ),
+      {
+        zoneId: "zone",
+        name: "example.com",
+        type: "TXT",
+        ttl: 300,
+        content: '"v=spf1 -all"',
+        comment: "sender-auth spf",
+      },
+    );
   });
   it("never proxies a CNAME selector, so the provider's key record is what resolves", () => {
-    assert.deepEqual(cloudflareRecordInputs({ id: "dkim-s1", name: "s1._domainkey.example.com", type: "CNAME", ttl: 3600, value: "s1.esp.example.net", purpose: "dkim", selector: "s1" }, "zone"), {
-      zoneId: "zone",
-      name: "s1._domainkey.example.com",
-      type: "CNAME",
-      ttl: 3600,
-      content: "s1.esp.example.net",
-      proxied: false,
-      comment: "sender-auth dkim",
-    });
+    assert.deepEqual(
+      cloudflareRecordInputs(
+        {
+          id: "dkim-s1",
+          name: "s1._domainkey.example.com",
+          type: "CNAME",
+          ttl: 3600,
+          value: "s1.esp.example.net",
+          purpose: "dkim",
+          selector: "s1",
+        },
+        "zone",
+      ),
+      {
+        zoneId: "zone",
+        name: "s1._domainkey.example.com",
+        type: "CNAME",
+        ttl: 3600,
+        content: "s1.esp.example.net",
+        proxied: false,
+        comment: "sender-auth dkim",
+      },
+    );
   });
   it("writes a null MX as priority 0 and content . (RFC 7505)", () => {
-    assert.deepEqual(cloudflareRecordInputs({ id: "mx", name: "example.com", type: "MX", ttl: 3600, value: "0 .", purpose: "mx" }, "zone"), {
-      zoneId: "zone",
-      name: "example.com",
-      type: "MX",
-      ttl: 3600,
-      content: ".",
-      priority: 0,
-      comment: "sender-auth mx",
-    });
+    assert.deepEqual(
+      cloudflareRecordInputs(
+        { id: "mx", name: "example.com", type: "MX", ttl: 3600, value: "0 .", purpose: "mx" },
+        "zone",
+      ),
+      {
+        zoneId: "zone",
+        name: "example.com",
+        type: "MX",
+        ttl: 3600,
+        content: ".",
+        priority: 0,
+        comment: "sender-auth mx",
+      },
+    );
   });
 });
 
 describe("cloudflare.configProblems and audit", () => {
-  const dns = { provider: "cloudflare" as const, zoneId: "023e105f4ecef8ad9ca31a8372d0c353", ttl: 3600, preserveTxt: [] };
+  const dns = {
+    provider: "cloudflare" as const,
+    zoneId: "023e105f4ecef8ad9ca31a8372d0c353",
+    ttl: 3600,
+    preserveTxt: [],
+  };
   it("accepts TTL 1 (automatic), 30 (Enterprise) and 60–86400", () => {
     for (const ttl of [1, 30, 60, 86400]) assert.deepEqual(cloudflare.configProblems({ ...dns, ttl }), []);
   });
   it("refuses TTL 0, 2, 29 and 86401", () => {
     for (const ttl of [0, 2, 29, 86401]) {
-      assert.deepEqual(cloudflare.configProblems({ ...dns, ttl }), [{ path: ["dns", "ttl"], message: "is outside what Cloudflare accepts", value: ttl }]);
+      assert.deepEqual(cloudflare.configProblems({ ...dns, ttl }), [
+        { path: ["dns", "ttl"], message: "is outside what Cloudflare accepts", value: ttl },
+      ]);
     }
   });
   it("refuses a zone ID that is not 32 lower-case hex characters", () => {

@@ -34,13 +34,36 @@ describe("route53Element (rules C3–C5)", () => {
 });
 
 describe("route53RecordSets (rules C8)", () => {
-  const dns = { provider: "route53", zoneId: "Z0123456789ABCDEFGHIJ", preserveTxt: ["MS=ms1", "google-site-verification=abc"] };
+  const dns = {
+    provider: "route53",
+    zoneId: "Z0123456789ABCDEFGHIJ",
+    preserveTxt: ["MS=ms1", "google-site-verification=abc"],
+  };
   it("puts SPF and every preserveTxt value in ONE apex record set, marked shared", () => {
-    const { config, records } = validateStack("t", { domain: "example.org", dns, spf: { ip4: ["192.0.2.1"] }, dmarc: { policy: "none", rua: ["mailto:d@example.org"] } });
+    const { config, records } = validateStack("t", {
+      domain: "example.org",
+      dns,
+      spf: { ip4: ["192.0.2.1"] },
+      dmarc: { policy: "none", rua: ["mailto:d@example.org"] },
+    });
     const sets = route53RecordSets(config.domain, records, config.dns.preserveTxt);
     assert.deepEqual(sets, [
-      { id: "spf", name: "example.org", type: "TXT", ttl: 3600, records: ["v=spf1 ip4:192.0.2.1 ~all", "MS=ms1", "google-site-verification=abc"], shared: true },
-      { id: "dmarc", name: "_dmarc.example.org", type: "TXT", ttl: 3600, records: ["v=DMARC1; p=none; rua=mailto:d@example.org"], shared: false },
+      {
+        id: "spf",
+        name: "example.org",
+        type: "TXT",
+        ttl: 3600,
+        records: ["v=spf1 ip4:192.0.2.1 ~all", "MS=ms1", "google-site-verification=abc"],
+        shared: true,
+      },
+      {
+        id: "dmarc",
+        name: "_dmarc.example.org",
+        type: "TXT",
+        ttl: 3600,
+        records: ["v=DMARC1; p=none; rua=mailto:d@example.org"],
+        shared: false,
+      },
     ]);
     assert.equal(sets[0]?.records.filter((value) => value.startsWith("v=spf1")).length, 1);
   });
@@ -65,13 +88,23 @@ describe("route53.configProblems and audit", () => {
     for (const ttl of [0, 60, 2147483647]) assert.deepEqual(route53.configProblems({ ...dns, ttl }), []);
   });
   it("refuses TTL 2147483648", () => {
-    assert.deepEqual(route53.configProblems({ ...dns, ttl: 2147483648 }), [{ path: ["dns", "ttl"], message: "is outside what Route53 accepts", value: 2147483648 }]);
+    assert.deepEqual(route53.configProblems({ ...dns, ttl: 2147483648 }), [
+      { path: ["dns", "ttl"], message: "is outside what Route53 accepts", value: 2147483648 },
+    ]);
   });
   it("refuses a TXT value over 4,000 characters (rules C6), naming the preserveTxt entry", () => {
     const { config, records } = validateStack("t", { domain: "example.org", dns, spf: {} });
     // validateStack runs this audit itself; call it directly to see the problem it reports.
-    assert.deepEqual(route53.audit({ ...config, dns: { ...config.dns, preserveTxt: [`token=${"x".repeat(3990)}`] } }, records).problems, [
-      { path: ["dns", "preserveTxt", 0], message: "makes a TXT value at example.org of 4028 characters", allowed: "at most 4000 characters per TXT value on Route53" },
-    ]);
+    assert.deepEqual(
+      route53.audit({ ...config, dns: { ...config.dns, preserveTxt: [`token=${"x".repeat(3990)}`] } }, records)
+        .problems,
+      [
+        {
+          path: ["dns", "preserveTxt", 0],
+          message: "makes a TXT value at example.org of 4028 characters",
+          allowed: "at most 4000 characters per TXT value on Route53",
+        },
+      ],
+    );
   });
 });

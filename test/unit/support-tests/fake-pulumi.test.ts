@@ -5,14 +5,30 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { pulumiCli } from "../../../cli/pulumiCli";
 import { REPO_STACKS_DIR } from "../../support/cli";
-import { FAKE_PULUMI_BIN, FAKE_PULUMI_BIN_DIR, fakeDecrypt, fakeEncrypt, fakePulumiEnv, readPulumiLog } from "../../support/fakePulumi";
+import {
+  FAKE_PULUMI_BIN,
+  FAKE_PULUMI_BIN_DIR,
+  fakeDecrypt,
+  fakeEncrypt,
+  fakePulumiEnv,
+  readPulumiLog,
+} from "../../support/fakePulumi";
 import { isRecord } from "../../../components/model";
 import { field } from "../../support/json";
 
@@ -151,7 +167,8 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
 
   it("sets with --path: creates maps and lists, coerces nested values, keeps top-level values strings", async () => {
     const demo = new Demo();
-    const set = (key: string, value: string): Promise<string> => demo.ok(["config", "set", "--path", key, value, "--stack", "demo"]);
+    const set = (key: string, value: string): Promise<string> =>
+      demo.ok(["config", "set", "--path", key, value, "--stack", "demo"]);
     await set("dkim.selectors.s1.status", "active");
     await set('dkim.selectors["s.2"].bits', "2048");
     await set("dns.proxied", "true");
@@ -163,7 +180,21 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     // As with the real CLI (cobra), a value starting with "-" must follow "--".
     await demo.ok(["config", "set", "--path", "dns.offset", "--stack", "demo", "--", "-7"]);
     // set-all coerces the same way.
-    await demo.ok(["config", "set-all", "--path", "--stack", "demo", ...["dns.ipv6=false", "dns.zero=0", "dns.ratio=1.5", "dns.huge=123456789012345678901234567890", "hosts[1]=B", "sender-auth:ttl=300"].flatMap((pair) => ["--plaintext", pair])]);
+    await demo.ok([
+      "config",
+      "set-all",
+      "--path",
+      "--stack",
+      "demo",
+      ...[
+        "dns.ipv6=false",
+        "dns.zero=0",
+        "dns.ratio=1.5",
+        "dns.huge=123456789012345678901234567890",
+        "hosts[1]=B",
+        "sender-auth:ttl=300",
+      ].flatMap((pair) => ["--plaintext", pair]),
+    ]);
     const before = demo.snapshot();
     const outOfRange = await demo.run(["config", "set", "--path", "hosts[3]", "d", "--stack", "demo"]);
     assert.equal(outOfRange.code, 255);
@@ -176,7 +207,15 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     assert.deepEqual(demo.config(), {
       "sender-auth:domain": "example.com",
       "sender-auth:dkim": { selectors: { s1: { status: "active" }, "s.2": { bits: 2048 } } },
-      "sender-auth:dns": { proxied: true, zone: "0123", offset: -7, ipv6: false, zero: 0, ratio: "1.5", huge: "123456789012345678901234567890" },
+      "sender-auth:dns": {
+        proxied: true,
+        zone: "0123",
+        offset: -7,
+        ipv6: false,
+        zero: 0,
+        ratio: "1.5",
+        huge: "123456789012345678901234567890",
+      },
       "sender-auth:hosts": ["a", "B"],
       "sender-auth:parked": "true",
       "sender-auth:ttl": "300",
@@ -202,14 +241,20 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     assert.doesNotMatch(demo.text(), /s3cr3t|k3y/);
     assert.equal(await demo.ok(["config", "get", "token", "--stack", "demo"]), "s3cr3t value\n");
     assert.equal(await demo.ok(["config", "get", "--path", "dkim.keys.s1.privateKey", "--stack", "demo"]), "k3y\n");
-    assert.equal(await demo.ok(["config", "get", "--path", "dkim", "--stack", "demo"]), '{"keys":{"s1":{"privateKey":"k3y","publicKey":"pub"}}}\n');
+    assert.equal(
+      await demo.ok(["config", "get", "--path", "dkim", "--stack", "demo"]),
+      '{"keys":{"s1":{"privateKey":"k3y","publicKey":"pub"}}}\n',
+    );
     // A secret replaces a plaintext value and vice versa.
     await demo.ok(["config", "set", "--path", "dkim.keys.s1.privateKey", "plain", "--plaintext", "--stack", "demo"]);
     assert.deepEqual(demo.config()["sender-auth:dkim"], { keys: { s1: { privateKey: "plain", publicKey: "pub" } } });
 
     const both = await demo.run(["config", "set", "--secret", "--plaintext", "x", "y", "--stack", "demo"]);
     assert.equal(both.code, 255);
-    assert.match(both.stderr, /^error: if any flags in the group \[secret plaintext type\] are set none of the others can be/);
+    assert.match(
+      both.stderr,
+      /^error: if any flags in the group \[secret plaintext type\] are set none of the others can be/,
+    );
     assert.equal(fakeDecrypt("AAABAHlzdXBlcg=="), undefined);
   });
 
@@ -222,7 +267,10 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     // A PEM file ends with "\n": stored without it, so get (which adds one) prints the file exactly.
     await setFromStdin("dkim.keys.s1.privateKey", PEM);
     assert.equal(await get("dkim.keys.s1.privateKey"), PEM);
-    assert.equal(fakeDecrypt(String(field(demo.config(), "sender-auth:dkim", "keys", "s1", "privateKey", "secure"))), PEM.slice(0, -1));
+    assert.equal(
+      fakeDecrypt(String(field(demo.config(), "sender-auth:dkim", "keys", "s1", "privateKey", "secure"))),
+      PEM.slice(0, -1),
+    );
 
     const secretAt = (...keys: string[]): string | undefined => {
       const ciphertext = field(demo.config(), ...keys, "secure");
@@ -247,7 +295,10 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     const setsWithPem = readPulumiLog(demo.log).filter((entry) => entry.stdin.includes("PRIVATE KEY"));
     assert.equal(setsWithPem.length, 2);
     for (const entry of readPulumiLog(demo.log)) {
-      assert.ok(!entry.argv.some((arg) => arg.includes("PRIVATE KEY") || arg.includes("MC4CAQAw")), JSON.stringify(entry.argv));
+      assert.ok(
+        !entry.argv.some((arg) => arg.includes("PRIVATE KEY") || arg.includes("MC4CAQAw")),
+        JSON.stringify(entry.argv),
+      );
     }
     assert.equal(setsWithPem[0]?.stdin, PEM);
   });
@@ -272,7 +323,10 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     ]);
     assert.deepEqual(demo.config(), {
       "sender-auth:domain": "example.com",
-      "sender-auth:dkim": { selectors: { s1: { status: "active", bits: 2048 } }, keys: { s1: { secure: fakeEncrypt("pk=with=equals") } } },
+      "sender-auth:dkim": {
+        selectors: { s1: { status: "active", bits: 2048 } },
+        keys: { s1: { secure: fakeEncrypt("pk=with=equals") } },
+      },
       "sender-auth:note": "a=b",
     });
     // Without --path, keys are literal and values strings.
@@ -284,9 +338,32 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
   it("set-all is all or nothing", async () => {
     const demo = new Demo();
     const before = demo.snapshot();
-    const noEquals = await demo.run(["config", "set-all", "--plaintext", "good=1", "--plaintext", "bad", "--stack", "demo"]);
-    assert.deepEqual(noEquals, { code: 255, stdout: "", stderr: "error: config value must be in the form [key]=[value]\n" });
-    const outOfRange = await demo.run(["config", "set-all", "--path", "--plaintext", "good=1", "--secret", "list[2]=x", "--stack", "demo"]);
+    const noEquals = await demo.run([
+      "config",
+      "set-all",
+      "--plaintext",
+      "good=1",
+      "--plaintext",
+      "bad",
+      "--stack",
+      "demo",
+    ]);
+    assert.deepEqual(noEquals, {
+      code: 255,
+      stdout: "",
+      stderr: "error: config value must be in the form [key]=[value]\n",
+    });
+    const outOfRange = await demo.run([
+      "config",
+      "set-all",
+      "--path",
+      "--plaintext",
+      "good=1",
+      "--secret",
+      "list[2]=x",
+      "--stack",
+      "demo",
+    ]);
     assert.equal(outOfRange.code, 255);
     assert.match(outOfRange.stderr, /array index out of range/);
     assert.deepEqual(demo.snapshot(), before);
@@ -346,7 +423,11 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
       ["config", "--json"],
     ]) {
       const result = await demo.run([...args, "--stack", "nope", "--non-interactive"], { stdin: PEM });
-      assert.deepEqual(result, { code: 255, stdout: "", stderr: "error: no stack named 'nope' found\n" }, args.join(" "));
+      assert.deepEqual(
+        result,
+        { code: 255, stdout: "", stderr: "error: no stack named 'nope' found\n" },
+        args.join(" "),
+      );
     }
     assert.deepEqual(demo.snapshot(), before);
   });
@@ -354,7 +435,11 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
   it("fails without --stack like the real CLI with no stack selected", async () => {
     const demo = new Demo();
     const result = await demo.run(["config", "get", "domain", "--non-interactive"]);
-    assert.deepEqual(result, { code: 255, stdout: "", stderr: "error: no stack selected; please use `pulumi stack select` to choose one\n" });
+    assert.deepEqual(result, {
+      code: 255,
+      stdout: "",
+      stderr: "error: no stack selected; please use `pulumi stack select` to choose one\n",
+    });
   });
 
   it("get of a missing key fails with exit code 255", async () => {
@@ -367,7 +452,11 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     ];
     for (const [args, pretty] of cases) {
       const result = await demo.run(["config", "get", ...args, "--stack", "demo"]);
-      assert.deepEqual(result, { code: 255, stdout: "", stderr: `error: configuration key '${pretty}' not found for stack 'demo'\n` }, args.join(" "));
+      assert.deepEqual(
+        result,
+        { code: 255, stdout: "", stderr: `error: configuration key '${pretty}' not found for stack 'demo'\n` },
+        args.join(" "),
+      );
     }
   });
 
@@ -430,7 +519,10 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     // A stack file without config: gets one, after what is there.
     const bare = new Demo("# only a comment\nsecretsprovider: passphrase\n");
     await bare.ok(["config", "set", "domain", "example.net", "--stack", "demo"]);
-    assert.equal(bare.text(), "# only a comment\nsecretsprovider: passphrase\nconfig:\n  sender-auth:domain: example.net\n");
+    assert.equal(
+      bare.text(),
+      "# only a comment\nsecretsprovider: passphrase\nconfig:\n  sender-auth:domain: example.net\n",
+    );
     const empty = new Demo("");
     await empty.ok(["config", "set", "--path", "dns.ttl", "60", "--stack", "demo"]);
     assert.equal(empty.text(), "config:\n  sender-auth:dns:\n    ttl: 60\n");
@@ -440,12 +532,28 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     const demo = new Demo();
     const sub = path.join(demo.dir, "sub", "deeper");
     mkdirSync(sub, { recursive: true });
-    await demo.ok(["config", "set", "--secret", "--path", "dkim.keys.s1.privateKey", "--stack", "demo", "--non-interactive"], { stdin: PEM });
+    await demo.ok(
+      ["config", "set", "--secret", "--path", "dkim.keys.s1.privateKey", "--stack", "demo", "--non-interactive"],
+      { stdin: PEM },
+    );
     await demo.ok(["config", "get", "domain", "--stack", "demo"], { cwd: sub });
     const failed = await demo.run(["config", "get", "nope", "--stack", "demo"], { stdin: "ignored input" });
     assert.equal(failed.code, 255);
     assert.deepEqual(readPulumiLog(demo.log), [
-      { argv: ["config", "set", "--secret", "--path", "dkim.keys.s1.privateKey", "--stack", "demo", "--non-interactive"], stdin: PEM, cwd: demo.dir },
+      {
+        argv: [
+          "config",
+          "set",
+          "--secret",
+          "--path",
+          "dkim.keys.s1.privateKey",
+          "--stack",
+          "demo",
+          "--non-interactive",
+        ],
+        stdin: PEM,
+        cwd: demo.dir,
+      },
       { argv: ["config", "get", "domain", "--stack", "demo"], stdin: "", cwd: sub },
       { argv: ["config", "get", "nope", "--stack", "demo"], stdin: "ignored input", cwd: demo.dir },
     ]);
@@ -483,7 +591,12 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     assert.deepEqual(second, { code: 255, stdout: "", stderr: "error: injected failure\n" });
     assert.deepEqual(demo.snapshot(), before);
     await demo.ok(["config", "set", "three", "3", "--stack", "demo"], { env });
-    assert.deepEqual(demo.config(), { "sender-auth:domain": "example.com", "sender-auth:one": "1", "sender-auth:other": "0", "sender-auth:three": "3" });
+    assert.deepEqual(demo.config(), {
+      "sender-auth:domain": "example.com",
+      "sender-auth:one": "1",
+      "sender-auth:other": "0",
+      "sender-auth:three": "3",
+    });
     assert.equal(readFileSync(`${demo.log}.count`, "utf8"), "3\n");
     assert.equal(readPulumiLog(demo.log)[3]?.stdin, PEM);
   });
@@ -494,8 +607,14 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     mkdirSync(deep, { recursive: true });
     assert.equal(await demo.ok(["config", "get", "domain", "--stack", "demo"], { cwd: deep }), "example.com\n");
     const elsewhere = tempDir("fake-pulumi-elsewhere-");
-    assert.equal(await demo.ok(["-C", demo.dir, "config", "get", "domain", "--stack", "demo"], { cwd: elsewhere }), "example.com\n");
-    assert.equal(await demo.ok(["config", "get", "domain", "--cwd", deep, "--stack", "demo"], { cwd: elsewhere }), "example.com\n");
+    assert.equal(
+      await demo.ok(["-C", demo.dir, "config", "get", "domain", "--stack", "demo"], { cwd: elsewhere }),
+      "example.com\n",
+    );
+    assert.equal(
+      await demo.ok(["config", "get", "domain", "--cwd", deep, "--stack", "demo"], { cwd: elsewhere }),
+      "example.com\n",
+    );
     const none = await demo.run(["config", "get", "domain", "--stack", "demo"], { cwd: elsewhere });
     assert.equal(none.code, 255);
     assert.match(none.stderr, /^error: no Pulumi\.yaml project file found \(searching upwards from /);
@@ -521,14 +640,29 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     });
     const shown: unknown = JSON.parse(await demo.ok(["config", "-j", "--show-secrets", "--stack", "demo"]));
     assert.deepEqual(field(shown, "sender-auth:token"), { value: "t0k", secret: true });
-    assert.deepEqual(field(shown, "sender-auth:dns"), { value: '{"key":"k","ttl":300}', objectValue: { key: "k", ttl: 300 }, secret: true });
+    assert.deepEqual(field(shown, "sender-auth:dns"), {
+      value: '{"key":"k","ttl":300}',
+      objectValue: { key: "k", ttl: 300 },
+      secret: true,
+    });
     assert.equal(
       await demo.ok(["config", "--stack", "demo"]),
-      ["KEY     VALUE", 'dns     {"key":"[secret]","ttl":300}', "domain  example.com", 'list    [1,"two"]', "parked  false", "token   [secret]", ""].join("\n"),
+      [
+        "KEY     VALUE",
+        'dns     {"key":"[secret]","ttl":300}',
+        "domain  example.com",
+        'list    [1,"two"]',
+        "parked  false",
+        "token   [secret]",
+        "",
+      ].join("\n"),
     );
     // Project defaults are seen by get too, as by the real CLI.
     assert.equal(await demo.ok(["config", "get", "parked", "--stack", "demo"]), "false\n");
-    assert.deepEqual(JSON.parse(await demo.ok(["config", "get", "--json", "token", "--stack", "demo"])), { value: "t0k", secret: true });
+    assert.deepEqual(JSON.parse(await demo.ok(["config", "get", "--json", "token", "--stack", "demo"])), {
+      value: "t0k",
+      secret: true,
+    });
   });
 
   it("rejects unknown commands and flags, and ignores --non-interactive, --color and --emoji", async () => {
@@ -542,11 +676,26 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     ]) {
       const result = await demo.run(args);
       assert.equal(result.code, 255, args.join(" "));
-      assert.match(result.stderr, /^error: (unknown (command|flag|shorthand flag)|flag needs an argument)/, args.join(" "));
+      assert.match(
+        result.stderr,
+        /^error: (unknown (command|flag|shorthand flag)|flag needs an argument)/,
+        args.join(" "),
+      );
       assert.equal(result.stdout, "");
     }
     assert.deepEqual(demo.snapshot(), before);
-    const out = await demo.ok(["--color", "never", "config", "get", "domain", "--non-interactive", "--emoji", "--color=always", "-s", "demo"]);
+    const out = await demo.ok([
+      "--color",
+      "never",
+      "config",
+      "get",
+      "domain",
+      "--non-interactive",
+      "--emoji",
+      "--color=always",
+      "-s",
+      "demo",
+    ]);
     assert.equal(out, "example.com\n");
   });
 
@@ -563,7 +712,9 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     assert.equal(await cli.get("demo", "dkim.keys.s9.privateKey"), undefined);
     await cli.remove("demo", "dkim.keys.s1");
     assert.equal(await cli.get("demo", "dkim.keys.s1.privateKey"), undefined);
-    assert.deepEqual(demo.config()["sender-auth:dkim"], { keys: {}, selectors: { s1: { status: "active", createdAt: "2026-11-02" } } });
+    assert.deepEqual(demo.config()["sender-auth:dkim"], {
+      keys: {},
+      selectors: { s1: { status: "active", createdAt: "2026-11-02" } },
+    });
   });
 });
-
