@@ -4,7 +4,17 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".ci/**", "records/**", "bin/**", "bench/**/*.cjs", "eslint.config.mjs"] },
+  {
+    ignores: [
+      "node_modules/**",
+      ".ci/**",
+      "records/**",
+      "bin/**",
+      "bench/**/*.cjs",
+      "test/**/*.cjs",
+      "eslint.config.mjs",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

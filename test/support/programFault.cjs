@@ -1,0 +1,26 @@
+"use strict";
+// Fault injection for tests of the program under the SDK's run entry (test/integration/engine.test.ts),
+// preloaded with NODE_OPTIONS=--require: stands in for a bug in the program's own code that throws
+// inside an `apply`. When the program loads components/config.ts, it gets that module's exports with
+// `privateKeysOf` (which the program calls inside `apply` on the secret DKIM config) replaced by a
+// function that throws a TypeError. Nothing else changes.
+const Module = require("node:module");
+const path = require("node:path");
+
+const TARGET = path.join(__dirname, "..", "..", "components", "config.ts");
+/** The message of the injected error. */
+const MESSAGE = "injected fault: privateKeysOf failed";
+
+const load = Module._load;
+Module._load = function loadWithFault(request, parent, isMain) {
+  const exports = load.call(this, request, parent, isMain);
+  if (parent && Module._resolveFilename(request, parent, isMain) === TARGET) {
+    return {
+      ...exports,
+      privateKeysOf() {
+        throw new TypeError(MESSAGE);
+      },
+    };
+  }
+  return exports;
+};
