@@ -39,23 +39,37 @@ export interface ProgramOutputs {
 
 export function senderAuthProgram(): ProgramOutputs {
   const stack = pulumi.getStack();
+  try {
+    return buildProgram(stack);
+  } catch (error) {
+    if (!pulumi.runtime.hasEngine()) throw error;
+    throw reportedRunError(failureLines(stack, error));
+  }
+}
+
+function buildProgram(stack: string): ProgramOutputs {
   const now = currentTime();
   // Throws ConfigError listing every problem before any resource is registered.
   const validated = validateStack(stack, decodeConfigMap(pulumi.runtime.allConfig()), now);
   const { config } = validated;
 
-  // Private keys are read only as secrets (rules H3). Everything derived from them stays secret,
-  // except the check's outcome, which carries no key material (rules H6).
+  // Private keys are read only as secrets: the plain getters return a secret's plaintext unmarked
+  // (@pulumi/pulumi config.js). Everything derived from them stays secret (Pulumi docs, "Secrets":
+  // apply/all of a secret is secret), except the check's outcome, which carries no key material.
   const secretDkim = config.dkim ? new pulumi.Config(PROJECT).getSecretObject<unknown>("dkim") : undefined;
-  const privateKeys = (secretDkim ?? pulumi.secret<unknown>(undefined)).apply(privateKeysOf);
+  const secretDkimValue = secretDkim ?? pulumi.secret<unknown>(undefined);
+  const privateKeys = secretDkimValue.apply(guarded(stack, privateKeysOf));
   const keysMatch = pulumi.unsecret(
-    privateKeys.apply((keys): true => {
-      const problems = privateKeyProblems(config, keys);
-      if (problems.length > 0) throw new ConfigError(stack, problems);
-      return true;
-    }),
+    privateKeys.apply(
+      guarded(stack, (keys): true => {
+        const problems = privateKeyProblems(config, keys);
+        if (problems.length > 0) throw new ConfigError(stack, problems);
+        return true;
+      }),
+    ),
   );
-  // A stored private key that does not match its published key fails every record's registration.
+  // A stored private key that does not match its published key fails every record's registration,
+  // and the signingKeys output with them: a failed `pulumi up` still records the stack outputs it got.
   const zoneId = pulumi.all([config.dns.zoneId, keysMatch]).apply(([id]) => id);
 
   const component = new MailDomain(config.domain, { ...validated, zoneId });
@@ -70,8 +84,86 @@ export function senderAuthProgram(): ProgramOutputs {
     records: component.records,
     warnings: validated.warnings,
     dkimSelectors: selectorSummaries(config, now),
-    signingKeys: privateKeys.apply((keys) => signingKeysOf(config, keys)),
+    // From the secret config itself: `pulumi.all` would turn the Map of private keys into an object.
+    signingKeys: pulumi
+      .all([secretDkimValue, keysMatch])
+      .apply(guarded(stack, ([dkim]) => signingKeysOf(config, privateKeysOf(dkim)))),
     keysMatch,
     component,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Failures under the SDK's run entry (`pulumi preview`, `pulumi up`; issue #10).
+//
+// The run entry reports an error it does not know to be reported as "Running program … failed with an
+// unhandled exception", its stack and a `util.inspect` dump (cmd/run/run.js), and it formats every
+// error with a stack through `util.inspect` for its tracing span, RunError included
+// (`defaultErrorMessage`, cmd/run/error.js). For an error thrown inside an `apply` that takes tens of
+// seconds and gigabytes on Node 22 (source-mapped SDK frames), and the SDK prefixes the message with
+// `error serializing property "zoneId": ` once per resource the error passes through. So the program
+// sends the engine exactly the lines `plan` prints, one error log each, and ends with the language
+// host's "already reported" exit code (pulumi-language-nodejs main.go, `nodeJSProcessExitedAfter…`),
+// which makes the CLI stop without printing more. Without an engine (`plan`, the mock runtime) errors
+// are thrown unchanged for the caller to print.
+
+/** The exit code with which the program tells the language host it has reported its failure itself. */
+const EXIT_ALREADY_REPORTED = 32;
+
+/** The lines `sender-auth plan` prints for a failure of this stack (cli/commands/plan.ts). */
+function failureLines(stack: string, error: unknown): string[] {
+  const text =
+    error instanceof ConfigError
+      ? error.message
+      : `stack ${stack}: ${error instanceof Error ? error.message : String(error)}`;
+  return text.split("\n").filter((line) => line.trim() !== "");
+}
+
+/**
+ * For a failure while the program module is evaluated: logs every line but the last and returns a
+ * RunError with the last, which the run entry logs as its message alone, after the others (logs go out
+ * in call order), and counts as reported: the program ends with exit 32 once its RPCs are done. The
+ * RunError carries no stack, so the run entry's `defaultErrorMessage` returns its message instead of
+ * inspecting it.
+ */
+function reportedRunError(lines: string[]): pulumi.RunError {
+  const last = lines.pop() ?? "the program failed";
+  for (const line of lines) void pulumi.log.error(line);
+  const error = new pulumi.RunError(last);
+  error.stack = "";
+  return error;
+}
+
+/** Delivery of every failure reported so far; the program exits once all of them are sent. */
+const reports: Promise<unknown>[] = [];
+
+/**
+ * For a failure inside an `apply`: logs every line, then exits with 32. Returns a promise that never
+ * settles, so nothing waiting on the failed value goes on: no resource whose inputs depend on it is
+ * registered, and no stack output is recorded (a failed update would keep the ones it received). The
+ * exit code is set at once, so the process cannot end with 0 whatever happens meanwhile.
+ */
+function reportAndExit(lines: readonly string[]): Promise<never> {
+  process.exitCode = EXIT_ALREADY_REPORTED;
+  reports.push(Promise.all(lines.map((line) => pulumi.log.error(line))));
+  const exitOnceSent = async (): Promise<void> => {
+    const count = reports.length;
+    await Promise.all(reports);
+    if (reports.length === count) process.exit(EXIT_ALREADY_REPORTED);
+    else await exitOnceSent();
+  };
+  void exitOnceSent();
+  return new Promise<never>(() => undefined);
+}
+
+/** `apply` callback `fn`; under an engine its failures are reported as `plan` prints them (see above). */
+function guarded<T, R>(stack: string, fn: (value: T) => R): (value: T) => Promise<R> {
+  return async (value) => {
+    try {
+      return fn(value);
+    } catch (error) {
+      if (!pulumi.runtime.hasEngine()) throw error;
+      return reportAndExit(failureLines(stack, error));
+    }
   };
 }
