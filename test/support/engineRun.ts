@@ -19,11 +19,12 @@
  * on the missing FIFO); no `--tracing`.
  */
 import { spawn } from "node:child_process";
-import { accessSync, constants as fsConstants, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { isRecord } from "../../components/model";
+import { inheritedEnv } from "./cli";
 import { EngineStandIn } from "./engine";
 import { fakeDecrypt } from "./fakePulumi";
 import { REPO_ROOT } from "./fixtures";
@@ -161,6 +162,7 @@ export async function runUnderEngine(options: EngineRunOptions): Promise<EngineR
   });
   const scratch = mkdtempSync(path.join(tmpdir(), "sender-auth-engine-run-"));
   const syncDir = path.join(scratch, "pulumi-node-pipes");
+  mkdirSync(syncDir);
   const usageFile = path.join(scratch, "usage.json");
   try {
     // locateModule: require.resolve('@pulumi/pulumi/cmd/run') from the program directory.
@@ -183,8 +185,7 @@ export async function runUnderEngine(options: EngineRunOptions): Promise<EngineR
     const pulumiEnv: Record<string, string> = { ...run.env };
     if (nodeOptions.typescript) pulumiEnv["PULUMI_NODEJS_TYPESCRIPT"] = "true";
     if (nodeOptions.tsconfig !== "") pulumiEnv["PULUMI_NODEJS_TSCONFIG_PATH"] = nodeOptions.tsconfig;
-    const inherited = { ...process.env };
-    delete inherited["NODE_TEST_CONTEXT"];
+    const inherited = inheritedEnv();
     const nodeOptionsEnv = [
       inherited["NODE_OPTIONS"] ?? "",
       `--require ${JSON.stringify(USAGE_PRELOAD)}`,
