@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { currentTime } from "../components/clock";
-import { EXIT_OK, EXIT_USAGE, type CommandContext, type Io } from "./io";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CommandContext, type Io } from "./io";
 
 const VERSION = "0.1.0";
 
@@ -44,6 +44,16 @@ export async function main(
   const requested = argv.find((arg) => !arg.startsWith("-"));
   const load = requested !== undefined && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);
   for (const name of load) COMMANDS[name]?.().register(program, context);
+  // Every command ends with output and a meaningful exit code (issue #11): should the event loop drain
+  // while the command still waits (for an event that never comes), Node would exit 0 with nothing
+  // said. Say so, and fail.
+  const drained = (): void => {
+    io.stderr.write(
+      "sender-auth: internal error: the command stopped before it finished (it waited for an event that never came)\n",
+    );
+    process.exitCode = EXIT_FAILURE;
+  };
+  process.once("beforeExit", drained);
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {
@@ -51,6 +61,8 @@ export async function main(
       return error.code === "commander.helpDisplayed" || error.code === "commander.version" ? EXIT_OK : EXIT_USAGE;
     }
     throw error;
+  } finally {
+    process.off("beforeExit", drained);
   }
   return code;
 }

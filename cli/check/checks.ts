@@ -1,6 +1,8 @@
 /**
  * The live check of one stack (issue #5): is what DNS serves what the stack declares, and does mail
  * authenticate? Every lookup failure (timeout, SERVFAIL, unreachable server) is a finding, never ok.
+ * Bounded (issue #11): each stack's DNS work runs within a StackBudget (deadline, queries, answer
+ * octets), and the SPF include walk within SPF_CHECK_LIMITS.
  */
 // mailauth's per-feature modules (its README's require paths), not its index, which also loads ARC,
 // BIMI and SVG validation (~0.1 s of start-up, issue #6); signing and verifying load on first use.
@@ -16,14 +18,16 @@ import { isWithinDomain } from "../../components/records/names";
 import { SPF_MAX_LOOKUPS, SPF_UDP_BUDGET } from "../../components/records/spf";
 import {
   DnsFailure,
+  FAILURE_ERRNO,
   mailauthResolver,
-  memoizeQueries,
+  type DnsFailureCode,
   type DnsResponse,
   type DnsServer,
   type QueryFunction,
   type QueryOptions,
   type QueryType,
 } from "./dnsClient";
+import { DEFAULT_CHECK_LIMITS, StackBudget, type CheckLimits } from "./limits";
 
 export type FindingResult = "ok" | "warn" | "fail";
 
@@ -43,21 +47,47 @@ export interface Finding {
 }
 
 export interface CheckContext {
-  /** Where managed names are compared: the resolver, or every authoritative server. */
-  readonly servers: readonly DnsServer[];
-  /** Whether `servers` are authoritative (no recursion asked). */
-  readonly authoritative: boolean;
-  /** The recursive resolver mailauth evaluates through. */
+  /** The recursive resolver: managed names are compared there (unless `authoritative`), mailauth evaluates through it. */
   readonly resolver: DnsServer;
+  /**
+   * Compare managed names at every authoritative server of the zone instead (its NS records through
+   * the resolver, then their addresses), asked without recursion on `port`.
+   */
+  readonly authoritative?: { readonly port: number } | undefined;
   readonly queryOptions: QueryOptions;
   /** Private keys at hand, by selector. */
   readonly privateKeys: ReadonlyMap<string, string>;
+  /** @default DEFAULT_CHECK_LIMITS */
+  readonly limits?: CheckLimits | undefined;
+  /** The DNS client the stack's budget sends its queries through. @default query (dnsClient) */
+  readonly query?: QueryFunction | undefined;
 }
 
-/** One stack's check: its questions are asked once each (see memoizeQueries). */
+/** One stack's check: its questions are asked once each and within its budget (see StackBudget). */
 interface StackContext extends CheckContext {
+  /** Where managed names are compared: the resolver, or every authoritative server. */
+  readonly servers: readonly DnsServer[];
   readonly ask: QueryFunction;
 }
+
+/** The finding code of a lookup that got no answer. */
+const FAILURE_FINDING: Readonly<Record<DnsFailureCode, string>> = {
+  TIMEOUT: "dns-timeout",
+  UNREACHABLE: "dns-unreachable",
+  BADRESPONSE: "dns-error",
+  LIMIT: "check-limit",
+};
+
+/** Finding codes of lookups that got no answer at all (nothing was learnt about the record). */
+const NO_ANSWER = new Set(["dns-timeout", "dns-unreachable", "check-limit"]);
+
+/**
+ * How far `check` follows SPF. Receivers stop at 10 DNS-querying terms and 2 void lookups (RFC 7208
+ * §4.6.4); the check counts on to 20 of each, so that it can say by how much a record is over, and
+ * stops there. The include walk (targets without SPF) looks at 20 include and redirect targets at
+ * most, 10 includes deep at most: deeper is past 10 lookups for any receiver.
+ */
+export const SPF_CHECK_LIMITS = { lookups: 20, voidLookups: 20, depth: 10 } as const;
 
 /** An IPv4 address no SPF record lists (240.0.0.0/4 is reserved), so evaluation walks every term. */
 export const UNLISTED_IP = "240.0.0.1";
@@ -98,12 +128,10 @@ async function lookup(
     return { ok: true, response };
   } catch (error) {
     if (!(error instanceof DnsFailure)) throw error;
-    const code =
-      error.code === "TIMEOUT" ? "dns-timeout" : error.code === "UNREACHABLE" ? "dns-unreachable" : "dns-error";
     return {
       ok: false,
       finding: {
-        code,
+        code: FAILURE_FINDING[error.code],
         result: "fail",
         subject,
         message: `${type} ${name}: ${error.message}`,
@@ -249,11 +277,16 @@ function isAbsent(error: unknown): boolean {
 /** A failed lookup through the mailauth resolver, as a finding. */
 function lookupFailure(subject: string, name: string, error: unknown): Finding {
   const code = (error as NodeJS.ErrnoException).code ?? "error";
+  // No answer at all: the DnsFailure's own message says why; otherwise the response code.
+  const failure = (Object.keys(FAILURE_ERRNO) as DnsFailureCode[]).find((key) => FAILURE_ERRNO[key] === code);
   return {
-    code: code === "ETIMEOUT" ? "dns-timeout" : code === "ECONNREFUSED" ? "dns-unreachable" : "dns-error",
+    code: failure === undefined ? "dns-error" : FAILURE_FINDING[failure],
     result: "fail",
     subject,
-    message: `TXT ${name}: lookup failed (${code.replace(/^E/, "")})`,
+    message:
+      failure === undefined
+        ? `TXT ${name}: lookup failed (${code.replace(/^E/, "")})`
+        : `TXT ${name}: ${(error as Error).message}`,
   };
 }
 
@@ -266,8 +299,8 @@ async function checkSpf(domain: string, resolver: DNSResolver): Promise<Finding[
     helo: domain,
     mta: "sender-auth-check",
     resolver,
-    maxResolveCount: 100,
-    maxVoidCount: 100,
+    maxResolveCount: SPF_CHECK_LIMITS.lookups,
+    maxVoidCount: SPF_CHECK_LIMITS.voidLookups,
   });
   const lookups = result.lookups;
   if (result.status.result === "temperror") {
@@ -284,27 +317,49 @@ async function checkSpf(domain: string, resolver: DNSResolver): Promise<Finding[
   }
   // A permerror before any term was evaluated (e.g. two SPF records) has nothing to count.
   if (lookups && !(result.status.result === "permerror" && lookups.count === 0 && lookups.void === 0)) {
+    // Past the check's own limit mailauth stops evaluating: the count is then a lower bound.
+    const counted = (count: number, limit: number, receiverLimit: number, what: string): string =>
+      count > limit
+        ? `more than ${limit} ${what} of ${receiverLimit} (RFC 7208 §4.6.4): receivers return permerror; the check stops counting at ${limit}`
+        : `${count} ${what} of ${receiverLimit} (RFC 7208 §4.6.4)${count > receiverLimit ? ": receivers return permerror" : ""}`;
     findings.push({
       code: "spf-lookups",
       result: lookups.count > SPF_MAX_LOOKUPS ? "fail" : "ok",
       subject: "spf",
-      message: `${lookups.count} DNS lookups of ${SPF_MAX_LOOKUPS} (RFC 7208 §4.6.4)${lookups.count > SPF_MAX_LOOKUPS ? ": receivers return permerror" : ""}`,
+      message: counted(lookups.count, SPF_CHECK_LIMITS.lookups, SPF_MAX_LOOKUPS, "DNS lookups"),
     });
     findings.push({
       code: "spf-void-lookups",
       result: lookups.void > 2 ? "fail" : "ok",
       subject: "spf",
-      message: `${lookups.void} void lookups of 2 (RFC 7208 §4.6.4)${lookups.void > 2 ? ": receivers return permerror" : ""}`,
+      message: counted(lookups.void, SPF_CHECK_LIMITS.voidLookups, 2, "void lookups"),
     });
   }
   findings.push(...(await includesWithoutSpf(domain, resolver)));
   return findings;
 }
 
-/** Includes and redirects whose target publishes no SPF record (RFC 7208 §5.2: permerror). */
+/**
+ * Includes and redirects whose target publishes no SPF record (RFC 7208 §5.2: permerror), walked
+ * depth-first within SPF_CHECK_LIMITS: a walk past them is a failing `spf-walk-limit` finding.
+ */
 async function includesWithoutSpf(domain: string, resolver: DNSResolver): Promise<Finding[]> {
   const findings: Finding[] = [];
-  const seen = new Set<string>();
+  const limits = SPF_CHECK_LIMITS;
+  const key = (name: string): string => name.toLowerCase().replace(/\.$/, "");
+  /** The domain and every target looked up. */
+  const seen = new Set<string>([key(domain)]);
+  const stopped = new Set<"depth" | "lookups">();
+  const stop = (why: "depth" | "lookups", message: string): void => {
+    if (stopped.has(why)) return;
+    stopped.add(why);
+    findings.push({
+      code: "spf-walk-limit",
+      result: "fail",
+      subject: "spf",
+      message: `${message}; receivers return permerror past ${SPF_MAX_LOOKUPS} DNS lookups (RFC 7208 §4.6.4)`,
+    });
+  };
   /** The SPF record of `name`; undefined when it has none; null when the lookup failed (reported). */
   const spfOf = async (name: string): Promise<string | undefined | null> => {
     try {
@@ -316,16 +371,29 @@ async function includesWithoutSpf(domain: string, resolver: DNSResolver): Promis
       return null;
     }
   };
-  const walk = async (name: string, depth: number): Promise<void> => {
-    if (seen.has(name) || depth > 10) return;
-    seen.add(name);
-    const record = await spfOf(name);
-    if (record === undefined || record === null) return;
+  /** Walks the targets of `name`'s SPF `record`; `depth` is how many includes deep `name` is. */
+  const walk = async (name: string, record: string, depth: number): Promise<void> => {
     const targets = record
       .split(/\s+/)
       .map((term) => /^[+?~-]?include:(.+)$/i.exec(term)?.[1] ?? /^redirect=(.+)$/i.exec(term)?.[1])
       .filter((target): target is string => target !== undefined && !target.includes("%"));
     for (const target of targets) {
+      if (seen.has(key(target))) continue;
+      if (depth >= limits.depth) {
+        stop(
+          "depth",
+          `the include walk stops ${limits.depth} includes deep: ${target} (included by ${name}) was not looked at`,
+        );
+        continue;
+      }
+      if (seen.size > limits.lookups) {
+        stop(
+          "lookups",
+          `the include walk stops after ${limits.lookups} include and redirect targets: ${target} (included by ${name}) and any after it were not looked at`,
+        );
+        return;
+      }
+      seen.add(key(target));
       const targetRecord = await spfOf(target);
       if (targetRecord === null) continue;
       if (targetRecord === undefined) {
@@ -336,11 +404,12 @@ async function includesWithoutSpf(domain: string, resolver: DNSResolver): Promis
           message: `${target} (included by ${name}) publishes no SPF record: SPF fails with permerror (RFC 7208 §5.2)`,
         });
       } else {
-        await walk(target, depth + 1);
+        await walk(target, targetRecord, depth + 1);
       }
     }
   };
-  await walk(domain, 0);
+  const root = await spfOf(domain);
+  if (typeof root === "string") await walk(domain, root, 0);
   return findings;
 }
 
@@ -551,22 +620,108 @@ async function checkApexSize(context: StackContext, domain: string): Promise<Fin
   ];
 }
 
-/** Every finding for one stack. */
+/**
+ * The zone's authoritative servers: its NS records through the resolver, then their addresses, each
+ * to be asked on `port`.
+ */
+async function authoritativeServers(
+  ask: QueryFunction,
+  context: CheckContext,
+  domain: string,
+  port: number,
+): Promise<{ servers: DnsServer[]; findings: Finding[] }> {
+  const servers: DnsServer[] = [];
+  const findings: Finding[] = [];
+  const { resolver } = context;
+  const failure = (what: string, error: DnsFailure): Finding => ({
+    code: FAILURE_FINDING[error.code],
+    result: "fail",
+    subject: domain,
+    message: `${what}: ${error.message}`,
+  });
+  const answered = (what: string, rcode: string): Finding => ({
+    code: "dns-error",
+    result: "fail",
+    subject: domain,
+    message: `${what}: ${serverName(resolver)} answered ${rcode}`,
+  });
+  let ns: DnsResponse;
+  try {
+    ns = await ask(resolver, domain, "NS", context.queryOptions);
+  } catch (error) {
+    if (!(error instanceof DnsFailure)) throw error;
+    return { servers, findings: [failure(`NS ${domain}`, error)] };
+  }
+  // NXDOMAIN: there is no such zone, reported below as ns-missing.
+  if (ns.rcode !== "NOERROR" && ns.rcode !== "NXDOMAIN") {
+    return { servers, findings: [answered(`NS ${domain}`, ns.rcode)] };
+  }
+  for (const host of ns.records.map((r) => String(r.data))) {
+    for (const type of ["A", "AAAA"] as const) {
+      try {
+        const addresses = await ask(resolver, host, type, context.queryOptions);
+        if (addresses.rcode !== "NOERROR" && addresses.rcode !== "NXDOMAIN") {
+          findings.push(answered(`${type} ${host}`, addresses.rcode));
+        }
+        for (const address of addresses.records) servers.push({ host: String(address.data), port });
+      } catch (error) {
+        if (!(error instanceof DnsFailure)) throw error;
+        findings.push(failure(`${type} ${host}`, error));
+      }
+    }
+  }
+  if (servers.length === 0 && findings.length === 0) {
+    findings.push({
+      code: "ns-missing",
+      result: "fail",
+      subject: domain,
+      message: `no authoritative servers found for ${domain}`,
+    });
+  }
+  return { servers, findings };
+}
+
+/**
+ * Every finding for one stack, within its budget (context.limits): a bound that trips ends the
+ * stack's check early with a failing `check-limit` finding naming it.
+ */
 export async function checkStack(
   checkContext: CheckContext,
   config: SenderAuthConfig,
   records: readonly PublishedRecord[],
 ): Promise<Finding[]> {
-  const context: StackContext = { ...checkContext, ask: memoizeQueries() };
+  const budget = new StackBudget(checkContext.limits ?? DEFAULT_CHECK_LIMITS, checkContext.query);
+  try {
+    const findings: Finding[] = [];
+    let servers: DnsServer[] = [checkContext.resolver];
+    if (checkContext.authoritative !== undefined) {
+      const found = await authoritativeServers(
+        budget.ask,
+        checkContext,
+        config.domain,
+        checkContext.authoritative.port,
+      );
+      servers = found.servers;
+      findings.push(...found.findings);
+    }
+    if (servers.length > 0) {
+      findings.push(...(await checkServed({ ...checkContext, servers, ask: budget.ask }, config, records)));
+    }
+    return [...findings, ...budget.findings()];
+  } finally {
+    budget.close();
+  }
+}
+
+async function checkServed(
+  context: StackContext,
+  config: SenderAuthConfig,
+  records: readonly PublishedRecord[],
+): Promise<Finding[]> {
   const resolver = mailauthResolver(context.resolver, context.queryOptions, context.ask) as DNSResolver;
   const recordFindings = (await Promise.all(records.map((record) => checkRecord(context, record)))).flat();
-  // Without a reachable server the rest would only repeat the same failure.
-  if (
-    recordFindings.length > 0 &&
-    recordFindings.every((f) => f.code === "dns-unreachable" || f.code === "dns-timeout")
-  ) {
-    return recordFindings;
-  }
+  // Without an answering server the rest would only repeat the same failure.
+  if (recordFindings.length > 0 && recordFindings.every((f) => NO_ANSWER.has(f.code))) return recordFindings;
   const hasSpf = records.some((r) => r.purpose === "spf");
   const [spfFindings, sizeFindings, dkimFindings, dmarcFindings] = await Promise.all([
     hasSpf ? checkSpf(config.domain, resolver) : Promise.resolve([]),

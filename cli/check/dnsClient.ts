@@ -1,7 +1,11 @@
 /**
  * A small DNS client for `check`: raw queries (dns-packet over UDP, TCP when truncated) so that TTLs,
- * response codes, timeouts and unreachable servers are visible, which Node's resolver hides. Retries
- * are bounded. Also adapts to the `(name, rrtype)` resolver mailauth takes.
+ * response codes, timeouts and unreachable servers are visible, which Node's resolver hides. Every
+ * query settles within its bound whatever the server does (issue #11): each attempt has an absolute
+ * deadline over all its exchanges (UDP, the retry without EDNS, TCP) that no trickle of bytes can
+ * extend, a TCP connection closed or reset before the announced answer is complete is a failure, and
+ * an AbortSignal (the check's per-stack deadline) cuts a query short. Also adapts to the
+ * `(name, rrtype)` resolver mailauth takes.
  */
 import { createSocket } from "node:dgram";
 import { randomInt } from "node:crypto";
@@ -27,16 +31,27 @@ export interface Answer {
 export interface DnsResponse {
   /** NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ... */
   readonly rcode: string;
+  /**
+   * The answer section's records owned by the asked name or by a name its CNAME chain leads to;
+   * records owned by any other name are dropped (RFC 1034 §3.6.2, §4.3.2), as resolvers do.
+   */
   readonly answers: readonly Answer[];
   /** Answers of the asked type at the end of any CNAME chain. */
   readonly records: readonly Answer[];
+  /** Size of the DNS message received, in octets. */
+  readonly octets: number;
 }
 
-/** A lookup that produced no answer at all: timeout, unreachable server, malformed reply. */
+/**
+ * Why a lookup produced no usable answer: no answer in time, an unreachable server, a malformed or
+ * mismatched reply, or (LIMIT) a bound of the caller, such as the check's per-stack deadline.
+ */
+export type DnsFailureCode = "TIMEOUT" | "UNREACHABLE" | "BADRESPONSE" | "LIMIT";
+
 export class DnsFailure extends Error {
   override readonly name = "DnsFailure";
   constructor(
-    readonly code: "TIMEOUT" | "UNREACHABLE" | "BADRESPONSE",
+    readonly code: DnsFailureCode,
     message: string,
   ) {
     super(message);
@@ -44,13 +59,22 @@ export class DnsFailure extends Error {
 }
 
 export interface QueryOptions {
-  /** Milliseconds per attempt. @default 2000 */
+  /**
+   * Milliseconds per attempt: an absolute deadline over everything the attempt does (the UDP
+   * exchange, the retry without EDNS, the TCP exchange), never extended by data arriving.
+   * @default 2000
+   */
   readonly timeoutMs?: number;
-  /** Attempts per query. @default 2 */
+  /** Attempts per query; an unreachable server or an aborted query is not tried again. @default 2 */
   readonly attempts?: number;
   /** Ask for recursion (a resolver) or not (an authoritative server). @default true */
   readonly recursion?: boolean;
+  /** Aborting it fails the query at once, with the signal's reason when that is a DnsFailure. */
+  readonly signal?: AbortSignal | undefined;
 }
+
+export const DEFAULT_TIMEOUT_MS = 2000;
+export const DEFAULT_ATTEMPTS = 2;
 
 /** Parses `host[:port]` / `[v6]:port`; undefined when malformed. */
 export function parseServer(spec: string): DnsServer | undefined {
@@ -71,20 +95,122 @@ export function systemServer(): DnsServer {
   return parsed ?? { host: "127.0.0.1", port: 53 };
 }
 
+const serverName = (server: DnsServer): string => `${server.host}:${server.port}`;
+
+/** Lower case, without the root's trailing dot: how names in a question are compared. */
+function canonicalName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, "");
+}
+
+/** dns-packet decodes the response code as a string; its type definitions leave it out. */
+const rcodeOf = (reply: packet.Packet): string => (reply as packet.Packet & { rcode?: string }).rcode ?? "NOERROR";
+
+/** A reply as received: the decoded message, its size, and the query as sent (for a retry over TCP). */
+interface Received {
+  readonly reply: packet.Packet;
+  readonly octets: number;
+  readonly query: Buffer;
+  readonly id: number;
+}
+
+/**
+ * Why `reply` cannot be the answer to the question `name`/`type`; undefined when it can. A reply
+ * without a question section is accepted only with an error code (a server that does not know EDNS
+ * answers FORMERR without echoing the question): all it can cause is a failure or the retry without
+ * EDNS, never an answer (RFC 5452 §4.1: a reply must match the question).
+ */
+function replyProblem(reply: packet.Packet, name: string, type: QueryType): string | undefined {
+  if (reply.type !== "response") return "not a response";
+  const question = reply.questions?.[0];
+  if (question === undefined) {
+    const rcode = rcodeOf(reply);
+    return rcode === "NOERROR" || rcode === "NXDOMAIN" ? `${rcode} without the question` : undefined;
+  }
+  if (canonicalName(question.name) !== name || question.type !== type) {
+    return `for another question: ${question.name} ${question.type}`;
+  }
+  return undefined;
+}
+
+const abortFailure = (signal: AbortSignal): DnsFailure =>
+  signal.reason instanceof DnsFailure ? signal.reason : new DnsFailure("LIMIT", "the lookup was cancelled");
+
+/**
+ * One exchange with a server, settled exactly once: by the exchange itself, by its absolute
+ * `deadline` (onTimeout), or by `signal`. `start` begins it and returns its clean-up (drop the
+ * waiter, destroy the socket), which runs on every way out.
+ */
+function exchange<T extends object>(
+  deadline: number,
+  signal: AbortSignal | undefined,
+  onTimeout: () => DnsFailure,
+  start: (settle: (result: T | DnsFailure) => void) => () => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    // An object, not a `let`: `start` may settle synchronously, which flow analysis cannot see.
+    const state: { settled: boolean; cleanUp?: () => void } = { settled: false };
+    const settle = (result: T | DnsFailure): void => {
+      if (state.settled) return;
+      state.settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      state.cleanUp?.();
+      if (result instanceof DnsFailure) reject(result);
+      else resolve(result);
+    };
+    const onAbort = (): void => {
+      if (signal) settle(abortFailure(signal));
+    };
+    const timer = setTimeout(
+      () => {
+        settle(onTimeout());
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+    if (signal?.aborted) {
+      settle(abortFailure(signal));
+      return;
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const stop = start(settle);
+    if (state.settled) stop();
+    else state.cleanUp = stop;
+  });
+}
+
+interface UdpAsk {
+  readonly name: string;
+  readonly type: QueryType;
+  readonly recursion: boolean;
+  readonly edns: boolean;
+  readonly deadline: number;
+  /** The attempt's whole timeout, for the message. */
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+interface UdpWaiter {
+  readonly name: string;
+  readonly type: QueryType;
+  readonly settle: (result: Received | DnsFailure) => void;
+  readonly query: Buffer;
+  /** Replies with this waiter's ID that could not be its answer (malformed, another question). */
+  ignored: number;
+  lastProblem: string;
+}
+
 /**
  * A connected UDP socket per server, shared by up to QUERIES_PER_SOCKET queries to it (issue #6: a
  * socket per query cost more than the query). Queries are told apart by a random 16-bit ID that no other pending
- * query to that server has, and a reply counts only if its ID and question match (RFC 5452 §4.1).
+ * query to that server has, and a reply counts only if its ID and question match (RFC 5452 §4.1);
+ * a datagram whose ID no pending query has is dropped before it is decoded, so a flood costs little.
  * A socket error (ICMP port unreachable on a connected socket) fails every query pending on it and
  * the next query opens a new socket; so does every QUERIES_PER_SOCKET-th query, for a new random
  * source port. The socket never keeps the process alive: query timers do.
  */
 class UdpChannel {
   private readonly socket: ReturnType<typeof createSocket>;
-  private readonly pending = new Map<
-    number,
-    { readonly name: string; readonly type: QueryType; readonly settle: (reply: packet.Packet | DnsFailure) => void }
-  >();
+  private readonly pending = new Map<number, UdpWaiter>();
   private closed = false;
   /** Queries sent; after QUERIES_PER_SOCKET the channel takes no more and closes once answered. */
   private sent = 0;
@@ -113,24 +239,25 @@ class UdpChannel {
   }
 
   private receive(message: Buffer): void {
+    if (message.length < 12) return;
+    const id = message.readUInt16BE(0);
+    const waiter = this.pending.get(id);
+    if (waiter === undefined) return;
     let reply: packet.Packet;
     try {
       reply = packet.decode(message);
-    } catch {
+    } catch (error) {
+      waiter.ignored++;
+      waiter.lastProblem = `malformed: ${(error as Error).message}`;
       return;
     }
-    const waiter = reply.id === undefined ? undefined : this.pending.get(reply.id);
-    const question = reply.questions?.[0];
-    if (waiter === undefined) return;
-    // A server that does not know EDNS may answer FORMERR without echoing the question; all such a
-    // reply can cause is the retry without EDNS.
-    const formerr = (reply as packet.Packet & { rcode?: string }).rcode === "FORMERR";
-    if (
-      question === undefined ? !formerr : canonicalName(question.name) !== waiter.name || question.type !== waiter.type
-    ) {
+    const problem = replyProblem(reply, waiter.name, waiter.type);
+    if (problem !== undefined) {
+      waiter.ignored++;
+      waiter.lastProblem = problem;
       return;
     }
-    waiter.settle(reply);
+    waiter.settle({ reply, octets: message.length, query: waiter.query, id });
   }
 
   /** Whether this channel has sent its share of queries and only waits for their answers. */
@@ -140,10 +267,7 @@ class UdpChannel {
 
   private fail(error: NodeJS.ErrnoException): void {
     this.close(
-      new DnsFailure(
-        "UNREACHABLE",
-        `${this.server.host}:${this.server.port} is unreachable (${error.code ?? error.message})`,
-      ),
+      new DnsFailure("UNREACHABLE", `${serverName(this.server)} is unreachable (${error.code ?? error.message})`),
     );
   }
 
@@ -155,27 +279,21 @@ class UdpChannel {
     this.socket.close();
   }
 
-  /** Sends one question; resolves with the reply and the query as sent (for a retry over TCP). */
-  ask(
-    name: string,
-    type: QueryType,
-    recursion: boolean,
-    edns: boolean,
-    timeoutMs: number,
-  ): Promise<{ readonly reply: packet.Packet; readonly query: Buffer }> {
+  /** Sends one question and waits for its reply until the deadline or an abort. */
+  ask(request: UdpAsk): Promise<Received> {
     let id = randomInt(1, 65536);
     while (this.pending.has(id)) id = randomInt(1, 65536);
     this.sent++;
     // Retired: the next query gets a fresh socket on a new random source port (RFC 5452 §9.2).
     if (this.retired()) this.onClose();
-    const buffer = packet.encode({
+    const query = packet.encode({
       id,
       type: "query",
-      flags: recursion ? packet.RECURSION_DESIRED : 0,
-      questions: [{ name, type, class: "IN" }],
+      flags: request.recursion ? packet.RECURSION_DESIRED : 0,
+      questions: [{ name: request.name, type: request.type, class: "IN" }],
       // EDNS(0) with a 1232-octet UDP payload (RFC 6891; the DNS Flag Day 2020 size): a 2048-bit DKIM
       // key no longer needs the TCP retry a 512-octet answer limit forces.
-      additionals: edns
+      additionals: request.edns
         ? [
             {
               type: "OPT",
@@ -190,37 +308,42 @@ class UdpChannel {
           ]
         : [],
     });
-    const reply = new Promise<packet.Packet>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        settle(
-          new DnsFailure("TIMEOUT", `no answer from ${this.server.host}:${this.server.port} within ${timeoutMs} ms`),
-        );
-      }, timeoutMs);
-      const settle = (result: packet.Packet | DnsFailure): void => {
-        clearTimeout(timer);
-        this.pending.delete(id);
-        if (this.retired() && this.pending.size === 0 && !this.closed) {
-          this.closed = true;
-          this.socket.close();
-        }
-        if (result instanceof DnsFailure) reject(result);
-        else resolve(result);
-      };
-      this.pending.set(id, { name: canonicalName(name), type, settle });
-      if (this.closed) {
-        settle(new DnsFailure("UNREACHABLE", `${this.server.host}:${this.server.port} is unreachable`));
-        return;
-      }
-      void this.connected.then(() => {
-        if (!this.closed && this.pending.has(id)) {
-          // An ICMP error can surface on the next send instead of as an 'error' event (Linux).
-          this.socket.send(buffer, (error) => {
-            if (error) this.fail(error);
+    const where = serverName(this.server);
+    let waiter: UdpWaiter | undefined;
+    return exchange<Received>(
+      request.deadline,
+      request.signal,
+      () =>
+        new DnsFailure(
+          "TIMEOUT",
+          waiter === undefined || waiter.ignored === 0
+            ? `no answer from ${where} within ${request.timeoutMs} ms`
+            : `no usable answer from ${where} within ${request.timeoutMs} ms; ignored ${waiter.ignored} ${waiter.ignored === 1 ? "reply" : "replies"} with its ID, the last one ${waiter.lastProblem}`,
+        ),
+      (settle) => {
+        waiter = { name: canonicalName(request.name), type: request.type, settle, query, ignored: 0, lastProblem: "" };
+        this.pending.set(id, waiter);
+        if (this.closed) {
+          settle(new DnsFailure("UNREACHABLE", `${where} is unreachable`));
+        } else {
+          void this.connected.then(() => {
+            if (!this.closed && this.pending.has(id)) {
+              // An ICMP error can surface on the next send instead of as an 'error' event (Linux).
+              this.socket.send(query, (error) => {
+                if (error) this.fail(error);
+              });
+            }
           });
         }
-      });
-    });
-    return reply.then((r) => ({ reply: r, query: buffer }));
+        return () => {
+          this.pending.delete(id);
+          if (this.retired() && this.pending.size === 0 && !this.closed) {
+            this.closed = true;
+            this.socket.close();
+          }
+        };
+      },
+    );
   }
 }
 
@@ -232,11 +355,6 @@ const channels = new Map<string, UdpChannel>();
  * hundreds of domains still opens a handful of sockets instead of thousands.
  */
 export const QUERIES_PER_SOCKET = 100;
-
-/** Lower case, without the root's trailing dot: how names in a question are compared. */
-function canonicalName(name: string): string {
-  return name.toLowerCase().replace(/\.$/, "");
-}
 
 export const EDNS_UDP_SIZE = 1232;
 
@@ -250,42 +368,101 @@ function channelFor(server: DnsServer): UdpChannel {
   return channel;
 }
 
-function tcpQuery(server: DnsServer, query: Buffer, timeoutMs: number): Promise<packet.Packet> {
-  return new Promise((resolve, reject) => {
-    const socket = new Socket();
-    let received = Buffer.alloc(0);
-    const fail = (error: DnsFailure): void => {
-      socket.destroy();
-      reject(error);
-    };
-    socket.setTimeout(timeoutMs, () => {
-      fail(new DnsFailure("TIMEOUT", `no TCP answer from ${server.host}:${server.port} within ${timeoutMs} ms`));
-    });
-    socket.on("error", (error: NodeJS.ErrnoException) => {
-      fail(
-        new DnsFailure(
-          "UNREACHABLE",
-          `${server.host}:${server.port} is unreachable over TCP (${error.code ?? error.message})`,
-        ),
-      );
-    });
-    socket.on("data", (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      if (received.length >= 2 && received.length >= 2 + received.readUInt16BE(0)) {
-        socket.end();
-        try {
-          resolve(packet.decode(received.subarray(2, 2 + received.readUInt16BE(0))));
-        } catch {
-          reject(new DnsFailure("BADRESPONSE", `malformed TCP answer from ${server.host}:${server.port}`));
+/**
+ * The same question over TCP after a truncated UDP answer (RFC 7766 §5): one connection, one
+ * length-prefixed message. Settles on the complete answer, on EOF or a reset before it (the answer
+ * is cut short: a failure, never an empty answer), on a reply that is not the answer to this query,
+ * and at the attempt's absolute deadline however the bytes trickle in. Bytes past the announced
+ * length are never read: a DNS message over TCP is at most 65,535 octets.
+ */
+function tcpExchange(
+  server: DnsServer,
+  sent: Received,
+  request: Omit<UdpAsk, "recursion" | "edns">,
+): Promise<Received> {
+  const where = serverName(server);
+  const name = canonicalName(request.name);
+  const progress = { connected: false, announced: undefined as number | undefined, received: 0 };
+  const sofar = (): string =>
+    progress.announced === undefined
+      ? "before the length of its answer"
+      : `after ${progress.received} of the ${progress.announced} octets it announced`;
+  return exchange<Received>(
+    request.deadline,
+    request.signal,
+    () =>
+      new DnsFailure(
+        "TIMEOUT",
+        progress.received === 0 && progress.announced === undefined
+          ? `no TCP answer from ${where} within ${request.timeoutMs} ms`
+          : `no complete TCP answer from ${where} within ${request.timeoutMs} ms (stopped ${sofar()})`,
+      ),
+    (settle) => {
+      const socket = new Socket();
+      let prefix = Buffer.alloc(0);
+      const body: Buffer[] = [];
+      const cutShort = (how: string): DnsFailure =>
+        progress.announced === undefined && prefix.length === 0
+          ? new DnsFailure("BADRESPONSE", `${where} closed the TCP connection without answering`)
+          : new DnsFailure("BADRESPONSE", `TCP answer from ${where} cut short: ${how} the connection ${sofar()}`);
+      socket.on("connect", () => {
+        progress.connected = true;
+        const length = Buffer.alloc(2);
+        length.writeUInt16BE(sent.query.length);
+        socket.write(Buffer.concat([length, sent.query]));
+      });
+      socket.on("data", (chunk: Buffer) => {
+        let offset = 0;
+        if (progress.announced === undefined) {
+          offset = 2 - prefix.length;
+          prefix = Buffer.concat([prefix, chunk.subarray(0, offset)]);
+          if (prefix.length < 2) return;
+          progress.announced = prefix.readUInt16BE(0);
         }
-      }
-    });
-    socket.connect(server.port, server.host, () => {
-      const length = Buffer.alloc(2);
-      length.writeUInt16BE(query.length);
-      socket.write(Buffer.concat([length, query]));
-    });
-  });
+        const part = chunk.subarray(offset, offset + progress.announced - progress.received);
+        body.push(part);
+        progress.received += part.length;
+        if (progress.received < progress.announced) return;
+        const message = Buffer.concat(body);
+        let reply: packet.Packet;
+        try {
+          reply = packet.decode(message);
+        } catch (error) {
+          settle(new DnsFailure("BADRESPONSE", `malformed TCP answer from ${where} (${(error as Error).message})`));
+          return;
+        }
+        const problem =
+          reply.id !== sent.id
+            ? "its ID is not the query's"
+            : (replyProblem(reply, name, request.type) ??
+              (((reply.flags ?? 0) & packet.TRUNCATED_RESPONSE) !== 0 ? "truncated (TC) even over TCP" : undefined));
+        settle(
+          problem === undefined
+            ? { reply, octets: message.length, query: sent.query, id: sent.id }
+            : new DnsFailure("BADRESPONSE", `unusable TCP answer from ${where}: ${problem}`),
+        );
+      });
+      // EOF before the whole answer: nothing more can come.
+      socket.on("end", () => {
+        settle(cutShort("the server closed"));
+      });
+      socket.on("close", () => {
+        settle(cutShort("the server closed"));
+      });
+      socket.on("error", (error: NodeJS.ErrnoException) => {
+        const code = error.code ?? error.message;
+        settle(
+          progress.connected
+            ? cutShort(`a reset (${code}) ended`)
+            : new DnsFailure("UNREACHABLE", `${where} is unreachable over TCP (${code})`),
+        );
+      });
+      socket.connect(server.port, server.host);
+      return () => {
+        socket.destroy();
+      };
+    },
+  );
 }
 
 /** The fields of a decoded answer that `check` reads (dns-packet's types omit some of them). */
@@ -312,42 +489,77 @@ function answerData(answer: RawAnswer): string | string[] {
   }
 }
 
-/** One query, UDP first, TCP when the answer was truncated; bounded attempts. */
+/**
+ * The response `check` reads: answers owned by the asked name or its CNAME chain. An answer section
+ * holding only records for other names is no answer to this question (a broken or forging server):
+ * a BADRESPONSE, so that it can never pass as the record asked for.
+ */
+function responseOf(server: DnsServer, name: string, type: QueryType, received: Received): DnsResponse {
+  const raw = (received.reply.answers ?? []) as unknown as RawAnswer[];
+  const all: Answer[] = raw.map((a) => ({
+    name: canonicalName(a.name),
+    type: a.type,
+    ttl: a.ttl ?? 0,
+    data: answerData(a),
+  }));
+  const chain = new Set([canonicalName(name)]);
+  // Each pass adds at least one name, or stops: at most one pass per answer.
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const answer of all) {
+      const target = canonicalName(String(answer.data));
+      if (answer.type === "CNAME" && chain.has(answer.name) && !chain.has(target)) {
+        chain.add(target);
+        grew = true;
+      }
+    }
+  }
+  const answers = all.filter((a) => chain.has(a.name));
+  const foreign = all.filter((a) => !chain.has(a.name) && a.type !== "DNAME");
+  if (answers.length === 0 && foreign.length > 0) {
+    const owners = [...new Set(foreign.map((a) => a.name))];
+    throw new DnsFailure(
+      "BADRESPONSE",
+      `${serverName(server)} answered with records for other names only (${owners.slice(0, 3).join(", ")}${owners.length > 3 ? ", ..." : ""})`,
+    );
+  }
+  return {
+    rcode: rcodeOf(received.reply),
+    answers,
+    records: answers.filter((a) => a.type === type),
+    octets: received.octets,
+  };
+}
+
+/** One query, UDP first, TCP when the answer was truncated; bounded attempts, each with an absolute deadline. */
 export async function query(
   server: DnsServer,
   name: string,
   type: QueryType,
   options: QueryOptions = {},
 ): Promise<DnsResponse> {
-  const timeoutMs = options.timeoutMs ?? 2000;
-  const attempts = options.attempts ?? 2;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
   let lastError: DnsFailure | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    const request = { name, type, deadline: Date.now() + timeoutMs, timeoutMs, signal: options.signal };
+    const ask = (edns: boolean): Promise<Received> =>
+      channelFor(server).ask({ ...request, recursion: options.recursion ?? true, edns });
     try {
-      let sent = await channelFor(server).ask(name, type, options.recursion ?? true, true, timeoutMs);
+      let received = await ask(true);
       // RFC 6891 §7: a server that does not know EDNS answers FORMERR; ask it again without.
-      if ((sent.reply as packet.Packet & { rcode?: string }).rcode === "FORMERR") {
-        sent = await channelFor(server).ask(name, type, options.recursion ?? true, false, timeoutMs);
+      if (rcodeOf(received.reply) === "FORMERR") received = await ask(false);
+      if (((received.reply.flags ?? 0) & packet.TRUNCATED_RESPONSE) !== 0) {
+        received = await tcpExchange(server, received, request);
       }
-      let reply = sent.reply;
-      if (((reply.flags ?? 0) & packet.TRUNCATED_RESPONSE) !== 0) reply = await tcpQuery(server, sent.query, timeoutMs);
-      const raw = (reply.answers ?? []) as unknown as RawAnswer[];
-      const answers: Answer[] = raw.map((a) => ({
-        name: a.name.toLowerCase(),
-        type: a.type,
-        ttl: a.ttl ?? 0,
-        data: answerData(a),
-      }));
-      // dns-packet decodes the response code as a string; its type definitions leave it out.
-      const rcode = (reply as packet.Packet & { rcode?: string }).rcode ?? "NOERROR";
-      return { rcode, answers, records: answers.filter((a) => a.type === type) };
+      return responseOf(server, name, type, received);
     } catch (error) {
       if (!(error instanceof DnsFailure)) throw error;
       lastError = error;
-      if (error.code === "UNREACHABLE") break;
+      if (error.code === "UNREACHABLE" || error.code === "LIMIT") break;
     }
   }
-  throw lastError ?? new DnsFailure("TIMEOUT", `no answer from ${server.host}:${server.port}`);
+  throw lastError ?? new DnsFailure("TIMEOUT", `no answer from ${serverName(server)}`);
 }
 
 export type QueryFunction = (
@@ -366,7 +578,7 @@ export type QueryFunction = (
 export function memoizeQueries(ask: QueryFunction = query): QueryFunction {
   const answers = new Map<string, Promise<DnsResponse>>();
   return (server, name, type, options = {}) => {
-    const key = `${server.host}\0${String(server.port)}\0${name.toLowerCase()}\0${type}\0${String(options.recursion ?? true)}`;
+    const key = `${server.host}\0${String(server.port)}\0${canonicalName(name)}\0${type}\0${String(options.recursion ?? true)}`;
     let answer = answers.get(key);
     if (answer === undefined) {
       answer = ask(server, name, type, options);
@@ -376,9 +588,18 @@ export function memoizeQueries(ask: QueryFunction = query): QueryFunction {
   };
 }
 
+/** The errno-style code mailauth's resolver errors carry for each DnsFailure (Node's resolver's where one exists). */
+export const FAILURE_ERRNO: Readonly<Record<DnsFailureCode, string>> = {
+  TIMEOUT: "ETIMEOUT",
+  UNREACHABLE: "ECONNREFUSED",
+  BADRESPONSE: "EBADRESP",
+  LIMIT: "ECHECKLIMIT",
+};
+
 /**
  * The `(name, rrtype)` resolver mailauth takes, answering like `dns.promises.resolve`: TXT as
- * string[][], MX as { exchange, priority }[], errors with ENOTFOUND / ENODATA / ESERVFAIL / ETIMEOUT.
+ * string[][], MX as { exchange, priority }[], errors with ENOTFOUND / ENODATA / ESERVFAIL / ETIMEOUT
+ * (and FAILURE_ERRNO's codes, with the DnsFailure's message, for lookups that got no answer).
  */
 export function mailauthResolver(
   server: DnsServer,
@@ -395,9 +616,7 @@ export function mailauthResolver(
     try {
       response = await ask(server, name, rrtype as QueryType, options);
     } catch (error) {
-      if (error instanceof DnsFailure) {
-        return fail(error.code === "TIMEOUT" ? "ETIMEOUT" : "ECONNREFUSED", error.message);
-      }
+      if (error instanceof DnsFailure) return fail(FAILURE_ERRNO[error.code], error.message);
       throw error;
     }
     if (response.rcode === "NXDOMAIN") return fail("ENOTFOUND", `${rrtype} ${name}: NXDOMAIN`);

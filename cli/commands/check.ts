@@ -8,7 +8,9 @@ import { Option, type Command } from "commander";
 import { ConfigError, decodeConfigMap, validateStack } from "../../components/config";
 import { publishedRecord } from "../../components/model";
 import { checkStack, type Finding } from "../check/checks";
-import { DnsFailure, parseServer, query, systemServer, type DnsServer, type QueryOptions } from "../check/dnsClient";
+import { parseServer, systemServer, type DnsServer, type QueryOptions } from "../check/dnsClient";
+import { DEFAULT_CHECK_LIMITS, type CheckLimits } from "../check/limits";
+import { printable } from "../render/printable";
 import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
 import { listStacks, loadProject, readStackConfig, UsageError, type Project, type StackConfig } from "../project";
 import { pulumiCli, PulumiCliError } from "../pulumiCli";
@@ -29,6 +31,8 @@ export interface CheckOptions {
   readonly usePulumi: boolean;
   /** Port the authoritative servers are asked on. @default 53 */
   readonly nsPort: number;
+  /** Bounds of each stack's check. @default DEFAULT_CHECK_LIMITS */
+  readonly limits?: CheckLimits;
   readonly cwd: string;
   /** Progress line on stderr (only on a terminal). */
   readonly progress: boolean;
@@ -44,71 +48,8 @@ export interface StackReport {
 
 const QUERY_OPTIONS: QueryOptions = { timeoutMs: 2000, attempts: 2 };
 const STACK_CONCURRENCY = 8;
-
-/** The zone's authoritative servers, from its NS records through the resolver, queried on `port`. */
-async function authoritativeServers(
-  resolver: DnsServer,
-  domain: string,
-  port: number,
-): Promise<{ servers: DnsServer[]; findings: Finding[] }> {
-  const servers: DnsServer[] = [];
-  const findings: Finding[] = [];
-  const failure = (what: string, error: DnsFailure): Finding => ({
-    code: error.code === "TIMEOUT" ? "dns-timeout" : error.code === "UNREACHABLE" ? "dns-unreachable" : "dns-error",
-    result: "fail",
-    subject: domain,
-    message: `${what}: ${error.message}`,
-  });
-  let ns: Awaited<ReturnType<typeof query>>;
-  try {
-    ns = await query(resolver, domain, "NS", QUERY_OPTIONS);
-  } catch (error) {
-    if (!(error instanceof DnsFailure)) throw error;
-    return { servers, findings: [failure(`NS ${domain}`, error)] };
-  }
-  // NXDOMAIN: there is no such zone, reported below as ns-missing.
-  if (ns.rcode !== "NOERROR" && ns.rcode !== "NXDOMAIN") {
-    return {
-      servers,
-      findings: [
-        {
-          code: "dns-error",
-          result: "fail",
-          subject: domain,
-          message: `NS ${domain}: ${resolver.host}:${resolver.port} answered ${ns.rcode}`,
-        },
-      ],
-    };
-  }
-  for (const host of ns.records.map((r) => String(r.data))) {
-    for (const type of ["A", "AAAA"] as const) {
-      try {
-        const addresses = await query(resolver, host, type, QUERY_OPTIONS);
-        if (addresses.rcode !== "NOERROR" && addresses.rcode !== "NXDOMAIN") {
-          findings.push({
-            code: "dns-error",
-            result: "fail",
-            subject: domain,
-            message: `${type} ${host}: ${resolver.host}:${resolver.port} answered ${addresses.rcode}`,
-          });
-        }
-        for (const address of addresses.records) servers.push({ host: String(address.data), port });
-      } catch (error) {
-        if (!(error instanceof DnsFailure)) throw error;
-        findings.push(failure(`${type} ${host}`, error));
-      }
-    }
-  }
-  if (servers.length === 0 && findings.length === 0) {
-    findings.push({
-      code: "ns-missing",
-      result: "fail",
-      subject: domain,
-      message: `no authoritative servers found for ${domain}`,
-    });
-  }
-  return { servers, findings };
-}
+/** An hour: a stack's check that needs longer is stuck, not slow. */
+const MAX_STACK_TIMEOUT_S = 3600;
 
 function parseKeyFiles(specs: readonly string[]): Map<string, string> {
   const keys = new Map<string, string>();
@@ -170,30 +111,21 @@ async function checkOne(
   const validated = validateStack(stack, decodeConfigMap(stackConfig.config));
   const { config } = validated;
   const records = validated.records.map(publishedRecord);
-  let servers: DnsServer[] = [resolver];
-  const findings: Finding[] = [];
-  if (options.authoritative) {
-    const found = await authoritativeServers(resolver, config.domain, options.nsPort);
-    servers = found.servers;
-    findings.push(...found.findings);
-  }
   const keys = await privateKeysFor(project, stackConfig, keyFiles, options.usePulumi);
-  findings.push(...keys.findings);
-  if (servers.length > 0) {
-    findings.push(
-      ...(await checkStack(
-        {
-          servers,
-          authoritative: options.authoritative,
-          resolver,
-          queryOptions: QUERY_OPTIONS,
-          privateKeys: keys.keys,
-        },
-        config,
-        records,
-      )),
-    );
-  }
+  const findings: Finding[] = [
+    ...keys.findings,
+    ...(await checkStack(
+      {
+        resolver,
+        authoritative: options.authoritative ? { port: options.nsPort } : undefined,
+        queryOptions: QUERY_OPTIONS,
+        privateKeys: keys.keys,
+        limits: options.limits ?? DEFAULT_CHECK_LIMITS,
+      },
+      config,
+      records,
+    )),
+  ];
   const count = (result: Finding["result"]): number => findings.filter((f) => f.result === result).length;
   return {
     stack,
@@ -204,21 +136,27 @@ async function checkOne(
   };
 }
 
+/**
+ * The table: one line per finding. Everything DNS said (served values, names, mailauth's reading of
+ * a record) is data: printable() escapes control characters, so that a TXT record holding
+ * `\n  OK    spf: ...` cannot print a line of its own (issue #11). JSON output keeps the exact data.
+ */
 export function renderCheckTable(reports: readonly StackReport[]): string {
   const lines: string[] = [];
   for (const report of reports) {
     const summary = report.ok
       ? `ok (${report.counts.ok} checks${report.counts.warn > 0 ? `, ${report.counts.warn} warnings` : ""})`
       : `${report.counts.fail} failed, ${report.counts.warn} warnings, ${report.counts.ok} ok`;
-    lines.push(`${report.stack} (${report.domain}): ${summary}`);
+    lines.push(`${printable(report.stack)} (${printable(report.domain)}): ${summary}`);
     for (const finding of report.findings) {
       const ttl = finding.ttl === undefined ? "" : ` [ttl ${finding.ttl}]`;
-      lines.push(`  ${finding.result.toUpperCase().padEnd(4)}  ${finding.subject}: ${finding.message}${ttl}`);
+      const text = `${printable(finding.subject)}: ${printable(finding.message)}`;
+      lines.push(`  ${finding.result.toUpperCase().padEnd(4)}  ${text}${ttl}`);
       if (finding.result !== "ok" && finding.expected !== undefined) {
-        lines.push(`        expected: ${finding.expected}`);
+        lines.push(`        expected: ${printable(finding.expected)}`);
       }
       if (finding.result !== "ok" && finding.served !== undefined) {
-        for (const served of finding.served) lines.push(`        served:   ${served}`);
+        for (const served of finding.served) lines.push(`        served:   ${printable(served)}`);
       }
     }
   }
@@ -307,6 +245,11 @@ export function register(program: Command, { io, finish }: CommandContext): void
     )
     .option("--no-pulumi", "never read private keys with `pulumi config get`")
     .option("--ns-port <port>", "port of the authoritative servers (--authoritative; for test setups)", "53")
+    .option(
+      "--stack-timeout <seconds>",
+      "deadline for checking each stack; lookups still waiting then fail as check-limit",
+      String(DEFAULT_CHECK_LIMITS.stackTimeoutMs / 1000),
+    )
     .action(
       async (
         stacks: string[],
@@ -317,6 +260,7 @@ export function register(program: Command, { io, finish }: CommandContext): void
           keyFile: string[];
           pulumi: boolean;
           nsPort: string;
+          stackTimeout: string;
         },
       ) => {
         const nsPort = Number(opts.nsPort);
@@ -325,6 +269,17 @@ export function register(program: Command, { io, finish }: CommandContext): void
             reportError(
               io,
               `--ns-port must be a port number from 1 to 65535, got ${JSON.stringify(opts.nsPort)}`,
+              EXIT_USAGE,
+            ),
+          );
+          return;
+        }
+        const stackTimeout = Number(opts.stackTimeout);
+        if (!/^\d+(?:\.\d+)?$/.test(opts.stackTimeout) || !(stackTimeout > 0 && stackTimeout <= MAX_STACK_TIMEOUT_S)) {
+          finish(
+            reportError(
+              io,
+              `--stack-timeout must be a number of seconds above 0 and at most ${MAX_STACK_TIMEOUT_S}, got ${JSON.stringify(opts.stackTimeout)}`,
               EXIT_USAGE,
             ),
           );
@@ -340,6 +295,7 @@ export function register(program: Command, { io, finish }: CommandContext): void
               keyFiles: opts.keyFile,
               usePulumi: opts.pulumi,
               nsPort,
+              limits: { ...DEFAULT_CHECK_LIMITS, stackTimeoutMs: Math.round(stackTimeout * 1000) },
               cwd: process.cwd(),
               progress: true,
             },
