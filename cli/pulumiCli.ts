@@ -29,16 +29,30 @@ export interface PulumiCli {
   remove(stack: string, path: string): Promise<void>;
 }
 
-/** Runs `pulumi` from PATH in `cwd`, never interactively (a prompt would hang CI). */
-export function pulumiCli(cwd: string, command = "pulumi"): PulumiCli {
+/**
+ * Runs `pulumi` from PATH in `cwd`, never interactively (a prompt would hang CI). `signal` (check's
+ * per-stack deadline) stops a call that has not finished: the child is killed and the call fails.
+ */
+export function pulumiCli(cwd: string, command = "pulumi", options: { readonly signal?: AbortSignal } = {}): PulumiCli {
   const run = (args: readonly string[], stdin?: string): Promise<PulumiResult> =>
     new Promise((resolve, reject) => {
-      const child = spawn(command, [...args, "--non-interactive"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn(command, [...args, "--non-interactive"], {
+        cwd,
+        stdio: ["pipe", "pipe", "pipe"],
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
       let stdout = "";
       let stderr = "";
       child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
       child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
       child.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.name === "AbortError") {
+          // The killed child's own children may still hold its pipes open: stop reading them.
+          child.stdout.destroy();
+          child.stderr.destroy();
+          reject(new PulumiCliError(`pulumi ${args.slice(0, 2).join(" ")} was stopped before it finished`));
+          return;
+        }
         reject(
           error.code === "ENOENT"
             ? new PulumiCliError(

@@ -59,6 +59,8 @@ export interface CheckContext {
   readonly privateKeys: ReadonlyMap<string, string>;
   /** @default DEFAULT_CHECK_LIMITS */
   readonly limits?: CheckLimits | undefined;
+  /** When the stack's deadline (limits.stackTimeoutMs) started, in ms since the epoch. @default now */
+  readonly startedAt?: number | undefined;
   /** The DNS client the stack's budget sends its queries through. @default query (dnsClient) */
   readonly query?: QueryFunction | undefined;
 }
@@ -690,7 +692,11 @@ export async function checkStack(
   config: SenderAuthConfig,
   records: readonly PublishedRecord[],
 ): Promise<Finding[]> {
-  const budget = new StackBudget(checkContext.limits ?? DEFAULT_CHECK_LIMITS, checkContext.query);
+  const budget = new StackBudget(
+    checkContext.limits ?? DEFAULT_CHECK_LIMITS,
+    checkContext.query,
+    checkContext.startedAt,
+  );
   try {
     const findings: Finding[] = [];
     let servers: DnsServer[] = [checkContext.resolver];

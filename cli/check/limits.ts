@@ -46,7 +46,7 @@ type Bound = "deadline" | "queries" | "octets";
 /**
  * One stack's DNS budget: `ask` is the query function the stack's check uses (each question once,
  * see memoizeQueries), refusing or cutting short what goes past a bound. The deadline runs from
- * construction; `close()` stops its timer.
+ * `startedAt` (default: construction); `close()` stops its timer.
  */
 export class StackBudget {
   readonly ask: QueryFunction;
@@ -60,12 +60,17 @@ export class StackBudget {
   constructor(
     readonly limits: CheckLimits,
     send: QueryFunction = query,
+    startedAt: number = Date.now(),
   ) {
-    this.timer = setTimeout(() => {
+    const stop = (): void => {
       this.controller.abort(
         new DnsFailure("LIMIT", `cut short at the ${seconds(limits.stackTimeoutMs)} deadline for checking one stack`),
       );
-    }, limits.stackTimeoutMs);
+    };
+    const remaining = startedAt + limits.stackTimeoutMs - Date.now();
+    // Already past (the stack's key reads took it all): nothing is asked at all.
+    if (remaining <= 0) stop();
+    this.timer = setTimeout(stop, Math.max(0, remaining));
     const bounded: QueryFunction = async (server, name, type, options = {}) => {
       const refusal = this.refusal();
       if (refusal !== undefined) {

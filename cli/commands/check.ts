@@ -69,16 +69,19 @@ function parseKeyFiles(specs: readonly string[]): Map<string, string> {
   return keys;
 }
 
+/** Private keys at hand: key files, then `pulumi config get` (within the stack's deadline). */
 async function privateKeysFor(
   project: Project,
   stackConfig: StackConfig,
   given: ReadonlyMap<string, string>,
   usePulumi: boolean,
+  limits: CheckLimits,
 ): Promise<{ keys: Map<string, string>; findings: Finding[] }> {
   const keys = new Map(given);
   const findings: Finding[] = [];
   if (!usePulumi) return { keys, findings };
-  const cli = pulumiCli(project.dir);
+  const deadline = AbortSignal.timeout(limits.stackTimeoutMs);
+  const cli = pulumiCli(project.dir, "pulumi", { signal: deadline });
   const { stack } = stackConfig;
   for (const selector of stackKeysOf(stackConfig).selectors) {
     if (keys.has(selector.name) || !selector.hasPrivateKey || selector.status !== "active") continue;
@@ -87,6 +90,15 @@ async function privateKeysFor(
       if (pem !== undefined) keys.set(selector.name, pem);
     } catch (error) {
       if (!(error instanceof PulumiCliError)) throw error;
+      if (deadline.aborted) {
+        findings.push({
+          code: "check-limit",
+          result: "fail",
+          subject: `dkim ${selector.name}`,
+          message: `could not read the private key: \`pulumi config get\` did not finish within the ${limits.stackTimeoutMs / 1000} s deadline for checking one stack (--stack-timeout)`,
+        });
+        return { keys, findings };
+      }
       // No Pulumi CLI here: the signature test needs --key-file instead.
       if (/not on PATH/.test(error.message)) return { keys, findings };
       findings.push({
@@ -111,7 +123,10 @@ async function checkOne(
   const validated = validateStack(stack, decodeConfigMap(stackConfig.config));
   const { config } = validated;
   const records = validated.records.map(publishedRecord);
-  const keys = await privateKeysFor(project, stackConfig, keyFiles, options.usePulumi);
+  const limits = options.limits ?? DEFAULT_CHECK_LIMITS;
+  // One deadline for the whole stack, key reads included.
+  const startedAt = Date.now();
+  const keys = await privateKeysFor(project, stackConfig, keyFiles, options.usePulumi, limits);
   const findings: Finding[] = [
     ...keys.findings,
     ...(await checkStack(
@@ -120,7 +135,8 @@ async function checkOne(
         authoritative: options.authoritative ? { port: options.nsPort } : undefined,
         queryOptions: QUERY_OPTIONS,
         privateKeys: keys.keys,
-        limits: options.limits ?? DEFAULT_CHECK_LIMITS,
+        limits,
+        startedAt,
       },
       config,
       records,

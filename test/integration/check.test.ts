@@ -89,6 +89,12 @@ const STACKS = {
     spf: { ip4: ["192.0.2.10"], include: ["c1.chain.test"], all: "fail" },
     zone: asIs,
   },
+  // Every name under fanout.test includes two more below it (RFC 7208 §7 macros): no end but the check's bound.
+  "spf-fanout": {
+    domain: "spf-fanout.test",
+    spf: { ip4: ["192.0.2.10"], include: ["tree.fanout.test"], all: "fail" },
+    zone: asIs,
+  },
   "spf-void": {
     domain: "spf-void.test",
     spf: {
@@ -178,6 +184,7 @@ function supportZones(): ZoneSpec[] {
         `s1.dkim IN TXT ${txtRdata(dkimValue("rsa-2048-b"))}`,
       ].join("\n"),
     },
+    { origin: "fanout.test", body: `* IN TXT "v=spf1 include:a.%{d} include:b.%{d} -all"` },
     // Eleven includes deep: c1 → c2 → … → c11.
     { origin: "chain.test", body: [...chain, `c11 IN TXT "v=spf1 ip4:192.0.2.11 -all"`].join("\n") },
     // Accepts reports for good.test only.
@@ -679,7 +686,30 @@ describe("sender-auth check against a real BIND", () => {
         subject: "spf",
         message: "11 DNS lookups of 10 (RFC 7208 §4.6.4): receivers return permerror",
       },
+      {
+        code: "spf-walk-limit",
+        result: "fail",
+        subject: "spf",
+        message:
+          "the include walk stops 10 includes deep: c11.chain.test (included by c10.chain.test) was not looked at; receivers return permerror past 10 DNS lookups (RFC 7208 §4.6.4)",
+      },
     ]);
+  });
+
+  it("an endless include tree (a wildcard whose includes name %{d}, served by BIND): mailauth stops at 20 lookups; exit 1 in bound", async (t) => {
+    if (skipOrFailWithoutNamed(t)) return;
+    const report = await reportOf("spf-fanout", "spf-fanout", 1);
+    assert.deepEqual(failures(report), [
+      {
+        code: "spf-lookups",
+        result: "fail",
+        subject: "spf",
+        message:
+          "more than 20 DNS lookups of 10 (RFC 7208 §4.6.4): receivers return permerror; the check stops counting at 20",
+      },
+    ]);
+    const { ms } = await run("spf-fanout");
+    assert.ok(ms < 30_000, `took ${ms} ms`);
   });
 
   it("three void lookups: spf-void-lookups fails; exit 1", async (t) => {

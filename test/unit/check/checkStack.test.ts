@@ -10,10 +10,8 @@ import { checkStack, type CheckContext, type Finding } from "../../../cli/check/
 import { DnsFailure, type QueryFunction } from "../../../cli/check/dnsClient";
 import { DEFAULT_CHECK_LIMITS, type CheckLimits } from "../../../cli/check/limits";
 import { renderCheckTable } from "../../../cli/commands/check";
-import { validateStack } from "../../../components/config";
-import { publishedRecord, type PublishedRecord, type SenderAuthConfig } from "../../../components/model";
-import { fixtureKey } from "../../support/fixtures";
 import { startHostileDns, type HostileAnswer, type HostileDns, type HostileMode } from "../../support/hostileDns";
+import { FAN_OUT, hostileStack, hostileStackZone, type HostileStack } from "../../support/hostileDnsStack";
 
 const DOMAIN = "hostile.test";
 const APEX = DOMAIN;
@@ -21,48 +19,10 @@ const SELECTOR = `s1._domainkey.${DOMAIN}`;
 const DMARC = `_dmarc.${DOMAIN}`;
 const SLACK_MS = 3000;
 
-interface Stack {
-  readonly config: SenderAuthConfig;
-  readonly records: readonly PublishedRecord[];
-}
-
-/** SPF through one include (`_spf.esp.test`, or the fan-out), an Ed25519 key, DMARC reject. */
-function stack(include = "_spf.esp.test"): Stack {
-  const validated = validateStack("hostile", {
-    domain: DOMAIN,
-    dns: { provider: "cloudflare", zoneId: "0123456789abcdef0123456789abcdef", ttl: 300 },
-    spf: { ip4: ["192.0.2.10"], include: [include], all: "fail" },
-    dkim: {
-      selectors: {
-        s1: {
-          status: "active",
-          algorithm: "ed25519",
-          publicKey: fixtureKey("ed25519").publicKey,
-          createdAt: "2026-11-01",
-        },
-      },
-    },
-    dmarc: { policy: "reject", rua: [`mailto:dmarc@${DOMAIN}`] },
-  });
-  return { config: validated.config, records: validated.records.map(publishedRecord) };
-}
-
-const GOOD = stack();
-const FAN = stack("fan.test");
-
-/** What the server serves: set by run() to the checked stack's own records plus `_spf.esp.test`. */
-let zoneData = new Map<string, readonly HostileAnswer[]>();
-/** zoneData, and under fan.test an SPF record including 12 more names below every name. */
-const zone = (name: string, type: string): readonly HostileAnswer[] | undefined => {
-  if (name === "fan.test" || name.endsWith(".fan.test")) {
-    const includes = "abcdefghijkl"
-      .split("")
-      .map((label) => `include:${label}.${name}`)
-      .join(" ");
-    return type === "TXT" ? [{ type: "TXT", data: `v=spf1 ${includes} -all` }] : [];
-  }
-  return zoneData.get(name)?.filter((a) => a.type === type);
-};
+const GOOD = hostileStack(DOMAIN);
+const FAN = hostileStack(DOMAIN, FAN_OUT);
+/** What the server serves: set by run() for the checked stack. */
+let zone = hostileStackZone([GOOD]);
 
 /** `code result subject | message` of every finding. */
 const lines = (findings: readonly Finding[]): string[] =>
@@ -73,7 +33,7 @@ describe("checkStack against a hostile DNS server", () => {
   let at: string;
 
   before(async () => {
-    server = await startHostileDns({ zone, trickleMs: 1500 });
+    server = await startHostileDns({ zone: (name, type) => zone(name, type), trickleMs: 1500 });
     at = server.address;
   });
   after(async () => {
@@ -84,7 +44,7 @@ describe("checkStack against a hostile DNS server", () => {
   async function run(
     mode: HostileMode | ((name: string) => HostileMode),
     options: {
-      stack?: Stack;
+      stack?: HostileStack;
       limits?: CheckLimits;
       timeoutMs?: number;
       served?: Readonly<Record<string, readonly HostileAnswer[]>>;
@@ -93,11 +53,7 @@ describe("checkStack against a hostile DNS server", () => {
     server.mode = typeof mode === "string" ? () => mode : mode;
     server.questions.length = 0;
     const { config, records } = options.stack ?? GOOD;
-    zoneData = new Map([["_spf.esp.test", [{ type: "TXT", data: "v=spf1 ip4:198.51.100.0/24 -all" }]]]);
-    for (const record of records) {
-      zoneData.set(record.name, [...(zoneData.get(record.name) ?? []), { type: "TXT", data: record.value }]);
-    }
-    for (const [name, answers] of Object.entries(options.served ?? {})) zoneData.set(name, answers);
+    zone = hostileStackZone([options.stack ?? GOOD], options.served);
     const context: CheckContext = {
       resolver: server,
       queryOptions: { timeoutMs: options.timeoutMs ?? 2000, attempts: 2 },
