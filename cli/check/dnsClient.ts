@@ -136,14 +136,13 @@ const abortFailure = (signal: AbortSignal): DnsFailure =>
   signal.reason instanceof DnsFailure ? signal.reason : new DnsFailure("LIMIT", "the lookup was cancelled");
 
 /**
- * One exchange with a server, settled exactly once: by the exchange itself, by its absolute
- * `deadline` (onTimeout), or by `signal`. `start` begins it and returns its clean-up (drop the
- * waiter, destroy the socket), which runs on every way out.
+ * One exchange with a server, settled exactly once: by the exchange itself, at the attempt's
+ * absolute deadline (a TIMEOUT saying `timedOut()`), or by its signal. `start` begins it and returns
+ * its clean-up (drop the waiter, destroy the socket), which runs on every way out.
  */
 function exchange<T extends object>(
-  deadline: number,
-  signal: AbortSignal | undefined,
-  onTimeout: () => DnsFailure,
+  { deadline, signal }: Pick<UdpAsk, "deadline" | "signal">,
+  timedOut: () => string,
   start: (settle: (result: T | DnsFailure) => void) => () => void,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -163,7 +162,7 @@ function exchange<T extends object>(
     };
     const timer = setTimeout(
       () => {
-        settle(onTimeout());
+        settle(new DnsFailure("TIMEOUT", timedOut()));
       },
       Math.max(0, deadline - Date.now()),
     );
@@ -311,15 +310,11 @@ class UdpChannel {
     const where = serverName(this.server);
     let waiter: UdpWaiter | undefined;
     return exchange<Received>(
-      request.deadline,
-      request.signal,
+      request,
       () =>
-        new DnsFailure(
-          "TIMEOUT",
-          waiter === undefined || waiter.ignored === 0
-            ? `no answer from ${where} within ${request.timeoutMs} ms`
-            : `no usable answer from ${where} within ${request.timeoutMs} ms; ignored ${waiter.ignored} ${waiter.ignored === 1 ? "reply" : "replies"} with its ID, the last one ${waiter.lastProblem}`,
-        ),
+        waiter === undefined || waiter.ignored === 0
+          ? `no answer from ${where} within ${request.timeoutMs} ms`
+          : `no usable answer from ${where} within ${request.timeoutMs} ms; ignored ${waiter.ignored} ${waiter.ignored === 1 ? "reply" : "replies"} with its ID, the last one ${waiter.lastProblem}`,
       (settle) => {
         waiter = { name: canonicalName(request.name), type: request.type, settle, query, ignored: 0, lastProblem: "" };
         this.pending.set(id, waiter);
@@ -382,29 +377,30 @@ function tcpExchange(
 ): Promise<Received> {
   const where = serverName(server);
   const name = canonicalName(request.name);
-  const progress = { connected: false, announced: undefined as number | undefined, received: 0 };
+  /** received: octets of the answer itself; octets: everything received, the length prefix included. */
+  const progress = { connected: false, announced: undefined as number | undefined, received: 0, octets: 0 };
   const sofar = (): string =>
     progress.announced === undefined
       ? "before the length of its answer"
       : `after ${progress.received} of the ${progress.announced} octets it announced`;
   return exchange<Received>(
-    request.deadline,
-    request.signal,
+    request,
     () =>
-      new DnsFailure(
-        "TIMEOUT",
-        progress.received === 0 && progress.announced === undefined
-          ? `no TCP answer from ${where} within ${request.timeoutMs} ms`
-          : `no complete TCP answer from ${where} within ${request.timeoutMs} ms (stopped ${sofar()})`,
-      ),
+      progress.octets === 0
+        ? `no TCP answer from ${where} within ${request.timeoutMs} ms`
+        : `no complete TCP answer from ${where} within ${request.timeoutMs} ms (stopped ${sofar()})`,
     (settle) => {
       const socket = new Socket();
       let prefix = Buffer.alloc(0);
       const body: Buffer[] = [];
-      const cutShort = (how: string): DnsFailure =>
-        progress.announced === undefined && prefix.length === 0
-          ? new DnsFailure("BADRESPONSE", `${where} closed the TCP connection without answering`)
-          : new DnsFailure("BADRESPONSE", `TCP answer from ${where} cut short: ${how} the connection ${sofar()}`);
+      /** The connection ended (`reset`: with that error code) before the whole answer had arrived. */
+      const cutShort = (reset?: string): DnsFailure =>
+        new DnsFailure(
+          "BADRESPONSE",
+          progress.octets === 0
+            ? `${where} ${reset === undefined ? "closed" : `reset (${reset})`} the TCP connection without answering`
+            : `TCP answer from ${where} cut short: ${reset === undefined ? "the server closed the connection" : `the connection was reset (${reset})`} ${sofar()}`,
+        );
       socket.on("connect", () => {
         progress.connected = true;
         const length = Buffer.alloc(2);
@@ -412,6 +408,7 @@ function tcpExchange(
         socket.write(Buffer.concat([length, sent.query]));
       });
       socket.on("data", (chunk: Buffer) => {
+        progress.octets += chunk.length;
         let offset = 0;
         if (progress.announced === undefined) {
           offset = 2 - prefix.length;
@@ -444,16 +441,16 @@ function tcpExchange(
       });
       // EOF before the whole answer: nothing more can come.
       socket.on("end", () => {
-        settle(cutShort("the server closed"));
+        settle(cutShort());
       });
       socket.on("close", () => {
-        settle(cutShort("the server closed"));
+        settle(cutShort());
       });
       socket.on("error", (error: NodeJS.ErrnoException) => {
         const code = error.code ?? error.message;
         settle(
           progress.connected
-            ? cutShort(`a reset (${code}) ended`)
+            ? cutShort(code)
             : new DnsFailure("UNREACHABLE", `${where} is unreachable over TCP (${code})`),
         );
       });

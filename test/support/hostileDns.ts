@@ -36,6 +36,8 @@ export const HOSTILE_MODES = [
   "tc-then-eof",
   /** UDP: TC=1; TCP: announces the whole answer, sends its first 12 octets, closes. */
   "tc-then-half",
+  /** UDP: TC=1; TCP: the first 12 octets of the answer, then (after 100 ms) a reset (RST). */
+  "tc-then-reset",
   /** UDP: TC=1; TCP: the answer one octet every `trickleMs`, for as long as the client listens. */
   "tc-then-trickle",
   /** UDP: TC=1; TCP: the answer with another ID. */
@@ -283,6 +285,10 @@ export async function startHostileDns(options: HostileDnsOptions): Promise<Hosti
           return;
         case "tc-then-half":
           connection.end(lengthPrefixed(answer).subarray(0, 2 + 12));
+          return;
+        case "tc-then-reset":
+          connection.write(lengthPrefixed(answer).subarray(0, 2 + 12));
+          later(100, () => connection.resetAndDestroy());
           return;
         case "tc-then-trickle": {
           const bytes = lengthPrefixed(answer);

@@ -80,6 +80,19 @@ describe("check DNS client against a hostile server", () => {
     );
   });
 
+  it("TC, then 12 of the announced octets and a reset: cut short, naming the reset", async () => {
+    use("tc-then-reset");
+    const result = await failure(server, { timeoutMs: 2000, attempts: 1 });
+    const announced = answerOctets(ZONE, NAME, "TXT");
+    assert.deepEqual(
+      [result.code, result.message],
+      [
+        "BADRESPONSE",
+        `TCP answer from ${where} cut short: the connection was reset (ECONNRESET) after 12 of the ${announced} octets it announced`,
+      ],
+    );
+  });
+
   it("an answer trickling in over TCP faster than the timeout cannot extend it: each attempt ends at its deadline", async () => {
     use("tc-then-trickle");
     const announced = answerOctets(ZONE, NAME, "TXT");
