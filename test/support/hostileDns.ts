@@ -1,9 +1,9 @@
 /**
  * A hostile DNS server for tests (issue #11): UDP and TCP on one free port of 127.0.0.1, answering
  * from a zone function, except where `mode` says to misbehave: truncate and then close the TCP
- * connection without an answer or halfway through it, trickle the answer byte by byte, answer with
- * another ID, for another name, with a compression pointer loop, flood the client with junk, stay
- * silent, echo the query, answer slowly, or answer with 64 KB. Every question is recorded, so tests
+ * connection without an answer, halfway through it or with a reset, trickle the answer byte by byte,
+ * answer with another ID, for another name, with a compression pointer loop, flood the client with
+ * junk, stay silent, echo the query, or answer with 64 KB. Every question is recorded, so tests
  * can also assert how much a client asked.
  */
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from "node:dgram";
@@ -28,8 +28,6 @@ export const HOSTILE_MODES = [
   "serve",
   /** Never answers. */
   "silent",
-  /** The zone's answer after `delayMs`. */
-  "delay",
   /** UDP: TC=1 without answers; TCP: the zone's answer. */
   "tc-then-serve",
   /** UDP: TC=1; TCP: closes the connection without a byte. */
@@ -67,8 +65,6 @@ export interface HostileDnsOptions {
   readonly mode?: (name: string, type: string) => HostileMode;
   /** @default 1500 */
   readonly trickleMs?: number;
-  /** @default 500 */
-  readonly delayMs?: number;
   /** @default 300 */
   readonly floodCount?: number;
 }
@@ -165,7 +161,6 @@ function lengthPrefixed(message: Buffer): Buffer {
 
 export async function startHostileDns(options: HostileDnsOptions): Promise<HostileDns> {
   const trickleMs = options.trickleMs ?? 1500;
-  const delayMs = options.delayMs ?? 500;
   const floodCount = options.floodCount ?? 300;
   const timers = new Set<NodeJS.Timeout>();
   const connections = new Set<Socket>();
@@ -216,11 +211,6 @@ export async function startHostileDns(options: HostileDnsOptions): Promise<Hosti
     const mode = server.mode(question.name.toLowerCase(), question.type);
     switch (mode) {
       case "silent":
-        return;
-      case "delay":
-        later(delayMs, () => {
-          send(packet.encode(zoneReply(options.zone, query)));
-        });
         return;
       case "wrong-id":
         send(packet.encode({ ...zoneReply(options.zone, query), id: 0 }));
