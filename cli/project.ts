@@ -6,8 +6,10 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { parseDocument, type Document } from "yaml";
+import { ConfigError, type Problem } from "../components/config";
 import { isRecord } from "../components/model";
+import { configKeyOf, duplicateKeyProblems, nonFiniteNumberProblems, plaintextPrivateKeyProblems } from "./stackFile";
 
 /** Stands in for a value Pulumi would decrypt; `plan` never decrypts anything. */
 export const UNDECRYPTED_SECRET = "[secret]";
@@ -20,6 +22,19 @@ export class UsageError extends Error {
 /** Pulumi.yaml or a stack file cannot be read (exit 1). */
 export class ProjectError extends Error {
   override readonly name = "ProjectError";
+}
+
+/**
+ * A stack file that reads, but holds what the Pulumi CLI would read differently or refuse (see
+ * stackFile.ts). Carries the config read anyway, so `plan` can report the program's problems too.
+ */
+export class StackFileError extends ProjectError {
+  constructor(
+    readonly stackConfig: StackConfig,
+    readonly problems: readonly Problem[],
+  ) {
+    super(new ConfigError(stackConfig.stack, problems).message);
+  }
 }
 
 export interface Project {
@@ -43,9 +58,12 @@ export interface StackConfig {
   readonly secretPaths: readonly string[];
 }
 
-function readYaml(file: string, text?: string): unknown {
+/** Parses YAML into plain data, with the document it came from (which knows how each value was written). */
+function readYaml(file: string, text?: string): { value: unknown; document: Document } {
   try {
-    return parseYaml(text ?? readFileSync(file, "utf8"), { prettyErrors: true }) as unknown;
+    const document = parseDocument(text ?? readFileSync(file, "utf8"), { prettyErrors: true });
+    if (document.errors[0] !== undefined) throw document.errors[0];
+    return { value: document.toJS() as unknown, document };
   } catch (error) {
     throw new ProjectError(`${file}: not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -79,7 +97,7 @@ export interface ProjectFile {
 
 /** Parses Pulumi.yaml (from `text` when given, e.g. read from git, else from `file`). */
 export function parseProjectFile(file: string, text?: string): ProjectFile {
-  const doc = readYaml(file, text);
+  const doc = readYaml(file, text).value;
   if (!isRecord(doc) || typeof doc["name"] !== "string") throw new ProjectError(`${file}: needs a name`);
   const name = doc["name"];
   const defaults: Record<string, unknown> = {};
@@ -173,12 +191,13 @@ function stripSecrets(
   }
   if (Array.isArray(value)) return value.map((item, index) => stripSecrets(item, [...at, index], paths, isPrivateKey));
   if (isRecord(value)) {
-    const out: Record<string, unknown> = {};
+    const out: [string, unknown][] = [];
     for (const [key, entry] of Object.entries(value)) {
       const stripped = stripSecrets(entry, [...at, key], paths, isPrivateKey);
-      if (stripped !== undefined) out[key] = stripped;
+      if (stripped !== undefined) out.push([key, stripped]);
     }
-    return out;
+    // Own properties even for a key named __proto__, which validation then refuses by name.
+    return Object.fromEntries(out);
   }
   return value;
 }
@@ -213,14 +232,13 @@ export function parseStackConfig(
   file: string,
   text?: string,
 ): StackConfig {
-  const doc = readYaml(file, text) ?? {};
+  const { value: parsed, document } = readYaml(file, text);
+  const doc = parsed ?? {};
   if (!isRecord(doc)) throw new ProjectError(`${file}: must be a YAML mapping with a config: section`);
   const values = doc["config"] ?? {};
   if (!isRecord(values)) throw new ProjectError(`${file}: config: must be a mapping of keys to values`);
   const merged: Record<string, unknown> = { ...project.defaults };
-  for (const [key, value] of Object.entries(values)) {
-    merged[key.includes(":") ? key : `${project.name}:${key}`] = value;
-  }
+  for (const [key, value] of Object.entries(values)) merged[configKeyOf(project.name, key)] = value;
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   const secretPaths: string[] = [];
@@ -239,5 +257,12 @@ export function parseStackConfig(
           ? String(value)
           : JSON.stringify(value);
   }
-  return { stack, file, config, secretKeys, secretPaths };
+  const result = { stack, file, config, secretKeys, secretPaths };
+  const problems = [
+    ...duplicateKeyProblems(project.name, Object.keys(values)),
+    ...nonFiniteNumberProblems(project.name, values, document),
+    ...plaintextPrivateKeyProblems(merged[dkimKey], isSecure),
+  ];
+  if (problems.length > 0) throw new StackFileError(result, problems);
+  return result;
 }

@@ -27,9 +27,15 @@ import { providerFor } from "./providers";
 import { buildRecords } from "./records";
 import { DAY_MS } from "./clock";
 import { publicKeyOf } from "./dkimKeys";
-import { inspectDkimPublicKey, RSA_RECOMMENDED_BITS } from "./records/dkim";
-import { inspectMailto, reportAuthName } from "./records/dmarc";
-import { domainNameProblem, isWithinDomain, selectorProblem } from "./records/names";
+import { dkimRecordName, inspectDkimPublicKey, RSA_RECOMMENDED_BITS } from "./records/dkim";
+import { dmarcRecordName, inspectMailto, reportAuthName } from "./records/dmarc";
+import {
+  domainNameProblem,
+  isWithinDomain,
+  MAX_NAME_LENGTH,
+  nameLengthProblem,
+  selectorProblem,
+} from "./records/names";
 import { countSpfLookups, ip4Problem, ip6Problem, SPF_MAX_LOOKUPS } from "./records/spf";
 import { txtValueProblem } from "./records/txt";
 
@@ -247,55 +253,71 @@ type ParsedSelector = z.output<typeof selectorSchema>;
 // ---------------------------------------------------------------------------------------------------
 // Reading Pulumi's config map.
 
-/** Keys whose values Pulumi hands the program as JSON text (structured config). */
-const STRUCTURED_KEYS = new Set(["dns", "spf", "dkim", "dmarc"]);
 const BOOLEAN_KEYS = new Set(["parked"]);
+
+/**
+ * Stands in for a `privateKey` that reached the plain config map, so validation can name it without
+ * ever holding the key: see {@link decodeConfigMap}.
+ */
+const PLAINTEXT_PRIVATE_KEY = Symbol("plaintext privateKey, not read");
 
 /**
  * Decodes this project's keys from Pulumi's config map (`pulumi.runtime.allConfig()`: every value a
  * string, structured values as JSON text, booleans as "true"/"false") into plain data. Values that do
- * not decode are passed on as the string they are, so the schema reports them with the key path.
+ * not decode are passed on as the string they are, so the schema reports them with the key path. A
+ * value of a plain key that is JSON for a list or an object (`domain: [example.com]`) is decoded too,
+ * so it is reported as the wrong type rather than as a bad name.
+ *
+ * `selectors.<name>.privateKey` is never read: when `isSecret` says `sender-auth:dkim` is secret, it is
+ * dropped (the program reads private keys only as secrets, `Config.getSecretObject`); otherwise the key
+ * sits in plain text in the stack file, and a marker is left for {@link validateStack} to refuse it.
+ * Pulumi marks only whole top-level keys as secret, so a plaintext key next to a secret one in the
+ * same `dkim` object is invisible here; `sender-auth plan`, which reads each leaf, catches that one.
  */
-export function decodeConfigMap(all: Readonly<Record<string, string>>): Record<string, unknown> {
+export function decodeConfigMap(
+  all: Readonly<Record<string, string>>,
+  isSecret: (fullKey: string) => boolean = () => false,
+): Record<string, unknown> {
   const prefix = `${PROJECT}:`;
-  const raw: Record<string, unknown> = {};
+  const entries: [string, unknown][] = [];
   for (const [fullKey, text] of Object.entries(all)) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
-    if (STRUCTURED_KEYS.has(key) && /^\s*[[{]/.test(text)) {
-      try {
-        raw[key] = key === "dkim" ? withoutPrivateKeys(JSON.parse(text)) : (JSON.parse(text) as unknown);
-        continue;
-      } catch {
-        // fall through: reported as the wrong type
-      }
-    }
-    raw[key] = BOOLEAN_KEYS.has(key) && (text === "true" || text === "false") ? text === "true" : text;
+    entries.push([key, decodeValue(key, text, () => isSecret(fullKey))]);
   }
-  return raw;
+  // Object.fromEntries defines own properties, so a key named __proto__ stays visible to validation.
+  return Object.fromEntries(entries);
 }
 
-/**
- * Drops `selectors.<name>.privateKey` unread: the program reads private keys only as secrets
- * (`Config.getSecretObject`, rules H3/H6), never through this plain map.
- */
-function withoutPrivateKeys(dkim: unknown): unknown {
-  if (!isRecord(dkim) || !isRecord(dkim["selectors"])) return dkim;
-  const selectors: Record<string, unknown> = {};
-  for (const [name, entry] of Object.entries(dkim["selectors"])) {
-    selectors[name] = isRecord(entry)
-      ? Object.fromEntries(Object.entries(entry).filter(([key]) => key !== "privateKey"))
-      : entry;
+function decodeValue(key: string, text: string, isSecret: () => boolean): unknown {
+  if (/^\s*[[{]/.test(text)) {
+    try {
+      const value = JSON.parse(text) as unknown;
+      return key === "dkim" ? withoutPrivateKeys(value, isSecret()) : value;
+    } catch {
+      // fall through: reported as the wrong type
+    }
   }
-  return { ...dkim, selectors };
+  return BOOLEAN_KEYS.has(key) && (text === "true" || text === "false") ? text === "true" : text;
+}
+
+/** Drops `selectors.<name>.privateKey` unread, or marks it when it is stored in plain text. */
+function withoutPrivateKeys(dkim: unknown, secret: boolean): unknown {
+  if (!isRecord(dkim) || !isRecord(dkim["selectors"])) return dkim;
+  const selectors = Object.entries(dkim["selectors"]).map(([name, entry]): [string, unknown] => {
+    if (!isRecord(entry) || !Object.hasOwn(entry, "privateKey")) return [name, entry];
+    const rest = Object.entries(entry).filter(([key]) => key !== "privateKey");
+    return [name, Object.fromEntries(secret ? rest : [...rest, ["privateKey", PLAINTEXT_PRIVATE_KEY]])];
+  });
+  return { ...dkim, selectors: Object.fromEntries(selectors) };
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Messages.
 
 /** `sender-auth:dkim.selectors.s1.status`, `sender-auth:spf.ip4[2]`, `sender-auth:dkim.selectors["a.b"]`. */
-export function keyPath(path: readonly PropertyKey[]): string {
-  let out = PROJECT;
+export function keyPath(path: readonly PropertyKey[], namespace: string = PROJECT): string {
+  let out = namespace;
   path.forEach((segment, index) => {
     if (typeof segment === "number") out += `[${segment}]`;
     else {
@@ -342,7 +364,13 @@ export function showValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function problem(path: readonly PropertyKey[], what: string, value?: unknown, allowed = allowedFor(path)): Problem {
+/** A problem at `path` (below `sender-auth:`): what is wrong, the bad value if given, and what is allowed. */
+export function problem(
+  path: readonly PropertyKey[],
+  what: string,
+  value?: unknown,
+  allowed = allowedFor(path),
+): Problem {
   const got = value === undefined ? "" : ` (got ${showValue(value)})`;
   return { path: keyPath(path), message: `${what}${got}${allowed ? `; allowed: ${allowed}` : ""}` };
 }
@@ -376,6 +404,59 @@ function fromIssue(issue: z.core.$ZodIssue): Problem[] {
 
 function article(expected: string): string {
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Keys refused before the schema or any other check reads the config.
+
+/** Key names every JavaScript object answers to; used as keys they reach an object's prototype. */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/** The problem of a key named `__proto__`, `constructor` or `prototype` anywhere in config. */
+export function reservedKeyProblem(path: readonly PropertyKey[]): Problem {
+  return problem(
+    path,
+    `is a key name JavaScript gives every object, which could reach an object's prototype (prototype pollution); sender-auth refuses ${[...RESERVED_KEYS].join(", ")} as keys anywhere in its config: rename or remove it`,
+    undefined,
+    "",
+  );
+}
+
+/**
+ * The problem of a DKIM private key stored in plain text: how to store it as a secret instead, and that
+ * the plain copy stays in git history until it is removed there. Never contains the key.
+ */
+export function plaintextPrivateKeyProblem(selector: string): Problem {
+  const path = ["dkim", "selectors", selector, "privateKey"];
+  return problem(
+    path,
+    `is stored in plain text: anyone who can read the stack file or its git history can sign mail as this domain. Store it as a secret by piping the PEM to \`pulumi config set --secret --path '${keyPath(path)}' < private-key.pem\` (the value is read from standard input, never put it on the command line), then remove the plain-text key from the git history (e.g. git filter-repo) and, if the repository was ever shared, rotate to a new selector (sender-auth rotate)`,
+  );
+}
+
+const isPrivateKeyPath = (path: readonly PropertyKey[]): boolean =>
+  path.length === 4 && path[0] === "dkim" && path[1] === "selectors" && path[3] === "privateKey";
+
+/**
+ * A copy of `raw` without reserved key names and without `dkim.selectors.<name>.privateKey` (which
+ * reaches the plain config only when stored in plain text, see {@link decodeConfigMap}), and a problem
+ * for each. Nothing after this sees those keys, so no check can index an object with them.
+ */
+function withoutRefusedKeys(raw: Record<string, unknown>): { clean: Record<string, unknown>; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const copy = (value: unknown, path: readonly PropertyKey[]): unknown => {
+    if (Array.isArray(value)) return value.map((item: unknown, index) => copy(item, [...path, index]));
+    if (!isRecord(value)) return value;
+    const kept: [string, unknown][] = [];
+    for (const [key, entry] of Object.entries(value)) {
+      const at = [...path, key];
+      if (RESERVED_KEYS.has(key)) problems.push(reservedKeyProblem(at));
+      else if (isPrivateKeyPath(at)) problems.push(plaintextPrivateKeyProblem(String(at[2])));
+      else kept.push([key, copy(entry, at)]);
+    }
+    return Object.fromEntries(kept);
+  };
+  return { clean: copy(raw, []) as Record<string, unknown>, problems };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -492,6 +573,104 @@ function lifecycleProblems(selectors: Record<string, unknown>): Problem[] {
       "at least one active selector while any selector is retired",
     ),
   ];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Names records are published at, counted with the labels sender-auth adds (RFC 1035 §2.3.4): BIND and
+// both providers refuse a longer name, so it is refused here first, at the key that makes it long.
+
+/** How long `part` of `name` may be, given the rest of the name. */
+const budget = (name: string, part: string): number => MAX_NAME_LENGTH - (name.length - part.length);
+/** The shortest domain name sender-auth accepts (two one-letter labels, e.g. a.b). */
+const SHORTEST_DOMAIN = 3;
+
+function publishedNameProblems(raw: Record<string, unknown>): Problem[] {
+  const domain = raw["domain"];
+  if (typeof domain !== "string" || domainCheck(domain) !== undefined) return [];
+  const problems: Problem[] = [];
+  const dmarc = raw["dmarc"];
+  const parked = raw["parked"] === true;
+  // Names the domain alone makes too long, longest prefix first; one problem is enough.
+  const fixed = [
+    ...(parked ? [{ name: dkimRecordName("*", domain), what: "the revoked-key wildcard of a parked domain" }] : []),
+    ...(parked || dmarc !== undefined ? [{ name: dmarcRecordName(domain), what: "the DMARC record" }] : []),
+  ];
+  const first = fixed.find(({ name }) => nameLengthProblem(name) !== undefined);
+  if (first !== undefined) {
+    problems.push(
+      problem(
+        ["domain"],
+        `is ${domain.length} characters long, which makes the record name of ${first.what}, ${first.name}, ${nameLengthProblem(first.name) ?? ""}`,
+        undefined,
+        `a domain of at most ${budget(first.name, domain)} characters here`,
+      ),
+    );
+  }
+  const dkim = raw["dkim"];
+  const selectors = isRecord(dkim) && isRecord(dkim["selectors"]) ? Object.keys(dkim["selectors"]) : [];
+  for (const selector of selectors.filter((name) => selectorProblem(name) === undefined)) {
+    const name = dkimRecordName(selector, domain);
+    const length = nameLengthProblem(name);
+    if (length === undefined) continue;
+    const room = budget(name, selector);
+    problems.push(
+      problem(
+        ["dkim", "selectors", selector],
+        `makes the key record name ${name} ${length}`,
+        undefined,
+        room > 0
+          ? `a selector of at most ${room} characters with this domain`
+          : `none with this domain: with DKIM selectors sender-auth:domain has at most ${budget(dkimRecordName("s", domain), domain)} characters`,
+      ),
+    );
+  }
+  if (isRecord(dmarc)) problems.push(...reportNameProblems(domain, dmarc));
+  return problems;
+}
+
+/** Authorisation names (RFC 7489 §7.1): those this stack publishes, and those its destinations must. */
+function reportNameProblems(domain: string, dmarc: Record<string, unknown>): Problem[] {
+  const problems: Problem[] = [];
+  const strings = (key: string): [number, string][] => {
+    const list = dmarc[key];
+    return Array.isArray(list)
+      ? list.flatMap((value: unknown, index): [number, string][] => (typeof value === "string" ? [[index, value]] : []))
+      : [];
+  };
+  for (const [index, authorized] of strings("authorizeReportsFor")) {
+    if (domainCheck(authorized) !== undefined) continue;
+    const name = reportAuthName(authorized, domain);
+    const length = nameLengthProblem(name);
+    if (length === undefined) continue;
+    problems.push(
+      problem(
+        ["dmarc", "authorizeReportsFor", index],
+        `makes the authorisation record name ${name} ${length}`,
+        authorized,
+        budget(name, authorized) >= SHORTEST_DOMAIN
+          ? `a domain of at most ${budget(name, authorized)} characters with this domain`
+          : `none with this domain: sender-auth:domain itself leaves no room for another domain in ${MAX_NAME_LENGTH} characters`,
+      ),
+    );
+  }
+  for (const tag of ["rua", "ruf"]) {
+    for (const [index, uri] of strings(tag)) {
+      const inspection = inspectMailto(uri);
+      if (!inspection.ok || isWithinDomain(inspection.host, domain)) continue;
+      const name = reportAuthName(domain, inspection.host);
+      const length = nameLengthProblem(name);
+      if (length === undefined) continue;
+      problems.push(
+        problem(
+          ["dmarc", tag, index],
+          `can never receive this domain's reports: receivers send them only after finding the authorisation record ${name} (RFC 7489 §7.1), and that name is ${length}`,
+          uri,
+          `a destination within this domain, or one whose authorisation record name fits in ${MAX_NAME_LENGTH} characters`,
+        ),
+      );
+    }
+  }
+  return problems;
 }
 
 /** The provider's own rules for `sender-auth:dns`, applied whenever provider and zone ID are readable. */
@@ -780,13 +959,14 @@ export function signingKeysOf(
 
 /**
  * Validates one stack's configuration and builds its records, or throws {@link ConfigError} listing
- * every problem. `raw` is the decoded `sender-auth:*` config ({@link decodeConfigMap}).
+ * every problem. `input` is the decoded `sender-auth:*` config ({@link decodeConfigMap}).
  */
-export function validateStack(stack: string, raw: Record<string, unknown>, now: Date = new Date()): ValidatedStack {
+export function validateStack(stack: string, input: Record<string, unknown>, now: Date = new Date()): ValidatedStack {
+  const { clean: raw, problems } = withoutRefusedKeys(input);
   const result = stackSchema.safeParse(raw, { reportInput: true });
-  const problems: Problem[] = result.success ? [] : result.error.issues.flatMap(fromIssue);
+  if (!result.success) problems.push(...result.error.issues.flatMap(fromIssue));
   const keys: KeyInfos = new Map();
-  problems.push(...crossFieldProblems(raw, keys), ...providerConfigProblems(raw));
+  problems.push(...crossFieldProblems(raw, keys), ...publishedNameProblems(raw), ...providerConfigProblems(raw));
   if (!result.success || problems.length > 0) throw new ConfigError(stack, dedupe(problems));
 
   const config = toModel(result.data, keys);

@@ -37,6 +37,16 @@ export interface ProgramOutputs {
   readonly component: MailDomain;
 }
 
+/**
+ * Whether Pulumi marks a whole top-level config key as secret (the only granularity the engine passes:
+ * PULUMI_CONFIG_SECRET_KEYS). The SDK's runtime exports `isConfigSecret` but marks it `@internal`, so
+ * its typings omit it; without it nothing can be told, and a plain `privateKey` is left to `plan`.
+ */
+function isConfigSecret(key: string): boolean {
+  const runtime = pulumi.runtime as typeof pulumi.runtime & { isConfigSecret?: (key: string) => boolean };
+  return runtime.isConfigSecret?.(key) ?? true;
+}
+
 export function senderAuthProgram(): ProgramOutputs {
   const stack = pulumi.getStack();
   try {
@@ -50,7 +60,7 @@ export function senderAuthProgram(): ProgramOutputs {
 function buildProgram(stack: string): ProgramOutputs {
   const now = currentTime();
   // Throws ConfigError listing every problem before any resource is registered.
-  const validated = validateStack(stack, decodeConfigMap(pulumi.runtime.allConfig()), now);
+  const validated = validateStack(stack, decodeConfigMap(pulumi.runtime.allConfig(), isConfigSecret), now);
   const { config } = validated;
 
   // Private keys are read only as secrets: the plain getters return a secret's plaintext unmarked

@@ -3,14 +3,23 @@
  * under the Pulumi SDK's mock runtime for each stack file.
  */
 import { Option, type Command } from "commander";
-import { ConfigError } from "../../components/config";
+import { ConfigError, type Problem } from "../../components/config";
 import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
 import { runStackUnderMocks, type StackPlan } from "../mockRun";
-import { listStacks, loadProject, readStackConfig, UsageError, type Project } from "../project";
+import {
+  listStacks,
+  loadProject,
+  readStackConfig,
+  StackFileError,
+  UsageError,
+  type Project,
+  type StackConfig,
+} from "../project";
 import { renderJson } from "../render/json";
 import { renderTable } from "../render/table";
 import { renderZone } from "../render/zone";
 import { checkSnapshots, RECORDS_DIR, writeSnapshots } from "../snapshots";
+import { mergeProblems } from "../stackFile";
 
 export const PLAN_FORMATS = ["table", "zone", "json"] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
@@ -45,13 +54,37 @@ export function selectStacks(project: Project, requested: readonly string[]): st
   return [...new Set(requested)];
 }
 
+/**
+ * Plans one stack. A stack file's own problems (StackFileError) are reported together with what the
+ * program finds in the config read anyway, so one run names every problem of the stack.
+ */
+async function planStack(project: Project, stack: string): Promise<StackPlan> {
+  let stackConfig: StackConfig;
+  let fileProblems: readonly Problem[] = [];
+  try {
+    stackConfig = readStackConfig(project, stack);
+  } catch (error) {
+    if (!(error instanceof StackFileError)) throw error;
+    ({ stackConfig, problems: fileProblems } = error);
+  }
+  if (fileProblems.length === 0) return runStackUnderMocks(project, stackConfig);
+  let programProblems: readonly Problem[] = [];
+  try {
+    await runStackUnderMocks(project, stackConfig);
+  } catch (error) {
+    // Anything else the program throws follows from the file's problems, which say what to fix.
+    if (error instanceof ConfigError) programProblems = error.problems;
+  }
+  throw new ConfigError(stack, mergeProblems(fileProblems, programProblems));
+}
+
 /** Plans every requested stack, one at a time (the mock runtime is global), collecting all errors. */
 export async function planStacks(project: Project, stacks: readonly string[]): Promise<PlanOutcome> {
   const plans: StackPlan[] = [];
   const errors: string[] = [];
   for (const stack of stacks) {
     try {
-      plans.push(await runStackUnderMocks(project, readStackConfig(project, stack)));
+      plans.push(await planStack(project, stack));
     } catch (error) {
       if (error instanceof UsageError) throw error;
       if (error instanceof ConfigError) errors.push(...error.message.split("\n"));

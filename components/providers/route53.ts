@@ -11,6 +11,19 @@ import { configPathOf, type DnsProviderAdapter, type ProviderProblem } from "./t
 export const ROUTE53_RECORD_TYPE = "aws:route53/record:Record";
 /** rules C6: at most 4,000 characters in one TXT value. */
 export const ROUTE53_MAX_TXT_VALUE = 4000;
+/**
+ * Each `aws.route53.Record` is one ChangeResourceRecordSets request, which may carry at most 1,000
+ * ResourceRecord elements and 32,000 characters in all its Value elements; an UPSERT counts each
+ * element and each character twice (Route 53 API Reference, ChangeResourceRecordSets; Developer Guide,
+ * "Quotas on API requests"). The provider creates a set with CREATE but updates it in place with UPSERT
+ * (terraform-provider-aws internal/service/route53/record.go, resourceRecordCreate), so a record set
+ * must fit the halved limits to stay changeable.
+ */
+export const ROUTE53_MAX_REQUEST_VALUES = 1000;
+export const ROUTE53_MAX_REQUEST_CHARACTERS = 32000;
+const UPSERT_WEIGHT = 2;
+export const ROUTE53_MAX_SET_VALUES = ROUTE53_MAX_REQUEST_VALUES / UPSERT_WEIGHT;
+export const ROUTE53_MAX_SET_CHARACTERS = ROUTE53_MAX_REQUEST_CHARACTERS / UPSERT_WEIGHT;
 const ROUTE53_MAX_TTL = 2147483647;
 
 /** One Route53 record set: every value of one name and type. */
@@ -62,6 +75,32 @@ export function route53RecordSets(
   });
 }
 
+/** The Value element the provider sends for one `records` element: TXT in outer quotes (tf-aws flex.go). */
+function requestValueLength(type: RecordType, element: string): number {
+  return type === "TXT" ? element.length + 2 : element.length;
+}
+
+/** Record sets too large for one ChangeResourceRecordSets request (see ROUTE53_MAX_SET_VALUES). */
+function requestSizeProblems(
+  domain: string,
+  records: readonly DnsRecord[],
+  preserveTxt: readonly string[],
+): ProviderProblem[] {
+  const problems: ProviderProblem[] = [];
+  for (const set of route53RecordSets(domain, records, preserveTxt)) {
+    const characters = set.records.reduce((sum, element) => sum + requestValueLength(set.type, element), 0);
+    if (set.records.length <= ROUTE53_MAX_SET_VALUES && characters <= ROUTE53_MAX_SET_CHARACTERS) continue;
+    const first = records.find((record) => record.id === set.id);
+    problems.push({
+      // The apex set grows with preserveTxt; any other set is one config entry's record.
+      path: set.shared || first === undefined ? ["dns", "preserveTxt"] : configPathOf(first),
+      message: `makes the ${set.type} record set at ${set.name} ${set.records.length} values with ${characters} characters of value text; Route53 takes a record set in one ChangeResourceRecordSets request and counts both twice when it updates the set (UPSERT)`,
+      allowed: `at most ${ROUTE53_MAX_SET_VALUES} values and ${ROUTE53_MAX_SET_CHARACTERS} characters of value text (quotes included) per record set on Route53`,
+    });
+  }
+  return problems;
+}
+
 export const route53: DnsProviderAdapter = {
   kind: "route53",
 
@@ -87,7 +126,7 @@ export const route53: DnsProviderAdapter = {
   },
 
   audit(config, records) {
-    const problems: ProviderProblem[] = [];
+    const problems: ProviderProblem[] = [...requestSizeProblems(config.domain, records, config.dns.preserveTxt)];
     const values = [
       ...records.map((record) => ({ record, path: configPathOf(record), value: record.value })),
       ...config.dns.preserveTxt.map((value, index) => ({

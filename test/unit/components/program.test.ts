@@ -85,6 +85,25 @@ describe("senderAuthProgram with DKIM private keys in secret config", () => {
     "sender-auth:dkim": dkim(privateKey),
   });
 
+  it("refuses a private key in a sender-auth:dkim Pulumi does not mark secret (plain text in the stack file), before any resource", async () => {
+    const registered = await installMocks("prod", config(rsa.privatePem), []);
+    assert.throws(
+      () => senderAuthProgram(),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(
+          error.problems.map((p) => p.path),
+          ["sender-auth:dkim.selectors.s1.privateKey", "sender-auth:dkim.selectors.s2.privateKey"],
+        );
+        assert.match(error.message, /is stored in plain text: .*pulumi config set --secret --path/);
+        assert.ok(!error.message.includes("PRIVATE KEY"));
+        return true;
+      },
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(registered, []);
+  });
+
   it("exports signingKeys as a secret holding only active keys, and dkimSelectors in the clear", async () => {
     process.env["SENDER_AUTH_NOW"] = "2026-11-28";
     const registered = await installMocks("prod", config(rsa.privatePem), ["sender-auth:dkim"]);

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import {
   ConfigError,
   decodeConfigMap,
+  plaintextPrivateKeyProblem,
   privateKeyProblems,
   privateKeysOf,
   selectorSummaries,
@@ -107,14 +108,38 @@ describe("private keys (read only from secret config)", () => {
     NOW,
   ).config;
 
-  it("decodeConfigMap drops privateKey unread, so the plain model never holds key material", () => {
-    const raw = decodeConfigMap({
+  it("decodeConfigMap drops privateKey unread when sender-auth:dkim is secret, so the plain model never holds key material", () => {
+    const all = {
       "sender-auth:dkim": JSON.stringify({
         selectors: { a: { status: "active", publicKey: rsa.publicKey, privateKey: rsa.privatePem } },
       }),
-    });
+    };
+    const raw = decodeConfigMap(all, (key) => key === "sender-auth:dkim");
     assert.deepEqual(raw, { dkim: { selectors: { a: { status: "active", publicKey: rsa.publicKey } } } });
     assert.ok(!JSON.stringify(raw).includes("PRIVATE KEY"));
+  });
+
+  it("decodeConfigMap leaves only a marker for a privateKey in a plain sender-auth:dkim, which validation refuses by path", () => {
+    const all = {
+      "sender-auth:domain": "example.com",
+      "sender-auth:dns": JSON.stringify(dns),
+      "sender-auth:dkim": JSON.stringify({
+        selectors: { a: { status: "active", publicKey: rsa.publicKey, privateKey: rsa.privatePem } },
+      }),
+    };
+    const raw = decodeConfigMap(all);
+    const selector = (raw["dkim"] as { selectors: { a: Record<string, unknown> } }).selectors.a;
+    assert.equal(typeof selector["privateKey"], "symbol");
+    assert.ok(!JSON.stringify(raw).includes("PRIVATE KEY"));
+    assert.throws(
+      () => validateStack("test", raw, NOW),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.problems, [plaintextPrivateKeyProblem("a")]);
+        assert.ok(!error.message.includes("PRIVATE KEY") && !error.message.includes(rsa.privatePem.slice(40, 80)));
+        return true;
+      },
+    );
   });
 
   it("privateKeysOf reads selectors.<name>.privateKey of the secret object", () => {
