@@ -19,6 +19,7 @@ import {
 } from "../../support/cli";
 import { isRecord } from "../../../components/model";
 import { field } from "../../support/json";
+import { fixtureKey } from "../../support/fixtures";
 
 // ---------------------------------------------------------------------------------------------------
 // What the two example stacks (stacks/*.yaml) must plan to.
@@ -564,6 +565,63 @@ describe("sender-auth plan (real binary)", { concurrency: true, timeout: 180_000
         ].join("\n"),
       );
       assert.ok(!result.stderr.includes(ciphertext));
+    });
+
+    it("a stack file the Pulumi CLI would read differently or refuse (issue #11): exit 1, every problem by key path, the stack file's first, nothing of the key printed", async () => {
+      const project = tempProject();
+      const pem = fixtureKey("rsa-2048").privatePem;
+      const pemLines = pem
+        .trimEnd()
+        .split("\n")
+        .map((line) => `          ${line}`);
+      project.writeStack(
+        "hostile",
+        [
+          "config:",
+          "  domain: example.com",
+          "  sender-auth:domain: example.net",
+          "  sender-auth:dns:",
+          "    provider: cloudflare",
+          "    zoneId: 023e105f4ecef8ad9ca31a8372d0c353",
+          "    ttl: .inf",
+          "    __proto__: {ttl: 60}",
+          "  sender-auth:dkim:",
+          "    selectors:",
+          "      s1:",
+          "        status: active",
+          `        publicKey: ${fixtureKey("rsa-2048").publicKey}`,
+          "        privateKey: |",
+          ...pemLines,
+          "      s2:",
+          "        status: published",
+          `        publicKey: ${fixtureKey("rsa-2048-b").publicKey}`,
+          "        privateKey:",
+          "          secure: v1:AAAAciphertext",
+          "      xn--zz:",
+          "        status: revoked",
+          "",
+        ].join("\n"),
+      );
+      project.writeStack(
+        "listed",
+        "config:\n  sender-auth:domain: [example.com]\n  sender-auth:dns: {provider: route53, zoneId: Z0123456789ABCDEFGHIJ}\n",
+      );
+      const result = await runCli(["plan"], { cwd: project.dir });
+      assert.equal(result.code, 1, describeResult(result));
+      assert.equal(result.stdout, "");
+      assert.equal(
+        result.stderr,
+        [
+          'error: stack hostile: sender-auth:domain: is set twice in the stack file, as "domain" and "sender-auth:domain": the Pulumi CLI reads these as one key and keeps one of the values at random; remove all but one; allowed: one spelling of each key, e.g. "sender-auth:domain"',
+          "error: stack hostile: sender-auth:dns.ttl: is .inf, which is not a finite number: the Pulumi CLI refuses a stack file holding it, as JSON has no infinity or NaN; allowed: a whole number of seconds: 1 (automatic) or 60–86400 on Cloudflare, 0–2147483647 on Route53",
+          "error: stack hostile: sender-auth:dkim.selectors.s1.privateKey: is stored in plain text: anyone who can read the stack file or its git history can sign mail as this domain. Store it as a secret by piping the PEM to `pulumi config set --secret --path 'sender-auth:dkim.selectors.s1.privateKey' < private-key.pem` (the value is read from standard input, never put it on the command line), then remove the plain-text key from the git history (e.g. git filter-repo) and, if the repository was ever shared, rotate to a new selector (sender-auth rotate); allowed: the PEM private key whose public half is publicKey, stored as a secret (sender-auth keygen)",
+          "error: stack hostile: sender-auth:dns.__proto__: is a key name JavaScript gives every object, which could reach an object's prototype (prototype pollution); sender-auth refuses __proto__, constructor, prototype as keys anywhere in its config: rename or remove it",
+          'error: stack hostile: sender-auth:dkim.selectors.xn--zz: selector name has an invalid Punycode label "xn--zz": "zz" does not decode (RFC 3492) (got "xn--zz"); allowed: DNS labels of lower-case letters, digits and hyphens, e.g. s202611a',
+          'error: stack listed: sender-auth:domain: must be a string (got ["example.com"]); allowed: a lower-case domain name in Punycode without trailing dot, e.g. example.com',
+          "",
+        ].join("\n"),
+      );
+      for (const line of pem.split("\n").slice(1, -2)) assert.ok(!result.stderr.includes(line), "key material printed");
     });
 
     it("secure: config values are neither decrypted nor printed, and change nothing in the plan", async () => {
