@@ -356,11 +356,12 @@ function knownKeysAt(path: readonly PropertyKey[]): string | undefined {
   return shape && Object.keys(shape.shape).join(", ");
 }
 
-/** A bad value as it appears in messages: JSON, shortened. */
+/** A bad value as it appears in messages: JSON, shortened; never a private key written in the wrong place. */
 export function showValue(value: unknown): string {
-  if (typeof value === "string" && value.length > 72) return JSON.stringify(`${value.slice(0, 60)}...`);
   // JSON.stringify returns undefined for undefined and functions, whatever its declared type says.
   const text = (JSON.stringify(value) as string | undefined) ?? String(value);
+  if (/PRIVATE KEY-----/.test(text)) return "a PEM private key, not shown";
+  if (typeof value === "string" && value.length > 72) return JSON.stringify(`${value.slice(0, 60)}...`);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

@@ -87,7 +87,12 @@ function namedPath(): string | undefined {
 }
 
 function checkzonePath(): string | undefined {
-  return findExecutable("named-checkzone", ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"]);
+  return bindToolPath("named-checkzone");
+}
+
+/** A BIND checking tool (bind9-utils) on PATH or in the usual directories. */
+export function bindToolPath(name: "named-checkzone" | "named-checkconf"): string | undefined {
+  return findExecutable(name, ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"]);
 }
 
 /** Is the named binary on PATH or in /usr/sbin? */
