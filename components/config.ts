@@ -528,7 +528,7 @@ function crossFieldProblems(raw: Record<string, unknown>, keys: KeyInfos): Probl
           ),
         );
       }
-      if (isRecord(entry)) problems.push(...selectorKeyProblems(name, entry, keys));
+      if (isRecord(entry)) for (const found of selectorKeyProblems(name, entry, keys)) problems.push(found);
     }
     problems.push(...lifecycleProblems(selectors));
   }
@@ -625,8 +625,7 @@ function publishedNameProblems(raw: Record<string, unknown>): Problem[] {
       ),
     );
   }
-  if (isRecord(dmarc)) problems.push(...reportNameProblems(domain, dmarc));
-  return problems;
+  return isRecord(dmarc) ? [...problems, ...reportNameProblems(domain, dmarc)] : problems;
 }
 
 /** Authorisation names (RFC 7489 §7.1): those this stack publishes, and those its destinations must. */
@@ -963,12 +962,18 @@ export function signingKeysOf(
  * every problem. `input` is the decoded `sender-auth:*` config ({@link decodeConfigMap}).
  */
 export function validateStack(stack: string, input: Record<string, unknown>, now: Date = new Date()): ValidatedStack {
-  const { clean: raw, problems } = withoutRefusedKeys(input);
+  const { clean: raw, problems: refused } = withoutRefusedKeys(input);
   const result = stackSchema.safeParse(raw, { reportInput: true });
-  if (!result.success) problems.push(...result.error.issues.flatMap(fromIssue));
   const keys: KeyInfos = new Map();
-  problems.push(...crossFieldProblems(raw, keys), ...publishedNameProblems(raw), ...providerConfigProblems(raw));
-  if (!result.success || problems.length > 0) throw new ConfigError(stack, dedupe(problems));
+  // Array spreads, not push(...): a hostile list can hold more problems than a call has arguments.
+  const problems = [
+    ...refused,
+    ...(result.success ? [] : result.error.issues.flatMap(fromIssue)),
+    ...crossFieldProblems(raw, keys),
+    ...publishedNameProblems(raw),
+    ...providerConfigProblems(raw),
+  ];
+  if (!result.success || problems.length > 0) throw new ConfigError(stack, reportable(problems));
 
   const config = toModel(result.data, keys);
   const built = buildRecords(config);
@@ -988,12 +993,37 @@ export function validateStack(stack: string, input: Record<string, unknown>, now
   };
 }
 
-function dedupe(problems: readonly Problem[]): Problem[] {
+/** Problems reported per list, and per stack: a hostile config must not print 200,000 lines. */
+export const MAX_PROBLEMS_PER_LIST = 10;
+export const MAX_PROBLEMS_PER_STACK = 100;
+
+/** Drops repeated problems and caps how many are listed, saying where the rest are. */
+function reportable(problems: readonly Problem[]): Problem[] {
   const seen = new Set<string>();
-  return problems.filter((p) => {
+  const perList = new Map<string, number>();
+  const kept = problems.filter((p) => {
     const key = `${p.path}\0${p.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
-    return true;
+    const list = /^(.*)\[\d+\]/.exec(p.path)?.[1];
+    if (list === undefined) return true;
+    const count = (perList.get(list) ?? 0) + 1;
+    perList.set(list, count);
+    return count <= MAX_PROBLEMS_PER_LIST;
   });
+  for (const [list, count] of perList) {
+    if (count > MAX_PROBLEMS_PER_LIST) {
+      kept.push({
+        path: list,
+        message: `has ${count - MAX_PROBLEMS_PER_LIST} more problems in its entries, not listed`,
+      });
+    }
+  }
+  if (kept.length <= MAX_PROBLEMS_PER_STACK) return kept;
+  const rest = kept.slice(MAX_PROBLEMS_PER_STACK - 1);
+  const first = rest[0]?.path ?? PROJECT;
+  return [
+    ...kept.slice(0, MAX_PROBLEMS_PER_STACK - 1),
+    { path: /^[^.[]+/.exec(first)?.[0] ?? first, message: `and ${rest.length} more problems from here on, not listed` },
+  ];
 }

@@ -253,3 +253,38 @@ describe("Route53: one record set per ChangeResourceRecordSets request, updated 
     );
   });
 });
+
+describe("bounded output", () => {
+  it("reports at most 10 problems per list, then how many more", () => {
+    const preserveTxt = Array.from({ length: 20_000 }, (_, i) => `bad"${i}`);
+    const lines = problems({ ...base(), dns: { ...CF, preserveTxt } });
+    assert.equal(lines.length, 11);
+    assert.equal(
+      lines[0],
+      'stack test: sender-auth:dns.preserveTxt[0]: contains a double quote at position 4 (got "bad\\"0"); allowed: printable ASCII without double quotes or backslashes, not starting v=spf1',
+    );
+    assert.equal(
+      lines[10],
+      "stack test: sender-auth:dns.preserveTxt: has 19990 more problems in its entries, not listed",
+    );
+  });
+  it("never shows a private key written where another value belongs", () => {
+    const pem = fixtureKey("ed25519").privatePem;
+    assert.deepEqual(problems({ ...base(), dkim: { selectors: { s1: pem } } }), [
+      "stack test: sender-auth:dkim.selectors.s1: must be an object (got a PEM private key, not shown); allowed: an object with status, algorithm, publicKey or cname, privateKey, createdAt, retiredAt",
+    ]);
+  });
+});
+
+describe("bounded output per stack", () => {
+  it("lists at most 100 problems of a stack, then where the rest start", () => {
+    const selectors = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`s${i}`, { status: "lost" }]));
+    const lines = problems({ ...base(), dkim: { selectors } });
+    assert.equal(lines.length, 100);
+    assert.equal(
+      lines[0],
+      'stack test: sender-auth:dkim.selectors.s0.status: is not an allowed value (got "lost"); allowed: active, published, retired, revoked',
+    );
+    assert.equal(lines[99], "stack test: sender-auth:dkim: and 4901 more problems from here on, not listed");
+  });
+});
