@@ -14,6 +14,12 @@ export const CLOUDFLARE_RECORD_TYPE = "cloudflare:index/dnsRecord:DnsRecord";
 export const CLOUDFLARE_MAX_TXT_CONTENT = 2048;
 /** ... and 8,192 for all TXT records of one name together. */
 export const CLOUDFLARE_MAX_TXT_PER_NAME = 8192;
+/**
+ * Records per zone on the Free plan (1,000 for Free zones created before 2024-09-01; 3,500 on paid
+ * plans): Cloudflare docs, DNS → Manage DNS records → FAQ. The plan is not in the config, so more
+ * records than this draw a warning, not an error.
+ */
+export const CLOUDFLARE_FREE_ZONE_RECORDS = 200;
 
 /** The inputs of one `cloudflare.DnsRecord`, exactly as registered. */
 export interface CloudflareRecordInputs {
@@ -83,6 +89,11 @@ export const cloudflare: DnsProviderAdapter = {
     if (config.dns.ttl >= 30 && config.dns.ttl < 60) {
       warnings.push(
         `sender-auth:dns.ttl: ${config.dns.ttl} seconds is only accepted on Cloudflare Enterprise zones; others need 60 or more`,
+      );
+    }
+    if (records.length > CLOUDFLARE_FREE_ZONE_RECORDS) {
+      warnings.push(
+        `sender-auth:dns.zoneId: this stack creates ${records.length} records in the zone; a Cloudflare Free zone holds at most ${CLOUDFLARE_FREE_ZONE_RECORDS} records of any kind (1,000 if created before 2024-09-01, 3,500 on paid plans), and creating more fails`,
       );
     }
     const perName = new Map<string, number>();

@@ -122,6 +122,20 @@ describe("cloudflare.configProblems and audit", () => {
   it("refuses a zone ID that is not 32 lower-case hex characters", () => {
     assert.equal(cloudflare.configProblems({ ...dns, zoneId: "023E105F4ECEF8AD9CA31A8372D0C353" }).length, 1);
   });
+  it("warns past the 200 records a Free zone holds, not at 200", () => {
+    const authorized = (count: number): string[] => Array.from({ length: count }, (_, i) => `c${i}.example.net`);
+    const warningsFor = (count: number): readonly string[] =>
+      validateStack("t", {
+        domain: "example.com",
+        dns,
+        dmarc: { policy: "none", authorizeReportsFor: authorized(count) },
+      }).warnings.filter((w) => w.includes("Free zone"));
+    // The DMARC record plus one authorisation record per domain.
+    assert.deepEqual(warningsFor(199), []);
+    assert.deepEqual(warningsFor(200), [
+      "sender-auth:dns.zoneId: this stack creates 201 records in the zone; a Cloudflare Free zone holds at most 200 records of any kind (1,000 if created before 2024-09-01, 3,500 on paid plans), and creating more fails",
+    ]);
+  });
   it("refuses more than 8,192 characters of TXT at the apex, preserved values included (rules B9)", () => {
     const { config, records } = validateStack("t", { domain: "example.com", dns, spf: {} });
     const preserveTxt = Array.from({ length: 9 }, (_, i) => `token${i}=${"x".repeat(1000)}`);
