@@ -10,6 +10,7 @@ import {
   signingKeysOf,
   validateStack,
 } from "../../../components/config";
+import { problemLines } from "../../support/validation";
 import { fixtureKey } from "../../support/fixtures";
 
 const dns = { provider: "cloudflare", zoneId: "023e105f4ecef8ad9ca31a8372d0c353" };
@@ -18,15 +19,7 @@ const rsa = fixtureKey("rsa-2048");
 const rsaB = fixtureKey("rsa-2048-b");
 const ed = fixtureKey("ed25519");
 
-function problems(raw: Record<string, unknown>): string[] {
-  try {
-    validateStack("test", raw, NOW);
-    return [];
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.message.split("\n");
-  }
-}
+const problems = (raw: Record<string, unknown>): string[] => problemLines(raw, NOW);
 
 describe("selector lifecycle (issue #3)", () => {
   it("refuses a retired key with no active selector: mail would go out unsigned", () => {

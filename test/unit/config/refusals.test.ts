@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, decodeConfigMap, validateStack } from "../../../components/config";
+import { decodeConfigMap } from "../../../components/config";
+import { problemLines } from "../../support/validation";
 import { fixtureKey } from "../../support/fixtures";
 
 const CF = { provider: "cloudflare", zoneId: "023e105f4ecef8ad9ca31a8372d0c353" };
@@ -13,16 +14,7 @@ const R53 = { provider: "route53", zoneId: "Z0123456789ABCDEFGHIJ" };
 const KEY = fixtureKey("rsa-2048").publicKey;
 const base = (): Record<string, unknown> => ({ domain: "example.com", dns: { ...CF } });
 
-/** The exact error lines validateStack reports for `raw`, or [] when it is valid. */
-function problems(raw: Record<string, unknown>): string[] {
-  try {
-    validateStack("test", raw);
-    return [];
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-    return error.message.split("\n");
-  }
-}
+const problems = (raw: Record<string, unknown>): string[] => problemLines(raw);
 
 /** The config map as Pulumi hands it to the program: one string per key, structured values as JSON. */
 function configMap(raw: Record<string, unknown>): Record<string, string> {

@@ -1,23 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, decodeConfigMap, keyPath, validateStack } from "../../../components/config";
+import { decodeConfigMap, keyPath, validateStack } from "../../../components/config";
+import { problemLines } from "../../support/validation";
 import { fixtureKey, oversizedRsaPublicKey } from "../../support/fixtures";
 
 const CF_ZONE = "023e105f4ecef8ad9ca31a8372d0c353";
 const cloudflare = { provider: "cloudflare", zoneId: CF_ZONE };
 const base = (): Record<string, unknown> => ({ domain: "example.com", dns: { ...cloudflare } });
 
-/** The exact error lines validateStack reports for `raw`, or [] when it is valid. */
-function problems(raw: Record<string, unknown>): string[] {
-  try {
-    validateStack("test", raw);
-    return [];
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-    assert.equal(error.stackName, "test");
-    return error.message.split("\n");
-  }
-}
+const problems = (raw: Record<string, unknown>): string[] => problemLines(raw);
 
 function warnings(raw: Record<string, unknown>): readonly string[] {
   return validateStack("test", raw).warnings;
