@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { parseDocument, type Document } from "yaml";
-import { ConfigError, type Problem } from "../components/config";
+import { ConfigError, reportable, type Problem } from "../components/config";
 import { isRecord } from "../components/model";
 import { configKeyOf, duplicateKeyProblems, nonFiniteNumberProblems, plaintextPrivateKeyProblems } from "./stackFile";
 
@@ -258,11 +258,11 @@ export function parseStackConfig(
           : JSON.stringify(value);
   }
   const result = { stack, file, config, secretKeys, secretPaths };
-  const problems = [
+  const problems = reportable([
     ...duplicateKeyProblems(project.name, Object.keys(values)),
     ...nonFiniteNumberProblems(project.name, values, document),
     ...plaintextPrivateKeyProblems(merged[dkimKey], isSecure),
-  ];
+  ]);
   if (problems.length > 0) throw new StackFileError(result, problems);
   return result;
 }

@@ -5,7 +5,7 @@
  * a decrypted one. Pure functions over the parsed YAML; `parseStackConfig` (project.ts) calls them.
  */
 import { isScalar, stringify as stringifyYaml, type Document } from "yaml";
-import { keyPath, plaintextPrivateKeyProblem, problem, type Problem } from "../components/config";
+import { keyPath, plaintextPrivateKeyProblem, problem, reportable, type Problem } from "../components/config";
 import { isRecord, PROJECT } from "../components/model";
 
 /**
@@ -107,5 +107,5 @@ export function plaintextPrivateKeyProblems(dkim: unknown, isSecure: (value: unk
 export function mergeProblems(fileProblems: readonly Problem[], programProblems: readonly Problem[]): Problem[] {
   const covered = (path: string): boolean =>
     fileProblems.some((p) => path === p.path || path.startsWith(`${p.path}.`) || path.startsWith(`${p.path}[`));
-  return [...fileProblems, ...programProblems.filter((p) => !covered(p.path))];
+  return reportable([...fileProblems, ...programProblems.filter((p) => !covered(p.path))]);
 }

@@ -998,7 +998,7 @@ export const MAX_PROBLEMS_PER_LIST = 10;
 export const MAX_PROBLEMS_PER_STACK = 100;
 
 /** Drops repeated problems and caps how many are listed, saying where the rest are. */
-function reportable(problems: readonly Problem[]): Problem[] {
+export function reportable(problems: readonly Problem[]): Problem[] {
   const seen = new Set<string>();
   const perList = new Map<string, number>();
   const kept = problems.filter((p) => {

@@ -162,3 +162,15 @@ describe("mergeProblems", () => {
     );
   });
 });
+
+describe("bounded output", () => {
+  it("a stack file with thousands of non-finite values lists 10 of them and counts the rest", () => {
+    const lines = fileProblems(
+      "config:",
+      "  sender-auth:dns:",
+      `    preserveTxt: [${Array(5000).fill(".nan").join(", ")}]`,
+    );
+    assert.equal(lines.length, 11);
+    assert.equal(lines[10], "stack s: sender-auth:dns.preserveTxt: has 4990 more problems in its entries, not listed");
+  });
+});
