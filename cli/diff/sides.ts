@@ -12,8 +12,10 @@ import {
   parseStackConfig,
   ProjectError,
   readStackConfig,
+  StackFileError,
   stackFilesIn,
   type Project,
+  type StackConfig,
 } from "../project";
 
 export interface StackSide {
@@ -37,9 +39,21 @@ function side(stack: string, configMap: Readonly<Record<string, string>>, now: D
   }
 }
 
+/** A stack file the Pulumi CLI would read differently or refuse is an invalid side, named by its problems. */
+function fileSide(stack: string, read: () => StackConfig, now: Date): StackSide {
+  try {
+    return side(stack, read().config, now);
+  } catch (error) {
+    if (!(error instanceof StackFileError)) throw error;
+    return { stack, config: undefined, records: [], errors: error.message.split("\n") };
+  }
+}
+
 /** Every stack of the working tree. */
 export function headSides(project: Project, now: Date): Map<string, StackSide> {
-  return new Map(listStacks(project).map((stack) => [stack, side(stack, readStackConfig(project, stack).config, now)]));
+  return new Map(
+    listStacks(project).map((stack) => [stack, fileSide(stack, () => readStackConfig(project, stack), now)]),
+  );
 }
 
 /** Every stack of the base revision, read from git objects. A base without Pulumi.yaml has none. */
@@ -58,10 +72,9 @@ export function baseSides(tree: GitTree, now: Date): Map<string, StackSide> {
     const relative = path.posix.join(projectFile.stackConfigDir, file);
     const text = tree.read(relative) ?? "";
     try {
-      sides.set(
-        stack,
-        side(stack, parseStackConfig(projectFile, stack, `${tree.commit.slice(0, 12)}:${relative}`, text).config, now),
-      );
+      const read = (): StackConfig =>
+        parseStackConfig(projectFile, stack, `${tree.commit.slice(0, 12)}:${relative}`, text);
+      sides.set(stack, fileSide(stack, read, now));
     } catch (error) {
       if (!(error instanceof ProjectError)) throw error;
       sides.set(stack, { stack, config: undefined, records: [], errors: [error.message] });

@@ -928,6 +928,41 @@ describe(
         assert.ok(lines.includes("- **good** (good.example.com): DMARC p: quarantine → reject"), result.stdout);
       });
 
+      it("a stack file the Pulumi CLI would read differently is an invalid side, head or base, named by key; the other stacks are still diffed", async () => {
+        const repo = Repo.create();
+        repo.writeStack("good", spec("good"));
+        repo.writeStack("twice", spec("twice"));
+        const twice = (): void => {
+          // A bare `domain:` beside `sender-auth:domain:`: Pulumi would keep either at random.
+          writeFileSync(repo.stackFile("twice"), `${stackYaml(spec("twice"))}  domain: other.example.com\n`);
+        };
+        twice();
+        repo.commit("base");
+        repo.writeStack(
+          "good",
+          spec("good", { dmarc: { policy: "reject", rua: [`mailto:dmarc@${domainOf("good")}`] } }),
+        );
+        const problem =
+          'stack twice: sender-auth:domain: is set twice in the stack file, as "sender-auth:domain" and "domain": the Pulumi CLI reads these as one key and keeps one of the values at random; remove all but one; allowed: one spelling of each key, e.g. "sender-auth:domain"';
+        const result = await repo.diff(["--base", "HEAD"]);
+        assert.equal(result.code, 1);
+        assert.deepEqual(linesOf(result.stderr), [`error: ${problem}`]);
+        const lines = linesOf(result.stdout);
+        const invalid = lines.indexOf("**Invalid configuration:**");
+        assert.deepEqual(lines.slice(invalid, invalid + 3), ["**Invalid configuration:**", "", `- ${problem}`]);
+        assert.deepEqual(lines.slice(-3), [
+          "**Invalid configuration on the base side** (those stacks are not compared):",
+          "",
+          `- base: ${problem}`,
+        ]);
+        assert.ok(lines.includes("- **good** (good.example.com): DMARC p: quarantine → reject"), result.stdout);
+        // Fixed in the head: the base side is a note, as any invalid base config.
+        repo.writeStack("twice", spec("twice"));
+        const fixed = await repo.diff(["--base", "HEAD", "--format", "json"]);
+        assert.equal(fixed.code, 0, fixed.stderr);
+        assert.deepEqual((parseReport(fixed) as unknown as { notes: string[] }).notes, [`base: ${problem}`]);
+      });
+
       it("an invalid head config is not reported as deleting the stack's records", async () => {
         const repo = Repo.create();
         repo.writeStack("bad", spec("bad"));
