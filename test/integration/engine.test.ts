@@ -494,6 +494,37 @@ describe("every failure of the program under the run entry", { timeout: 300_000 
       assert.equal(run.engine.outputs.get(stackUrn(STACK)), undefined);
     });
 
+    it(`private keys in plain text in the stack file (${mode}): refused by path as plan refuses them, nothing registered`, async (t) => {
+      // No secure value in sender-auth:dkim, so Pulumi does not mark the key secret: the program can tell (issue #11).
+      const doc: unknown = parseYaml(repoStackText(STACK));
+      const selectors = selectorsOf(doc);
+      for (const [selector, key] of good.keys) {
+        const entry = selectors[selector];
+        assert.ok(entry !== undefined);
+        entry["privateKey"] = key.privatePem;
+      }
+      const options = write("plain-keys", stringifyYaml(doc));
+      const expected = [...good.keys.keys()].map(
+        (selector) =>
+          `stack plain-keys: sender-auth:dkim.selectors.${selector}.privateKey: is stored in plain text: anyone who can read the stack file or its git history can sign mail as this domain. Store it as a secret by piping the PEM to \`pulumi config set --secret --path 'sender-auth:dkim.selectors.${selector}.privateKey' < private-key.pem\` (the value is read from standard input, never put it on the command line), then remove the plain-text key from the git history (e.g. git filter-repo) and, if the repository was ever shared, rotate to a new selector (sender-auth rotate); allowed: the PEM private key whose public half is publicKey, stored as a secret (sender-auth keygen)`,
+      );
+      assert.ok(expected.length > 0);
+      assert.deepEqual(await planErrors(project.dir, "plain-keys"), expected);
+      const run = await runUnderEngine({ ...options, dryRun });
+      const { engine } = run;
+      assert.equal(run.exitCode, EXIT_ALREADY_REPORTED, `${run.stderr}\n${engine.errors.join("\n")}`);
+      assert.deepEqual(engine.errors, expected);
+      assert.equal(run.stdout, "");
+      assert.equal(run.stderr, "");
+      assert.deepEqual(engine.customResources, []);
+      // The engine hands the program the plain key it was given (GetDeploymentInfo); the program sends it nowhere.
+      assert.deepEqual(
+        [...new Set(sightings(engine.rpcs, KEY_NEEDLES).map((seen) => `${seen.method} ${seen.direction}`))],
+        ["ResourceMonitor/GetDeploymentInfo response"],
+      );
+      t.diagnostic(`${mode}: exit ${run.exitCode} after ${Math.round(run.wallMs)} ms`);
+    });
+
     it(`an unexpected exception while the program loads (${mode}): one line, as plan prints it`, async (t) => {
       const options = write(STACK, good.text);
       const env = { SENDER_AUTH_NOW: "not-a-date" };
