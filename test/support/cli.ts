@@ -29,6 +29,10 @@ export interface RunCliOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Kills the child after this long. @default 90_000 */
   readonly timeoutMs?: number;
+  /** The node binary that runs bin/sender-auth.js (runCli only). @default process.execPath */
+  readonly node?: string;
+  /** Written to the child's stdin, which is then closed. @default stdin ignored */
+  readonly input?: string;
 }
 
 /** The test process's environment, without what node:test sets for its own child processes. */
@@ -59,19 +63,30 @@ function release(): void {
 }
 
 /** `node bin/sender-auth.js ...args` with the running node binary; resolves once the child has exited. */
-export async function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
+  return runProcess(options.node ?? process.execPath, [CLI_BIN, ...args], options);
+}
+
+/** `file ...args` as a child process; resolves once the child has exited and its output is read. */
+export async function runProcess(
+  file: string,
+  args: readonly string[],
+  options: RunCliOptions = {},
+): Promise<CliResult> {
   await acquire();
   try {
     return await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI_BIN, ...args], {
+      const child = spawn(file, args, {
         cwd: options.cwd ?? REPO_ROOT,
         env: options.env ?? inheritedEnv(),
-        stdio: ["ignore", "pipe", "pipe"],
+        stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       });
+      if (options.input !== undefined) child.stdin?.end(options.input);
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
-      child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-      child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+      // Both are pipes (stdio above); the type of a computed stdio array does not say so.
+      child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
+      child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
       const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 90_000);
       child.on("error", (error) => {
         clearTimeout(timer);
