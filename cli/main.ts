@@ -58,7 +58,8 @@ export async function main(
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === "commander.helpDisplayed" || error.code === "commander.version" ? EXIT_OK : EXIT_USAGE;
+      // Help asked for (`--help`, `help plan`) and `--version` exit 0; help shown for a missing command, 2.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
     throw error;
   } finally {

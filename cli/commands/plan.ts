@@ -6,6 +6,7 @@ import { Option, type Command } from "commander";
 import { ConfigError, type Problem } from "../../components/config";
 import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
 import { runStackUnderMocks, type StackPlan } from "../mockRun";
+import { OutDirError, writeIntoDir } from "../outDir";
 import {
   listStacks,
   loadProject,
@@ -15,13 +16,14 @@ import {
   type Project,
   type StackConfig,
 } from "../project";
+import { renderBind } from "../render/bind";
 import { renderJson } from "../render/json";
 import { renderTable } from "../render/table";
 import { renderZone } from "../render/zone";
 import { checkSnapshots, RECORDS_DIR, writeSnapshots } from "../snapshots";
 import { mergeProblems } from "../stackFile";
 
-export const PLAN_FORMATS = ["table", "zone", "json"] as const;
+export const PLAN_FORMATS = ["table", "zone", "json", "bind"] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
 
 export interface PlanOptions {
@@ -35,6 +37,8 @@ export interface PlanOptions {
   readonly write?: boolean;
   /** Compare the snapshots with the config instead of printing. @default false */
   readonly check?: boolean;
+  /** With format `bind`: write `<out>/<domain>.zone` per stack instead of printing. @default undefined (stdout) */
+  readonly out?: string | undefined;
 }
 
 export type PlanOutcome =
@@ -102,18 +106,70 @@ export function renderPlans(plans: readonly StackPlan[], format: PlanFormat): st
       return plans.map(renderZone).join("\n");
     case "json":
       return renderJson(plans);
+    case "bind":
+      return plans.map(renderBind).join("\n");
   }
+}
+
+/** Usage problems of the option combination, before anything is planned. */
+function checkOptions(options: PlanOptions): void {
+  if (options.write === true && options.check === true) {
+    throw new UsageError("--write and --check are mutually exclusive, and cannot both be set");
+  }
+  if (options.out !== undefined && options.format !== "bind") {
+    throw new UsageError("--out is only for --format bind (one zone file per stack)");
+  }
+  if (options.out !== undefined && (options.write === true || options.check === true)) {
+    throw new UsageError(`--out cannot be combined with --${options.write === true ? "write" : "check"}`);
+  }
+}
+
+/** `--format bind` prints one zone file; several go to `--out DIR`, one file per domain. */
+function checkBindTargets(options: PlanOptions, stacks: readonly string[]): void {
+  if (options.format !== "bind" || options.write === true || options.check === true) return;
+  if (options.out === undefined && stacks.length !== 1) {
+    throw new UsageError(
+      `--format bind prints the zone file of one stack, and ${stacks.length} stacks were selected (${stacks.join(", ") || "none"}): name one stack, or give --out DIR to write DIR/<domain>.zone for each`,
+    );
+  }
+}
+
+/** Writes `<out>/<domain>.zone` per plan; two stacks of one domain would overwrite each other, so that fails. */
+function writeBindFiles(out: string, plans: readonly StackPlan[], io: Io): number {
+  const byDomain = new Map<string, string>();
+  for (const p of plans) {
+    const other = byDomain.get(p.domain);
+    if (other !== undefined) {
+      return reportError(
+        io,
+        `stacks ${other} and ${p.stack} both publish ${p.domain}: --out would write ${p.domain}.zone twice; plan them one at a time`,
+        EXIT_FAILURE,
+      );
+    }
+    byDomain.set(p.domain, p.stack);
+  }
+  try {
+    const written = writeIntoDir(
+      out,
+      plans.map((p) => ({ name: `${p.domain}.zone`, text: renderBind(p) })),
+    );
+    written.forEach((file, index) => io.stdout.write(`wrote ${file} (stack ${plans[index]?.stack ?? "?"})\n`));
+  } catch (error) {
+    if (error instanceof OutDirError) return reportError(io, error.message, EXIT_FAILURE);
+    throw error;
+  }
+  return EXIT_OK;
 }
 
 export async function plan(options: PlanOptions, io: Io): Promise<number> {
   let outcome: PlanOutcome;
   let project: Project;
   try {
-    if (options.write === true && options.check === true) {
-      throw new UsageError("--write and --check are mutually exclusive, and cannot both be set");
-    }
+    checkOptions(options);
     project = loadProject(options.cwd);
-    outcome = await planStacks(project, selectStacks(project, options.stacks));
+    const stacks = selectStacks(project, options.stacks);
+    checkBindTargets(options, stacks);
+    outcome = await planStacks(project, stacks);
   } catch (error) {
     return inputErrorCode(io, error);
   }
@@ -144,6 +200,7 @@ export async function plan(options: PlanOptions, io: Io): Promise<number> {
     io.stdout.write(`${RECORDS_DIR}/ matches the config of ${outcome.plans.length} stack(s)\n`);
     return EXIT_OK;
   }
+  if (options.out !== undefined) return writeBindFiles(options.out, outcome.plans, io);
   io.stdout.write(renderPlans(outcome.plans, options.format));
   return EXIT_OK;
 }
@@ -156,7 +213,13 @@ export function register(program: Command, { io, finish }: CommandContext): void
     .addOption(new Option("-f, --format <format>", "output format").choices(PLAN_FORMATS).default("table"))
     .option("--write", `write ${RECORDS_DIR}/<stack>.zone snapshots (and remove those of deleted stacks)`, false)
     .option("--check", `exit 1 when a ${RECORDS_DIR}/<stack>.zone snapshot differs from its stack's config`, false)
-    .action(async (stacks: string[], opts: { format: PlanFormat; write: boolean; check: boolean }) => {
-      finish(await plan({ stacks, format: opts.format, cwd: process.cwd(), write: opts.write, check: opts.check }, io));
+    .option("--out <dir>", "with --format bind: write <dir>/<domain>.zone for each stack")
+    .action(async (stacks: string[], opts: { format: PlanFormat; write: boolean; check: boolean; out?: string }) => {
+      finish(
+        await plan(
+          { stacks, format: opts.format, cwd: process.cwd(), write: opts.write, check: opts.check, out: opts.out },
+          io,
+        ),
+      );
     });
 }

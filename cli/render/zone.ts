@@ -21,13 +21,26 @@ function rdata(record: PublishedRecord): string {
   }
 }
 
+/** The comment line naming the stack, its provider and zone. */
+export function zoneComment(plan: StackPlan): string {
+  return `; stack ${plan.stack}: ${plan.provider} zone ${plan.zoneId}`;
+}
+
+/** Width of the owner-name column: the longest relative name (at least `@`). */
+export function ownerWidth(plan: StackPlan): number {
+  return Math.max(1, ...plan.records.map((record) => relativeName(record.name, plan.domain).length));
+}
+
+/** One line per record: relative owner, explicit TTL, class, type, rdata. */
+export function zoneRecordLines(plan: StackPlan): string[] {
+  const width = ownerWidth(plan);
+  return plan.records.map(
+    (record) =>
+      `${relativeName(record.name, plan.domain).padEnd(width)} ${record.ttl} IN ${record.type.padEnd(5)} ${rdata(record)}`,
+  );
+}
+
 /** One stack's zone text, ending in a newline. */
 export function renderZone(plan: StackPlan): string {
-  const names = plan.records.map((record) => relativeName(record.name, plan.domain));
-  const width = Math.max(0, ...names.map((name) => name.length));
-  const lines = [`; stack ${plan.stack}: ${plan.provider} zone ${plan.zoneId}`, `$ORIGIN ${plan.domain}.`];
-  plan.records.forEach((record, index) => {
-    lines.push(`${(names[index] ?? "").padEnd(width)} ${record.ttl} IN ${record.type.padEnd(5)} ${rdata(record)}`);
-  });
-  return `${lines.join("\n")}\n`;
+  return `${[zoneComment(plan), `$ORIGIN ${plan.domain}.`, ...zoneRecordLines(plan)].join("\n")}\n`;
 }

@@ -557,6 +557,38 @@ export async function startBind(zones: ZoneSpec[], options: BindOptions = {}): P
   }
 }
 
+/**
+ * Runs named with a named.conf the caller writes (e.g. the one README.md shows) instead of the
+ * harness's: `writeFiles(dir, port)` writes named.conf and its zone files into a fresh temporary
+ * directory (removed by stop()) and returns named.conf's path. Resolves once every one of `origins`
+ * answers its SOA query; throws with named's log otherwise.
+ */
+export async function startNamedWith(
+  writeFiles: (dir: string, port: number) => string,
+  origins: readonly string[],
+): Promise<BindServer> {
+  const binary = namedPath();
+  if (binary === undefined) throw new Error("startNamedWith: named not found on PATH or in /usr/sbin; install bind9");
+  const dir = await mkdtemp(join(tmpdir(), "sender-auth-named-"));
+  try {
+    const port = await freePort();
+    const confPath = writeFiles(dir, port);
+    installExitHook();
+    const named = spawnNamed(binary, confPath, false);
+    live.set(named.child, dir);
+    const outcome = await waitReady(named, port, origins);
+    if (outcome === "ready") return makeServer(named, port, dir);
+    await kill(named);
+    live.delete(named.child);
+    throw new Error(
+      `startNamedWith: named on 127.0.0.1:${port}: ${outcome}\n--- named stderr ---\n${logTail(named.stderr())}`,
+    );
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
 function makeServer(named: Named, port: number, dir: string): BindServer {
   const resolver = new dnsPromises.Resolver({ timeout: 2_000, tries: 2 });
   resolver.setServers([`127.0.0.1:${port}`]);

@@ -102,7 +102,7 @@ describe("Node 22 from the first command", () => {
       assert.equal(usage.code, 2, show(usage));
       assert.equal(
         usage.stderr,
-        `${cachedLine("this")}error: option '-f, --format <format>' argument 'xml' is invalid. Allowed choices are table, zone, json.\n(run with --help for usage)\n`,
+        `${cachedLine("this")}error: option '-f, --format <format>' argument 'xml' is invalid. Allowed choices are table, zone, json, bind.\n(run with --help for usage)\n`,
       );
       const project = createTempProject();
       try {

@@ -669,7 +669,7 @@ describe("sender-auth plan (real binary)", { concurrency: true, timeout: 180_000
     );
     usage(
       ["plan", "--format", "xml"],
-      "error: option '-f, --format <format>' argument 'xml' is invalid. Allowed choices are table, zone, json.\n(run with --help for usage)\n",
+      "error: option '-f, --format <format>' argument 'xml' is invalid. Allowed choices are table, zone, json, bind.\n(run with --help for usage)\n",
     );
     usage(["plan", "--bogus"], "error: unknown option '--bogus'\n(run with --help for usage)\n");
     usage(["deploy"], "error: unknown command 'deploy'\n(run with --help for usage)\n");
@@ -680,6 +680,46 @@ describe("sender-auth plan (real binary)", { concurrency: true, timeout: 180_000
       assert.equal(result.stderr, "");
       assert.ok(result.stdout.startsWith("Usage: sender-auth [options] [command]\n"), result.stdout);
       assert.match(result.stdout, /^ {2}plan \[options\] \[stacks\.\.\.\] +show what `pulumi up` would create/m);
+    });
+
+    it("sender-auth help plan: plan's help on stdout, exit 0, the same as plan --help", async () => {
+      const [help, flag] = await Promise.all([runCli(["help", "plan"]), runCli(["plan", "--help"])]);
+      assert.equal(help.code, 0, describeResult(help));
+      assert.equal(help.stderr, "");
+      assert.equal(help.stdout, flag.stdout);
+      assert.equal(flag.code, 0, describeResult(flag));
+      assert.equal(
+        help.stdout,
+        [
+          "Usage: sender-auth plan [options] [stacks...]",
+          "",
+          "show what `pulumi up` would create for each stack, offline (Pulumi SDK mock",
+          "runtime)",
+          "",
+          "Arguments:",
+          "  stacks                 stack names (stacks/Pulumi.<name>.yaml); default: every",
+          "                         stack file",
+          "",
+          "Options:",
+          '  -f, --format <format>  output format (choices: "table", "zone", "json",',
+          '                         "bind", default: "table")',
+          "  --write                write records/<stack>.zone snapshots (and remove those",
+          "                         of deleted stacks) (default: false)",
+          "  --check                exit 1 when a records/<stack>.zone snapshot differs",
+          "                         from its stack's config (default: false)",
+          "  --out <dir>            with --format bind: write <dir>/<domain>.zone for each",
+          "                         stack",
+          "  -h, --help             display help for command",
+          "",
+        ].join("\n"),
+      );
+    });
+
+    it("sender-auth with no command: the help on stderr, exit 2", async () => {
+      const result = await runCli([]);
+      assert.equal(result.code, 2, describeResult(result));
+      assert.equal(result.stdout, "");
+      assert.ok(result.stderr.startsWith("Usage: sender-auth [options] [command]\n"), result.stderr);
     });
 
     it("sender-auth --version prints package.json's version", async () => {
