@@ -11,9 +11,15 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
+/** Io whose streams may be terminals (`process`): progress lines and colour depend on it. */
+export type TerminalIo = Io & {
+  readonly stdout: { readonly isTTY?: boolean };
+  readonly stderr: { readonly isTTY?: boolean };
+};
+
 /** What every command module's `register` receives. */
 export interface CommandContext {
-  readonly io: Io & { readonly stderr: { readonly isTTY?: boolean } };
+  readonly io: TerminalIo;
   readonly finish: (code: number) => void;
   /** "Now" (SENDER_AUTH_NOW pins it). */
   readonly now: () => Date;

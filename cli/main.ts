@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { currentTime } from "../components/clock";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CommandContext, type Io } from "./io";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CommandContext, type TerminalIo } from "./io";
 
 const VERSION = "0.1.0";
 
@@ -22,10 +22,7 @@ const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-export async function main(
-  argv: readonly string[],
-  io: Io & { readonly stderr: { readonly isTTY?: boolean } } = process,
-): Promise<number> {
+export async function main(argv: readonly string[], io: TerminalIo = process): Promise<number> {
   let code = EXIT_OK;
   const context: CommandContext = {
     io,

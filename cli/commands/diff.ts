@@ -4,20 +4,21 @@
  * each change means for mail, and fails on unsafe changes unless --allow-unsafe (issue #4).
  */
 import { Option, type Command } from "commander";
+import { paintFor } from "../colour";
 import { diffStack, type StackDiff } from "../diff/analyze";
-import { renderDiffJson, renderMarkdown, type DiffReport } from "../diff/render";
+import { renderDiffJson, renderMarkdown, renderText, type DiffReport } from "../diff/render";
 import { baseSides, headSides } from "../diff/sides";
 import { gitTree } from "../gitTree";
-import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
+import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type TerminalIo } from "../io";
 import { loadProject } from "../project";
 
-export const DIFF_FORMATS = ["markdown", "json"] as const;
+export const DIFF_FORMATS = ["text", "markdown", "json"] as const;
 export type DiffFormat = (typeof DIFF_FORMATS)[number];
 
 export interface DiffOptions {
   readonly base: string;
-  /** @default "markdown" */
-  readonly format: DiffFormat;
+  /** @default "text" when stdout is a terminal, "markdown" otherwise (CI comments) */
+  readonly format?: DiffFormat | undefined;
   /** Report unsafe changes but exit 0. @default false */
   readonly allowUnsafe: boolean;
   readonly cwd: string;
@@ -37,14 +38,25 @@ export function buildDiffReport(options: Pick<DiffOptions, "base" | "cwd" | "now
   return { base: { ref: options.base, commit: tree.commit }, stacks, errors, notes };
 }
 
-export function diff(options: DiffOptions, io: Io): number {
+function render(report: DiffReport, format: DiffFormat, io: TerminalIo): string {
+  switch (format) {
+    case "text":
+      return renderText(report, paintFor(io.stdout));
+    case "markdown":
+      return renderMarkdown(report);
+    case "json":
+      return renderDiffJson(report);
+  }
+}
+
+export function diff(options: DiffOptions, io: TerminalIo): number {
   let report: DiffReport;
   try {
     report = buildDiffReport(options);
   } catch (error) {
     return inputErrorCode(io, error);
   }
-  io.stdout.write(options.format === "json" ? renderDiffJson(report) : renderMarkdown(report));
+  io.stdout.write(render(report, options.format ?? (io.stdout.isTTY === true ? "text" : "markdown"), io));
   for (const error of report.errors) reportError(io, error, EXIT_FAILURE);
   const unsafe = report.stacks.flatMap((s) => s.unsafe.map((reason) => `stack ${s.stack}: ${reason}`));
   for (const reason of unsafe) io.stderr.write(`${options.allowUnsafe ? "warning" : "error"}: unsafe: ${reason}\n`);
@@ -59,11 +71,16 @@ export function diff(options: DiffOptions, io: Io): number {
 export function register(program: Command, { io, finish, now }: CommandContext): void {
   program
     .command("diff")
+    .usage("--base <git-ref> [options]")
     .description("what a change does to DNS and to mail, against a git ref; fails on unsafe changes")
-    .requiredOption("--base <git-ref>", "the revision to compare with (e.g. origin/main)")
-    .addOption(new Option("--format <format>", "output format").choices(DIFF_FORMATS).default("markdown"))
+    .requiredOption("--base <git-ref>", "required: the revision to compare with (e.g. origin/main)")
+    .addOption(
+      new Option("--format <format>", "output format; default: text on a terminal, markdown otherwise").choices(
+        DIFF_FORMATS,
+      ),
+    )
     .option("--allow-unsafe", "report unsafe changes without failing", false)
-    .action((opts: { base: string; format: DiffFormat; allowUnsafe: boolean }) => {
+    .action((opts: { base: string; format?: DiffFormat; allowUnsafe: boolean }) => {
       finish(
         diff(
           { base: opts.base, format: opts.format, allowUnsafe: opts.allowUnsafe, cwd: process.cwd(), now: now() },

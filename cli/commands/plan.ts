@@ -4,7 +4,16 @@
  */
 import { Option, type Command } from "commander";
 import { ConfigError, type Problem } from "../../components/config";
-import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
+import { paintFor } from "../colour";
+import {
+  type CommandContext,
+  inputErrorCode,
+  reportError,
+  EXIT_FAILURE,
+  EXIT_OK,
+  type Io,
+  type TerminalIo,
+} from "../io";
 import { runStackUnderMocks, type StackPlan } from "../mockRun";
 import { OutDirError, writeIntoDir } from "../outDir";
 import {
@@ -19,6 +28,7 @@ import {
 import { renderBind } from "../render/bind";
 import { renderJson } from "../render/json";
 import { renderTable } from "../render/table";
+import { unifiedDiff } from "../render/unifiedDiff";
 import { renderZone } from "../render/zone";
 import { checkSnapshots, RECORDS_DIR, writeSnapshots } from "../snapshots";
 import { mergeProblems } from "../stackFile";
@@ -161,7 +171,7 @@ function writeBindFiles(out: string, plans: readonly StackPlan[], io: Io): numbe
   return EXIT_OK;
 }
 
-export async function plan(options: PlanOptions, io: Io): Promise<number> {
+export async function plan(options: PlanOptions, io: TerminalIo): Promise<number> {
   let outcome: PlanOutcome;
   let project: Project;
   try {
@@ -193,7 +203,16 @@ export async function plan(options: PlanOptions, io: Io): Promise<number> {
   if (options.check === true) {
     const problems = checkSnapshots(project, outcome.plans, complete);
     if (problems.length > 0) {
-      for (const message of problems) reportError(io, message, EXIT_FAILURE);
+      const paint = paintFor(io.stderr);
+      for (const problem of problems) {
+        reportError(io, problem.message, EXIT_FAILURE);
+        const d = problem.difference;
+        if (d === undefined) continue;
+        // The differing lines themselves, as `diff -u` would show them.
+        for (const line of unifiedDiff(d.committed, d.planned, d.committedLabel, d.plannedLabel, paint)) {
+          io.stderr.write(`${line}\n`);
+        }
+      }
       io.stderr.write("error: run `npx sender-auth plan --write` and commit records/\n");
       return EXIT_FAILURE;
     }

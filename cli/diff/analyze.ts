@@ -11,6 +11,7 @@ import {
 } from "../../components/model";
 import { parseTagList } from "../../components/records/dkim";
 import { countSpfLookups, SPF_MAX_LOOKUPS } from "../../components/records/spf";
+import { dmarcTagMeaning } from "./dmarc";
 import type { StackSide } from "./sides";
 
 /** A deletion of more than this share of a stack's records is unsafe. */
@@ -32,6 +33,8 @@ export interface StackDiff {
   readonly records: readonly RecordChange[];
   /** What the change means for mail, one sentence each. */
   readonly meanings: readonly string[];
+  /** The meanings (each also in `meanings`) that weaken the domain's protection or its reports. */
+  readonly weakening: readonly string[];
   /** Why the change is unsafe; empty when it is safe. */
   readonly unsafe: readonly string[];
   /** Config problems of either side (a base-side problem is reported, not fatal). */
@@ -98,14 +101,21 @@ function spfOf(config: SenderAuthConfig | undefined): SpfConfig | undefined {
   return config?.spf;
 }
 
-function spfMeanings(base: SpfConfig | undefined, head: SpfConfig | undefined): string[] {
+/** How strictly `all` treats unlisted hosts; a lower rank after a change weakens SPF. */
+const ALL_RANK = { neutral: 0, softfail: 1, fail: 2 } as const;
+
+function spfMeanings(base: SpfConfig | undefined, head: SpfConfig | undefined, weakening: string[]): string[] {
   if (base === undefined && head === undefined) return [];
   if (base === undefined) {
     return [
       `SPF record added: ${head?.all === undefined ? "redirected" : `unlisted hosts ${ALL_VERB_PLURAL[head.all]}`}`,
     ];
   }
-  if (head === undefined) return ["SPF record removed: receivers can no longer tell authorised hosts from forgers"];
+  if (head === undefined) {
+    const removed = "SPF record removed: receivers can no longer tell authorised hosts from forgers";
+    weakening.push(removed);
+    return [removed];
+  }
   const out: string[] = [];
   const before = countSpfLookups(base);
   const after = countSpfLookups(head);
@@ -147,7 +157,11 @@ function spfMeanings(base: SpfConfig | undefined, head: SpfConfig | undefined): 
   if (base.all !== head.all) {
     const show = (s: SpfConfig): string =>
       s.all === undefined ? `redirect=${s.redirect ?? ""}` : `${s.all} (${SPF_ALL_QUALIFIERS[s.all]}all)`;
-    out.push(`SPF all: ${show(base)} → ${show(head)}`);
+    const change = `SPF all: ${show(base)} → ${show(head)}`;
+    out.push(change);
+    if (base.all !== undefined && head.all !== undefined && ALL_RANK[head.all] < ALL_RANK[base.all]) {
+      weakening.push(change);
+    }
   } else if (base.redirect !== head.redirect) {
     out.push(`SPF redirect: ${base.redirect ?? "(none)"} → ${head.redirect ?? "(none)"}`);
   }
@@ -216,18 +230,33 @@ function dmarcTags(records: readonly PublishedRecord[]): Map<string, string> | u
   return record === undefined ? undefined : parseTagList(record.value);
 }
 
-function dmarcMeanings(base: StackSide | undefined, head: StackSide | undefined, unsafe: string[]): string[] {
+function dmarcMeanings(
+  base: StackSide | undefined,
+  head: StackSide | undefined,
+  domain: string,
+  unsafe: string[],
+  weakening: string[],
+): string[] {
   const before = dmarcTags(base?.records ?? []);
   const after = dmarcTags(head?.records ?? []);
   if (before === undefined && after === undefined) return [];
   if (before === undefined) return [`DMARC record added: p=${after?.get("p") ?? "?"}`];
-  if (after === undefined) return ["DMARC record removed: receivers apply no policy and send no reports"];
+  if (after === undefined) {
+    const removed = "DMARC record removed: receivers apply no policy and send no reports";
+    weakening.push(removed);
+    return [removed];
+  }
   const out: string[] = [];
   for (const tag of [...new Set([...before.keys(), ...after.keys()])]) {
     if (tag === "v") continue;
     const b = before.get(tag);
     const a = after.get(tag);
-    if (b !== a) out.push(`DMARC ${tag}: ${b ?? "(none)"} → ${a ?? "(none)"}`);
+    if (b === a) continue;
+    const change = `DMARC ${tag}: ${b ?? "(not set)"} → ${a ?? "(not set)"}`;
+    const meaning = dmarcTagMeaning(tag, before, after, domain);
+    const text = meaning === undefined ? change : `${change}: ${meaning.text}`;
+    out.push(text);
+    if (meaning?.weakens === true) weakening.push(text);
   }
   if (before.get("p") === "none" && after.get("p") === "reject") {
     unsafe.push(
@@ -243,10 +272,11 @@ export function diffStack(stack: string, base: StackSide | undefined, head: Stac
   const errors = [...(base?.errors ?? []).map((e) => `base: ${e}`), ...(head?.errors ?? [])];
   // An invalid side has no records to compare: diffing it would report every record as deleted.
   if ((base !== undefined && base.config === undefined) || (head !== undefined && head.config === undefined)) {
-    return { stack, status: "invalid", domain, records: [], meanings: [], unsafe: [], errors };
+    return { stack, status: "invalid", domain, records: [], meanings: [], weakening: [], unsafe: [], errors };
   }
   const records = recordChanges(base?.records ?? [], head?.records ?? []);
   const unsafe: string[] = [];
+  const weakening: string[] = [];
   const meanings: string[] = [];
   if (base === undefined) meanings.push(`new stack ${stack}${domain === undefined ? "" : ` (${domain})`}`);
   if (head === undefined) {
@@ -258,11 +288,11 @@ export function diffStack(stack: string, base: StackSide | undefined, head: Stac
   const spfBefore = spfOf(base?.config);
   const spfAfter = spfOf(head?.config);
   if (!(base?.config?.parked === true && head?.config?.parked === true)) {
-    meanings.push(...spfMeanings(spfBefore, spfAfter));
+    meanings.push(...spfMeanings(spfBefore, spfAfter, weakening));
   }
   meanings.push(...dnsMeanings(base?.config, head?.config));
   meanings.push(...dkimMeanings(base?.config, head?.config, unsafe));
-  meanings.push(...dmarcMeanings(base, head, unsafe));
+  meanings.push(...dmarcMeanings(base, head, domain ?? stack, unsafe, weakening));
   const baseCount = base?.records.length ?? 0;
   const removed = records.filter((r) => r.change === "removed").length;
   if (baseCount > 0 && removed / baseCount > MAX_DELETED_SHARE) {
@@ -278,5 +308,5 @@ export function diffStack(stack: string, base: StackSide | undefined, head: Stac
         : records.length === 0 && meanings.length === 0
           ? "unchanged"
           : "changed";
-  return { stack, status, domain, records, meanings, unsafe, errors };
+  return { stack, status, domain, records, meanings, weakening, unsafe, errors };
 }

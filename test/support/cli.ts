@@ -67,6 +67,18 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
   return runProcess(options.node ?? process.execPath, [CLI_BIN, ...args], options);
 }
 
+/**
+ * `node bin/sender-auth.js ...args` in a pseudo-terminal (util-linux `script`, part of every Debian),
+ * as a user at a terminal runs it: stdout and stderr are the terminal, so both arrive in `stdout`
+ * (line ends normalised to `\n`).
+ */
+export async function runCliInTerminal(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
+  const quote = (arg: string): string => `'${arg.replace(/'/g, "'\\''")}'`;
+  const command = [options.node ?? process.execPath, CLI_BIN, ...args].map(quote).join(" ");
+  const result = await runProcess("script", ["-q", "-e", "-c", command, "/dev/null"], options);
+  return { ...result, stdout: result.stdout.replace(/\r\n/g, "\n") };
+}
+
 /** `file ...args` as a child process; resolves once the child has exited and its output is read. */
 export async function runProcess(
   file: string,

@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { inheritedEnv, REPO_ROOT, runCli, type CliResult } from "../../support/cli";
+import { inheritedEnv, REPO_ROOT, runCli, runCliInTerminal, type CliResult } from "../../support/cli";
 import { fixtureKey } from "../../support/fixtures";
 
 // ---------------------------------------------------------------------------------------------------
@@ -185,6 +185,8 @@ interface Case {
   readonly status: "added" | "removed" | "changed" | "unchanged";
   readonly records: readonly Change[];
   readonly meanings: readonly string[];
+  /** The meanings (each also in `meanings`) flagged as weakening. @default [] */
+  readonly weakening?: readonly string[];
   readonly unsafe: readonly string[];
 }
 
@@ -220,6 +222,7 @@ function jsonStack(c: Case): Record<string, unknown> {
     ...(domain === undefined ? {} : { domain }),
     records: c.records,
     meanings: c.meanings,
+    weakening: c.weakening ?? [],
     unsafe: c.unsafe,
     errors: [],
   };
@@ -258,9 +261,12 @@ function expectedMarkdown(ref: string, commit: string, cases: readonly Case[]): 
     );
     for (const c of changedCases) {
       const domain = (c.head ?? c.base)?.domain;
-      lines.push(
-        `- **${c.stack}**${domain === undefined ? "" : ` (${domain})`}: ${c.meanings.length > 0 ? c.meanings.join("; ") : "record changes only"}`,
-      );
+      const title = `- **${c.stack}**${domain === undefined ? "" : ` (${domain})`}`;
+      if (c.meanings.length === 0) lines.push(`${title}: record changes only`);
+      else {
+        lines.push(`${title}:`);
+        for (const m of c.meanings) lines.push(`  - ${(c.weakening ?? []).includes(m) ? "⚠️ **weakens:** " : ""}${m}`);
+      }
     }
   }
   const unsafe = changedCases.flatMap((c) => c.unsafe.map((reason) => `${c.stack}: ${reason}`));
@@ -312,6 +318,24 @@ function repoFor(cases: readonly Case[]): { repo: Repo; base: string } {
 
 // ---------------------------------------------------------------------------------------------------
 // Safe changes: one repository, one stack per category of change.
+
+/** What the "dmarc-weakens" case must say: SPF's all, then every DMARC tag (base tags first, then new ones). */
+const DMARC_WEAKENS: readonly string[] = (() => {
+  const d = domainOf("dmarc-weakens");
+  return [
+    "SPF all: fail (-all) → softfail (~all)",
+    `DMARC p: quarantine → none: mail from ${d} that fails DMARC is now delivered as usual (no enforcement, reports only), not treated as suspicious (spam folder or quarantine)`,
+    `DMARC sp: reject → quarantine: mail from subdomains of ${d} that fails DMARC is now treated as suspicious (spam folder or quarantine), not rejected`,
+    `DMARC np: reject → (not set): mail from non-existent subdomains of ${d} that fails DMARC is now treated as suspicious (spam folder or quarantine), not rejected`,
+    `DMARC adkim: s → r: relaxed DKIM alignment: a DKIM signature's d= domain now aligns when it shares ${d}'s organizational domain, not only when it is exactly ${d}`,
+    `DMARC aspf: s → r: relaxed SPF alignment: the envelope sender (MAIL FROM) domain now aligns when it shares ${d}'s organizational domain, not only when it is exactly ${d}`,
+    "DMARC fo: 1 → d:s: failure reports are now asked for when a DKIM signature fails to verify, or SPF fails (was: when either SPF or DKIM fails to produce an aligned pass)",
+    `DMARC rua: mailto:dmarc@${d},mailto:ext@${d} → mailto:dmarc@${d}: aggregate reports no longer go to mailto:ext@${d}`,
+    `DMARC ruf: mailto:f@${d} → (not set): no failure reports any more: nobody receives samples of failing mail`,
+    "DMARC t: (not set) → y: testing mode on: receivers apply one level less than the policy (reject as quarantine, quarantine as none; RFC 9989)",
+    "DMARC pct: (not set) → 50: the policy now applies to 50% of the mail that fails DMARC (was 100%); the rest gets the next weaker policy (RFC 7489 §6.6.4), and receivers following RFC 9989, which removed pct, ignore it",
+  ];
+})();
 
 const SAFE: readonly Case[] = (() => {
   const d = domainOf;
@@ -540,12 +564,15 @@ const SAFE: readonly Case[] = (() => {
         ),
       ],
       meanings: [
-        "DMARC p: quarantine → reject",
-        "DMARC aspf: r → (none)",
-        `DMARC rua: mailto:dmarc@${d("dmarc-tags")} → mailto:dmarc@${d("dmarc-tags")},mailto:reports@${d("dmarc-tags")}`,
-        "DMARC sp: (none) → quarantine",
-        "DMARC t: (none) → y",
-        "DMARC adkim: (none) → s",
+        `DMARC p: quarantine → reject: mail from ${d("dmarc-tags")} that fails DMARC is now rejected, not treated as suspicious (spam folder or quarantine)`,
+        "DMARC aspf: r → (not set): no change in effect: alignment stays relaxed",
+        `DMARC rua: mailto:dmarc@${d("dmarc-tags")} → mailto:dmarc@${d("dmarc-tags")},mailto:reports@${d("dmarc-tags")}: aggregate reports now also go to mailto:reports@${d("dmarc-tags")}`,
+        `DMARC sp: (not set) → quarantine: no change in effect: mail from subdomains of ${d("dmarc-tags")} stays at quarantine (an absent sp means p)`,
+        "DMARC t: (not set) → y: testing mode on: receivers apply one level less than the policy (reject as quarantine, quarantine as none; RFC 9989)",
+        `DMARC adkim: (not set) → s: strict DKIM alignment: a DKIM signature's d= domain must be exactly ${d("dmarc-tags")}; mail where it is a subdomain or parent now fails this check`,
+      ],
+      weakening: [
+        "DMARC t: (not set) → y: testing mode on: receivers apply one level less than the policy (reject as quarantine, quarantine as none; RFC 9989)",
       ],
       unsafe: [],
     },
@@ -564,7 +591,51 @@ const SAFE: readonly Case[] = (() => {
           dmarcQValue(d("dmarc-none-quarantine")),
         ),
       ],
-      meanings: ["DMARC p: none → quarantine"],
+      meanings: [
+        `DMARC p: none → quarantine: mail from ${d("dmarc-none-quarantine")} and its subdomains (there is no sp) that fails DMARC is now treated as suspicious (spam folder or quarantine), not delivered as usual (no enforcement, reports only)`,
+      ],
+      unsafe: [],
+    },
+    {
+      // Every DMARC tag weakened at once (and SPF's all): each change explained and flagged.
+      stack: "dmarc-weakens",
+      base: spec("dmarc-weakens", {
+        dmarc: {
+          policy: "quarantine",
+          subdomainPolicy: "reject",
+          nonexistentSubdomainPolicy: "reject",
+          alignmentDKIM: "strict",
+          alignmentSPF: "strict",
+          failureOptions: ["1"],
+          rua: [`mailto:dmarc@${d("dmarc-weakens")}`, `mailto:ext@${d("dmarc-weakens")}`],
+          ruf: [`mailto:f@${d("dmarc-weakens")}`],
+        },
+      }),
+      head: spec("dmarc-weakens", {
+        spf: { ip4: ["192.0.2.10"], all: "softfail" },
+        dmarc: {
+          policy: "none",
+          subdomainPolicy: "quarantine",
+          testing: true,
+          percent: 50,
+          alignmentDKIM: "relaxed",
+          alignmentSPF: "relaxed",
+          failureOptions: ["d", "s"],
+          rua: [`mailto:dmarc@${d("dmarc-weakens")}`],
+        },
+      }),
+      status: "changed",
+      records: [
+        changed(
+          `_dmarc.${d("dmarc-weakens")}`,
+          "TXT",
+          `v=DMARC1; p=quarantine; sp=reject; np=reject; adkim=s; aspf=s; fo=1; rua=mailto:dmarc@${d("dmarc-weakens")},mailto:ext@${d("dmarc-weakens")}; ruf=mailto:f@${d("dmarc-weakens")}`,
+          `v=DMARC1; p=none; sp=quarantine; t=y; pct=50; adkim=r; aspf=r; fo=d:s; rua=mailto:dmarc@${d("dmarc-weakens")}`,
+        ),
+        changed(d("dmarc-weakens"), "TXT", "v=spf1 ip4:192.0.2.10 -all", "v=spf1 ip4:192.0.2.10 ~all"),
+      ],
+      meanings: DMARC_WEAKENS,
+      weakening: DMARC_WEAKENS.filter((m) => !m.startsWith("DMARC fo:")),
       unsafe: [],
     },
     {
@@ -686,7 +757,9 @@ const GATES: readonly Case[] = (() => {
           `v=DMARC1; p=reject; rua=mailto:dmarc@${d("gate-dmarc-none-reject")}`,
         ),
       ],
-      meanings: ["DMARC p: none → reject"],
+      meanings: [
+        `DMARC p: none → reject: mail from ${d("gate-dmarc-none-reject")} and its subdomains (there is no sp) that fails DMARC is now rejected, not delivered as usual (no enforcement, reports only)`,
+      ],
       unsafe: [
         "DMARC p moves from none straight to reject: mail that fails authentication is rejected without a quarantine stage; go through quarantine (or testing: true) first",
       ],
@@ -726,6 +799,7 @@ const GATES: readonly Case[] = (() => {
         "stack gate-stack-removed removed: its records stay in DNS until `pulumi destroy --stack gate-stack-removed`",
         "DMARC record removed: receivers apply no policy and send no reports",
       ],
+      weakening: ["DMARC record removed: receivers apply no policy and send no reports"],
       unsafe: ["deletes 1 of 1 records (100%, over 30%)"],
     },
   ];
@@ -925,7 +999,11 @@ describe(
         assert.equal(linesOf(result.stderr)[0], `error: ${configError}`);
         const lines = linesOf(result.stdout);
         assert.deepEqual(lines.slice(-3), ["**Invalid configuration:**", "", `- ${configError}`]);
-        assert.ok(lines.includes("- **good** (good.example.com): DMARC p: quarantine → reject"), result.stdout);
+        const good = lines.indexOf("- **good** (good.example.com):");
+        assert.deepEqual(lines.slice(good, good + 2), [
+          "- **good** (good.example.com):",
+          "  - DMARC p: quarantine → reject: mail from good.example.com and its subdomains (there is no sp) that fails DMARC is now rejected, not treated as suspicious (spam folder or quarantine)",
+        ]);
       });
 
       it("a stack file the Pulumi CLI would read differently is an invalid side, head or base, named by key; the other stacks are still diffed", async () => {
@@ -1075,7 +1153,9 @@ describe(
               `v=DMARC1; p=reject; rua=mailto:dmarc@${domainOf("y")}`,
             ),
           ],
-          meanings: ["DMARC p: quarantine → reject"],
+          meanings: [
+            "DMARC p: quarantine → reject: mail from y.example.com and its subdomains (there is no sp) that fails DMARC is now rejected, not treated as suspicious (spam folder or quarantine)",
+          ],
           unsafe: [],
         });
         const yUnchanged = {
@@ -1084,6 +1164,7 @@ describe(
           domain: domainOf("y"),
           records: [],
           meanings: [],
+          weakening: [],
           unsafe: [],
           errors: [],
         };
@@ -1136,7 +1217,15 @@ describe(
         const report = parseReport(result);
         assert.deepEqual(
           report.stacks.map((s) => [s["stack"], s["status"], s["meanings"]]),
-          [["x", "changed", ["DMARC p: quarantine → reject"]]],
+          [
+            [
+              "x",
+              "changed",
+              [
+                "DMARC p: quarantine → reject: mail from x.example.com and its subdomains (there is no sp) that fails DMARC is now rejected, not treated as suspicious (spam folder or quarantine)",
+              ],
+            ],
+          ],
         );
       });
 
@@ -1189,6 +1278,151 @@ describe(
         });
       });
     });
+
+    describe(
+      "terminal review: --format text, the default on a terminal, coloured only there",
+      { concurrency: true },
+      () => {
+        /** A repository whose head weakens DMARC on one stack and adds an active selector (unsafe) on another. */
+        let built: { repo: Repo; base: string } | undefined;
+        const review = (): { repo: Repo; base: string } => (built ??= build());
+        const build = (): { repo: Repo; base: string } => {
+          const repo = Repo.create();
+          repo.writeStack("weak", spec("weak"));
+          repo.writeStack("gate", spec("gate"));
+          const base = repo.commit("base");
+          repo.writeStack("weak", spec("weak", { dmarc: { policy: "none" } }));
+          repo.writeStack("gate", spec("gate", { dkim: { ...SIGNING, s2: { status: "active", publicKey: RSA_B } } }));
+          return { repo, base };
+        };
+        const plain = (base: string): string =>
+          [
+            `sender-auth: DNS changes against HEAD (${base.slice(0, 12)})`,
+            "2 of 2 stack(s) change: 1 record(s) added, 0 removed, 1 changed.",
+            "",
+            "gate (gate.example.com)",
+            "  - DKIM s2 added (rsa 2048, active)",
+            "  X unsafe: DKIM s2 is added as active: its key is not published yet, so mail signed with it fails DKIM until DNS serves it; add it as published and activate it in a later change (sender-auth rotate)",
+            "  records:",
+            `    + s2._domainkey.gate.example.com TXT ${dkimValue(RSA_B)}`,
+            "",
+            "weak (weak.example.com)",
+            "  ! weakens: DMARC p: quarantine → none: mail from weak.example.com and its subdomains (there is no sp) that fails DMARC is now delivered as usual (no enforcement, reports only), not treated as suspicious (spam folder or quarantine)",
+            "  ! weakens: DMARC rua: mailto:dmarc@weak.example.com → (not set): no aggregate reports any more: failures and forgeries of the domain go unseen",
+            "  records:",
+            "    ~ _dmarc.weak.example.com TXT",
+            "        - v=DMARC1; p=quarantine; rua=mailto:dmarc@weak.example.com",
+            "        + v=DMARC1; p=none",
+            "",
+          ].join("\n");
+        const stderr = [
+          "error: unsafe: stack gate: DKIM s2 is added as active: its key is not published yet, so mail signed with it fails DKIM until DNS serves it; add it as published and activate it in a later change (sender-auth rotate)",
+          REFUSING,
+        ];
+        // eslint-disable-next-line no-control-regex -- SGR sequences are what is removed
+        const stripSgr = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, "");
+
+        /** The diff in a pseudo-terminal: stdout and stderr both arrive on its one stream. */
+        const inTerminal = (env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliResult> =>
+          runCliInTerminal(["diff", "--base", "HEAD", ...args], { cwd: review().repo.dir, env });
+        const withoutColourEnv = (): NodeJS.ProcessEnv => {
+          const env = { ...ENV };
+          delete env["NO_COLOR"];
+          delete env["FORCE_COLOR"];
+          delete env["TERM"];
+          return env;
+        };
+
+        it("--format text off a terminal: the plain report, no escape codes", async () => {
+          const { repo, base } = review();
+          const result = await runCli(["diff", "--base", "HEAD", "--format", "text"], {
+            cwd: repo.dir,
+            env: withoutColourEnv(),
+          });
+          assert.equal(result.code, 1);
+          assert.equal(result.stdout, plain(base));
+          assert.deepEqual(linesOf(result.stderr), stderr);
+        });
+
+        it("on a terminal without --format: text, coloured (weakening yellow, unsafe and removed red, added green)", async () => {
+          const { base } = review();
+          const result = await inTerminal(withoutColourEnv());
+          assert.equal(result.code, 1);
+          const report = plain(base);
+          assert.equal(stripSgr(result.stdout), `${report}${stderr.join("\n")}\n`);
+          const lines = result.stdout.split("\n");
+          assert.equal(lines[0], `\u001b[1msender-auth: DNS changes against HEAD (${base.slice(0, 12)})\u001b[22m`);
+          assert.ok(
+            lines.includes(
+              "\u001b[33m  ! \u001b[1mweakens:\u001b[22m DMARC p: quarantine → none: mail from weak.example.com and its subdomains (there is no sp) that fails DMARC is now delivered as usual (no enforcement, reports only), not treated as suspicious (spam folder or quarantine)\u001b[39m",
+            ),
+            result.stdout,
+          );
+          assert.ok(
+            lines.includes(
+              `\u001b[31m  X \u001b[1munsafe:\u001b[22m ${stderr[0]?.slice("error: unsafe: stack gate: ".length) ?? ""}\u001b[39m`,
+            ),
+          );
+          assert.ok(lines.includes(`\u001b[32m    + s2._domainkey.gate.example.com TXT ${dkimValue(RSA_B)}\u001b[39m`));
+          assert.ok(
+            lines.includes("\u001b[31m        - v=DMARC1; p=quarantine; rua=mailto:dmarc@weak.example.com\u001b[39m"),
+          );
+        });
+
+        it("on a terminal with NO_COLOR=1, or FORCE_COLOR=0, or TERM=dumb: text without colour", async () => {
+          const { base } = review();
+          for (const extra of [{ NO_COLOR: "1" }, { FORCE_COLOR: "0" }, { TERM: "dumb" }]) {
+            const result = await inTerminal({ ...withoutColourEnv(), ...extra });
+            assert.equal(result.stdout, `${plain(base)}${stderr.join("\n")}\n`, JSON.stringify(extra));
+          }
+        });
+
+        it("NO_COLOR set but empty does not turn colour off (no-color.org); FORCE_COLOR=1 colours even off a terminal", async () => {
+          const { repo, base } = review();
+          const onTerminal = await inTerminal({ ...withoutColourEnv(), NO_COLOR: "" });
+          assert.ok(onTerminal.stdout.startsWith("\u001b[1msender-auth: DNS changes"), onTerminal.stdout);
+          const forced = await runCli(["diff", "--base", "HEAD", "--format", "text"], {
+            cwd: repo.dir,
+            env: { ...withoutColourEnv(), FORCE_COLOR: "1" },
+          });
+          assert.ok(forced.stdout.startsWith("\u001b[1msender-auth: DNS changes"), forced.stdout);
+          assert.equal(stripSgr(forced.stdout), plain(base));
+          // Markdown for CI comments never carries colour, terminal or not.
+          const markdown = await inTerminal({ ...withoutColourEnv(), FORCE_COLOR: "1" }, "--format", "markdown");
+          assert.ok(markdown.stdout.startsWith("<!-- sender-auth-diff -->\n"), markdown.stdout);
+          assert.ok(!markdown.stdout.includes("\u001b["), markdown.stdout);
+        });
+
+        it("off a terminal without --format: Markdown (CI comments)", async () => {
+          const { repo } = review();
+          const result = await runCli(["diff", "--base", "HEAD"], { cwd: repo.dir, env: withoutColourEnv() });
+          assert.ok(result.stdout.startsWith("<!-- sender-auth-diff -->\n"), result.stdout);
+        });
+
+        it("diff --help says --base is required and which format is the default", async () => {
+          const result = await runCli(["diff", "--help"], { env: ENV });
+          assert.equal(result.code, 0);
+          assert.equal(result.stderr, "");
+          assert.equal(
+            result.stdout,
+            [
+              "Usage: sender-auth diff --base <git-ref> [options]",
+              "",
+              "what a change does to DNS and to mail, against a git ref; fails on unsafe",
+              "changes",
+              "",
+              "Options:",
+              "  --base <git-ref>   required: the revision to compare with (e.g. origin/main)",
+              "  --format <format>  output format; default: text on a terminal, markdown",
+              '                     otherwise (choices: "text", "markdown", "json")',
+              "  --allow-unsafe     report unsafe changes without failing (default: false)",
+              "  -h, --help         display help for command",
+              "",
+            ].join("\n"),
+          );
+        });
+      },
+    );
 
     describe("TTL, zone and wording", { concurrency: true }, () => {
       const gaps = once(async () => {

@@ -18,7 +18,14 @@ import {
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { stringify as stringifyYaml } from "yaml";
-import { createTempProject, inheritedEnv, runCli, type CliResult, type TempProject } from "../../support/cli";
+import {
+  createTempProject,
+  inheritedEnv,
+  runCli,
+  runCliInTerminal,
+  type CliResult,
+  type TempProject,
+} from "../../support/cli";
 import { fixtureKey } from "../../support/fixtures";
 
 const ENV: NodeJS.ProcessEnv = { ...inheritedEnv(), SENDER_AUTH_NOW: "2026-12-01T00:00:00Z" };
@@ -182,7 +189,7 @@ describe("sender-auth plan --write / --check (real binary)", { concurrency: true
     assert.equal(check.stdout, "records/ matches the config of 3 stack(s)\n");
   });
 
-  it("--check exits 1 listing every stack whose config changed", async () => {
+  it("--check exits 1 listing every stack whose config changed, each with the differing lines (unified diff)", async () => {
     const project = await fromGolden();
     project.write("alpha", { ip4: ["192.0.2.10", "192.0.2.11"] });
     project.write("beta", { provider: "route53", dkim: false, policy: "reject" });
@@ -190,10 +197,77 @@ describe("sender-auth plan --write / --check (real binary)", { concurrency: true
     assert.equal(check.code, 1);
     assert.equal(check.stdout, "");
     assert.deepEqual(lines(check.stderr), [
-      "error: stack alpha: records/alpha.zone differs from its config",
-      "error: stack beta: records/beta.zone differs from its config",
+      "error: stack alpha: records/alpha.zone differs from its config:",
+      "--- records/alpha.zone (as it is)",
+      "+++ records/alpha.zone (as planned from stacks/Pulumi.alpha.yaml)",
+      "@@ -2,5 +2,5 @@",
+      " ; stack alpha: cloudflare zone 023e105f4ecef8ad9ca31a8372d0c353",
+      " $ORIGIN alpha.example.com.",
+      '-@             3600 IN TXT   "v=spf1 ip4:192.0.2.10 -all"',
+      '+@             3600 IN TXT   "v=spf1 ip4:192.0.2.10 ip4:192.0.2.11 -all"',
+      // 410 octets: two character-strings, cut at 255.
+      ` s1._domainkey 3600 IN TXT   "${`v=DKIM1; k=rsa; p=${RSA}`.slice(0, 255)}" "${`v=DKIM1; k=rsa; p=${RSA}`.slice(255)}"`,
+      ' _dmarc        3600 IN TXT   "v=DMARC1; p=quarantine; rua=mailto:dmarc@alpha.example.com"',
+      "error: stack beta: records/beta.zone differs from its config:",
+      "--- records/beta.zone (as it is)",
+      "+++ records/beta.zone (as planned from stacks/Pulumi.beta.yaml)",
+      "@@ -3,3 +3,3 @@",
+      " $ORIGIN beta.example.com.",
+      ' @      3600 IN TXT   "v=spf1 ip4:192.0.2.10 -all"',
+      '-_dmarc 3600 IN TXT   "v=DMARC1; p=quarantine; rua=mailto:dmarc@beta.example.com"',
+      '+_dmarc 3600 IN TXT   "v=DMARC1; p=reject; rua=mailto:dmarc@beta.example.com"',
       RUN_WRITE,
     ]);
+  });
+
+  it("--check on a terminal colours the diff (removed red, added green, hunks cyan), unless NO_COLOR", async () => {
+    const project = await fromGolden();
+    project.write("beta", { provider: "route53", dkim: false, policy: "reject" });
+    const env = { ...ENV };
+    delete env["NO_COLOR"];
+    delete env["FORCE_COLOR"];
+    delete env["TERM"];
+    const [coloured, plain] = await Promise.all([
+      runCliInTerminal(["plan", "--check", "beta"], { cwd: project.temp.dir, env }),
+      runCliInTerminal(["plan", "--check", "beta"], { cwd: project.temp.dir, env: { ...env, NO_COLOR: "1" } }),
+    ]);
+    const diffLines = [
+      "\u001b[31m--- records/beta.zone (as it is)\u001b[39m",
+      "\u001b[32m+++ records/beta.zone (as planned from stacks/Pulumi.beta.yaml)\u001b[39m",
+      "\u001b[36m@@ -3,3 +3,3 @@\u001b[39m",
+      " $ORIGIN beta.example.com.",
+      ' @      3600 IN TXT   "v=spf1 ip4:192.0.2.10 -all"',
+      '\u001b[31m-_dmarc 3600 IN TXT   "v=DMARC1; p=quarantine; rua=mailto:dmarc@beta.example.com"\u001b[39m',
+      '\u001b[32m+_dmarc 3600 IN TXT   "v=DMARC1; p=reject; rua=mailto:dmarc@beta.example.com"\u001b[39m',
+    ];
+    assert.deepEqual(lines(coloured.stdout), [
+      "error: stack beta: records/beta.zone differs from its config:",
+      ...diffLines,
+      RUN_WRITE,
+    ]);
+    // eslint-disable-next-line no-control-regex -- removing the SGR sequences is the point
+    const stripped = diffLines.map((line) => line.replace(/\u001b\[[0-9]+m/g, ""));
+    assert.deepEqual(lines(plain.stdout), [
+      "error: stack beta: records/beta.zone differs from its config:",
+      ...stripped,
+      RUN_WRITE,
+    ]);
+  });
+
+  it("--check shows a hostile snapshot's control characters escaped, never raw", async () => {
+    const project = await fromGolden();
+    writeFileSync(project.snapshot("gamma"), `${project.read("gamma")}evil \u001b]0;pwned\u0007 \u009b2J\r\n`);
+    const check = await project.plan("--check", "gamma");
+    assert.equal(check.code, 1);
+    assert.deepEqual(lines(check.stderr).slice(-3), [
+      ' _dmarc        3600 IN TXT   "v=DMARC1; p=quarantine; rua=mailto:dmarc@gamma.example.com"',
+      "-evil \\x1b]0;pwned\\x07 \\x9b2J\\x0d",
+      RUN_WRITE,
+    ]);
+    const controls = Array.from(check.stderr).filter(
+      (c) => c !== "\n" && (c < " " || (c >= "\u007f" && c <= "\u009f")),
+    );
+    assert.deepEqual(controls, [], JSON.stringify(check.stderr));
   });
 
   it("--check exits 1 listing every added stack's missing snapshot", async () => {
@@ -236,13 +310,18 @@ describe("sender-auth plan --write / --check (real binary)", { concurrency: true
 
     const check = await project.plan("--check");
     assert.equal(check.code, 1);
-    assert.deepEqual(lines(check.stderr), [
-      "error: stack alpha: records/alpha.zone differs from its config",
-      "error: stack beta: records/beta.zone differs from its config",
-      "error: stack delta: records/delta.zone is missing",
-      "error: stack gamma: records/gamma.zone belongs to a stack that no longer exists",
-      RUN_WRITE,
-    ]);
+    assert.deepEqual(
+      lines(check.stderr).filter((line) => line.startsWith("error: ")),
+      [
+        "error: stack alpha: records/alpha.zone differs from its config:",
+        "error: stack beta: records/beta.zone differs from its config:",
+        "error: stack delta: records/delta.zone is missing",
+        "error: stack gamma: records/gamma.zone belongs to a stack that no longer exists",
+        RUN_WRITE,
+      ],
+    );
+    // beta's edited-away header shows as the one line to add back.
+    assert.ok(lines(check.stderr).includes(`+${header("beta").trimEnd()}`), check.stderr);
 
     const write = await project.plan("--write");
     assert.equal(write.code, 0, write.stderr);
