@@ -13,7 +13,7 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { isRecord } from "../../components/model";
 import { skipOrFailWithoutNamed, startNamedWith, type BindServer } from "../support/bind";
-import { createTempProject, REPO_ROOT, runCli, type CliResult, type TempProject } from "../support/cli";
+import { createTempProject, describeResult, REPO_ROOT, runCli, type CliResult, type TempProject } from "../support/cli";
 import { fixtureKey } from "../support/fixtures";
 
 const execFileAsync = promisify(execFile);
@@ -55,10 +55,6 @@ const STACKS: Readonly<Record<string, string>> = {
 `,
 };
 
-function show(result: CliResult): string {
-  return `exit ${String(result.code)}\n--- stdout\n${result.stdout.slice(0, 3000)}\n--- stderr\n${result.stderr.slice(0, 3000)}`;
-}
-
 /** The named.conf of README.md's "Serving the plan locally", as printed there. */
 function readmeNamedConf(): string {
   const readme = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
@@ -91,7 +87,7 @@ describe("plan --format bind: zone files BIND loads as they are", () => {
   });
 
   it("--out DIR writes DIR/<domain>.zone per stack and names each on stdout", () => {
-    assert.equal(wrote.code, 0, show(wrote));
+    assert.equal(wrote.code, 0, describeResult(wrote));
     assert.equal(wrote.stdout, `wrote zones/${ALPHA}.zone (stack alpha)\nwrote zones/${BETA}.zone (stack beta)\n`);
     assert.equal(wrote.stderr, "");
   });
@@ -103,7 +99,7 @@ describe("plan --format bind: zone files BIND loads as they are", () => {
     ] as const) {
       const bind = await runCli(["plan", stack, "--format", "bind"], { cwd: project.dir });
       const zone = await runCli(["plan", stack, "--format", "zone"], { cwd: project.dir });
-      assert.equal(bind.code, 0, show(bind));
+      assert.equal(bind.code, 0, describeResult(bind));
       const text = readFileSync(zoneFile(domain), "utf8");
       assert.equal(text, bind.stdout);
       const lines = text.split("\n");
@@ -191,7 +187,7 @@ describe("plan --format bind: zone files BIND loads as they are", () => {
       if (skipOrFailWithoutNamed(t) || server === undefined) return;
       const resolver = `127.0.0.1:${server.port}`;
       const alpha = await runCli(["check", "alpha", "--resolver", resolver, "--no-pulumi"], { cwd: project.dir });
-      assert.equal(alpha.code, 0, show(alpha));
+      assert.equal(alpha.code, 0, describeResult(alpha));
       assert.equal(
         alpha.stdout,
         [
@@ -210,7 +206,7 @@ describe("plan --format bind: zone files BIND loads as they are", () => {
         ].join("\n"),
       );
       const beta = await runCli(["check", "beta", "--resolver", resolver, "--no-pulumi"], { cwd: project.dir });
-      assert.equal(beta.code, 0, show(beta));
+      assert.equal(beta.code, 0, describeResult(beta));
       assert.equal(
         beta.stdout,
         [

@@ -35,6 +35,12 @@ export interface RunCliOptions {
   readonly input?: string;
 }
 
+/** A run's exit, stdout and stderr (shortened), for assertion messages. */
+export function describeResult(result: CliResult): string {
+  const how = `exit ${String(result.code)}${result.signal ? ` (${result.signal})` : ""}`;
+  return `${how}\n--- stdout\n${result.stdout.slice(0, 2000)}\n--- stderr\n${result.stderr.slice(0, 4000)}`;
+}
+
 /** The test process's environment, without what node:test sets for its own child processes. */
 export function inheritedEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };

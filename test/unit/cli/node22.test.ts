@@ -12,15 +12,19 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "acorn";
-import { createTempProject, inheritedEnv, REPO_ROOT, runCli, runProcess, type CliResult } from "../../support/cli";
+import {
+  createTempProject,
+  describeResult,
+  inheritedEnv,
+  REPO_ROOT,
+  runCli,
+  runProcess,
+  type CliResult,
+} from "../../support/cli";
 import { oldNode, type OldNode } from "../../support/oldNode";
 
 const NODE22_CJS = path.join(REPO_ROOT, "bin", "node22.cjs");
 const HOW_TO_GET = "install Node.js 22 or newer (https://nodejs.org/, or `nvm install 22`) and run again";
-
-function show(result: CliResult): string {
-  return `exit ${String(result.code)}${result.signal ? ` (${result.signal})` : ""}\n--- stdout\n${result.stdout.slice(0, 2000)}\n--- stderr\n${result.stderr.slice(0, 4000)}`;
-}
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -63,7 +67,7 @@ describe("Node 22 from the first command", () => {
     });
 
     it("on Node 22: the plan and its warnings, not a word about Node", () => {
-      assert.equal(onNode22.code, 0, show(onNode22));
+      assert.equal(onNode22.code, 0, describeResult(onNode22));
       assert.match(onNode22.stdout, /^example-com: example\.com on cloudflare/);
       assert.doesNotMatch(onNode22.stderr, /Node\.js|node@22/);
     });
@@ -72,13 +76,13 @@ describe("Node 22 from the first command", () => {
       mkdirSync(cache, { recursive: true });
       writeFileSync(path.join(cache, "node.json"), JSON.stringify({ file: "/nonexistent/node", version: "v22.0.0" }));
       const result = await runCli(["plan"], { node: old.file, env: oldEnv(), timeoutMs: 600_000 });
-      assert.equal(result.code, 0, show(result));
+      assert.equal(result.code, 0, describeResult(result));
       assert.equal(result.stdout, onNode22.stdout);
       const line = new RegExp(
         `^sender-auth: Node\\.js ${escape(old.version)} is older than 22: fetching Node\\.js 22 from the npm registry \\(npx --package=node@22, once\\) … done; this runs under Node\\.js (v22\\.\\d+\\.\\d+)\n`,
       );
       const match = line.exec(result.stderr);
-      assert.ok(match, show(result));
+      assert.ok(match, describeResult(result));
       assert.equal(result.stderr.slice(match[0].length), onNode22.stderr);
       fetched = JSON.parse(readFileSync(path.join(cache, "node.json"), "utf8")) as typeof fetched;
       assert.equal(fetched.version, match[1]);
@@ -92,14 +96,14 @@ describe("Node 22 from the first command", () => {
         node: old.file,
         env: oldEnv({ PATH: path.join(scratch, "empty-path"), npm_config_offline: "true" }),
       });
-      assert.equal(result.code, 0, show(result));
+      assert.equal(result.code, 0, describeResult(result));
       assert.equal(result.stdout, onNode22.stdout);
       assert.equal(result.stderr, cachedLine("this") + onNode22.stderr);
     });
 
     it("exit codes pass through: a usage error exits 2, an invalid stack 1, each after the one line", async () => {
       const usage = await runCli(["plan", "--format", "xml"], { node: old.file, env: oldEnv() });
-      assert.equal(usage.code, 2, show(usage));
+      assert.equal(usage.code, 2, describeResult(usage));
       assert.equal(
         usage.stderr,
         `${cachedLine("this")}error: option '-f, --format <format>' argument 'xml' is invalid. Allowed choices are table, zone, json, bind.\n(run with --help for usage)\n`,
@@ -109,8 +113,8 @@ describe("Node 22 from the first command", () => {
         project.writeStack("bad", "config:\n  sender-auth:domain: Example.COM\n");
         const failed = await runCli(["plan"], { node: old.file, env: oldEnv(), cwd: project.dir });
         const expected = await runCli(["plan"], { env: oldEnv(), cwd: project.dir });
-        assert.equal(expected.code, 1, show(expected));
-        assert.equal(failed.code, 1, show(failed));
+        assert.equal(expected.code, 1, describeResult(expected));
+        assert.equal(failed.code, 1, describeResult(failed));
         assert.equal(failed.stdout, "");
         assert.equal(failed.stderr, cachedLine("this") + expected.stderr);
       } finally {
@@ -167,19 +171,19 @@ describe("Node 22 from the first command", () => {
       };
       writeFileSync(path.join(project, "package.json"), JSON.stringify(pkg, null, 2));
       const result = await runProcess("npm", ["test", "--silent"], { cwd: project, env: oldEnv() });
-      assert.equal(result.code, 0, show(result));
+      assert.equal(result.code, 0, describeResult(result));
       assert.equal(result.stdout, `test:all ran under ${fetched.version}\n`);
       assert.equal(result.stderr, cachedLine("`npm run test:all`"));
     });
 
     it("exit codes, stdin and stdout pass through", async () => {
       const exit = await runProcess(old.file, [NODE22_CJS, "node", "-e", "process.exit(7)"], { env: oldEnv() });
-      assert.equal(exit.code, 7, show(exit));
+      assert.equal(exit.code, 7, describeResult(exit));
       const echo = await runProcess(old.file, [NODE22_CJS, "node", "-e", "process.stdin.pipe(process.stdout)"], {
         env: oldEnv(),
         input: "hello\n",
       });
-      assert.equal(echo.code, 0, show(echo));
+      assert.equal(echo.code, 0, describeResult(echo));
       assert.equal(echo.stdout, "hello\n");
       assert.equal(echo.stderr, cachedLine("`node -e process.stdin.pipe(process.stdout)`"));
     });
@@ -214,7 +218,7 @@ describe("Node 22 from the first command", () => {
       const env = inheritedEnv();
       delete env["SENDER_AUTH_NODE22_FROM"];
       const result = await runProcess(process.execPath, [NODE22_CJS, "node", "-p", "process.version"], { env });
-      assert.equal(result.code, 0, show(result));
+      assert.equal(result.code, 0, describeResult(result));
       assert.equal(result.stdout, `${process.version}\n`);
       assert.equal(result.stderr, "");
     });
@@ -231,7 +235,7 @@ describe("Node 22 from the first command", () => {
         node: old.file,
         env: oldEnv({ PATH: empty(), SENDER_AUTH_NODE22_CACHE: empty() }),
       });
-      assert.equal(result.code, 2, show(result));
+      assert.equal(result.code, 2, describeResult(result));
       assert.equal(result.stdout, "");
       assert.equal(
         result.stderr,
@@ -244,7 +248,7 @@ describe("Node 22 from the first command", () => {
         node: old.file,
         env: oldEnv({ SENDER_AUTH_NODE22_CACHE: empty(), npm_config_cache: empty(), npm_config_offline: "true" }),
       });
-      assert.equal(result.code, 2, show(result));
+      assert.equal(result.code, 2, describeResult(result));
       assert.equal(result.stdout, "");
       assert.match(
         result.stderr,
@@ -256,7 +260,7 @@ describe("Node 22 from the first command", () => {
 
     it("a child that is still old (the loop guard)", async () => {
       const result = await runCli(["plan"], { node: old.file, env: oldEnv({ SENDER_AUTH_NODE22_FROM: old.version }) });
-      assert.equal(result.code, 2, show(result));
+      assert.equal(result.code, 2, describeResult(result));
       assert.equal(
         result.stderr,
         `sender-auth: Node.js ${old.version} found although Node.js 22 or newer was fetched for it; ${HOW_TO_GET}\n`,

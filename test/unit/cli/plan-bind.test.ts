@@ -18,11 +18,7 @@ import {
 } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createTempProject, runCli, type CliResult, type TempProject } from "../../support/cli";
-
-function show(result: CliResult): string {
-  return `exit ${String(result.code)}\n--- stdout\n${result.stdout.slice(0, 3000)}\n--- stderr\n${result.stderr.slice(0, 3000)}`;
-}
+import { createTempProject, describeResult, runCli, type CliResult, type TempProject } from "../../support/cli";
 
 const stackText = (domain: string, ttl = 3600): string => `config:
   sender-auth:domain: ${domain}
@@ -54,7 +50,7 @@ describe("plan --format bind", { concurrency: true }, () => {
 
   it("one stack: the complete zone file on stdout", async () => {
     const result = await run(["one", "--format", "bind"]);
-    assert.equal(result.code, 0, show(result));
+    assert.equal(result.code, 0, describeResult(result));
     assert.equal(result.stderr, "");
     assert.equal(
       result.stdout,
@@ -76,7 +72,7 @@ describe("plan --format bind", { concurrency: true }, () => {
     const usage = (args: readonly string[], stderr: string): void => {
       it(`plan ${args.join(" ")}`, async () => {
         const result = await run(args);
-        assert.equal(result.code, 2, show(result));
+        assert.equal(result.code, 2, describeResult(result));
         assert.equal(result.stdout, "");
         assert.equal(result.stderr, stderr);
         assert.equal(existsSync(path.join(project.dir, "out")), false);
@@ -100,7 +96,7 @@ describe("plan --format bind", { concurrency: true }, () => {
     it("creates DIR (and its parents), writes DIR/<domain>.zone per stack, leaves no temporary files", async () => {
       const dir = path.join(fresh(), "a", "b");
       const result = await run(["--format", "bind", "--out", dir]);
-      assert.equal(result.code, 0, show(result));
+      assert.equal(result.code, 0, describeResult(result));
       assert.equal(
         result.stdout,
         `wrote ${dir}/one.example.zone (stack one)\nwrote ${dir}/two.example.zone (stack two)\n`,
@@ -114,7 +110,7 @@ describe("plan --format bind", { concurrency: true }, () => {
       const dir = fresh();
       writeFileSync(path.join(dir, "one.example.zone"), "old\n");
       const result = await run(["one", "--format", "bind", "--out", dir]);
-      assert.equal(result.code, 0, show(result));
+      assert.equal(result.code, 0, describeResult(result));
       assert.match(readFileSync(path.join(dir, "one.example.zone"), "utf8"), /^; stack one: route53/);
       assert.deepEqual(readdirSync(dir), ["one.example.zone"]);
     });
@@ -124,7 +120,7 @@ describe("plan --format bind", { concurrency: true }, () => {
       const link = path.join(fresh(), "link");
       symlinkSync(real, link);
       const result = await run(["--format", "bind", "--out", link]);
-      assert.equal(result.code, 1, show(result));
+      assert.equal(result.code, 1, describeResult(result));
       assert.equal(result.stdout, "");
       assert.equal(
         result.stderr,
@@ -137,7 +133,7 @@ describe("plan --format bind", { concurrency: true }, () => {
       const file = path.join(fresh(), "file");
       writeFileSync(file, "x");
       const result = await run(["--format", "bind", "--out", file]);
-      assert.equal(result.code, 1, show(result));
+      assert.equal(result.code, 1, describeResult(result));
       assert.equal(result.stderr, `error: ${file} is not a directory\n`);
       assert.equal(readFileSync(file, "utf8"), "x");
     });
@@ -148,7 +144,7 @@ describe("plan --format bind", { concurrency: true }, () => {
       writeFileSync(outside, "keep me\n");
       symlinkSync(outside, path.join(dir, "two.example.zone"));
       const result = await run(["--format", "bind", "--out", dir]);
-      assert.equal(result.code, 1, show(result));
+      assert.equal(result.code, 1, describeResult(result));
       assert.equal(result.stdout, "");
       assert.equal(
         result.stderr,
@@ -165,14 +161,14 @@ describe("plan --format bind", { concurrency: true }, () => {
       execFileSync("mkfifo", [path.join(dir, "one.example.zone")]);
       mkdirSync(path.join(dir, "two.example.zone"));
       const fifo = await run(["one", "--format", "bind", "--out", dir]);
-      assert.equal(fifo.code, 1, show(fifo));
+      assert.equal(fifo.code, 1, describeResult(fifo));
       assert.equal(
         fifo.stderr,
         `error: ${dir}/one.example.zone exists and is a FIFO, which is not replaced; remove it or choose another --out\n`,
       );
       assert.ok(lstatSync(path.join(dir, "one.example.zone")).isFIFO());
       const directory = await run(["two", "--format", "bind", "--out", dir]);
-      assert.equal(directory.code, 1, show(directory));
+      assert.equal(directory.code, 1, describeResult(directory));
       assert.equal(
         directory.stderr,
         `error: ${dir}/two.example.zone exists and is a directory, which is not replaced; remove it or choose another --out\n`,
@@ -186,7 +182,7 @@ describe("plan --format bind", { concurrency: true }, () => {
       twins.writeStack("a", stackText("same.example"));
       twins.writeStack("b", stackText("same.example"));
       const result = await runCli(["plan", "--format", "bind", "--out", "zones"], { cwd: twins.dir });
-      assert.equal(result.code, 1, show(result));
+      assert.equal(result.code, 1, describeResult(result));
       assert.equal(result.stdout, "");
       assert.equal(
         result.stderr,

@@ -11,6 +11,7 @@ import { after, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
 import {
   createTempProject,
+  describeResult,
   REPO_ROOT,
   repoStackText,
   runCli,
@@ -165,9 +166,6 @@ function once<T>(start: () => Promise<T>): () => Promise<T> {
   let promise: Promise<T> | undefined;
   return () => (promise ??= start());
 }
-
-const describeResult = (result: CliResult): string =>
-  `exit ${String(result.code)}${result.signal ? ` (${result.signal})` : ""}\n--- stdout\n${result.stdout.slice(0, 2000)}\n--- stderr\n${result.stderr.slice(0, 4000)}`;
 
 /** Asserts exit 0 and returns stdout. */
 function succeeded(result: CliResult): string {
