@@ -1033,7 +1033,11 @@ describe(
           "",
           `- base: ${problem}`,
         ]);
-        assert.ok(lines.includes("- **good** (good.example.com): DMARC p: quarantine → reject"), result.stdout);
+        const good = lines.indexOf("- **good** (good.example.com):");
+        assert.deepEqual(lines.slice(good, good + 2), [
+          "- **good** (good.example.com):",
+          "  - DMARC p: quarantine → reject: mail from good.example.com and its subdomains (there is no sp) that fails DMARC is now rejected, not treated as suspicious (spam folder or quarantine)",
+        ]);
         // Fixed in the head: the base side is a note, as any invalid base config.
         repo.writeStack("twice", spec("twice"));
         const fixed = await repo.diff(["--base", "HEAD", "--format", "json"]);
