@@ -1,24 +1,16 @@
 /**
  * A unified diff (jsdiff) of two texts for a terminal or a CI log, e.g. a committed record snapshot
  * against the one `plan --write` would write (issue #12). Bounded: texts over 2 MB, or a difference
- * that takes jsdiff over a second, are not diffed, and at most 400 lines are shown. Control characters
- * of the texts are shown escaped, so a hostile file cannot drive the terminal.
+ * that takes jsdiff over a second, are not diffed, and at most 400 lines are shown. The texts' lines
+ * go through `printable`, so a hostile file cannot drive the terminal.
  */
 import { structuredPatch } from "diff";
 import type { Paint } from "../colour";
+import { printable } from "./printable";
 
 const MAX_TEXT = 2 * 1024 * 1024;
 const MAX_LINES = 400;
 const TIMEOUT_MS = 1000;
-
-/** C0 and C1 controls but the tab: what must not reach a terminal. */
-// eslint-disable-next-line no-control-regex -- matching them is the point
-const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
-
-/** Control characters as `\xNN`. */
-function visible(line: string): string {
-  return line.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}
 
 /** The lines of the diff: `--- old`, `+++ new`, then hunks (`@@ … @@`, ` `, `-`, `+` lines). */
 export function unifiedDiff(
@@ -39,7 +31,7 @@ export function unifiedDiff(
   for (const hunk of patch.hunks) {
     body.push(paint.cyan(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`));
     for (const line of hunk.lines) {
-      const shown = visible(line);
+      const shown = printable(line);
       body.push(line.startsWith("-") ? paint.red(shown) : line.startsWith("+") ? paint.green(shown) : shown);
     }
   }

@@ -261,7 +261,7 @@ describe("sender-auth plan --write / --check (real binary)", { concurrency: true
     assert.equal(check.code, 1);
     assert.deepEqual(lines(check.stderr).slice(-3), [
       ' _dmarc        3600 IN TXT   "v=DMARC1; p=quarantine; rua=mailto:dmarc@gamma.example.com"',
-      "-evil \\x1b]0;pwned\\x07 \\x9b2J\\x0d",
+      "-evil \\x1b]0;pwned\\x07 \\x9b2J\\r",
       RUN_WRITE,
     ]);
     const controls = Array.from(check.stderr).filter(
