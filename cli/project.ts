@@ -4,25 +4,19 @@
  * value a string (structured values as JSON), secret values marked. Nothing is ever decrypted: a
  * `secure:` value becomes a placeholder and its key is listed as secret.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { parseDocument, type Document } from "yaml";
 import { ConfigError, reportable, type Problem } from "../components/config";
 import { isRecord } from "../components/model";
+import { ProjectError, UsageError } from "./errors";
+import { entryAt, fsError, printable, readYamlFile } from "./safeFs";
 import { configKeyOf, duplicateKeyProblems, nonFiniteNumberProblems, plaintextPrivateKeyProblems } from "./stackFile";
+
+export { ProjectError, UsageError } from "./errors";
 
 /** Stands in for a value Pulumi would decrypt; `plan` never decrypts anything. */
 export const UNDECRYPTED_SECRET = "[secret]";
-
-/** The command was called wrongly (exit 2). */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
-/** Pulumi.yaml or a stack file cannot be read (exit 1). */
-export class ProjectError extends Error {
-  override readonly name = "ProjectError";
-}
 
 /**
  * A stack file that reads, but holds what the Pulumi CLI would read differently or refuse (see
@@ -58,14 +52,28 @@ export interface StackConfig {
   readonly secretPaths: readonly string[];
 }
 
-/** Parses YAML into plain data, with the document it came from (which knows how each value was written). */
+/** At most this many lines of a YAML error (message, source line, caret), each at most MAX_LINE characters. */
+const MAX_YAML_ERROR_LINES = 4;
+const MAX_YAML_ERROR_LINE = 160;
+
+/**
+ * Parses YAML into plain data, with the document it came from (which knows how each value was
+ * written); the text is read from `file` (a bounded regular file of text, cli/safeFs.ts) unless given.
+ */
 function readYaml(file: string, text?: string): { value: unknown; document: Document } {
+  const source = text ?? readYamlFile(file);
   try {
-    const document = parseDocument(text ?? readFileSync(file, "utf8"), { prettyErrors: true });
+    const document = parseDocument(source, { prettyErrors: true });
     if (document.errors[0] !== undefined) throw document.errors[0];
     return { value: document.toJS() as unknown, document };
   } catch (error) {
-    throw new ProjectError(`${file}: not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
+    // The message quotes the offending source line: keep it short and printable (issue #11).
+    const lines = (error instanceof Error ? error.message : String(error))
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .slice(0, MAX_YAML_ERROR_LINES)
+      .map((line) => printable(line, MAX_YAML_ERROR_LINE));
+    throw new ProjectError(`${file}: not valid YAML: ${lines.join("\n")}`);
   }
 }
 
@@ -77,14 +85,49 @@ export function loadProject(start: string): Project {
     if (parent === dir) throw new UsageError(`no Pulumi.yaml in ${path.resolve(start)} or any parent directory`);
     dir = parent;
   }
-  const doc = parseProjectFile(path.join(dir, "Pulumi.yaml"));
+  const projectFile = path.join(dir, "Pulumi.yaml");
+  const doc = parseProjectFile(projectFile);
+  const stackConfigDir = path.join(dir, doc.stackConfigDir);
+  checkInsideProject(projectFile, dir, doc.stackConfigDir, stackConfigDir);
   return {
     dir,
     name: doc.name,
     main: resolveMain(dir, doc.doc),
-    stackConfigDir: path.join(dir, doc.stackConfigDir),
+    stackConfigDir,
     defaults: doc.defaults,
   };
+}
+
+/** A stackConfigDir that exists must resolve inside the project, also through symbolic links. */
+function checkInsideProject(projectFile: string, dir: string, configured: string, stackConfigDir: string): void {
+  if (!existsSync(stackConfigDir)) return;
+  let real: string;
+  let realDir: string;
+  try {
+    real = realpathSync(stackConfigDir);
+    realDir = realpathSync(dir);
+  } catch (error) {
+    throw fsError(error, stackConfigDir, "read");
+  }
+  if (real !== realDir && !real.startsWith(`${realDir}${path.sep}`)) {
+    throw new ProjectError(
+      `${projectFile}: stackConfigDir ${JSON.stringify(configured)} resolves to ${printable(real)}, outside the project directory ${printable(realDir)}; stack files must live inside the project`,
+    );
+  }
+}
+
+/**
+ * What is wrong with a Pulumi.yaml `stackConfigDir`, or undefined: it must be a relative path that
+ * stays inside the project (a base commit's Pulumi.yaml is as hostile as any other input).
+ */
+export function stackConfigDirProblem(value: string): string | undefined {
+  const slashed = value.replace(/\\/g, "/");
+  const normalized = path.posix.normalize(slashed);
+  if (value.includes("\0") || path.posix.isAbsolute(slashed) || /^[A-Za-z]:/.test(slashed)) {
+    return "is not a relative path";
+  }
+  if (normalized === ".." || normalized.startsWith("../")) return "is outside the project directory";
+  return undefined;
 }
 
 export interface ProjectFile {
@@ -100,6 +143,13 @@ export function parseProjectFile(file: string, text?: string): ProjectFile {
   const doc = readYaml(file, text).value;
   if (!isRecord(doc) || typeof doc["name"] !== "string") throw new ProjectError(`${file}: needs a name`);
   const name = doc["name"];
+  const stackConfigDir = typeof doc["stackConfigDir"] === "string" ? doc["stackConfigDir"] : ".";
+  const dirProblem = stackConfigDirProblem(stackConfigDir);
+  if (dirProblem !== undefined) {
+    throw new ProjectError(
+      `${file}: stackConfigDir ${printable(JSON.stringify(stackConfigDir))} ${dirProblem}; it must be a relative path inside the project, such as stacks`,
+    );
+  }
   const defaults: Record<string, unknown> = {};
   if (isRecord(doc["config"])) {
     for (const [key, spec] of Object.entries(doc["config"])) {
@@ -117,7 +167,7 @@ export function parseProjectFile(file: string, text?: string): ProjectFile {
   return {
     doc,
     name,
-    stackConfigDir: typeof doc["stackConfigDir"] === "string" ? doc["stackConfigDir"] : ".",
+    stackConfigDir,
     defaults,
   };
 }
@@ -132,8 +182,14 @@ function resolveMain(dir: string, doc: Record<string, unknown>): string {
   }
   const pkgFile = path.join(base, "package.json");
   if (existsSync(pkgFile)) {
-    const pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as Record<string, unknown>;
-    if (typeof pkg["main"] === "string") return path.join(base, pkg["main"]);
+    let pkg: unknown;
+    try {
+      pkg = JSON.parse(readYamlFile(pkgFile));
+    } catch (error) {
+      if (error instanceof ProjectError) throw error;
+      throw new ProjectError(`${pkgFile}: not valid JSON: ${printable(error instanceof Error ? error.message : "")}`);
+    }
+    if (isRecord(pkg) && typeof pkg["main"] === "string") return path.join(base, pkg["main"]);
   }
   for (const candidate of ["index.ts", "index.js"]) {
     if (existsSync(path.join(base, candidate))) return path.join(base, candidate);
@@ -141,32 +197,74 @@ function resolveMain(dir: string, doc: Record<string, unknown>): string {
   throw new ProjectError(`${dir}: no program entry point (index.ts)`);
 }
 
-const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
+/** Pulumi's limit on a stack name's length (sdk/go/common/tokens/stack_name.go). */
+export const MAX_STACK_NAME_LENGTH = 100;
+/** Pulumi's stack-name characters (sdk/go/common/tokens/stack_name.go: `[A-Za-z0-9_.-]`). */
+const NOT_STACK_NAME_CHARACTER = /[^A-Za-z0-9_.-]/u;
+
+/**
+ * What is wrong with a stack name, or undefined: Pulumi's rules (1 to 100 letters, digits, hyphens,
+ * underscores and periods) and ours, since a stack name becomes a file name (`Pulumi.<stack>.yaml`):
+ * no leading period (`..`, hidden files) or hyphen (an option to `pulumi`). So no path separators,
+ * newlines or control characters ever reach a file name or a `pulumi` command line (issue #11).
+ */
+export function stackNameProblem(stack: string): string | undefined {
+  if (stack === "") return "a stack name may not be empty";
+  const bad = NOT_STACK_NAME_CHARACTER.exec(stack);
+  if (bad !== null) {
+    return `${printable(JSON.stringify(bad[0]))} at position ${bad.index} is not allowed: a stack name may only contain letters, digits, hyphens, underscores and periods (Pulumi's stack-name characters), so it is never a path`;
+  }
+  if (stack.length > MAX_STACK_NAME_LENGTH) {
+    return `a stack name has at most ${MAX_STACK_NAME_LENGTH} characters (Pulumi's limit); this one has ${stack.length}`;
+  }
+  if (stack.startsWith(".") || stack.startsWith("-")) return "a stack name must not start with a period or a hyphen";
+  return undefined;
+}
+
+/** Throws a usage error unless `stack` is a valid stack name; every command calls it before touching a file. */
+export function checkStackName(stack: string): void {
+  const problem = stackNameProblem(stack);
+  if (problem !== undefined) {
+    throw new UsageError(`invalid stack name ${printable(JSON.stringify(stack), 120)}: ${problem}`);
+  }
+}
+
+const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/s;
 
 /**
  * Stack name → stack file among the file names of a stack config directory, sorted by name.
- * Pulumi.x.yaml and Pulumi.x.yml are one stack; the .yaml file wins.
+ * Pulumi.x.yaml and Pulumi.x.yml are one stack; the .yaml file wins. Names that are no valid stack
+ * name (stackNameProblem) are no stack of ours: Pulumi could not select them either.
  */
 export function stackFilesIn(files: readonly string[]): Map<string, string> {
   const found = new Map<string, string>();
   for (const file of [...files].sort()) {
     const stack = STACK_FILE.exec(file)?.[1];
-    if (stack !== undefined && !(found.get(stack)?.endsWith(".yaml") ?? false)) found.set(stack, file);
+    if (stack === undefined || stackNameProblem(stack) !== undefined) continue;
+    if (!(found.get(stack)?.endsWith(".yaml") ?? false)) found.set(stack, file);
   }
   return new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** Stack names that have a stack file, sorted. */
-export function listStacks(project: Project): string[] {
-  if (!existsSync(project.stackConfigDir)) return [];
-  return [...stackFilesIn(readdirSync(project.stackConfigDir)).keys()];
+export function listStacks(project: Pick<Project, "stackConfigDir">): string[] {
+  if (entryAt(project.stackConfigDir) === undefined) return [];
+  let files: string[];
+  try {
+    files = readdirSync(project.stackConfigDir);
+  } catch (error) {
+    throw fsError(error, project.stackConfigDir, "list the stack files in");
+  }
+  return [...stackFilesIn(files).keys()];
 }
 
-export function stackFile(project: Project, stack: string): string {
+/** The stack's file (which need not exist); the stack name is checked first (checkStackName). */
+export function stackFile(project: Pick<Project, "stackConfigDir">, stack: string): string {
+  checkStackName(stack);
   const yaml = path.join(project.stackConfigDir, `Pulumi.${stack}.yaml`);
   const yml = path.join(project.stackConfigDir, `Pulumi.${stack}.yml`);
-  // Pulumi.<stack>.yaml is the name to report when neither exists.
-  return !existsSync(yaml) && existsSync(yml) ? yml : yaml;
+  // Pulumi.<stack>.yaml is the name to report when neither exists. A link counts as there (and is refused when read).
+  return entryAt(yaml) === undefined && entryAt(yml) !== undefined ? yml : yaml;
 }
 
 function isSecure(value: unknown): boolean {
@@ -216,7 +314,7 @@ function renderPath(at: readonly (string | number)[]): string {
 /** Reads one stack's config as the Pulumi CLI would pass it to the program. */
 export function readStackConfig(project: Project, stack: string): StackConfig {
   const file = stackFile(project, stack);
-  if (!existsSync(file)) {
+  if (entryAt(file) === undefined) {
     throw new UsageError(`no stack file for "${stack}" (${path.relative(process.cwd(), file) || file})`);
   }
   return parseStackConfig(project, stack, file);

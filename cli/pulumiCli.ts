@@ -29,40 +29,86 @@ export interface PulumiCli {
   remove(stack: string, path: string): Promise<void>;
 }
 
+/** How long one `pulumi config` call may take (a secrets provider behind a slow network included). */
+export const PULUMI_CALL_TIMEOUT_MS = 120_000;
+
+export interface PulumiCliOptions {
+  /**
+   * Aborting it stops the call in progress (check's per-stack deadline, a second Ctrl-C during a
+   * config edit): the call's process group is killed and the call fails.
+   */
+  readonly signal?: AbortSignal;
+  /** @default PULUMI_CALL_TIMEOUT_MS */
+  readonly timeoutMs?: number;
+}
+
 /**
- * Runs `pulumi` from PATH in `cwd`, never interactively (a prompt would hang CI). `signal` (check's
- * per-stack deadline) stops a call that has not finished: the child is killed and the call fails.
+ * Runs `pulumi` from PATH in `cwd`, never interactively (a prompt would hang CI). Each call runs in
+ * its own process group, so a Ctrl-C at the terminal reaches sender-auth only, which lets the call
+ * finish and then restores the stack file (cli/stackEdit.ts) rather than have `pulumi` die mid-write.
  */
-export function pulumiCli(cwd: string, command = "pulumi", options: { readonly signal?: AbortSignal } = {}): PulumiCli {
+export function pulumiCli(cwd: string, command = "pulumi", options: PulumiCliOptions = {}): PulumiCli {
+  const timeoutMs = options.timeoutMs ?? PULUMI_CALL_TIMEOUT_MS;
   const run = (args: readonly string[], stdin?: string): Promise<PulumiResult> =>
     new Promise((resolve, reject) => {
+      const what = `pulumi ${args.slice(0, 2).join(" ")}`;
+      if (options.signal?.aborted === true) {
+        reject(new PulumiCliError(`${what} was stopped before it finished`));
+        return;
+      }
       const child = spawn(command, [...args, "--non-interactive"], {
         cwd,
         stdio: ["pipe", "pipe", "pipe"],
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        detached: true,
       });
       let stdout = "";
       let stderr = "";
+      let settled = false;
+      const settle = (finish: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+        finish();
+      };
+      // Stops the call: its whole process group (it leads one), and stops reading its pipes, which a
+      // grandchild could otherwise keep open.
+      const stop = (message: string): void => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
+        } catch {
+          // It has ended already.
+        }
+        child.stdout.destroy();
+        child.stderr.destroy();
+        settle(() => {
+          reject(new PulumiCliError(message));
+        });
+      };
+      const onAbort = (): void => {
+        stop(`${what} was stopped before it finished`);
+      };
+      const timer = setTimeout(() => {
+        stop(`${what} did not finish within ${timeoutMs / 1000} s and was stopped`);
+      }, timeoutMs);
+      options.signal?.addEventListener("abort", onAbort, { once: true });
       child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
       child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
       child.on("error", (error: NodeJS.ErrnoException) => {
-        if (error.name === "AbortError") {
-          // The killed child's own children may still hold its pipes open: stop reading them.
-          child.stdout.destroy();
-          child.stderr.destroy();
-          reject(new PulumiCliError(`pulumi ${args.slice(0, 2).join(" ")} was stopped before it finished`));
-          return;
-        }
-        reject(
-          error.code === "ENOENT"
-            ? new PulumiCliError(
-                "the Pulumi CLI (`pulumi`) is not on PATH: install it (https://www.pulumi.com/docs/install/) and run this again",
-              )
-            : error,
-        );
+        settle(() => {
+          reject(
+            error.code === "ENOENT"
+              ? new PulumiCliError(
+                  "the Pulumi CLI (`pulumi`) is not on PATH: install it (https://www.pulumi.com/docs/install/) and run this again",
+                )
+              : error,
+          );
+        });
       });
       child.on("close", (code) => {
-        resolve({ code: code ?? 1, stdout, stderr });
+        settle(() => {
+          resolve({ code: code ?? 1, stdout, stderr });
+        });
       });
       child.stdin.on("error", () => undefined);
       child.stdin.end(stdin ?? "");

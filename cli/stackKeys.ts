@@ -28,6 +28,11 @@ export interface StackKeys {
   /** Whether the stack file has a `sender-auth:dkim` entry at all. */
   readonly hasDkimSection: boolean;
   readonly selectors: readonly SelectorState[];
+  /**
+   * `sender-auth:dkim.removedSelectors`: names of selectors removed from config (→ the date they were
+   * removed), never to be bound to another key.
+   */
+  readonly removedSelectors: ReadonlyMap<string, string>;
 }
 
 const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
@@ -64,7 +69,19 @@ export function stackKeysOf(stackConfig: StackConfig): StackKeys {
       };
     })
     .sort((a, b) => (a.name < b.name ? -1 : 1));
-  return { stack, domain: text(raw["domain"]), hasDkimSection: dkim !== undefined, selectors };
+  const removed = isRecord(dkim) && isRecord(dkim["removedSelectors"]) ? Object.entries(dkim["removedSelectors"]) : [];
+  return {
+    stack,
+    domain: text(raw["domain"]),
+    hasDkimSection: dkim !== undefined,
+    selectors,
+    removedSelectors: new Map(removed.map(([name, date]) => [name, typeof date === "string" ? date : String(date)])),
+  };
+}
+
+/** Every selector name this stack has bound to a key: configured ones and removed ones. */
+export function usedSelectorNames(keys: StackKeys): string[] {
+  return [...keys.selectors.map((s) => s.name), ...keys.removedSelectors.keys()];
 }
 
 /** `sender-auth:dkim.selectors.<name>[.<field>]` in `pulumi config --path` syntax. */
@@ -93,13 +110,19 @@ export function nextSelectorName(taken: readonly string[], now: Date): string {
   throw new Error(`no free selector name with prefix ${prefix}`);
 }
 
-/** Checks a requested selector name: a DNS label sequence not yet used in this stack. */
-export function checkNewSelector(name: string, taken: readonly string[], stack: string): void {
+/** Checks a requested selector name: a DNS label sequence never used in this stack, not even by a removed selector. */
+export function checkNewSelector(name: string, keys: StackKeys): void {
   const problem = selectorProblem(name);
   if (problem !== undefined) throw new UsageError(`--selector ${JSON.stringify(name)} ${problem}`);
-  if (taken.includes(name)) {
+  if (keys.selectors.some((s) => s.name === name)) {
     throw new UsageError(
-      `selector ${name} already exists in stack ${stack}; a selector is never re-bound to a new key (RFC 6376 §3.1): choose another name or leave --selector out`,
+      `selector ${name} already exists in stack ${keys.stack}; a selector is never re-bound to a new key (RFC 6376 §3.1): choose another name or leave --selector out`,
+    );
+  }
+  const removedOn = keys.removedSelectors.get(name);
+  if (removedOn !== undefined) {
+    throw new UsageError(
+      `selector ${name} of stack ${keys.stack} was bound to a key until it was removed on ${removedOn} (${keyPath(["dkim", "removedSelectors", name])}); a selector is never re-bound to a new key (RFC 6376 §3.1): choose another name or leave --selector out`,
     );
   }
 }

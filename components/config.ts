@@ -96,13 +96,16 @@ export const ALLOWED: Readonly<Record<string, string>> = {
   "spf.exists[]": HOST_ALLOWED,
   "spf.all": list(SPF_ALL_VALUES),
   "spf.redirect": HOST_ALLOWED,
-  dkim: "an object with selectors, maxKeyAgeDays",
+  dkim: "an object with selectors, maxKeyAgeDays, removedSelectors",
   "dkim.selectors":
     "a map from selector name to { status, algorithm, publicKey | cname, privateKey, createdAt, retiredAt }",
   "dkim.selectors.*": "an object with status, algorithm, publicKey or cname, privateKey, createdAt, retiredAt",
   "dkim.selectors.*.privateKey":
     "the PEM private key whose public half is publicKey, stored as a secret (sender-auth keygen)",
   "dkim.maxKeyAgeDays": "a whole number of days, at least 1",
+  "dkim.removedSelectors":
+    "a map from the name of a selector removed from config to the date it was removed (written by sender-auth rotate)",
+  "dkim.removedSelectors.*": "an ISO 8601 date such as 2026-11-28",
   "dkim.selectors.*.status": list(DKIM_STATUSES),
   "dkim.selectors.*.algorithm": list(DKIM_ALGORITHMS),
   "dkim.selectors.*.publicKey": "base64 SubjectPublicKeyInfo DER (rsa) or the raw 32-byte key in base64 (ed25519)",
@@ -216,6 +219,8 @@ const selectorSchema = z.strictObject({
 const dkimSchema = z.strictObject({
   selectors: z.record(z.string(), selectorSchema),
   maxKeyAgeDays: z.number().int().min(1).default(DEFAULT_MAX_KEY_AGE_DAYS),
+  // Names once bound to a key are never bound to another (RFC 6376 §3.1, issue #11); see crossFieldProblems.
+  removedSelectors: z.record(z.string(), checkedString(isoDateCheck)).default({}),
 });
 
 /** fo= values are strings, but YAML turns a bare `1` into a number: accept that one spelling too. */
@@ -329,10 +334,14 @@ export function keyPath(path: readonly PropertyKey[], namespace: string = PROJEC
   return out;
 }
 
+/** `dkim.selectors` and `dkim.removedSelectors` are keyed by selector name (`*` in ALLOWED). */
+const isSelectorMap = (segment: PropertyKey | undefined): boolean =>
+  segment === "selectors" || segment === "removedSelectors";
+
 function allowedFor(path: readonly PropertyKey[]): string | undefined {
   const pattern = path
     .map((segment, index) =>
-      typeof segment === "number" ? "[]" : index === 2 && path[1] === "selectors" ? "*" : String(segment),
+      typeof segment === "number" ? "[]" : index === 2 && isSelectorMap(path[1]) ? "*" : String(segment),
     )
     .join(".")
     .replace(/\.\[\]/g, "[]");
@@ -342,7 +351,7 @@ function allowedFor(path: readonly PropertyKey[]): string | undefined {
 /** The keys an object at `path` may have, for "unknown key" messages. */
 function knownKeysAt(path: readonly PropertyKey[]): string | undefined {
   const pattern = path
-    .map((segment, index) => (index === 2 && path[1] === "selectors" ? "*" : String(segment)))
+    .map((segment, index) => (index === 2 && isSelectorMap(path[1]) ? "*" : String(segment)))
     .join(".");
   const shapes: Readonly<Record<string, z.ZodObject>> = {
     "": stackSchema,
@@ -532,6 +541,7 @@ function crossFieldProblems(raw: Record<string, unknown>, keys: KeyInfos): Probl
     }
     problems.push(...lifecycleProblems(selectors));
   }
+  if (isRecord(dkim)) for (const found of removedSelectorProblems(dkim)) problems.push(found);
   const dmarc = raw["dmarc"];
   const domain = raw["domain"];
   if (isRecord(dmarc) && typeof domain === "string" && Array.isArray(dmarc["authorizeReportsFor"])) {
@@ -550,6 +560,36 @@ function crossFieldProblems(raw: Record<string, unknown>, keys: KeyInfos): Probl
   }
   return problems;
 }
+
+/**
+ * `dkim.removedSelectors` (issue #11): valid selector names, none of them configured again, since a
+ * name once bound to a key is never bound to another (RFC 6376 §3.1).
+ */
+function removedSelectorProblems(dkim: Record<string, unknown>): Problem[] {
+  const removed = dkim["removedSelectors"];
+  if (!isRecord(removed)) return [];
+  const selectors = isRecord(dkim["selectors"]) ? dkim["selectors"] : {};
+  return Object.entries(removed).flatMap(([name, removedOn]) => {
+    const nameProblem = selectorProblem(name);
+    return [
+      ...(nameProblem === undefined
+        ? []
+        : [problem(["dkim", "removedSelectors", name], `selector name ${nameProblem}`, name, SELECTOR_NAMES)]),
+      ...(Object.hasOwn(selectors, name)
+        ? [
+            problem(
+              ["dkim", "selectors", name],
+              `reuses the name of a selector removed on ${showValue(removedOn)} (sender-auth:dkim.removedSelectors); a selector name is never bound to another key, since receivers' caches and old signatures still refer to the old one (RFC 6376 §3.1)`,
+              undefined,
+              "a selector name not listed in sender-auth:dkim.removedSelectors",
+            ),
+          ]
+        : []),
+    ];
+  });
+}
+
+const SELECTOR_NAMES = "DNS labels of lower-case letters, digits and hyphens, e.g. s202611a";
 
 /**
  * A domain that has been signing (a `retired` selector still publishes the key of mail in flight)

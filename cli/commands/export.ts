@@ -8,7 +8,7 @@ import { Option, type Command } from "commander";
 import { encryptPrivateKey, publicKeyOf } from "../../components/dkimKeys";
 import { dkimRecordName, buildDkimValue, inspectDkimPublicKey } from "../../components/records/dkim";
 import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
-import { loadProject, ProjectError, UsageError } from "../project";
+import { checkStackName, loadProject, ProjectError, UsageError } from "../project";
 import { PulumiCliError, pulumiCli, type PulumiCli } from "../pulumiCli";
 import { readStackKeys, selectorPath, type SelectorState } from "../stackKeys";
 
@@ -65,6 +65,7 @@ export async function exportKey(options: ExportOptions, io: Io, pulumi?: PulumiC
   let domain: string;
   let cli: PulumiCli;
   try {
+    checkStackName(options.stack);
     const project = loadProject(options.cwd);
     const keys = readStackKeys(project, options.stack);
     const found = keys.selectors.find((s) => s.name === options.selector);
@@ -83,10 +84,17 @@ export async function exportKey(options: ExportOptions, io: Io, pulumi?: PulumiC
         `selector ${found.name} has no private key in stack ${options.stack} (it was generated elsewhere, or removed); there is nothing to export`,
       );
     }
+    if (found.publicKey === undefined) {
+      // An orphan: no DNS record publishes this key (e.g. a keygen stopped between its two writes), so
+      // mail signed with it would fail DKIM; it is never handed out (issue #11).
+      throw new ProjectError(
+        `selector ${found.name} of stack ${options.stack} has a private key but no publicKey, so no DNS record publishes it and mail signed with it fails DKIM; refusing to export it. Remove the half-written selector with\n  pulumi config rm --path '${selectorPath(found.name)}' --stack ${options.stack}\nand generate a new key with npx sender-auth keygen ${options.stack}`,
+      );
+    }
     if (keys.domain === undefined) throw new ProjectError(`stack ${options.stack} has no sender-auth:domain`);
     if (options.format === "phpmailer" && found.algorithm !== "rsa") {
       throw new UsageError(
-        `selector ${found.name} is ${found.algorithm}: PHPMailer signs with RSA only (rules D17); export an RSA selector`,
+        `selector ${found.name} is ${found.algorithm}: PHPMailer signs with RSA only (its DKIM_Sign uses sha256WithRSAEncryption); export an RSA selector`,
       );
     }
     if (options.format === "pkcs8-encrypted") {
@@ -139,7 +147,7 @@ export async function exportKey(options: ExportOptions, io: Io, pulumi?: PulumiC
     );
   }
   // Never hand out a key that does not sign for the published record.
-  if (selector.publicKey !== undefined && derived.publicKey !== selector.publicKey) {
+  if (derived.publicKey !== selector.publicKey) {
     return reportError(
       io,
       `${selectorPath(selector.name, "privateKey")} does not match its publicKey; refusing to export a key that would fail DKIM`,

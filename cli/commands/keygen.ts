@@ -12,12 +12,21 @@ import {
   type GeneratedKey,
   type KeyType,
 } from "../../components/dkimKeys";
-import { keyPath } from "../../components/config";
 import { buildDkimValue, dkimRecordName, inspectDkimPublicKey } from "../../components/records/dkim";
-import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
-import { loadProject, UsageError } from "../project";
-import { PulumiCliError, pulumiCli, type PulumiCli } from "../pulumiCli";
-import { checkNewSelector, isoDate, nextSelectorName, readStackKeys, selectorPath, type StackKeys } from "../stackKeys";
+import { type CommandContext, inputErrorCode, EXIT_OK, type Io } from "../io";
+import { checkStackName, loadProject, UsageError, type Project } from "../project";
+import { type PulumiCli } from "../pulumiCli";
+import { editErrorCode, editStack, type ConfigChange } from "../stackEdit";
+import {
+  checkNewSelector,
+  isoDate,
+  nextSelectorName,
+  readStackKeys,
+  selectorPath,
+  stackKeysOf,
+  usedSelectorNames,
+  type StackKeys,
+} from "../stackKeys";
 
 export const KEYGEN_STATUSES = ["published", "active"] as const;
 export type KeygenStatus = (typeof KEYGEN_STATUSES)[number];
@@ -25,12 +34,6 @@ export type KeygenStatus = (typeof KEYGEN_STATUSES)[number];
 export interface AddSelectorRequest {
   readonly stack: string;
   readonly selector: string;
-  /**
-   * What to remove when the second write fails: the selector, or the `dkim` section or its `selectors`
-   * map when the write created them (`pulumi config rm` keeps empty parents).
-   * @default the selector's path
-   */
-  readonly undoPath?: string;
   readonly keyType: KeyType;
   readonly status: KeygenStatus;
   readonly now: Date;
@@ -40,41 +43,38 @@ export interface AddedSelector {
   readonly selector: string;
   readonly key: GeneratedKey;
   readonly createdAt: string;
+  readonly status: KeygenStatus;
 }
 
 /**
  * Generates a key and writes it: first the private key (secret, on stdin), then the public values in
- * one `set-all`. A failing second write is undone by removing the selector, so nothing half-written
- * stays behind; if even that fails, the error says exactly what to remove.
+ * one `set-all`. Run inside editStack (cli/stackEdit.ts), which restores the stack file if anything
+ * after the first write fails, so nothing half-written stays behind.
  */
 export async function addSelector(pulumi: PulumiCli, request: AddSelectorRequest): Promise<AddedSelector> {
   const { stack, selector } = request;
   const key = generateDkimKey(request.keyType);
   const createdAt = isoDate(request.now);
   await pulumi.setSecret(stack, selectorPath(selector, "privateKey"), key.privateKeyPem);
-  try {
-    await pulumi.setPlain(stack, {
-      [selectorPath(selector, "publicKey")]: key.publicKey,
-      [selectorPath(selector, "algorithm")]: key.algorithm,
-      [selectorPath(selector, "status")]: request.status,
-      [selectorPath(selector, "createdAt")]: createdAt,
-    });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const undo = request.undoPath ?? selectorPath(selector);
-    try {
-      await pulumi.remove(stack, undo);
-    } catch (undoError) {
-      const why = undoError instanceof Error ? undoError.message : String(undoError);
-      throw new PulumiCliError(
-        `${reason}\nthe private key of ${selector} was stored but the rest was not, and undoing it failed (${why}): remove it with\n  pulumi config rm --path '${undo}' --stack ${stack}`,
-      );
-    }
-    throw new PulumiCliError(
-      `${reason}\nnothing was changed: the partly written selector ${selector} was removed again`,
-    );
-  }
-  return { selector, key, createdAt };
+  await pulumi.setPlain(stack, {
+    [selectorPath(selector, "publicKey")]: key.publicKey,
+    [selectorPath(selector, "algorithm")]: key.algorithm,
+    [selectorPath(selector, "status")]: request.status,
+    [selectorPath(selector, "createdAt")]: createdAt,
+  });
+  return { selector, key, createdAt, status: request.status };
+}
+
+/** The changes addSelector makes, for StackEdit.verify. */
+export function addedChanges(added: AddedSelector): ConfigChange[] {
+  const at = (field: string): string[] => ["dkim", "selectors", added.selector, field];
+  return [
+    { path: at("privateKey"), secret: true },
+    { path: at("publicKey"), value: added.key.publicKey },
+    { path: at("algorithm"), value: added.key.algorithm },
+    { path: at("status"), value: added.status },
+    { path: at("createdAt"), value: added.createdAt },
+  ];
 }
 
 /** What a new selector means and what to do next, for stdout. */
@@ -132,46 +132,48 @@ function warnings(keys: StackKeys, keyType: KeyType): string[] {
 }
 
 export async function keygen(options: KeygenOptions, io: Io, pulumi?: PulumiCli): Promise<number> {
-  let keys: StackKeys;
-  let cli: PulumiCli;
-  let selector: string;
+  let project: Project;
   try {
+    checkStackName(options.stack);
     if (WEAK_KEY_TYPES.includes(options.keyType) && !options.allowWeak) {
       throw new UsageError(
         `--algorithm ${options.keyType} needs --allow-weak: RFC 8301 §3.2 says signers SHOULD use at least 2048 bits`,
       );
     }
-    const project = loadProject(options.cwd);
-    keys = readStackKeys(project, options.stack);
-    const taken = keys.selectors.map((s) => s.name);
-    selector = options.selector ?? nextSelectorName(taken, options.now);
-    checkNewSelector(selector, taken, options.stack);
-    cli = pulumi ?? pulumiCli(project.dir);
+    project = loadProject(options.cwd);
+    // Refuse what can be refused before taking the lock; decided again under it.
+    const keys = readStackKeys(project, options.stack);
+    if (options.selector !== undefined) checkNewSelector(options.selector, keys);
   } catch (error) {
     return inputErrorCode(io, error);
   }
-  for (const warning of warnings(keys, options.keyType)) io.stderr.write(`warning: ${warning}\n`);
+  let added: AddedSelector;
+  let domain: string | undefined;
   try {
-    await cli.checkStack(options.stack);
-    const undoPath = keys.hasDkimSection
-      ? keys.selectors.length > 0
-        ? undefined
-        : keyPath(["dkim", "selectors"])
-      : keyPath(["dkim"]);
-    const added = await addSelector(cli, {
-      stack: options.stack,
-      selector,
-      keyType: options.keyType,
-      status: options.status,
-      now: options.now,
-      ...(undoPath === undefined ? {} : { undoPath }),
-    });
-    io.stdout.write(`${describeAddedSelector(options.stack, keys.domain, added, options.status)}\n`);
-    return EXIT_OK;
+    ({ added, domain } = await editStack(
+      { project, stack: options.stack, command: "sender-auth keygen", io, ...(pulumi === undefined ? {} : { pulumi }) },
+      async (edit) => {
+        const keys = stackKeysOf(edit.config);
+        const selector = options.selector ?? nextSelectorName(usedSelectorNames(keys), options.now);
+        checkNewSelector(selector, keys);
+        for (const warning of warnings(keys, options.keyType)) io.stderr.write(`warning: ${warning}\n`);
+        await edit.pulumi.checkStack(options.stack);
+        const result = await addSelector(edit.pulumi, {
+          stack: options.stack,
+          selector,
+          keyType: options.keyType,
+          status: options.status,
+          now: options.now,
+        });
+        await edit.verify(addedChanges(result), [selector]);
+        return { added: result, domain: keys.domain };
+      },
+    ));
   } catch (error) {
-    if (error instanceof PulumiCliError) return reportError(io, error.message, EXIT_FAILURE);
-    throw error;
+    return editErrorCode(io, error);
   }
+  io.stdout.write(`${describeAddedSelector(options.stack, domain, added, options.status)}\n`);
+  return EXIT_OK;
 }
 
 export function register(program: Command, { io, finish, now }: CommandContext): void {

@@ -17,6 +17,7 @@ import {
 import { runStackUnderMocks, type StackPlan } from "../mockRun";
 import { OutDirError, writeIntoDir } from "../outDir";
 import {
+  checkStackName,
   listStacks,
   loadProject,
   readStackConfig,
@@ -57,6 +58,7 @@ export type PlanOutcome =
 
 /** Resolves which stacks to plan; unknown names are a usage error. */
 export function selectStacks(project: Project, requested: readonly string[]): string[] {
+  for (const stack of requested) checkStackName(stack);
   const available = listStacks(project);
   if (requested.length === 0) return available;
   const unknown = requested.filter((stack) => !available.includes(stack));
@@ -176,6 +178,7 @@ export async function plan(options: PlanOptions, io: TerminalIo): Promise<number
   let project: Project;
   try {
     checkOptions(options);
+    for (const stack of options.stacks) checkStackName(stack);
     project = loadProject(options.cwd);
     const stacks = selectStacks(project, options.stacks);
     checkBindTargets(options, stacks);
@@ -194,14 +197,24 @@ export async function plan(options: PlanOptions, io: TerminalIo): Promise<number
   // Snapshots of deleted stacks are only judged when every stack was planned.
   const complete = options.stacks.length === 0;
   if (options.write === true) {
-    const changes = writeSnapshots(project, outcome.plans, complete);
+    let changes: ReturnType<typeof writeSnapshots>;
+    try {
+      changes = writeSnapshots(project, outcome.plans, complete);
+    } catch (error) {
+      return inputErrorCode(io, error);
+    }
     for (const stack of changes.written) io.stdout.write(`wrote ${RECORDS_DIR}/${stack}.zone\n`);
     for (const stack of changes.removed) io.stdout.write(`removed ${RECORDS_DIR}/${stack}.zone (no such stack)\n`);
     io.stdout.write(`${changes.unchanged.length} snapshot(s) unchanged\n`);
     return EXIT_OK;
   }
   if (options.check === true) {
-    const problems = checkSnapshots(project, outcome.plans, complete);
+    let problems: ReturnType<typeof checkSnapshots>;
+    try {
+      problems = checkSnapshots(project, outcome.plans, complete);
+    } catch (error) {
+      return inputErrorCode(io, error);
+    }
     if (problems.length > 0) {
       const paint = paintFor(io.stderr);
       for (const problem of problems) {

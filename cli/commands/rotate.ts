@@ -4,8 +4,10 @@
  *   1. one active key and nothing newer  → generate a new selector, status published
  *   2. a newer published key served by DNS → make it active, the old one retired (retiredAt = today)
  *   3. a retired key past the overlap      → revoked (publishes `p=`, RFC 6376 §3.6.1)
- *   4. a revoked key                       → removed from config, private key included
- * No step leaves the domain without a published active key, and none removes a key still active.
+ *   4. a revoked key                       → removed from config, private key included; its name is
+ *                                            remembered in dkim.removedSelectors, never to be reused
+ * No step leaves the domain without a published active key, and none removes a key still active. Each
+ * step is one edit (cli/stackEdit.ts): locked, backed up, verified, committed whole or restored.
  */
 import { Resolver } from "node:dns/promises";
 import { isIP } from "node:net";
@@ -13,21 +15,23 @@ import { Option, type Command } from "commander";
 import { KEY_TYPES, type KeyType } from "../../components/dkimKeys";
 import { parseServer } from "../check/dnsClient";
 import { DAY_MS } from "../../components/clock";
-import { decodeConfigMap } from "../../components/config";
+import { decodeConfigMap, keyPath } from "../../components/config";
 import { DKIM_ALGORITHMS, type DkimAlgorithm } from "../../components/model";
 import { dkimRecordName, parseTagList } from "../../components/records/dkim";
 import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
-import { loadProject, readStackConfig, UsageError } from "../project";
-import { PulumiCliError, pulumiCli, type PulumiCli } from "../pulumiCli";
+import { checkStackName, loadProject, readStackConfig, UsageError, type Project } from "../project";
+import { type PulumiCli } from "../pulumiCli";
+import { editErrorCode, editStack, type ConfigChange, type StackEdit } from "../stackEdit";
 import {
   isoDate,
   nextSelectorName,
-  readStackKeys,
   selectorPath,
+  stackKeysOf,
+  usedSelectorNames,
   type SelectorState,
   type StackKeys,
 } from "../stackKeys";
-import { addSelector, describeAddedSelector } from "./keygen";
+import { addedChanges, addSelector, describeAddedSelector } from "./keygen";
 
 /** Default wait between retiring a key and revoking it: mail signed with it may still be in flight. */
 export const DEFAULT_OVERLAP_DAYS = 7;
@@ -149,77 +153,111 @@ export interface RotateOptions {
 }
 
 export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli): Promise<number> {
-  let keys: StackKeys;
-  let cli: PulumiCli;
+  let project: Project;
   let resolver: Resolver;
-  let ttl = 3600;
-  let dnsIsObject = false;
   try {
-    const project = loadProject(options.cwd);
-    keys = readStackKeys(project, options.stack);
-    const dns = decodeConfigMap(readStackConfig(project, options.stack).config)["dns"];
-    dnsIsObject = typeof dns === "object" && dns !== null && !Array.isArray(dns);
-    const configuredTtl = dnsIsObject ? (dns as Record<string, unknown>)["ttl"] : undefined;
-    if (typeof configuredTtl === "number") ttl = configuredTtl;
+    checkStackName(options.stack);
+    project = loadProject(options.cwd);
+    // An unknown or unreadable stack is refused before taking the lock; the step is decided under it.
+    readStackConfig(project, options.stack);
     resolver = makeResolver(options.resolver);
-    cli = pulumi ?? pulumiCli(project.dir);
   } catch (error) {
     return inputErrorCode(io, error);
   }
+  let outcome: StepOutcome;
+  try {
+    outcome = await editStack(
+      { project, stack: options.stack, command: "sender-auth rotate", io, ...(pulumi === undefined ? {} : { pulumi }) },
+      (edit) => rotateStep(edit, options, resolver, io),
+    );
+  } catch (error) {
+    return editErrorCode(io, error);
+  }
+  io.stdout.write(outcome.stdout);
+  return outcome.code;
+}
+
+interface StepOutcome {
+  readonly code: number;
+  /** Printed once the edit is committed. */
+  readonly stdout: string;
+}
+
+const refused = (io: Io, message: string): StepOutcome => ({
+  code: reportError(io, message, EXIT_FAILURE),
+  stdout: "",
+});
+
+/** Decides and takes one rotation step on the stack config read under the lock. */
+async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Resolver, io: Io): Promise<StepOutcome> {
+  const keys = stackKeysOf(edit.config);
+  const dns = decodeConfigMap(edit.config.config)["dns"];
+  const dnsIsObject = typeof dns === "object" && dns !== null && !Array.isArray(dns);
+  const configuredTtl = dnsIsObject ? (dns as Record<string, unknown>)["ttl"] : undefined;
+  const ttl = typeof configuredTtl === "number" ? configuredTtl : 3600;
   const domain = keys.domain;
-  if (domain === undefined) return reportError(io, `stack ${options.stack} has no sender-auth:domain`, EXIT_FAILURE);
+  if (domain === undefined) return refused(io, `stack ${options.stack} has no sender-auth:domain`);
   if (!dnsIsObject) {
-    return reportError(
+    return refused(
       io,
       `stack ${options.stack}: sender-auth:dns is not a valid section; fix the stack config first (npx sender-auth plan ${options.stack} lists every problem)`,
-      EXIT_FAILURE,
     );
   }
   const step = planRotation(keys, options.algorithm, options.overlapDays, options.now);
-  if (step.kind === "refuse") return reportError(io, step.reason, EXIT_FAILURE);
+  if (step.kind === "refuse") return refused(io, step.reason);
   const today = isoDate(options.now);
   const wait = `${ttl} seconds (the record TTL)`;
-  try {
-    await cli.checkStack(options.stack);
-    switch (step.kind) {
-      case "generate": {
-        const selector = nextSelectorName(
-          keys.selectors.map((s) => s.name),
-          options.now,
+  const cli = edit.pulumi;
+  await cli.checkStack(options.stack);
+  switch (step.kind) {
+    case "generate": {
+      const selector = nextSelectorName(usedSelectorNames(keys), options.now);
+      const added = await addSelector(cli, {
+        stack: options.stack,
+        selector,
+        keyType: step.keyType,
+        status: "published",
+        now: options.now,
+      });
+      await edit.verify(addedChanges(added), [selector]);
+      return {
+        code: EXIT_OK,
+        stdout: `rotate step 1 of 4: ${step.current.name} is active and nothing newer exists\n${describeAddedSelector(options.stack, domain, added, "published")}\n`,
+      };
+    }
+    case "activate": {
+      if (options.force) {
+        io.stderr.write(
+          `warning: --force: not checking that DNS serves ${dkimRecordName(step.next.name, domain)}; mail signed before it is served fails DKIM\n`,
         );
-        const added = await addSelector(cli, {
-          stack: options.stack,
-          selector,
-          keyType: step.keyType,
-          status: "published",
-          now: options.now,
-        });
-        io.stdout.write(`rotate step 1 of 4: ${step.current.name} is active and nothing newer exists\n`);
-        io.stdout.write(`${describeAddedSelector(options.stack, domain, added, "published")}\n`);
-        return EXIT_OK;
-      }
-      case "activate": {
-        if (options.force) {
-          io.stderr.write(
-            `warning: --force: not checking that DNS serves ${dkimRecordName(step.next.name, domain)}; mail signed before it is served fails DKIM\n`,
+      } else {
+        const problem = await servedKeyProblem(resolver, domain, step.next);
+        if (problem !== undefined) {
+          return refused(
+            io,
+            `refusing to activate ${step.next.name}: DNS does not serve its key yet\n${problem}\nrun pulumi up --stack ${options.stack}, wait ${wait}, and try again (--force skips this check)`,
           );
-        } else {
-          const problem = await servedKeyProblem(resolver, domain, step.next);
-          if (problem !== undefined) {
-            return reportError(
-              io,
-              `refusing to activate ${step.next.name}: DNS does not serve its key yet\n${problem}\nrun pulumi up --stack ${options.stack}, wait ${wait}, and try again (--force skips this check)`,
-              EXIT_FAILURE,
-            );
-          }
         }
-        const changes: Record<string, string> = { [selectorPath(step.next.name, "status")]: "active" };
-        if (step.current !== undefined) {
-          changes[selectorPath(step.current.name, "status")] = "retired";
-          changes[selectorPath(step.current.name, "retiredAt")] = today;
-        }
-        await cli.setPlain(options.stack, changes);
-        io.stdout.write(
+      }
+      const changes: Record<string, string> = { [selectorPath(step.next.name, "status")]: "active" };
+      const expected: ConfigChange[] = [{ path: ["dkim", "selectors", step.next.name, "status"], value: "active" }];
+      if (step.current !== undefined) {
+        changes[selectorPath(step.current.name, "status")] = "retired";
+        changes[selectorPath(step.current.name, "retiredAt")] = today;
+        expected.push(
+          { path: ["dkim", "selectors", step.current.name, "status"], value: "retired" },
+          { path: ["dkim", "selectors", step.current.name, "retiredAt"], value: today },
+        );
+      }
+      await cli.setPlain(options.stack, changes);
+      // The key that starts signing, and the one that keeps serving mail in flight, must be key pairs.
+      await edit.verify(
+        expected,
+        [step.next, step.current].flatMap((s) => (s?.hasPrivateKey === true ? [s.name] : [])),
+      );
+      return {
+        code: EXIT_OK,
+        stdout:
           [
             options.force
               ? `rotate step 2 of 4: activating ${step.next.name} without checking DNS (--force)`
@@ -239,12 +277,14 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
                 ]
               : []),
           ].join("\n") + "\n",
-        );
-        return EXIT_OK;
-      }
-      case "revoke": {
-        await cli.setPlain(options.stack, { [selectorPath(step.retired.name, "status")]: "revoked" });
-        io.stdout.write(
+      };
+    }
+    case "revoke": {
+      await cli.setPlain(options.stack, { [selectorPath(step.retired.name, "status")]: "revoked" });
+      await edit.verify([{ path: ["dkim", "selectors", step.retired.name, "status"], value: "revoked" }], []);
+      return {
+        code: EXIT_OK,
+        stdout:
           [
             `rotate step 3 of 4: ${step.retired.name} was retired on ${step.retired.retiredAt ?? "?"}, at least ${options.overlapDays} days ago`,
             `  ${step.retired.name}: retired → revoked (its record becomes "v=DKIM1; p=", RFC 6376 §3.6.1)`,
@@ -252,26 +292,32 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
             `  1. review, commit, pulumi up --stack ${options.stack}`,
             `  2. after ${wait}, remove it: npx sender-auth rotate ${options.stack}`,
           ].join("\n") + "\n",
-        );
-        return EXIT_OK;
-      }
-      case "remove": {
-        await cli.remove(options.stack, selectorPath(step.revoked.name));
-        io.stdout.write(
+      };
+    }
+    case "remove": {
+      const name = step.revoked.name;
+      // The name is remembered first, so no later keygen or rotation binds it to another key (issue #11).
+      await cli.setPlain(options.stack, { [keyPath(["dkim", "removedSelectors", name])]: today });
+      await cli.remove(options.stack, selectorPath(name));
+      await edit.verify(
+        [
+          { path: ["dkim", "removedSelectors", name], value: today },
+          { path: ["dkim", "selectors", name], removed: true },
+        ],
+        [],
+      );
+      return {
+        code: EXIT_OK,
+        stdout:
           [
-            `rotate step 4 of 4: ${step.revoked.name} is revoked`,
-            `  ${step.revoked.name}: removed from the stack config${step.revoked.hasPrivateKey ? ", private key included" : ""}`,
+            `rotate step 4 of 4: ${name} is revoked`,
+            `  ${name}: removed from the stack config${step.revoked.hasPrivateKey ? ", private key included" : ""}; its name stays in ${keyPath(["dkim", "removedSelectors"])}, never to be used again`,
             "next:",
             `  1. review, commit, pulumi up --stack ${options.stack} (deletes its record)`,
             `  2. the next rotation starts with: npx sender-auth rotate ${options.stack}`,
           ].join("\n") + "\n",
-        );
-        return EXIT_OK;
-      }
+      };
     }
-  } catch (error) {
-    if (error instanceof PulumiCliError) return reportError(io, error.message, EXIT_FAILURE);
-    throw error;
   }
 }
 

@@ -12,7 +12,6 @@ import {
   parseStackConfig,
   ProjectError,
   readStackConfig,
-  StackFileError,
   stackFilesIn,
   type Project,
   type StackConfig,
@@ -39,12 +38,15 @@ function side(stack: string, configMap: Readonly<Record<string, string>>, now: D
   }
 }
 
-/** A stack file the Pulumi CLI would read differently or refuse is an invalid side, named by its problems. */
+/**
+ * A stack file the Pulumi CLI would read differently or refuse, or that cannot be read at all (a
+ * FIFO, a symbolic link, binary junk): an invalid side, named by its problems.
+ */
 function fileSide(stack: string, read: () => StackConfig, now: Date): StackSide {
   try {
     return side(stack, read().config, now);
   } catch (error) {
-    if (!(error instanceof StackFileError)) throw error;
+    if (!(error instanceof ProjectError)) throw error;
     return { stack, config: undefined, records: [], errors: error.message.split("\n") };
   }
 }
@@ -56,29 +58,22 @@ export function headSides(project: Project, now: Date): Map<string, StackSide> {
   );
 }
 
-/** Every stack of the base revision, read from git objects. A base without Pulumi.yaml has none. */
+/**
+ * Every stack of the base revision, read from git objects. A base without Pulumi.yaml has none; one
+ * whose Pulumi.yaml is unreadable is a ProjectError. A stack file that cannot be read is an invalid side.
+ */
 export function baseSides(tree: GitTree, now: Date): Map<string, StackSide> {
+  // A base Pulumi.yaml that cannot be read (or whose stackConfigDir leaves the project) is an error,
+  // not "no project": every stack would otherwise look new.
   const projectText = tree.read("Pulumi.yaml");
   if (projectText === undefined) return new Map();
-  let projectFile: ReturnType<typeof parseProjectFile>;
-  try {
-    projectFile = parseProjectFile(`${tree.commit.slice(0, 12)}:Pulumi.yaml`, projectText);
-  } catch (error) {
-    if (error instanceof ProjectError) return new Map();
-    throw error;
-  }
+  const projectFile = parseProjectFile(`${tree.commit.slice(0, 12)}:Pulumi.yaml`, projectText);
   const sides = new Map<string, StackSide>();
   for (const [stack, file] of stackFilesIn(tree.list(projectFile.stackConfigDir))) {
     const relative = path.posix.join(projectFile.stackConfigDir, file);
-    const text = tree.read(relative) ?? "";
-    try {
-      const read = (): StackConfig =>
-        parseStackConfig(projectFile, stack, `${tree.commit.slice(0, 12)}:${relative}`, text);
-      sides.set(stack, fileSide(stack, read, now));
-    } catch (error) {
-      if (!(error instanceof ProjectError)) throw error;
-      sides.set(stack, { stack, config: undefined, records: [], errors: [error.message] });
-    }
+    const read = (): StackConfig =>
+      parseStackConfig(projectFile, stack, `${tree.commit.slice(0, 12)}:${relative}`, tree.read(relative) ?? "");
+    sides.set(stack, fileSide(stack, read, now));
   }
   return sides;
 }

@@ -33,6 +33,9 @@ export interface RunCliOptions {
   readonly node?: string;
   /** Written to the child's stdin, which is then closed. @default stdin ignored */
   readonly input?: string;
+  /** Run as this user and group (the test process runs as root here, which no permission stops). */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 /** A run's exit, stdout and stderr (shortened), for assertion messages. */
@@ -93,37 +96,101 @@ export async function runProcess(
 ): Promise<CliResult> {
   await acquire();
   try {
-    return await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn(file, args, {
-        cwd: options.cwd ?? REPO_ROOT,
-        env: options.env ?? inheritedEnv(),
-        stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-      });
-      if (options.input !== undefined) child.stdin?.end(options.input);
-      const stdout: Buffer[] = [];
-      const stderr: Buffer[] = [];
-      // Both are pipes (stdio above); the type of a computed stdio array does not say so.
-      child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
-      child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
-      const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 90_000);
-      child.on("error", (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      // "close", not "exit": both pipes are drained by then.
-      child.on("close", (code, signal) => {
-        clearTimeout(timer);
-        resolve({
-          code,
-          signal,
-          stdout: Buffer.concat(stdout).toString("utf8"),
-          stderr: Buffer.concat(stderr).toString("utf8"),
-        });
-      });
-    });
+    return await startProcess(file, args, options).done;
   } finally {
     release();
   }
+}
+
+/** A running `sender-auth`, for tests that signal it or interleave it with another run. */
+export interface RunningCli {
+  readonly pid: number;
+  /** Resolves once it has exited and both pipes are drained. */
+  readonly done: Promise<CliResult>;
+  /** Resolves once its stderr so far matches `pattern` (rejects if it exits first). */
+  stderrMatches(pattern: RegExp): Promise<string>;
+}
+
+/**
+ * Starts `sender-auth ...args` and returns at once (not counted against the cap runCli keeps). With
+ * `processGroup`, the child leads its own process group, so `process.kill(-pid, signal)` signals it
+ * and everything in its group, as a terminal's Ctrl-C does.
+ */
+export function startCli(
+  args: readonly string[],
+  options: RunCliOptions & { processGroup?: boolean } = {},
+): RunningCli {
+  return startProcess(options.node ?? process.execPath, [CLI_BIN, ...args], options);
+}
+
+/** `file ...args` started as a child process (see startCli). */
+function startProcess(
+  file: string,
+  args: readonly string[],
+  options: RunCliOptions & { processGroup?: boolean },
+): RunningCli {
+  const child = spawn(file, args, {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: options.env ?? inheritedEnv(),
+    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    detached: options.processGroup === true,
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
+  });
+  if (options.input !== undefined) child.stdin?.end(options.input);
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  const watchers: { pattern: RegExp; resolve: (text: string) => void; reject: (error: Error) => void }[] = [];
+  const stderrText = (): string => Buffer.concat(stderr).toString("utf8");
+  let exited = false;
+  const notify = (): void => {
+    const text = stderrText();
+    for (const watcher of [...watchers]) {
+      if (watcher.pattern.test(text)) {
+        watchers.splice(watchers.indexOf(watcher), 1);
+        watcher.resolve(text);
+      }
+    }
+  };
+  // Both are pipes (stdio above); the type of a computed stdio array does not say so.
+  child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
+  child.stderr!.on("data", (chunk: Buffer) => {
+    stderr.push(chunk);
+    notify();
+  });
+  const done = new Promise<CliResult>((resolve, reject) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 90_000);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    // "close", not "exit": both pipes are drained by then.
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      exited = true;
+      const result = { code, signal, stdout: Buffer.concat(stdout).toString("utf8"), stderr: stderrText() };
+      for (const watcher of watchers.splice(0)) {
+        watcher.reject(
+          new Error(`sender-auth exited before its stderr matched ${String(watcher.pattern)}:\n${result.stderr}`),
+        );
+      }
+      resolve(result);
+    });
+  });
+  return {
+    pid: child.pid ?? -1,
+    done,
+    stderrMatches(pattern) {
+      return new Promise((resolve, reject) => {
+        if (exited && !pattern.test(stderrText())) {
+          reject(new Error(`sender-auth exited before its stderr matched ${String(pattern)}:\n${stderrText()}`));
+          return;
+        }
+        watchers.push({ pattern, resolve, reject });
+        notify();
+      });
+    },
+  };
 }
 
 /** A throw-away Pulumi project whose program is this repository's index.ts. */

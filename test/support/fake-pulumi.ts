@@ -8,7 +8,10 @@
  * - The project is the nearest Pulumi.yaml (or Pulumi.yml) from the working directory upward, or
  *   from `-C/--cwd <dir>`; stack files live in its `stackConfigDir` (default: the project
  *   directory). A stack exists iff `Pulumi.<stack>.yaml` (or `.yml`) exists there; `--stack` is
- *   required, since the stand-in keeps no "selected stack".
+ *   required, since the stand-in keeps no "selected stack". `--stack` is parsed like the diy
+ *   backend's stack reference (`<stack>`, `organization/<stack>`, `organization/<project>/<stack>`,
+ *   pkg/backend/diy/store.go) and the name checked like tokens.ParseStackName
+ *   (sdk/go/common/tokens/stack_name.go), with the real CLI's messages.
  * - Keys are `<namespace>:<name>`, the namespace defaulting to the project name. With `--path` the
  *   name is a property path (`a.b`, `a["x.y"].c`, `list[0]`) whose first segment is the top-level
  *   key; values set at a nested path become booleans for "true"/"false" and numbers for integers
@@ -21,7 +24,9 @@
  * - `get` and the listing also see the project's config defaults (Pulumi.yaml `config:`), as the
  *   real CLI does; `set`/`rm` only ever edit the stack file.
  * - Edits go through the `yaml` Document API, so comments and all other content of the stack file
- *   survive; the file is written only when something changed.
+ *   survive; the file is written only when something changed, and in place, as the real CLI does
+ *   (`os.WriteFile` in sdk/go/common/workspace/project.go `save`: truncate, then write, following a
+ *   symbolic link): a failed write leaves a truncated file behind.
  * - Errors go to stderr as `error: <message>` with exit code 255.
  *
  * For tests:
@@ -33,13 +38,21 @@
  *   invocations (the n-th one only, 1-based, when `:n` is given; counted in
  *   `${FAKE_PULUMI_LOG}.count`) write `error: injected failure` and exit 255 without touching
  *   anything. The command must match exactly: `config set` does not match `config set-all`.
+ * - FAKE_PULUMI_DISK_FULL=<command>[:<n>]: the disk fills up while the matching invocation writes
+ *   the stack file: it truncates the file, writes only the first FAKE_PULUMI_DISK_FREE bytes (default:
+ *   half of the new text) and fails like `os.WriteFile`: `error: write <file>: no space left on
+ *   device`, exit code 255. Counted in `${FAKE_PULUMI_LOG}.disk-full.count`.
+ * - FAKE_PULUMI_HOLD=<command>[:<n>] with FAKE_PULUMI_HOLD_FILE=<path>: a slow write. The matching
+ *   invocation, having read and changed the stack file but before writing it, writes its pid to
+ *   `<path>.held` and waits until `<path>` exists (at most 120 s), so a test can interleave two
+ *   writers or signal the caller between two writes without any timing. Counted in
+ *   `${FAKE_PULUMI_LOG}.hold.count`.
  */
 import {
   closeSync,
   existsSync,
   openSync,
   readFileSync,
-  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -262,25 +275,60 @@ function incrementCounter(file: string): number {
   }
 }
 
-/** Whether FAKE_PULUMI_FAIL asks this invocation to fail. */
-function injectedFailure(command: string): boolean {
-  const spec = process.env["FAKE_PULUMI_FAIL"]?.trim();
+/**
+ * Whether the injection in environment variable `variable` (`<command>[:<n>]`) applies to this
+ * invocation; the n-th matching invocation is counted in `${FAKE_PULUMI_LOG}<counterSuffix>`.
+ */
+function injected(variable: string, counterSuffix: string, command: string): boolean {
+  const spec = process.env[variable]?.trim();
   if (!spec) return false;
   const match = /^(.+?)(?::(\d+))?$/.exec(spec);
   const wanted = match?.[1]?.trim().split(/\s+/).join(" ");
   const nth = match?.[2] === undefined ? undefined : Number(match[2]);
   if (wanted === undefined || nth === 0) {
-    throw new Error(`fake pulumi: FAKE_PULUMI_FAIL=${spec}: expected "<command>" or "<command>:<n>" with n >= 1`);
+    throw new Error(`fake pulumi: ${variable}=${spec}: expected "<command>" or "<command>:<n>" with n >= 1`);
   }
   if (wanted !== command) return false;
   if (nth === undefined) return true;
   const log = process.env["FAKE_PULUMI_LOG"];
   if (!log) {
     throw new Error(
-      `fake pulumi: FAKE_PULUMI_FAIL=${spec} counts invocations in \${FAKE_PULUMI_LOG}.count, but FAKE_PULUMI_LOG is not set`,
+      `fake pulumi: ${variable}=${spec} counts invocations in \${FAKE_PULUMI_LOG}${counterSuffix}, but FAKE_PULUMI_LOG is not set`,
     );
   }
-  return incrementCounter(`${log}.count`) === nth;
+  return incrementCounter(`${log}${counterSuffix}`) === nth;
+}
+
+/** Whether FAKE_PULUMI_FAIL asks this invocation to fail. */
+function injectedFailure(command: string): boolean {
+  return injected("FAKE_PULUMI_FAIL", ".count", command);
+}
+
+/** How long a held write waits for its release file before giving up. */
+const HOLD_LIMIT_MS = 120_000;
+
+/** FAKE_PULUMI_HOLD: announces the hold in `<file>.held` (this pid) and waits until `<file>` exists. */
+function holdIfAsked(command: string): void {
+  if (!injected("FAKE_PULUMI_HOLD", ".hold.count", command)) return;
+  const gate = process.env["FAKE_PULUMI_HOLD_FILE"];
+  if (!gate) throw new Error("fake pulumi: FAKE_PULUMI_HOLD needs FAKE_PULUMI_HOLD_FILE=<path>");
+  writeFileSync(`${gate}.held`, `${process.pid}\n`);
+  const deadline = Date.now() + HOLD_LIMIT_MS;
+  while (!existsSync(gate)) {
+    if (Date.now() > deadline) throw new CliError(`fake pulumi: ${gate} did not appear within ${HOLD_LIMIT_MS} ms`);
+    sleepSync(10);
+  }
+}
+
+/** FAKE_PULUMI_DISK_FULL: how many bytes of the write fit on the disk, or undefined when all do. */
+function diskSpaceFor(command: string, length: number): number | undefined {
+  if (!injected("FAKE_PULUMI_DISK_FULL", ".disk-full.count", command)) return undefined;
+  const free = process.env["FAKE_PULUMI_DISK_FREE"];
+  const bytes = free === undefined ? Math.floor(length / 2) : Number(free);
+  if (!Number.isInteger(bytes) || bytes < 0) {
+    throw new Error(`fake pulumi: FAKE_PULUMI_DISK_FREE=${free ?? ""}: expected a number of bytes`);
+  }
+  return bytes < length ? bytes : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -347,12 +395,39 @@ function requireStackName(invocation: Invocation): string {
   return stack;
 }
 
+const STACK_NAME = /^[A-Za-z0-9_.-]*/;
+
+/**
+ * The stack name in a stack reference, as the diy backend parses one (pkg/backend/diy/store.go
+ * ParseReference): `<stack>`, `organization/<stack>` or `organization/<project>/<stack>`; more
+ * parts leave the name empty. The name is checked like tokens.ParseStackName.
+ */
+function stackNameOf(reference: string, project: Project): string {
+  const split = reference.split("/");
+  const [first = "", second = "", third = ""] = split;
+  const org = split.length === 2 || split.length === 3 ? first : "organization";
+  const name = split.length === 1 ? first : split.length === 2 ? second : split.length === 3 ? third : "";
+  if (org !== "organization") throw new CliError("organization name must be 'organization'");
+  if (split.length === 3 && second !== project.name) throw new CliError(`no stack named '${reference}' found`);
+  if (name === "") throw new CliError("a stack name may not be empty");
+  if (Buffer.byteLength(name) > 100) throw new CliError("a stack name cannot exceed 100 characters");
+  const valid = STACK_NAME.exec(name)?.[0].length ?? 0;
+  if (valid !== name.length) {
+    // Go's %q of the byte: a quoted character literal.
+    const char = name[valid] ?? "";
+    const quoted = JSON.stringify(char).slice(1, -1).replace(/'/g, "\\'");
+    throw new CliError(
+      `a stack name may only contain alphanumeric, hyphens, underscores, or periods: invalid character '${quoted}' at position ${valid}`,
+    );
+  }
+  return name;
+}
+
 /** The stack's file; fails like the real CLI when the stack does not exist. */
 function stackFile(project: Project, stack: string): string {
-  // "org/project/stack" and "org/stack" name the same file as "stack".
-  const base = stack.split("/").at(-1) ?? stack;
+  const name = stackNameOf(stack, project);
   for (const ext of [".yaml", ".yml"]) {
-    const file = path.join(project.stackConfigDir, `Pulumi.${base}${ext}`);
+    const file = path.join(project.stackConfigDir, `Pulumi.${name}${ext}`);
     if (existsSync(file) && statSync(file).isFile()) return file;
   }
   throw new CliError(`no stack named '${stack}' found`);
@@ -637,13 +712,18 @@ class StackFile {
     this.changed = true;
   }
 
-  save(): void {
+  /** Writes the file if anything changed, in place like `os.WriteFile`; `command` selects injected faults. */
+  save(command: string): void {
     if (!this.changed) return;
-    const text = this.doc.toString({ lineWidth: 0, flowCollectionPadding: false });
-    // Write beside and rename, so a concurrent reader never sees half a file.
-    const temp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temp, text);
-    renameSync(temp, this.file);
+    const text = Buffer.from(this.doc.toString({ lineWidth: 0, flowCollectionPadding: false }), "utf8");
+    holdIfAsked(command);
+    const free = diskSpaceFor(command, text.length);
+    if (free !== undefined) {
+      // What a full disk leaves: the file truncated, then as much written as fitted.
+      writeFileSync(this.file, text.subarray(0, free));
+      throw new CliError(`write ${this.file}: no space left on device`);
+    }
+    writeFileSync(this.file, text);
   }
 }
 
@@ -846,7 +926,7 @@ function configSet(ctx: Context): void {
   }
   const file = StackFile.load(ctx.file);
   file.set(key, storedValue(key, value, bools.has("secret")));
-  file.save();
+  file.save(ctx.invocation.command);
 }
 
 function storedValue(key: ConfigKey, value: string, secret: boolean): unknown {
@@ -876,7 +956,7 @@ function configSetAll(ctx: Context): void {
       file.set(key, storedValue(key, value, secret));
     }
   }
-  file.save();
+  file.save(ctx.invocation.command);
 }
 
 function configRm(ctx: Context, all: boolean): void {
@@ -886,7 +966,7 @@ function configRm(ctx: Context, all: boolean): void {
   const keys = ctx.invocation.positionals.map((raw) => parseConfigKey(raw, ctx.project, usePath));
   const file = StackFile.load(ctx.file);
   for (const key of keys) file.remove(key);
-  file.save();
+  file.save(ctx.invocation.command);
 }
 
 function run(invocation: Invocation, stdin: Context["stdin"]): void {

@@ -342,7 +342,7 @@ describe("sender-auth export", { concurrency: true, timeout: 180_000 }, () => {
       withoutCalls(result),
       usage(
         2,
-        "error: selector s202611e is ed25519: PHPMailer signs with RSA only (rules D17); export an RSA selector\n",
+        "error: selector s202611e is ed25519: PHPMailer signs with RSA only (its DKIM_Sign uses sha256WithRSAEncryption); export an RSA selector\n",
       ),
     );
   });

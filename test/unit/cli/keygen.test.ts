@@ -7,13 +7,21 @@
  * key verifies `pass` with mailauth. Independent spawns run concurrently (test/support/cli.ts caps them).
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { createTempProject, runCli, type CliResult, type TempProject } from "../../support/cli";
+import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  createTempProject,
+  runCli,
+  startCli,
+  type CliResult,
+  type RunningCli,
+  type TempProject,
+} from "../../support/cli";
 import {
   FAKE_PULUMI_BIN,
   fakeDecrypt,
@@ -114,6 +122,12 @@ class Project {
     return readFileSync(this.file(stack), "utf8");
   }
 
+  /** What is in stacks/.sender-auth (locks, backups); nothing once every command has finished. */
+  stateFiles(): string[] {
+    const dir = path.join(this.temp.stacksDir, ".sender-auth");
+    return existsSync(dir) ? readdirSync(dir).sort() : [];
+  }
+
   /** The stack file's `config:` map, parsed. */
   config(stack: string): Record<string, unknown> {
     return record(field(parseYaml(this.text(stack)), "config"), `${stack} config`);
@@ -133,6 +147,24 @@ class Project {
 
   run(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
     return runCli(args, { cwd: this.temp.dir, env: this.env(options) });
+  }
+
+  /** Starts a run and returns at once; with `processGroup` it leads its own process group (as under a terminal). */
+  start(args: readonly string[], options: RunOptions & { processGroup?: boolean } = {}): RunningCli {
+    return startCli(args, {
+      cwd: this.temp.dir,
+      env: this.env(options),
+      ...(options.processGroup === undefined ? {} : { processGroup: options.processGroup }),
+    });
+  }
+
+  /** The holder recorded in the stack's lock file. */
+  lockHolder(stack: string): { pid: number; since: string } {
+    const holder = record(
+      JSON.parse(readFileSync(path.join(this.temp.stacksDir, ".sender-auth", `${stack}.lock`), "utf8")),
+      "lock",
+    );
+    return { pid: Number(holder["pid"]), since: text(holder["since"], "since") };
   }
 }
 
@@ -209,7 +241,10 @@ function assertNoKeyMaterial(calls: readonly PulumiInvocation[], pems: readonly 
 const keyPath = (selector: string, leaf?: string): string =>
   `${NS}:dkim.selectors.${selector}${leaf === undefined ? "" : `.${leaf}`}`;
 
-/** The three calls a successful keygen makes, with the PEM on the second one's stdin only. */
+/**
+ * The four calls a successful keygen makes: the preflight, the PEM on the second one's stdin only, the
+ * public values, and reading the private key back to check it against the stored public key.
+ */
 function assertKeygenCalls(
   calls: readonly PulumiInvocation[],
   dir: string,
@@ -239,12 +274,13 @@ function assertKeygenCalls(
         stack,
         "--non-interactive",
       ],
+      ["config", "get", "--path", keyPath(selector, "privateKey"), "--stack", stack, "--non-interactive"],
     ],
   );
   // The stand-in stores stdin minus one trailing newline, as the real CLI does.
   assert.deepEqual(
     calls.map((call) => call.stdin),
-    ["", `${pem}\n`, ""],
+    ["", `${pem}\n`, "", ""],
   );
   for (const call of calls) assert.equal(call.cwd, dir);
 }
@@ -414,7 +450,7 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
     assert.match(run.stdout, /^ {2}public key SHA-256 [0-9a-f]{64}$/m);
   });
 
-  it("calls pulumi exactly three times: preflight, the private key as a secret on stdin, the public values in one set-all; no argv holds key material", async () => {
+  it("calls pulumi exactly four times: preflight, the private key as a secret on stdin, the public values in one set-all, the private key read back; no argv holds key material", async () => {
     const { project } = await generated();
     const config = project.config("cf-default");
     const pem = storedPrivateKey(config, "s202611a");
@@ -443,7 +479,7 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
       assertNoKeyMaterial([leaked], [sample.pem]);
     }, /holds key material/);
     const calls = (Object.keys(GROUP_STACKS) as GroupStack[]).flatMap((stack) => project.calls(stack));
-    assert.equal(calls.length, 7 * 3);
+    assert.equal(calls.length, 7 * 4);
     assertNoKeyMaterial(
       calls,
       keys.map((k) => k.pem),
@@ -481,7 +517,7 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
       expectedStdout("cf-second", "example.com", "s202611b", "Ed25519", "published", "ed25519", publicKey),
     );
     assertKeygenCalls(
-      project.calls("cf-second").slice(3),
+      project.calls("cf-second").slice(4),
       project.dir,
       "cf-second",
       "s202611b",
@@ -707,53 +743,43 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
   // -------------------------------------------------------------------------------------------------
   // Failing writes
 
+  const RESTORED = (stack: string): string =>
+    `error: nothing was changed: stacks/Pulumi.${stack}.yaml was restored from the backup taken before the first write, byte for byte\n`;
   const SET_ALL_FAILED = (selector: string): string =>
     `error: pulumi config set-all --path ${["publicKey", "algorithm", "status", "createdAt"].map((leaf) => keyPath(selector, leaf)).join(" ")} failed: injected failure\n`;
 
-  it("a failing second write (set-all) is undone: exit 1, 'nothing was changed', the selector removed again", async () => {
+  it("a failing second write (set-all): exit 1, 'nothing was changed', the stack file restored byte for byte", async () => {
     const project = new Project({ s: cfWithSelector() });
-    const before = project.config("s");
     const beforeText = project.text("s");
     const result = await project.run(["keygen", "s"], { env: { FAKE_PULUMI_FAIL: "config set-all" } });
     assert.deepEqual(result, {
       code: 1,
       signal: null,
       stdout: "",
-      stderr: `${SET_ALL_FAILED("s202611b")}error: nothing was changed: the partly written selector s202611b was removed again\n`,
+      stderr: `${SET_ALL_FAILED("s202611b")}${RESTORED("s")}`,
     });
     // Beside an existing selector nothing is left over: byte-identical, comments included.
     assert.equal(project.text("s"), beforeText);
-    assert.deepEqual(project.config("s"), before);
     const calls = project.calls();
     assert.deepEqual(
       calls.map((call) => call.argv.slice(0, 2).join(" ")),
-      ["config --json", "config set", "config set-all", "config rm"],
+      ["config --json", "config set", "config set-all"],
     );
-    assert.deepEqual(calls[3]?.argv, [
-      "config",
-      "rm",
-      "--path",
-      keyPath("s202611b"),
-      "--stack",
-      "s",
-      "--non-interactive",
-    ]);
     const pem = calls[1]?.stdin ?? "";
     assert.match(pem, /^-----BEGIN PRIVATE KEY-----\n/);
     assertNoKeyMaterial(calls, [pem]);
+    assert.deepEqual(project.stateFiles(), [], "no lock or backup is left behind");
   });
 
-  it("undoing a failed set-all on a stack without DKIM removes the dkim section it created, so the stack file is as before", async () => {
+  it("a failed set-all on a stack without DKIM leaves the stack file exactly as before (no empty dkim section)", async () => {
     const { project, undone, plans } = await generated();
     assert.deepEqual(undone, {
       code: 1,
       signal: null,
       stdout: "",
-      stderr: `${SET_ALL_FAILED("s202611a")}error: nothing was changed: the partly written selector s202611a was removed again\n`,
+      stderr: `${SET_ALL_FAILED("s202611a")}${RESTORED("undo-empty")}`,
     });
-    // `pulumi config rm` keeps empty parents, so keygen removes the dkim section it created instead.
     assert.equal(project.text("undo-empty"), CF_FULL);
-    assert.deepEqual(project.config("undo-empty"), project.config("undo-original"));
     const leftover = plans.find((p) => p.stack === "undo-empty");
     const original = plans.find((p) => p.stack === "undo-original");
     assert.ok(original !== undefined && leftover !== undefined);
@@ -767,7 +793,7 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
       code: 1,
       signal: null,
       stdout: "",
-      stderr: `error: pulumi config set --secret --path '${keyPath("s202611a", "privateKey")}' failed: injected failure\n`,
+      stderr: `error: pulumi config set --secret --path '${keyPath("s202611a", "privateKey")}' failed: injected failure\n${RESTORED("s")}`,
     });
     assert.equal(project.text("s"), CF_FULL);
     assert.deepEqual(
@@ -779,52 +805,303 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
     );
   });
 
-  it("a failing write whose undo fails too prints the exact `pulumi config rm` command, which then restores the stack", async () => {
-    // FAKE_PULUMI_FAIL names one command only, so a wrapper `pulumi` first on PATH makes `config rm` fail
-    // too (through the stand-in's own injection, so it is logged like every other call).
-    const project = new Project({ s: cfWithSelector() });
-    const before = project.config("s");
+  // -------------------------------------------------------------------------------------------------
+  // A full disk (the stand-in truncates the stack file and writes part of it, as os.WriteFile does)
+
+  for (const command of ["config set", "config set-all"] as const) {
+    it(`the disk fills up during \`pulumi ${command}\`: the truncated stack file is restored byte for byte, exit 1`, async () => {
+      const project = new Project({ s: CF_FULL });
+      const result = await project.run(["keygen", "s"], {
+        env: { FAKE_PULUMI_DISK_FULL: command, FAKE_PULUMI_DISK_FREE: "100" },
+      });
+      const failed =
+        command === "config set"
+          ? `error: pulumi config set --secret --path '${keyPath("s202611a", "privateKey")}' failed`
+          : SET_ALL_FAILED("s202611a").replace(/: injected failure\n$/, "");
+      assert.deepEqual(result, {
+        code: 1,
+        signal: null,
+        stdout: "",
+        stderr: `${failed}: write ${project.file("s")}: no space left on device\n${RESTORED("s")}`,
+      });
+      assert.equal(project.text("s"), CF_FULL);
+      assert.deepEqual(project.stateFiles(), []);
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Reading back: a pulumi that reports success but wrote something else
+
+  /** A `pulumi` first on PATH that runs the stand-in, then does `afterSetAll` (sh) after a successful set-all. */
+  function wrappedPulumi(project: Project, script: string): NodeJS.ProcessEnv {
     const wrapperDir = project.temp.subdir("wrapper-bin");
     const wrapper = path.join(wrapperDir, "pulumi");
-    writeFileSync(
-      wrapper,
-      `#!/bin/sh\nif [ "$1" = config ] && [ "$2" = rm ]; then FAKE_PULUMI_FAIL="config rm"; export FAKE_PULUMI_FAIL; fi\nexec '${FAKE_PULUMI_BIN}' "$@"\n`,
-    );
+    writeFileSync(wrapper, `#!/bin/sh\n${script}\n`);
     chmodSync(wrapper, 0o755);
-    const env = project.env({ env: { FAKE_PULUMI_FAIL: "config set-all" } });
-    const result = await runCli(["keygen", "s"], {
-      cwd: project.dir,
-      env: { ...env, PATH: `${wrapperDir}${path.delimiter}${env["PATH"] ?? ""}` },
-    });
-    const command = `pulumi config rm --path '${keyPath("s202611b")}' --stack s`;
+    const env = project.env();
+    return { ...env, PATH: `${wrapperDir}${path.delimiter}${env["PATH"] ?? ""}` };
+  }
+
+  it("a set-all that exits 0 but loses another value (dmarc.rua) is caught by reading the file back: restored, exit 1", async () => {
+    const project = new Project({ s: CF_FULL });
+    const env = wrappedPulumi(
+      project,
+      `'${FAKE_PULUMI_BIN}' "$@" || exit $?\nif [ "$2" = set-all ]; then sed -i '/dmarc-reports@/d' '${project.file("s")}'; fi`,
+    );
+    const result = await runCli(["keygen", "s"], { cwd: project.dir, env });
     assert.deepEqual(result, {
       code: 1,
       signal: null,
       stdout: "",
-      stderr: `${SET_ALL_FAILED("s202611b")}error: the private key of s202611b was stored but the rest was not, and undoing it failed (pulumi config rm --path '${keyPath("s202611b")}' failed: injected failure): remove it with\nerror:   ${command}\n`,
+      stderr: `error: after writing, stacks/Pulumi.s.yaml does not hold what was written: sender-auth:dmarc differs from what was expected\n${RESTORED("s")}`,
     });
-    assert.deepEqual(
-      project.calls().map((call) => call.argv.slice(0, 2).join(" ")),
-      ["config --json", "config set", "config set-all", "config rm"],
-    );
-    // Half-written: the private key only.
-    assert.deepEqual(Object.keys(selectorEntry(project.config("s"), "s202611b")), ["privateKey"]);
+    assert.equal(project.text("s"), CF_FULL);
+  });
 
-    // The printed command, run as printed (through sh, in the project), removes exactly that.
-    const rm = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn("sh", ["-c", command], {
-        cwd: project.dir,
-        env: project.env({ log: "manual" }),
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      let stderr = "";
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-      child.on("error", reject);
-      child.on("close", (code) => {
-        resolve({ code, stderr });
-      });
+  it("a stored private key that reads back as another key is caught: restored, exit 1", async () => {
+    const project = new Project({ s: CF_FULL });
+    const other = fixtureKey("rsa-2048-b").privatePem;
+    const env = wrappedPulumi(
+      project,
+      `if [ "$2" = get ]; then '${FAKE_PULUMI_BIN}' "$@" >/dev/null || exit $?; printf '%s\\n' '${other}'; exit 0; fi\nexec '${FAKE_PULUMI_BIN}' "$@"`,
+    );
+    const result = await runCli(["keygen", "s"], { cwd: project.dir, env });
+    assert.deepEqual(result, {
+      code: 1,
+      signal: null,
+      stdout: "",
+      stderr: `error: after writing, ${keyPath("s202611a", "privateKey")} read back through pulumi is not the private half of ${keyPath("s202611a", "publicKey")}\n${RESTORED("s")}`,
     });
-    assert.deepEqual(rm, { code: 0, stderr: "" });
-    assert.deepEqual(project.config("s"), before);
+    assert.equal(project.text("s"), CF_FULL);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Concurrency, signals and crashes (issue #11). The stand-in holds its `config set-all` (the second
+// write) until the test creates a release file (FAKE_PULUMI_HOLD), so every interleaving is exact.
+
+/** Waits until `file` exists with a complete first line, and returns that line. */
+async function lineOf(file: string): Promise<string> {
+  for (let waited = 0; waited < 60_000; waited += 20) {
+    const content = existsSync(file) ? readFileSync(file, "utf8") : "";
+    if (content.endsWith("\n")) return content.trimEnd();
+    await sleep(20);
+  }
+  throw new Error(`${file} did not appear within 60 s`);
+}
+
+/** A hold on the second write of a run (its `config set-all`), released by the test. */
+function holdSetAll(
+  project: Project,
+  name: string,
+): {
+  readonly env: Record<string, string>;
+  /** Resolves with the held stand-in's pid once it holds. */
+  held(): Promise<number>;
+  release(): void;
+} {
+  const gate = path.join(project.dir, name);
+  return {
+    env: { FAKE_PULUMI_HOLD: "config set-all", FAKE_PULUMI_HOLD_FILE: gate },
+    held: async () => Number(await lineOf(`${gate}.held`)),
+    release: () => {
+      writeFileSync(gate, "");
+    },
+  };
+}
+
+/** Every selector's stored private key is the private half of its publicKey; returns the public keys. */
+function assertKeyPairs(project: Project, stack: string, selectors: readonly string[]): string[] {
+  const config = project.config(stack);
+  assert.deepEqual(Object.keys(record(field(config, `${NS}:dkim`, "selectors"), "selectors")), selectors);
+  return selectors.map((selector) => {
+    const publicKey = selectorEntry(config, selector)["publicKey"];
+    assert.equal(derive(storedPrivateKey(config, selector)).publicKey, publicKey, `${selector} is a key pair`);
+    return text(publicKey, `${selector}.publicKey`);
+  });
+}
+
+const interrupted = (signal: string): string =>
+  `warning: ${signal} received: stopping once the pulumi call in progress returns, leaving the stack config as it was before this command (${signal} again stops that call now)\n`;
+
+describe("sender-auth keygen: concurrency, signals, crashes", { concurrency: true, timeout: 180_000 }, () => {
+  it("two keygens at once: the second waits for the first one's lock, then adds s202611b; both keys are kept", async () => {
+    const project = new Project({ s: CF_FULL });
+    const hold = holdSetAll(project, "release-first");
+    const first = project.start(["keygen", "s"], { log: "first", env: hold.env });
+    await hold.held();
+    const holder = project.lockHolder("s");
+    assert.equal(holder.pid, first.pid);
+    const second = project.start(["keygen", "s"], { log: "second" });
+    await second.stderrMatches(/^waiting for stack s/);
+    hold.release();
+    const [a, b] = await Promise.all([first.done, second.done]);
+    assert.deepEqual([a.code, a.stderr], [0, ""]);
+    assert.match(a.stdout, /^added selector s202611a to stack s: RSA 2048, status published, created 2026-11-28\n/);
+    assert.deepEqual(
+      [b.code, b.stderr],
+      [
+        0,
+        `waiting for stack s: another command is writing its config: pid ${first.pid} (sender-auth keygen) on host ${hostname()} since ${holder.since} (waiting up to 15 s)\n`,
+      ],
+    );
+    assert.match(b.stdout, /^added selector s202611b to stack s: RSA 2048, status published, created 2026-11-28\n/);
+    const [keyA, keyB] = assertKeyPairs(project, "s", ["s202611a", "s202611b"]);
+    assert.notEqual(keyA, keyB);
+    assert.ok(project.text("s").startsWith(CF_FULL));
+    assert.deepEqual(project.stateFiles(), [], "the lock is gone");
+  });
+
+  it("a second keygen that cannot wait long enough fails naming the holder (pid, command, since), calling no pulumi", async () => {
+    const project = new Project({ s: CF_FULL });
+    const hold = holdSetAll(project, "release-first");
+    const first = project.start(["keygen", "s"], { log: "first", env: hold.env });
+    await hold.held();
+    const holder = project.lockHolder("s");
+    const second = await project.run(["keygen", "s"], { log: "second", env: { SENDER_AUTH_LOCK_WAIT_MS: "300" } });
+    const held = `pid ${first.pid} (sender-auth keygen) on host ${hostname()} since ${holder.since}`;
+    assert.deepEqual(second, {
+      code: 1,
+      signal: null,
+      stdout: "",
+      stderr: `waiting for stack s: another command is writing its config: ${held} (waiting up to 0.3 s)\nerror: stack s is locked by another command writing its config: ${held}; gave up after waiting 0.3 s. Run this again once it has finished\n`,
+    });
+    assert.deepEqual(project.calls("second"), []);
+    hold.release();
+    const a = await first.done;
+    assert.equal(a.code, 0, a.stderr);
+    assertKeyPairs(project, "s", ["s202611a"]);
+  });
+
+  it("SENDER_AUTH_LOCK_WAIT_MS that is not a number is a usage error (exit 2)", async () => {
+    const project = new Project({ s: CF_FULL });
+    const result = await project.run(["keygen", "s"], { env: { SENDER_AUTH_LOCK_WAIT_MS: "soon" } });
+    assert.deepEqual(result, {
+      code: 2,
+      signal: null,
+      stdout: "",
+      stderr: 'error: SENDER_AUTH_LOCK_WAIT_MS must be a whole number of milliseconds, got "soon"\n',
+    });
+    assert.equal(project.text("s"), CF_FULL);
+    assert.deepEqual(project.calls(), []);
+  });
+
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    it(`${signal} to the process group between the two writes: the write in progress finishes, then the stack file is restored byte for byte (exit ${code})`, async () => {
+      const project = new Project({ s: CF_FULL });
+      const hold = holdSetAll(project, "release");
+      const run = project.start(["keygen", "s"], { env: hold.env, processGroup: true });
+      await hold.held();
+      // As a terminal's Ctrl-C: the whole process group; the pulumi call runs in its own group.
+      process.kill(-run.pid, signal);
+      await run.stderrMatches(new RegExp(`^warning: ${signal} received`));
+      hold.release();
+      assert.deepEqual(await run.done, {
+        code,
+        signal: null,
+        stdout: "",
+        stderr: `${interrupted(signal)}error: interrupted by ${signal}: stacks/Pulumi.s.yaml was restored from the backup taken before the first write, byte for byte; nothing was changed\n`,
+      });
+      // The second write did complete (so pulumi was never stopped between the writes) and was undone.
+      assert.deepEqual(
+        project.calls().map((call) => call.argv.slice(0, 2).join(" ")),
+        ["config --json", "config set", "config set-all"],
+      );
+      assert.equal(project.text("s"), CF_FULL);
+      assert.deepEqual(project.stateFiles(), []);
+    });
+  }
+
+  it("a second SIGINT stops the pulumi call in progress; the stack file is restored all the same (exit 130)", async () => {
+    const project = new Project({ s: CF_FULL });
+    const hold = holdSetAll(project, "never-released");
+    const run = project.start(["keygen", "s"], { env: hold.env, processGroup: true });
+    await hold.held();
+    process.kill(-run.pid, "SIGINT");
+    await run.stderrMatches(/^warning: SIGINT received/);
+    process.kill(-run.pid, "SIGINT");
+    assert.deepEqual(await run.done, {
+      code: 130,
+      signal: null,
+      stdout: "",
+      stderr: `${interrupted("SIGINT")}error: interrupted by SIGINT: stacks/Pulumi.s.yaml was restored from the backup taken before the first write, byte for byte; nothing was changed\n`,
+    });
+    assert.equal(project.text("s"), CF_FULL);
+    assert.deepEqual(project.stateFiles(), []);
+  });
+
+  it("killed (SIGKILL) between the two writes: export refuses the orphan key, and the next keygen takes over the dead lock, restores the backup and adds its key", async () => {
+    const project = new Project({ s: CF_FULL });
+    const hold = holdSetAll(project, "never-released");
+    const first = project.start(["keygen", "s"], { log: "first", env: hold.env });
+    const heldPid = await hold.held();
+    const holder = project.lockHolder("s");
+    process.kill(first.pid, "SIGKILL");
+    process.kill(heldPid, "SIGKILL");
+    assert.equal((await first.done).signal, "SIGKILL");
+    // What a killed keygen leaves: the private key alone, its lock and its backup.
+    assert.deepEqual(Object.keys(selectorEntry(project.config("s"), "s202611a")), ["privateKey"]);
+    assert.deepEqual(project.stateFiles(), ["Pulumi.s.yaml.backup", "s.lock"]);
+    const orphan = project.text("s");
+
+    const exported = await project.run(["export", "s", "--selector", "s202611a", "--format", "pem"], { log: "export" });
+    assert.deepEqual(exported, {
+      code: 1,
+      signal: null,
+      stdout: "",
+      stderr: [
+        "error: selector s202611a of stack s has a private key but no publicKey, so no DNS record publishes it and mail signed with it fails DKIM; refusing to export it. Remove the half-written selector with",
+        `error:   pulumi config rm --path '${keyPath("s202611a")}' --stack s`,
+        "error: and generate a new key with npx sender-auth keygen s",
+        "",
+      ].join("\n"),
+    });
+    assert.deepEqual(project.calls("export"), []);
+
+    const second = await project.run(["keygen", "s"], { log: "second" });
+    const [kept, ...others] = project.stateFiles();
+    assert.deepEqual(others, []);
+    assert.match(kept ?? "", /^Pulumi\.s\.yaml\.interrupted-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z$/);
+    assert.equal(
+      second.stderr,
+      `warning: stack s: took over the lock of pid ${first.pid} (sender-auth keygen) on host ${hostname()} since ${holder.since}, which no longer runs\n` +
+        `warning: stack s: an earlier command writing its config did not finish: stacks/Pulumi.s.yaml was restored from the backup it took before its first write; the file as it was left is kept as stacks/.sender-auth/${kept ?? ""}\n`,
+    );
+    assert.equal(second.code, 0);
+    assert.match(second.stdout, /^added selector s202611a to stack s: /);
+    assert.ok(project.text("s").startsWith(CF_FULL));
+    assertKeyPairs(project, "s", ["s202611a"]);
+    assert.equal(readFileSync(path.join(project.temp.stacksDir, ".sender-auth", kept ?? ""), "utf8"), orphan);
+  });
+});
+
+describe("sender-auth keygen: a selector name is never bound to a second key", { concurrency: true }, () => {
+  const withRemoved = `${cfWithSelector()}    removedSelectors:
+      s202611a: "2026-11-20"
+`.replace("      s202611a:\n", "      s202610a:\n");
+
+  it("--selector naming a removed selector is refused (exit 2), before any pulumi call", async () => {
+    const project = new Project({ s: withRemoved });
+    const result = await project.run(["keygen", "s", "--selector", "s202611a"]);
+    assert.deepEqual(result, {
+      code: 2,
+      signal: null,
+      stdout: "",
+      stderr:
+        "error: selector s202611a of stack s was bound to a key until it was removed on 2026-11-20 (sender-auth:dkim.removedSelectors.s202611a); a selector is never re-bound to a new key (RFC 6376 §3.1): choose another name or leave --selector out\n",
+    });
+    assert.equal(project.text("s"), withRemoved);
+    assert.deepEqual(project.calls(), []);
+  });
+
+  it("without --selector the removed name is skipped: s202611b", async () => {
+    const project = new Project({ s: withRemoved });
+    const result = await project.run(["keygen", "s"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^added selector s202611b to stack s: /);
+    assertKeyPairs(project, "s", ["s202610a", "s202611b"]);
   });
 });

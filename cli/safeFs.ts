@@ -1,0 +1,288 @@
+/**
+ * File access for every command, treating the files of a project as hostile input (issue #11): a
+ * stack file, Pulumi.yaml or a records/ entry may be a FIFO, a symbolic link to /dev/zero or outside
+ * the project, a huge file or binary junk, because a branch can commit any of these.
+ *
+ * - Reads open the file itself, never a symbolic link (O_NOFOLLOW), without blocking on a FIFO
+ *   (O_NONBLOCK), and accept only a regular file of bounded size.
+ * - Writes never follow a symbolic link: a temporary file is created beside the target (O_EXCL |
+ *   O_NOFOLLOW), synced, then renamed over it, so a reader sees the old or the new file, never half.
+ * - Every file-system failure becomes a ProjectError naming the path and what went wrong (EACCES,
+ *   ENOSPC, ENOTDIR, EEXIST, ELOOP, ...), never a stack trace.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+  type Stats,
+} from "node:fs";
+import * as path from "node:path";
+import { ProjectError } from "./errors";
+
+/** The largest Pulumi.yaml or stack file read: far above any real one, small enough to parse at once. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
+const FS_PROBLEMS: Readonly<Record<string, string>> = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "the file system is read-only",
+  ENOTDIR: "a part of the path is not a directory",
+  EEXIST: "it already exists",
+  ELOOP: "it is a symbolic link, which sender-auth does not follow",
+  EISDIR: "it is a directory",
+  ENOENT: "it does not exist",
+  ENAMETOOLONG: "the name is too long",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files",
+  EIO: "input/output error",
+  EBUSY: "the file is busy",
+  ETXTBSY: "the file is busy",
+  EXDEV: "it is on another file system",
+};
+
+function errnoCode(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === "string" && /^E[A-Z]+$/.test(code) ? code : undefined;
+}
+
+/**
+ * A file-system error as a ProjectError naming `label` (the path as the user should read it) and
+ * what was being done; anything that is not a file-system error is rethrown.
+ */
+export function fsError(error: unknown, label: string, action: string): ProjectError {
+  if (error instanceof ProjectError) return error;
+  const code = errnoCode(error);
+  if (code === undefined) throw error;
+  return new ProjectError(`${label}: cannot ${action}: ${FS_PROBLEMS[code] ?? "system error"} (${code})`);
+}
+
+/** "a FIFO (named pipe)", "a directory", ...: what a non-regular file is, for messages. */
+export function kindOf(stats: Stats): string {
+  if (stats.isFile()) return "a regular file";
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isSymbolicLink()) return "a symbolic link";
+  if (stats.isFIFO()) return "a FIFO (named pipe)";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  if (stats.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+/** The entry at `file` itself (a symbolic link is not followed), or undefined when there is none. */
+export function entryAt(file: string, label = file): Stats | undefined {
+  try {
+    return lstatSync(file);
+  } catch (error) {
+    if (errnoCode(error) === "ENOENT") return undefined;
+    throw fsError(error, label, "read");
+  }
+}
+
+/** "1 MiB", "2049 bytes". */
+export function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+}
+
+export interface ReadOptions {
+  /** Larger files are refused. @default MAX_CONFIG_FILE_BYTES */
+  readonly maxBytes?: number;
+  /** The path as messages show it. @default the path */
+  readonly label?: string;
+}
+
+/**
+ * The bytes of `file`, if it is a regular file of at most `maxBytes`: a symbolic link, FIFO, device,
+ * directory or larger file is refused with a message naming it, before a byte is read.
+ */
+export function readRegularFile(file: string, options: ReadOptions = {}): Buffer {
+  const label = options.label ?? file;
+  const maxBytes = options.maxBytes ?? MAX_CONFIG_FILE_BYTES;
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    if (errnoCode(error) === "ELOOP") {
+      throw new ProjectError(
+        `${label}: is a symbolic link; sender-auth reads project files only as regular files, never through a link (it could point outside the project, or at a device)`,
+      );
+    }
+    throw fsError(error, label, "read");
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new ProjectError(`${label}: is ${kindOf(stats)}, not a regular file`);
+    if (stats.size > maxBytes) {
+      throw new ProjectError(
+        `${label}: is ${formatBytes(stats.size)} long; sender-auth reads at most ${formatBytes(maxBytes)}`,
+      );
+    }
+    // One byte more than allowed, to notice a file that grows while it is read.
+    const buffer = Buffer.alloc(stats.size + 1);
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+      if (length === buffer.length) {
+        throw new ProjectError(`${label}: grew while it was read; run the command again once nothing writes it`);
+      }
+    }
+    return buffer.subarray(0, length);
+  } catch (error) {
+    throw fsError(error, label, "read");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Characters YAML forbids in a stream (YAML 1.2 §5.1, c-printable): C0 and C1 controls but TAB, LF, CR, NEL; DEL. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NOT_YAML_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]/;
+
+function lineAndColumn(text: string, index: number): string {
+  const before = text.slice(0, index);
+  const line = before.split("\n").length;
+  return `line ${line}, column ${index - before.lastIndexOf("\n")}`;
+}
+
+/**
+ * `bytes` as text, if they are UTF-8 without the control characters YAML forbids: binary junk is
+ * refused with one short line naming where it starts, never echoed.
+ */
+export function decodeYamlText(bytes: Uint8Array, label: string): string {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    const lossy = new TextDecoder("utf-8").decode(bytes);
+    throw new ProjectError(
+      `${label}: ${lineAndColumn(lossy, lossy.indexOf("\ufffd"))}: not UTF-8 text (YAML 1.2 §5.2); is it a binary file?`,
+    );
+  }
+  const bad = NOT_YAML_PRINTABLE.exec(text);
+  if (bad !== null) {
+    const code = (bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
+    throw new ProjectError(
+      `${label}: ${lineAndColumn(text, bad.index)}: control character U+${code} is not allowed in YAML (YAML 1.2 §5.1); is it a binary file?`,
+    );
+  }
+  return text;
+}
+
+/** A Pulumi.yaml or stack file's text: a bounded regular file (readRegularFile) of YAML text (decodeYamlText). */
+export function readYamlFile(file: string, options: ReadOptions = {}): string {
+  return decodeYamlText(readRegularFile(file, options), options.label ?? file);
+}
+
+/** Characters a terminal may act on: controls (ESC, BEL, CR, ...), line separators and bidirectional overrides. */
+const UNPRINTABLE = /[\p{Cc}\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+
+/**
+ * `text` safe to print on a terminal: every control or bidirectional-override character as a `\uXXXX`
+ * escape, and at most `maxLength` characters (the rest counted, not shown).
+ */
+export function printable(text: string, maxLength = 200): string {
+  const shown = text.length > maxLength ? text.slice(0, maxLength) : text;
+  const escaped = shown.replace(
+    UNPRINTABLE,
+    (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`,
+  );
+  return text.length > maxLength ? `${escaped}… (${text.length - maxLength} more characters)` : escaped;
+}
+
+/** Makes `dir` a directory if it does not exist; refuses a symbolic link or anything else in its place. */
+export function ensureDirectory(dir: string, label = dir, mode = 0o755): void {
+  try {
+    mkdirSync(dir, { mode });
+    return;
+  } catch (error) {
+    if (errnoCode(error) !== "EEXIST") throw fsError(error, label, "create the directory");
+  }
+  checkDirectory(dir, label);
+}
+
+/** Fails unless `dir` is a directory itself (not a symbolic link to one). */
+export function checkDirectory(dir: string, label = dir): void {
+  const stats = entryAt(dir, label);
+  if (stats === undefined) throw new ProjectError(`${label}: cannot read: it does not exist (ENOENT)`);
+  if (stats.isSymbolicLink()) {
+    throw new ProjectError(
+      `${label}: is a symbolic link; sender-auth does not write through one: replace it with a directory`,
+    );
+  }
+  if (!stats.isDirectory()) throw new ProjectError(`${label}: is ${kindOf(stats)}, not a directory`);
+}
+
+/** A fresh, unused path beside `file` for a temporary copy (hidden, so no tool mistakes it for the file). */
+export function temporaryPathBeside(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+}
+
+function writeAll(fd: number, data: Uint8Array): void {
+  let offset = 0;
+  while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
+}
+
+/**
+ * Creates `file` with `data`, failing if anything is there (O_EXCL) and never through a symbolic
+ * link (O_NOFOLLOW); synced to disk before it returns. A failed write removes what it created.
+ */
+export function createFileExclusive(file: string, data: Uint8Array | string, label = file, mode = 0o644): void {
+  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  } catch (error) {
+    throw fsError(error, label, "write");
+  }
+  try {
+    writeAll(fd, bytes);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(file, { force: true });
+    throw fsError(error, label, "write");
+  }
+  closeSync(fd);
+}
+
+/**
+ * Replaces `file` with `data` atomically: a temporary file in the same directory, synced, then renamed
+ * over it. What was at `file` is replaced, never written through (a symbolic link there is replaced
+ * by the file, not followed); callers that must not replace a link check first.
+ */
+export function replaceFile(file: string, data: Uint8Array | string, label = file, mode = 0o644): void {
+  const temporary = temporaryPathBeside(file);
+  createFileExclusive(temporary, data, label, mode);
+  try {
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw fsError(error, label, "write");
+  }
+  syncDirectory(path.dirname(file));
+}
+
+/** Makes a rename or unlink in `dir` durable; a file system that cannot sync a directory is left as is. */
+export function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+    fsyncSync(fd);
+  } catch {
+    // Best effort: the data itself was synced before the rename.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
