@@ -76,7 +76,7 @@ export function gitTree(projectDir: string, ref: string): GitTree {
       }
       if (Number(size) > MAX_CONFIG_FILE_BYTES) {
         throw new ProjectError(
-          `${label}: is ${formatBytes(Number(size))} long; sender-auth reads at most ${formatBytes(MAX_CONFIG_FILE_BYTES)}`,
+          `${label}: is ${size ?? "?"} bytes long; sender-auth reads at most ${formatBytes(MAX_CONFIG_FILE_BYTES)}`,
         );
       }
       const blob = execFileSync("git", ["cat-file", "blob", object], {

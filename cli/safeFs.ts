@@ -124,7 +124,7 @@ export function readRegularFile(file: string, options: ReadOptions = {}): Buffer
     if (!stats.isFile()) throw new ProjectError(`${label}: is ${kindOf(stats)}, not a regular file`);
     if (stats.size > maxBytes) {
       throw new ProjectError(
-        `${label}: is ${formatBytes(stats.size)} long; sender-auth reads at most ${formatBytes(maxBytes)}`,
+        `${label}: is ${stats.size} bytes long; sender-auth reads at most ${formatBytes(maxBytes)}`,
       );
     }
     // One byte more than allowed, to notice a file that grows while it is read.

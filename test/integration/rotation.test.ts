@@ -316,10 +316,17 @@ describe("a full DKIM key rotation against a real BIND serving the planned zone"
     const run = await cli(["rotate", STACK], DAY_8);
     assert.equal(run.stderr, "");
     assert.equal(firstLine(run.stdout), `rotate step 4 of 4: ${OLD} is revoked`);
-    assert.match(run.stdout, new RegExp(`\\n  ${OLD}: removed from the stack config, private key included\\n`));
+    assert.match(
+      run.stdout,
+      new RegExp(
+        `\\n  ${OLD}: removed from the stack config, private key included; its name stays in sender-auth:dkim\\.removedSelectors, never to be used again\\n`,
+      ),
+    );
     assert.equal(run.code, 0);
     assert.deepEqual(statuses(), { [NEW]: "active" });
-    assert.doesNotMatch(stackText(), new RegExp(OLD));
+    // Only its name is left, under removedSelectors (never bound to another key, issue #11).
+    assert.equal(stackText().match(new RegExp(OLD, "g"))?.length, 1);
+    assert.match(stackText(), new RegExp(`\\n    removedSelectors:\\n      ${OLD}: "?2026-12-06"?\\n`));
 
     const zone = await serve();
     assert.doesNotMatch(zone, new RegExp(OLD));

@@ -15,6 +15,7 @@ import {
   realpathSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -295,6 +296,7 @@ interface JsonReport {
   readonly unsafe: boolean;
   readonly stacks: readonly Record<string, unknown>[];
   readonly errors: readonly string[];
+  readonly notes?: readonly string[];
 }
 
 function parseReport(result: CliResult): JsonReport {
@@ -1243,6 +1245,37 @@ describe(
           parseReport(result).stacks.map((s) => [s["stack"], s["status"]]),
           [["x", "unchanged"]],
         );
+      });
+
+      it("a base whose Pulumi.yaml points stackConfigDir outside the project is refused (exit 1), not read and not an internal error", async () => {
+        const repo = Repo.create();
+        repo.writeStack("a", { domain: domainOf("a"), dmarc: dmarcQ(domainOf("a")) });
+        const projectFile = path.join(repo.dir, "Pulumi.yaml");
+        const good = readFileSync(projectFile, "utf8");
+        writeFileSync(projectFile, good.replace(/^stackConfigDir: .*$/m, "stackConfigDir: ../../../../etc"));
+        const base = repo.commit("hostile base");
+        writeFileSync(projectFile, good);
+        const result = await repo.diff(["--base", base]);
+        assert.deepEqual(result, {
+          code: 1,
+          signal: null,
+          stdout: "",
+          stderr: `error: ${base.slice(0, 12)}:Pulumi.yaml: stackConfigDir "../../../../etc" is outside the project directory; it must be a relative path inside the project, such as stacks\n`,
+        });
+      });
+
+      it("a base stack file committed as a symbolic link is not read: a note, its side not compared", async () => {
+        const repo = Repo.create();
+        repo.writeStack("a", { domain: domainOf("a"), dmarc: dmarcQ(domainOf("a")) });
+        symlinkSync("/etc/passwd", repo.stackFile("b"));
+        const base = repo.commit("base with a link");
+        rmSync(repo.stackFile("b"));
+        repo.writeStack("b", { domain: domainOf("b"), dmarc: dmarcQ(domainOf("b")) });
+        const result = await repo.diff(["--base", base, "--format", "json"]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.deepEqual(parseReport(result).notes, [
+          `base: ${base.slice(0, 12)}:stacks/Pulumi.b.yaml: is a symbolic link in that commit; sender-auth reads only regular files`,
+        ]);
       });
 
       it("a base revision without Pulumi.yaml means every stack is new", async () => {

@@ -89,6 +89,19 @@ const ORG = `config:
         status: active
 `;
 
+/** A selector a keygen stopped between its two writes left behind: the private key alone (issue #11). */
+const HALF = `config:
+  sender-auth:domain: example.com
+  sender-auth:dns:
+    provider: cloudflare
+    zoneId: 023e105f4ecef8ad9ca31a8372d0c353
+  sender-auth:dkim:
+    selectors:
+      s202611a:
+        privateKey:
+          secure: ${fakeEncrypt(rsa.privatePem)}
+`;
+
 /** A stack keygen adds to in the JSON test. */
 const FRESH = `config:
   sender-auth:domain: example.net
@@ -116,6 +129,7 @@ function fixtures(): TempProject {
     projects.push(sharedProject);
     sharedProject.writeStack("ex", EX);
     sharedProject.writeStack("org", ORG);
+    sharedProject.writeStack("half", HALF);
   }
   return sharedProject;
 }
@@ -477,6 +491,29 @@ describe("sender-auth export", { concurrency: true, timeout: 180_000 }, () => {
       usage(2, "error: required option '--format <format>' not specified\n(run with --help for usage)\n"),
     );
     assert.deepEqual([...selector.calls, ...format.calls], []);
+  });
+
+  it("an orphan private key (no publicKey: a keygen stopped half-way) is never handed out, in any format (exit 1)", async () => {
+    const results = await Promise.all(
+      (["pem", "json", "opendkim"] as const).map((format) =>
+        run(["export", "half", "--selector", "s202611a", "--format", format]),
+      ),
+    );
+    for (const result of results) {
+      assert.deepEqual(
+        withoutCalls(result),
+        usage(
+          1,
+          [
+            "error: selector s202611a of stack half has a private key but no publicKey, so no DNS record publishes it and mail signed with it fails DKIM; refusing to export it. Remove the half-written selector with",
+            `error:   pulumi config rm --path '${NS}:dkim.selectors.s202611a' --stack half`,
+            "error: and generate a new key with npx sender-auth keygen half",
+            "",
+          ].join("\n"),
+        ),
+      );
+      assert.deepEqual(result.calls, []);
+    }
   });
 
   it("a stored private key that is not its publicKey's is never exported (exit 1)", async () => {

@@ -104,6 +104,15 @@ function selectorOf(doc: StackDoc, name: string): Json {
   return entry;
 }
 
+/** A copy of `doc` without selector `name`, its name listed in dkim.removedSelectors as removed today. */
+function withRemoved(doc: StackDoc, name: string): StackDoc {
+  const copy = withSelector(doc, name, undefined);
+  const dkim = copy.config["sender-auth:dkim"];
+  assert.ok(isRecord(dkim));
+  dkim["removedSelectors"] = { ...(isRecord(dkim["removedSelectors"]) ? dkim["removedSelectors"] : {}), [name]: TODAY };
+  return copy;
+}
+
 /** A copy of `doc` with selector `name` merged with `changes` (`undefined` removes the selector). */
 function withSelector(doc: StackDoc, name: string, changes: Json | undefined): StackDoc {
   const copy = structuredClone(doc);
@@ -372,6 +381,7 @@ function assertGenerated(run: RotateRun, expected: Generated): string {
       STACK,
       "--non-interactive",
     ],
+    readBack(expected.selector),
   ]);
   const secretSet = run.log[1];
   assert.ok(secretSet);
@@ -413,6 +423,30 @@ function step2Stdout(next: string, current: string | undefined, revocableFrom = 
     "",
   ].join("\n");
 }
+
+/** `pulumi config get` of a selector's private key: how an edit reads a key pair back before it commits. */
+const readBack = (selector: string): string[] => [
+  "config",
+  "get",
+  "--path",
+  sel(selector, "privateKey"),
+  "--stack",
+  STACK,
+  "--non-interactive",
+];
+
+/** Every pulumi call of a successful step 2: preflight, the one set-all, both key pairs read back. */
+function step2Calls(next: string, current: string | undefined): string[][] {
+  return [
+    CHECK_STACK,
+    step2SetAll(next, current),
+    readBack(next),
+    ...(current === undefined ? [] : [readBack(current)]),
+  ];
+}
+
+/** The last line of a failed edit: the stack file put back as it was. */
+const RESTORED = `error: nothing was changed: stacks/Pulumi.${STACK}.yaml was restored from the backup taken before the first write, byte for byte\n`;
 
 function step2SetAll(next: string, current: string | undefined): string[] {
   return [
@@ -549,10 +583,7 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
       });
       const paths = ["publicKey", "algorithm", "status", "createdAt"].map((field) => sel("s202611a", field)).join(" ");
       assert.equal(run.stdout, "");
-      assert.equal(
-        run.stderr,
-        `error: pulumi config set-all --path ${paths} failed: injected failure\nerror: nothing was changed: the partly written selector s202611a was removed again\n`,
-      );
+      assert.equal(run.stderr, `error: pulumi config set-all --path ${paths} failed: injected failure\n${RESTORED}`);
       assert.equal(run.code, 1);
       assert.deepEqual(run.after, run.before);
       assert.deepEqual(
@@ -561,7 +592,6 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
           ["config", "--json"],
           ["config", "set"],
           ["config", "set-all"],
-          ["config", "rm"],
         ],
       );
     });
@@ -672,7 +702,7 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
           retiredAt: TODAY,
         }),
       );
-      assert.deepEqual(argvOf(run), [CHECK_STACK, step2SetAll("s202611a", "s202610a")]);
+      assert.deepEqual(argvOf(run), step2Calls("s202611a", "s202610a"));
     });
 
     it("--force activates without a DNS check, with a warning, even though DNS serves nothing", async (t) => {
@@ -695,7 +725,7 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
           retiredAt: TODAY,
         }),
       );
-      assert.deepEqual(argvOf(run), [CHECK_STACK, step2SetAll("s202611a", "s202610a")]);
+      assert.deepEqual(argvOf(run), step2Calls("s202611a", "s202610a"));
     });
 
     it("--force does not claim that DNS serves the key it did not check", async (t) => {
@@ -718,7 +748,7 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
       assert.equal(run.stdout, step2Stdout("s202611e", undefined));
       assert.equal(run.code, 0);
       assert.deepEqual(run.after, withSelector(run.before, "s202611e", { status: "active" }));
-      assert.deepEqual(argvOf(run), [CHECK_STACK, step2SetAll("s202611e", undefined)]);
+      assert.deepEqual(argvOf(run), step2Calls("s202611e", undefined));
     });
 
     it("a failing write changes nothing (exit 1)", async () => {
@@ -727,7 +757,7 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
       assert.equal(
         run.stderr,
         `warning: --force: not checking that DNS serves s202611a._domainkey.${DOMAIN}; mail signed before it is served fails DKIM\n` +
-          `error: pulumi config set-all --path ${sel("s202611a", "status")} ${sel("s202610a", "status")} ${sel("s202610a", "retiredAt")} failed: injected failure\n`,
+          `error: pulumi config set-all --path ${sel("s202611a", "status")} ${sel("s202610a", "status")} ${sel("s202610a", "retiredAt")} failed: injected failure\n${RESTORED}`,
       );
       assert.equal(run.code, 1);
       assertUnchanged(run);
@@ -871,7 +901,7 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
         run.stdout,
         [
           "rotate step 4 of 4: s202609a is revoked",
-          "  s202609a: removed from the stack config, private key included",
+          "  s202609a: removed from the stack config, private key included; its name stays in sender-auth:dkim.removedSelectors, never to be used again",
           "next:",
           `  1. review, commit, pulumi up --stack ${STACK} (deletes its record)`,
           `  2. the next rotation starts with: npx sender-auth rotate ${STACK}`,
@@ -879,12 +909,22 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
         ].join("\n"),
       );
       assert.equal(run.code, 0);
-      assert.deepEqual(run.after, withSelector(run.before, "s202609a", undefined));
+      assert.deepEqual(run.after, withRemoved(run.before, "s202609a"));
       assert.ok(!("s202609a" in selectorsOf(run.after)), "the selector key is gone from the stack file");
-      assert.doesNotMatch(run.afterText, /s202609a/);
+      assert.equal(run.afterText.match(/s202609a/g)?.length, 1, "the name is left only in removedSelectors");
       assert.ok(!run.afterText.includes(fakeEncrypt(fixtureKey("rsa-3072").privatePem)), "its private key is gone");
       assert.deepEqual(argvOf(run), [
         CHECK_STACK,
+        [
+          "config",
+          "set-all",
+          "--path",
+          "--plaintext",
+          `sender-auth:dkim.removedSelectors.s202609a=${TODAY}`,
+          "--stack",
+          STACK,
+          "--non-interactive",
+        ],
         ["config", "rm", "--path", sel("s202609a"), "--stack", STACK, "--non-interactive"],
       ]);
     });
@@ -894,10 +934,46 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
       assert.equal(run.stderr, "");
       assert.match(
         run.stdout,
-        /^rotate step 4 of 4: sold is revoked\n {2}sold: removed from the stack config\nnext:\n/,
+        /^rotate step 4 of 4: sold is revoked\n {2}sold: removed from the stack config; its name stays in sender-auth:dkim\.removedSelectors, never to be used again\nnext:\n/,
       );
       assert.equal(run.code, 0);
-      assert.deepEqual(run.after, withSelector(run.before, "sold", undefined));
+      assert.deepEqual(run.after, withRemoved(run.before, "sold"));
+    });
+
+    it("a name once used is never bound again: after step 4 removes s202611a, step 1 the same day generates s202611c, not s202611a (issue #11)", async () => {
+      const project = newProject(
+        stackDoc({
+          s202611a: keySelector({
+            status: "revoked",
+            key: "rsa-2048-b",
+            createdAt: "2026-11-01",
+            retiredAt: "2026-11-10",
+          }),
+          s202611b: keySelector({ status: "active", key: "rsa-2048", createdAt: "2026-11-10" }),
+        }),
+      );
+      const removed = await rotateAt(project, [STACK]);
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.match(removed.stdout, /^rotate step 4 of 4: s202611a is revoked\n/);
+      const generatedNext = await rotateAt(project, [STACK]);
+      assert.equal(generatedNext.code, 0, generatedNext.stderr);
+      const generated: Generated = { selector: "s202611c", algorithm: "rsa", bits: 2048, createdAt: TODAY };
+      const publicKey = assertGenerated(generatedNext, generated);
+      assert.equal(generatedNext.stdout, step1Stdout("s202611b", generated, publicKey));
+      assert.deepEqual(generatedNext.after.config["sender-auth:dkim"], {
+        selectors: selectorsOf(generatedNext.after),
+        removedSelectors: { s202611a: TODAY },
+      });
+    });
+
+    it("a failing removal changes nothing: the name is not recorded without the removal, nor the removal without the name (exit 1)", async () => {
+      const run = await rotate(stackDoc({ sold: { status: "revoked" }, s202610a: ACTIVE_2048 }), [], {
+        env: { FAKE_PULUMI_FAIL: "config rm" },
+      });
+      assert.equal(run.stdout, "");
+      assert.equal(run.stderr, `error: pulumi config rm --path '${sel("sold")}' failed: injected failure\n${RESTORED}`);
+      assert.equal(run.code, 1);
+      assertUnchanged(run);
     });
   });
 

@@ -6,15 +6,23 @@
  */
 import assert from "node:assert/strict";
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
+  linkSync,
+  lstatSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
+  realpathSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { stringify as stringifyYaml } from "yaml";
@@ -116,6 +124,11 @@ class Project {
 
   plan(...args: string[]): Promise<CliResult> {
     return runCli(["plan", ...args], { cwd: this.temp.dir, env: ENV });
+  }
+
+  /** plan as an unprivileged user (uid/gid 65534): the tests run as root, which no permission stops. */
+  planAsNobody(...args: string[]): Promise<CliResult> {
+    return runCli(["plan", ...args], { cwd: this.temp.dir, env: ENV, uid: 65534, gid: 65534 });
   }
 }
 
@@ -384,3 +397,105 @@ describe("sender-auth plan --write / --check (real binary)", { concurrency: true
     assert.equal(both.stderr, "error: --write and --check are mutually exclusive, and cannot both be set\n");
   });
 });
+
+// ---------------------------------------------------------------------------------------------------
+// records/ comes from the repository: hostile input (issue #11).
+
+const outsideDirs: string[] = [];
+after(() => {
+  for (const dir of outsideDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A directory outside the project, with a file the snapshot writer must never touch. */
+function outside(): { dir: string; file: string } {
+  const dir = realpathSync(mkdtempSync(path.join(tmpdir(), "sender-auth-outside-")));
+  outsideDirs.push(dir);
+  const file = path.join(dir, "precious.txt");
+  writeFileSync(file, "not a zone\n");
+  return { dir, file };
+}
+
+const NOT_A_DIRECTORY = "error: records: is a regular file, not a directory\n";
+
+describe(
+  "records/ is hostile input: never written or read through a link, every failure a message",
+  { concurrency: true, timeout: 180_000 },
+  () => {
+    it("a snapshot that is a symbolic link to a file outside the project is not followed: --write and --check exit 1 naming it", async () => {
+      const project = new Project();
+      project.write("alpha");
+      const target = outside();
+      mkdirSync(project.records);
+      symlinkSync(target.file, project.snapshot("alpha"));
+      const [write, check] = await Promise.all([project.plan("--write"), project.plan("--check")]);
+      const link =
+        "records/alpha.zone: is a symbolic link; sender-auth neither reads nor writes a snapshot through one: remove it and run `npx sender-auth plan --write`";
+      assert.deepEqual(write, { code: 1, signal: null, stdout: "", stderr: `error: ${link}\n` });
+      assert.deepEqual(check, {
+        code: 1,
+        signal: null,
+        stdout: "",
+        stderr: `error: stack alpha: ${link}\n${RUN_WRITE}\n`,
+      });
+      assert.equal(readFileSync(target.file, "utf8"), "not a zone\n");
+      assert.equal(readlinkSync(project.snapshot("alpha")), target.file);
+    });
+
+    it("records that is a file: --write and --check exit 1 naming it (not EEXIST or ENOTDIR with a stack trace)", async () => {
+      const project = new Project();
+      project.write("alpha");
+      writeFileSync(project.records, "oops\n");
+      const [write, check] = await Promise.all([project.plan("--write"), project.plan("--check")]);
+      assert.deepEqual(write, { code: 1, signal: null, stdout: "", stderr: NOT_A_DIRECTORY });
+      assert.deepEqual(check, { code: 1, signal: null, stdout: "", stderr: NOT_A_DIRECTORY });
+      assert.equal(readFileSync(project.records, "utf8"), "oops\n");
+    });
+
+    it("records that is a symbolic link to a directory outside the project is not written through", async () => {
+      const project = new Project();
+      project.write("alpha");
+      const target = outside();
+      symlinkSync(target.dir, project.records);
+      const write = await project.plan("--write");
+      assert.deepEqual(write, {
+        code: 1,
+        signal: null,
+        stdout: "",
+        stderr:
+          "error: records: is a symbolic link; sender-auth does not write through one: replace it with a directory\n",
+      });
+      assert.deepEqual(readdirSync(target.dir), ["precious.txt"]);
+      assert.ok(lstatSync(project.records).isSymbolicLink());
+    });
+
+    it("a records/ the user cannot write (EACCES): exit 1 naming the snapshot", async () => {
+      const project = new Project();
+      project.write("alpha");
+      mkdirSync(project.records, { mode: 0o555 });
+      chmodSync(project.records, 0o555);
+      chmodSync(project.temp.dir, 0o755);
+      const write = await project.planAsNobody("--write");
+      assert.deepEqual(write, {
+        code: 1,
+        signal: null,
+        stdout: "",
+        stderr: "error: records/alpha.zone: cannot write: permission denied (EACCES)\n",
+      });
+      assert.deepEqual(project.zoneFiles(), []);
+    });
+
+    it("--write replaces a snapshot atomically: no temporary file is left, and a hard link to the old file keeps the old text", async () => {
+      const project = await fromGolden();
+      project.write("alpha", { policy: "reject" });
+      const before = project.read("alpha");
+      const hardLink = path.join(project.temp.dir, "old-alpha.zone");
+      // Written in place, the old file (and so this second name of it) would change too.
+      linkSync(project.snapshot("alpha"), hardLink);
+      const write = await project.plan("--write");
+      assert.equal(write.code, 0, write.stderr);
+      assert.notEqual(project.read("alpha"), before);
+      assert.equal(readFileSync(hardLink, "utf8"), before);
+      assert.deepEqual(project.zoneFiles(), ["alpha.zone", "beta.zone", "gamma.zone"]);
+    });
+  },
+);
