@@ -6,13 +6,18 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import {
+  existsSync,
+  linkSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   realpathSync,
+  renameSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -599,6 +604,92 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     });
     assert.equal(readFileSync(`${demo.log}.count`, "utf8"), "3\n");
     assert.equal(readPulumiLog(demo.log)[3]?.stdin, PEM);
+  });
+
+  it("writes the stack file in place, as the real CLI's os.WriteFile does: a second hard link sees the change, a symbolic link is followed", async () => {
+    const demo = new Demo();
+    const hardLink = path.join(demo.dir, "second-name.yaml");
+    linkSync(demo.stackFile, hardLink);
+    await demo.ok(["config", "set", "a", "b", "--stack", "demo"]);
+    assert.equal(readFileSync(hardLink, "utf8"), demo.text());
+    const linked = new Demo();
+    const target = path.join(linked.dir, "elsewhere.yaml");
+    renameSync(linked.stackFile, target);
+    symlinkSync(target, linked.stackFile);
+    await linked.ok(["config", "set", "a", "b", "--stack", "demo"]);
+    assert.ok(lstatSync(linked.stackFile).isSymbolicLink());
+    assert.equal(readFileSync(target, "utf8"), `${DEFAULT_STACK}  sender-auth:a: b\n`);
+  });
+
+  it("FAKE_PULUMI_DISK_FULL=<command>[:<n>]: the file is truncated and only FAKE_PULUMI_DISK_FREE bytes (default half) of the new text written; the error is os.WriteFile's", async () => {
+    const full = `${DEFAULT_STACK}  sender-auth:a: b\n`;
+    const demo = new Demo();
+    const failed = await demo.run(["config", "set", "a", "b", "--stack", "demo"], {
+      env: { FAKE_PULUMI_DISK_FULL: "config set", FAKE_PULUMI_DISK_FREE: "10" },
+    });
+    assert.deepEqual(failed, {
+      code: 255,
+      stdout: "",
+      stderr: `error: write ${demo.stackFile}: no space left on device\n`,
+    });
+    assert.equal(demo.text(), full.slice(0, 10));
+    const half = new Demo();
+    await half.run(["config", "set", "a", "b", "--stack", "demo"], { env: { FAKE_PULUMI_DISK_FULL: "config set" } });
+    assert.equal(half.text(), full.slice(0, Math.floor(full.length / 2)));
+    // Only the n-th matching invocation, counted apart from FAKE_PULUMI_FAIL.
+    const nth = new Demo();
+    const env = { FAKE_PULUMI_DISK_FULL: "config set:2", FAKE_PULUMI_DISK_FREE: "0" };
+    await nth.ok(["config", "set", "a", "b", "--stack", "demo"], { env });
+    const second = await nth.run(["config", "set", "c", "d", "--stack", "demo"], { env });
+    assert.equal(second.code, 255);
+    assert.equal(nth.text(), "");
+    assert.equal(readFileSync(`${nth.log}.disk-full.count`, "utf8"), "2\n");
+  });
+
+  it("FAKE_PULUMI_HOLD=<command> holds the write, file untouched, with its pid in <FAKE_PULUMI_HOLD_FILE>.held, until the hold file exists", async () => {
+    const demo = new Demo();
+    const gate = path.join(demo.dir, "release");
+    const before = demo.snapshot();
+    const running = demo.run(["config", "set", "a", "b", "--stack", "demo"], {
+      env: { FAKE_PULUMI_HOLD: "config set", FAKE_PULUMI_HOLD_FILE: gate },
+    });
+    let held = "";
+    while (!held.endsWith("\n")) {
+      held = existsSync(`${gate}.held`) ? readFileSync(`${gate}.held`, "utf8") : "";
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.match(held, /^\d+\n$/);
+    assert.deepEqual(demo.snapshot(), before, "nothing is written while held");
+    writeFileSync(gate, "");
+    assert.deepEqual(await running, { code: 0, stdout: "", stderr: "" });
+    assert.equal(demo.config()["sender-auth:a"], "b");
+  });
+
+  it("parses --stack like the diy backend's stack reference and checks the name like tokens.ParseStackName", async () => {
+    const demo = new Demo();
+    const cases: [string, string | undefined][] = [
+      ["demo", undefined],
+      ["organization/demo", undefined],
+      ["organization/sender-auth/demo", undefined],
+      ["acme/demo", "organization name must be 'organization'"],
+      ["organization/other/demo", "no stack named 'organization/other/demo' found"],
+      ["../../tmp/evil", "a stack name may not be empty"],
+      [
+        "de mo",
+        "a stack name may only contain alphanumeric, hyphens, underscores, or periods: invalid character ' ' at position 2",
+      ],
+      ["x".repeat(101), "a stack name cannot exceed 100 characters"],
+    ];
+    for (const [stack, problem] of cases) {
+      const result = await demo.run(["config", "get", "domain", "--stack", stack]);
+      assert.deepEqual(
+        result,
+        problem === undefined
+          ? { code: 0, stdout: "example.com\n", stderr: "" }
+          : { code: 255, stdout: "", stderr: `error: ${problem}\n` },
+        stack,
+      );
+    }
   });
 
   it("finds Pulumi.yaml upward from the working directory or from -C/--cwd", async () => {

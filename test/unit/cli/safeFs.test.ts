@@ -1,0 +1,194 @@
+/**
+ * cli/safeFs.ts: reads that accept only bounded regular files, writes that never follow a link, and
+ * every file-system failure as a message naming the path (issue #11).
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { ProjectError } from "../../../cli/errors";
+import {
+  checkDirectory,
+  createFileExclusive,
+  decodeYamlText,
+  ensureDirectory,
+  fsError,
+  printable,
+  readRegularFile,
+  replaceFile,
+} from "../../../cli/safeFs";
+
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const dir = realpathSync(mkdtempSync(path.join(tmpdir(), "sender-auth-safefs-")));
+  dirs.push(dir);
+  return dir;
+}
+
+const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: raw`), { code });
+
+describe("fsError", () => {
+  const cases: readonly [string, string][] = [
+    ["EACCES", "records/a.zone: cannot write: permission denied (EACCES)"],
+    ["EPERM", "records/a.zone: cannot write: operation not permitted (EPERM)"],
+    ["ENOSPC", "records/a.zone: cannot write: no space left on the device (ENOSPC)"],
+    ["EDQUOT", "records/a.zone: cannot write: disk quota exceeded (EDQUOT)"],
+    ["EROFS", "records/a.zone: cannot write: the file system is read-only (EROFS)"],
+    ["ENOTDIR", "records/a.zone: cannot write: a part of the path is not a directory (ENOTDIR)"],
+    ["EEXIST", "records/a.zone: cannot write: it already exists (EEXIST)"],
+    ["ELOOP", "records/a.zone: cannot write: it is a symbolic link, which sender-auth does not follow (ELOOP)"],
+    ["EISDIR", "records/a.zone: cannot write: it is a directory (EISDIR)"],
+    ["EWHATEVER", "records/a.zone: cannot write: system error (EWHATEVER)"],
+  ];
+  for (const [code, message] of cases) {
+    it(`${code} → ${message}`, () => {
+      assert.deepEqual(fsError(errno(code), "records/a.zone", "write"), new ProjectError(message));
+    });
+  }
+
+  it("returns a ProjectError as it is, and rethrows anything that is not a file-system error", () => {
+    const error = new ProjectError("already a message");
+    assert.equal(fsError(error, "x", "read"), error);
+    const bug = new TypeError("a bug");
+    assert.throws(() => fsError(bug, "x", "read"), bug);
+  });
+});
+
+describe("printable", () => {
+  it("escapes control and bidirectional-override characters, and nothing else", () => {
+    assert.equal(
+      printable("\u001b[31mOK\u0007\r\n  OK    spf: forged\u202eline\tü"),
+      "\\u001B[31mOK\\u0007\\u000D\\u000A  OK    spf: forged\\u202Eline\\u0009ü",
+    );
+  });
+
+  it("shows at most maxLength characters and counts the rest", () => {
+    assert.equal(printable("x".repeat(250), 200), `${"x".repeat(200)}… (50 more characters)`);
+    assert.equal(printable("short", 200), "short");
+  });
+});
+
+describe("decodeYamlText", () => {
+  it("returns UTF-8 text with tabs, CR, LF and NEL", () => {
+    assert.equal(decodeYamlText(Buffer.from("a:\tb\r\nc: ü\u0085\n"), "f"), "a:\tb\r\nc: ü\u0085\n");
+  });
+
+  it("refuses a control character YAML forbids, naming line and column", () => {
+    assert.throws(
+      () => decodeYamlText(Buffer.from("config:\n  a: b\u0000c\n"), "stacks/Pulumi.x.yaml"),
+      new ProjectError(
+        "stacks/Pulumi.x.yaml: line 2, column 7: control character U+0000 is not allowed in YAML (YAML 1.2 §5.1); is it a binary file?",
+      ),
+    );
+    assert.throws(
+      () => decodeYamlText(Buffer.from("a: \u009b31m\n"), "f"),
+      new ProjectError(
+        "f: line 1, column 4: control character U+009B is not allowed in YAML (YAML 1.2 §5.1); is it a binary file?",
+      ),
+    );
+  });
+
+  it("refuses bytes that are not UTF-8, naming where they start", () => {
+    assert.throws(
+      () => decodeYamlText(Buffer.from([0x61, 0x3a, 0x0a, 0x62, 0xc3, 0x28]), "f"),
+      new ProjectError("f: line 2, column 2: not UTF-8 text (YAML 1.2 §5.2); is it a binary file?"),
+    );
+  });
+});
+
+describe("readRegularFile", () => {
+  it("reads a regular file within the bound", () => {
+    const file = path.join(tempDir(), "a");
+    writeFileSync(file, "hello");
+    assert.equal(readRegularFile(file, { maxBytes: 5 }).toString(), "hello");
+  });
+
+  it("refuses a larger file, a directory, a FIFO and a symbolic link (even to a regular file), naming them", () => {
+    const dir = tempDir();
+    const big = path.join(dir, "big");
+    writeFileSync(big, "123456");
+    const fifo = path.join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const link = path.join(dir, "link");
+    symlinkSync(big, link);
+    assert.throws(
+      () => readRegularFile(big, { maxBytes: 5, label: "big" }),
+      new ProjectError("big: is 6 bytes long; sender-auth reads at most 5 bytes"),
+    );
+    assert.throws(
+      () => readRegularFile(dir, { label: "dir" }),
+      new ProjectError("dir: is a directory, not a regular file"),
+    );
+    assert.throws(
+      () => readRegularFile(fifo, { label: "fifo" }),
+      new ProjectError("fifo: is a FIFO (named pipe), not a regular file"),
+    );
+    assert.throws(
+      () => readRegularFile(link, { label: "link" }),
+      new ProjectError(
+        "link: is a symbolic link; sender-auth reads project files only as regular files, never through a link (it could point outside the project, or at a device)",
+      ),
+    );
+    assert.throws(
+      () => readRegularFile(path.join(dir, "none"), { label: "none" }),
+      new ProjectError("none: cannot read: it does not exist (ENOENT)"),
+    );
+  });
+});
+
+describe("writes", () => {
+  it("replaceFile replaces a symbolic link instead of writing through it, and leaves no temporary file", () => {
+    const dir = tempDir();
+    const target = path.join(dir, "target");
+    writeFileSync(target, "precious");
+    const file = path.join(dir, "file");
+    symlinkSync(target, file);
+    replaceFile(file, "new");
+    assert.equal(readFileSync(target, "utf8"), "precious");
+    assert.ok(lstatSync(file).isFile());
+    assert.equal(readFileSync(file, "utf8"), "new");
+    assert.deepEqual(readdirSync(dir).sort(), ["file", "target"]);
+  });
+
+  it("createFileExclusive fails on anything already there, a dangling link included (O_EXCL | O_NOFOLLOW)", () => {
+    const dir = tempDir();
+    const link = path.join(dir, "link");
+    const target = path.join(dir, "would-be-created");
+    symlinkSync(target, link);
+    assert.throws(() => {
+      createFileExclusive(link, "x", "link");
+    }, new ProjectError("link: cannot write: it already exists (EEXIST)"));
+    assert.equal(existsSync(target), false);
+  });
+
+  it("ensureDirectory creates a directory, and refuses a file or a symbolic link in its place", () => {
+    const dir = tempDir();
+    ensureDirectory(path.join(dir, "new"), "new");
+    assert.ok(lstatSync(path.join(dir, "new")).isDirectory());
+    writeFileSync(path.join(dir, "file"), "");
+    mkdirSync(path.join(dir, "real"));
+    symlinkSync(path.join(dir, "real"), path.join(dir, "link"));
+    assert.throws(() => {
+      ensureDirectory(path.join(dir, "file"), "records");
+    }, new ProjectError("records: is a regular file, not a directory"));
+    assert.throws(() => {
+      checkDirectory(path.join(dir, "link"), "records");
+    }, new ProjectError("records: is a symbolic link; sender-auth does not write through one: replace it with a directory"));
+  });
+});
