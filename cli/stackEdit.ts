@@ -169,6 +169,17 @@ class Backup {
    */
   take(): void {
     if (this.taken) return;
+    try {
+      this.copyAside();
+    } catch (error) {
+      const problem = fsError(error, this.label, "read");
+      throw new ProjectError(
+        `cannot back up ${this.label} before the first write, so nothing was written: ${problem.message}`,
+      );
+    }
+  }
+
+  private copyAside(): void {
     const bytes = readRegularFile(this.file, { label: this.label });
     const mode = (entryAt(this.file, this.label)?.mode ?? 0o644) & 0o777;
     const copy = temporaryPathBeside(this.file);

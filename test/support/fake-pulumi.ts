@@ -723,8 +723,36 @@ class StackFile {
       writeFileSync(this.file, text.subarray(0, free));
       throw new CliError(`write ${this.file}: no space left on device`);
     }
-    writeFileSync(this.file, text);
+    // A real failure reads like Go's *PathError: "open <file>: permission denied", "write <file>: no space left on device".
+    let fd: number;
+    try {
+      fd = openSync(this.file, "w", 0o644);
+    } catch (error) {
+      throw new CliError(`open ${this.file}: ${goErrorText(error)}`);
+    }
+    try {
+      writeFileSync(fd, text);
+    } catch (error) {
+      throw new CliError(`write ${this.file}: ${goErrorText(error)}`);
+    } finally {
+      closeSync(fd);
+    }
   }
+}
+
+/** The text Go's syscall.Errno gives for the errors a write meets. */
+const GO_ERRNO_TEXT: Readonly<Record<string, string>> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EACCES: "permission denied",
+  EROFS: "read-only file system",
+  EISDIR: "is a directory",
+  ENOENT: "no such file or directory",
+};
+
+function goErrorText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code ?? "";
+  return GO_ERRNO_TEXT[code] ?? (error instanceof Error ? error.message : String(error));
 }
 
 interface YamlNodeLike {

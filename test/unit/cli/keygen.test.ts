@@ -8,14 +8,29 @@
  */
 import assert from "node:assert/strict";
 import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { hostname } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   createTempProject,
+  REPO_ROOT,
   runCli,
   startCli,
   type CliResult,
@@ -1103,5 +1118,74 @@ describe("sender-auth keygen: a selector name is never bound to a second key", {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^added selector s202611b to stack s: /);
     assertKeyPairs(project, "s", ["s202610a", "s202611b"]);
+  });
+});
+
+describe("sender-auth keygen on a really full disk (a 64 KiB tmpfs)", { timeout: 120_000 }, () => {
+  /** Fills the file system holding `dir` with `filler`, then frees exactly `pages` pages of 4 KiB. */
+  function fillLeaving(filler: string, pages: number): void {
+    rmSync(filler, { force: true });
+    const fd = openSync(filler, "w");
+    const page = Buffer.alloc(4096);
+    let size = 0;
+    try {
+      for (;;) size += writeSync(fd, page);
+    } catch (error) {
+      assert.equal((error as NodeJS.ErrnoException).code, "ENOSPC");
+    } finally {
+      closeSync(fd);
+    }
+    truncateSync(filler, size - pages * 4096);
+  }
+
+  it("no space for pulumi's rewrite, for the backup, or for the lock: exit 1 with the reason, the stack file byte-identical", async (t) => {
+    const mount = mkdtempSync(path.join(tmpdir(), "sender-auth-full-"));
+    try {
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k,mode=0755", "tmpfs", mount], { stdio: "pipe" });
+    } catch (error) {
+      rmSync(mount, { recursive: true, force: true });
+      t.skip(`cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN): ${String(error).split("\n")[0] ?? ""}`);
+      return;
+    }
+    const logDir = mkdtempSync(path.join(tmpdir(), "sender-auth-full-log-"));
+    try {
+      const dir = path.join(mount, "project");
+      mkdirSync(path.join(dir, "stacks"), { recursive: true });
+      writeFileSync(
+        path.join(dir, "Pulumi.yaml"),
+        `name: sender-auth\nruntime: nodejs\nmain: ${path.relative(dir, path.join(REPO_ROOT, "index.ts"))}\nstackConfigDir: stacks\n`,
+      );
+      // Just under one page, so that adding a key needs a second one.
+      const padding = "# padding to fill most of a 4 KiB page ...........................................\n";
+      const stackText = `${CF_FULL}${padding.repeat(Math.floor((3900 - CF_FULL.length) / padding.length))}`;
+      assert.ok(stackText.length > 3800 && stackText.length <= 3900, String(stackText.length));
+      const stackFile = path.join(dir, "stacks", "Pulumi.s.yaml");
+      writeFileSync(stackFile, stackText);
+      const cases: readonly [number, string][] = [
+        // Lock and backup fit; pulumi's in-place rewrite of the stack file does not: restored by a rename.
+        [
+          2,
+          `error: pulumi config set --secret --path '${keyPath("s202611a", "privateKey")}' failed: write ${stackFile}: no space left on device\nerror: nothing was changed: stacks/Pulumi.s.yaml was restored from the backup taken before the first write, byte for byte\n`,
+        ],
+        // The lock fits, the backup's copy does not: nothing is written.
+        [
+          1,
+          "error: cannot back up stacks/Pulumi.s.yaml before the first write, so nothing was written: stacks/Pulumi.s.yaml: cannot write: no space left on the device (ENOSPC)\n",
+        ],
+        [0, "error: stacks/.sender-auth/s.lock: cannot write: no space left on the device (ENOSPC)\n"],
+      ];
+      for (const [pages, stderr] of cases) {
+        fillLeaving(path.join(mount, "filler"), pages);
+        const log = path.join(logDir, `pulumi-${pages}.log`);
+        const result = await runCli(["keygen", "s"], { cwd: dir, env: fakePulumiEnv(log, { SENDER_AUTH_NOW: NOW }) });
+        assert.deepEqual(result, { code: 1, signal: null, stdout: "", stderr }, `${pages} free page(s)`);
+        assert.equal(readFileSync(stackFile, "utf8"), stackText, `${pages} free page(s)`);
+        assert.deepEqual(readdirSync(path.join(dir, "stacks", ".sender-auth")), [], `${pages} free page(s)`);
+      }
+    } finally {
+      execFileSync("umount", [mount]);
+      rmSync(mount, { recursive: true, force: true });
+      rmSync(logDir, { recursive: true, force: true });
+    }
   });
 });
