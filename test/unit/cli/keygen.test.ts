@@ -8,25 +8,11 @@
  */
 import assert from "node:assert/strict";
 import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
-import { execFileSync } from "node:child_process";
-import {
-  chmodSync,
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  truncateSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { hostname, tmpdir } from "node:os";
+import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   createTempProject,
@@ -46,6 +32,7 @@ import {
   type PulumiInvocation,
 } from "../../support/fakePulumi";
 import { fixtureKey } from "../../support/fixtures";
+import { withTinyDisk } from "../../support/fullDisk";
 import { recordsResolver, signMessage, verifyDkim } from "../../support/mail";
 import { isRecord, type PublishedRecord } from "../../../components/model";
 
@@ -1122,34 +1109,10 @@ describe("sender-auth keygen: a selector name is never bound to a second key", {
 });
 
 describe("sender-auth keygen on a really full disk (a 64 KiB tmpfs)", { timeout: 120_000 }, () => {
-  /** Fills the file system holding `dir` with `filler`, then frees exactly `pages` pages of 4 KiB. */
-  function fillLeaving(filler: string, pages: number): void {
-    rmSync(filler, { force: true });
-    const fd = openSync(filler, "w");
-    const page = Buffer.alloc(4096);
-    let size = 0;
-    try {
-      for (;;) size += writeSync(fd, page);
-    } catch (error) {
-      assert.equal((error as NodeJS.ErrnoException).code, "ENOSPC");
-    } finally {
-      closeSync(fd);
-    }
-    truncateSync(filler, size - pages * 4096);
-  }
-
   it("no space for pulumi's rewrite, for the backup, or for the lock: exit 1 with the reason, the stack file byte-identical", async (t) => {
-    const mount = mkdtempSync(path.join(tmpdir(), "sender-auth-full-"));
-    try {
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k,mode=0755", "tmpfs", mount], { stdio: "pipe" });
-    } catch (error) {
-      rmSync(mount, { recursive: true, force: true });
-      t.skip(`cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN): ${String(error).split("\n")[0] ?? ""}`);
-      return;
-    }
-    const logDir = mkdtempSync(path.join(tmpdir(), "sender-auth-full-log-"));
-    try {
-      const dir = path.join(mount, "project");
+    await withTinyDisk(t, async (disk) => {
+      const logDir = new Project({}).dir;
+      const dir = path.join(disk.dir, "project");
       mkdirSync(path.join(dir, "stacks"), { recursive: true });
       writeFileSync(
         path.join(dir, "Pulumi.yaml"),
@@ -1175,17 +1138,13 @@ describe("sender-auth keygen on a really full disk (a 64 KiB tmpfs)", { timeout:
         [0, "error: stacks/.sender-auth/s.lock: cannot write: no space left on the device (ENOSPC)\n"],
       ];
       for (const [pages, stderr] of cases) {
-        fillLeaving(path.join(mount, "filler"), pages);
+        disk.fillLeaving(pages);
         const log = path.join(logDir, `pulumi-${pages}.log`);
         const result = await runCli(["keygen", "s"], { cwd: dir, env: fakePulumiEnv(log, { SENDER_AUTH_NOW: NOW }) });
         assert.deepEqual(result, { code: 1, signal: null, stdout: "", stderr }, `${pages} free page(s)`);
         assert.equal(readFileSync(stackFile, "utf8"), stackText, `${pages} free page(s)`);
         assert.deepEqual(readdirSync(path.join(dir, "stacks", ".sender-auth")), [], `${pages} free page(s)`);
       }
-    } finally {
-      execFileSync("umount", [mount]);
-      rmSync(mount, { recursive: true, force: true });
-      rmSync(logDir, { recursive: true, force: true });
-    }
+    });
   });
 });

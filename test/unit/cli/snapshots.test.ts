@@ -29,12 +29,14 @@ import { stringify as stringifyYaml } from "yaml";
 import {
   createTempProject,
   inheritedEnv,
+  REPO_ROOT,
   runCli,
   runCliInTerminal,
   type CliResult,
   type TempProject,
 } from "../../support/cli";
 import { fixtureKey } from "../../support/fixtures";
+import { withTinyDisk } from "../../support/fullDisk";
 
 const ENV: NodeJS.ProcessEnv = { ...inheritedEnv(), SENDER_AUTH_NOW: "2026-12-01T00:00:00Z" };
 const RSA = fixtureKey("rsa-2048").publicKey;
@@ -482,6 +484,30 @@ describe(
         stderr: "error: records/alpha.zone: cannot write: permission denied (EACCES)\n",
       });
       assert.deepEqual(project.zoneFiles(), []);
+    });
+
+    it("a full disk (a 64 KiB tmpfs): exit 1 naming the snapshot, the old snapshot intact, no temporary file left", async (t) => {
+      await withTinyDisk(t, async (disk) => {
+        const dir = path.join(disk.dir, "project");
+        mkdirSync(path.join(dir, "stacks"), { recursive: true });
+        writeFileSync(
+          path.join(dir, "Pulumi.yaml"),
+          `name: sender-auth\nruntime: nodejs\nmain: ${path.relative(dir, path.join(REPO_ROOT, "index.ts"))}\nstackConfigDir: stacks\n`,
+        );
+        writeFileSync(path.join(dir, "stacks", "Pulumi.alpha.yaml"), stackYaml("alpha", { policy: "reject" }));
+        mkdirSync(path.join(dir, "records"));
+        writeFileSync(path.join(dir, "records", "alpha.zone"), "; an old snapshot\n");
+        disk.fillLeaving(0);
+        const write = await runCli(["plan", "--write"], { cwd: dir, env: ENV });
+        assert.deepEqual(write, {
+          code: 1,
+          signal: null,
+          stdout: "",
+          stderr: "error: records/alpha.zone: cannot write: no space left on the device (ENOSPC)\n",
+        });
+        assert.equal(readFileSync(path.join(dir, "records", "alpha.zone"), "utf8"), "; an old snapshot\n");
+        assert.deepEqual(readdirSync(path.join(dir, "records")), ["alpha.zone"]);
+      });
     });
 
     it("--write replaces a snapshot atomically: no temporary file is left, and a hard link to the old file keeps the old text", async () => {
