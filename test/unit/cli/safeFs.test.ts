@@ -4,21 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { ProjectError } from "../../../cli/errors";
 import {
   checkDirectory,
@@ -30,16 +18,9 @@ import {
   readRegularFile,
   replaceFile,
 } from "../../../cli/safeFs";
+import { tempDirs } from "../../support/tempDirs";
 
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = realpathSync(mkdtempSync(path.join(tmpdir(), "sender-auth-safefs-")));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirs("sender-auth-safefs-");
 
 const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: raw`), { code });
 

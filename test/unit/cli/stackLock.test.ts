@@ -5,34 +5,18 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import * as path from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { UsageError } from "../../../cli/errors";
 import { loadProject } from "../../../cli/project";
 import { PulumiCliError, type PulumiCli } from "../../../cli/pulumiCli";
 import { editStack, lockWaitMs, StackEditError } from "../../../cli/stackEdit";
 import { holderIsGone, lockStack, StackLockedError, type LockHolder } from "../../../cli/stackLock";
+import { tempDirs } from "../../support/tempDirs";
 
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = realpathSync(mkdtempSync(path.join(tmpdir(), "sender-auth-lock-")));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirs("sender-auth-lock-");
 
 /** A pid that certainly ran and has ended: a child that exited and was reaped. */
 function deadPid(): number {

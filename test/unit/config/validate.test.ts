@@ -244,7 +244,9 @@ describe("validateStack rejections (each names stack, key path, bad value and wh
     [
       "dkim that is not an object",
       { ...base(), dkim: "abc" },
-      ['stack test: sender-auth:dkim: must be an object (got "abc"); allowed: an object with selectors, maxKeyAgeDays'],
+      [
+        'stack test: sender-auth:dkim: must be an object (got "abc"); allowed: an object with selectors, maxKeyAgeDays, removedSelectors',
+      ],
     ],
     [
       "every kind of DMARC mistake at once",
