@@ -4,16 +4,19 @@
  * with the reason (the same behaviour is also tested with the stand-in pulumi's injected full disk).
  */
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, rmSync, truncateSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { TestContext } from "node:test";
+import { REPO_ROOT } from "./cli";
 
 export interface TinyDisk {
   /** The mount point. */
   readonly dir: string;
   /** Fills the file system with one file, then frees exactly `pages` pages of 4 KiB. */
   fillLeaving(pages: number): void;
+  /** Creates `<dir>/project`: a Pulumi.yaml whose program is this repository's index.ts, and stacks/. */
+  makeProject(): string;
 }
 
 /** Runs `body` with a fresh 64 KiB tmpfs, unmounted afterwards; skips `t` when it cannot be mounted. */
@@ -30,6 +33,16 @@ export async function withTinyDisk(t: TestContext, body: (disk: TinyDisk) => Pro
   try {
     await body({
       dir,
+      makeProject() {
+        const project = path.join(dir, "project");
+        mkdirSync(path.join(project, "stacks"), { recursive: true });
+        const main = path.relative(project, path.join(REPO_ROOT, "index.ts"));
+        writeFileSync(
+          path.join(project, "Pulumi.yaml"),
+          `name: sender-auth\nruntime: nodejs\nmain: ${main}\nstackConfigDir: stacks\n`,
+        );
+        return project;
+      },
       fillLeaving(pages) {
         rmSync(filler, { force: true });
         const fd = openSync(filler, "w");

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
@@ -16,7 +16,6 @@ import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   createTempProject,
-  REPO_ROOT,
   runCli,
   startCli,
   type CliResult,
@@ -1112,12 +1111,7 @@ describe("sender-auth keygen on a really full disk (a 64 KiB tmpfs)", { timeout:
   it("no space for pulumi's rewrite, for the backup, or for the lock: exit 1 with the reason, the stack file byte-identical", async (t) => {
     await withTinyDisk(t, async (disk) => {
       const logDir = new Project({}).dir;
-      const dir = path.join(disk.dir, "project");
-      mkdirSync(path.join(dir, "stacks"), { recursive: true });
-      writeFileSync(
-        path.join(dir, "Pulumi.yaml"),
-        `name: sender-auth\nruntime: nodejs\nmain: ${path.relative(dir, path.join(REPO_ROOT, "index.ts"))}\nstackConfigDir: stacks\n`,
-      );
+      const dir = disk.makeProject();
       // Just under one page, so that adding a key needs a second one.
       const padding = "# padding to fill most of a 4 KiB page ...........................................\n";
       const stackText = `${CF_FULL}${padding.repeat(Math.floor((3900 - CF_FULL.length) / padding.length))}`;

@@ -29,7 +29,6 @@ import { stringify as stringifyYaml } from "yaml";
 import {
   createTempProject,
   inheritedEnv,
-  REPO_ROOT,
   runCli,
   runCliInTerminal,
   type CliResult,
@@ -488,12 +487,7 @@ describe(
 
     it("a full disk (a 64 KiB tmpfs): exit 1 naming the snapshot, the old snapshot intact, no temporary file left", async (t) => {
       await withTinyDisk(t, async (disk) => {
-        const dir = path.join(disk.dir, "project");
-        mkdirSync(path.join(dir, "stacks"), { recursive: true });
-        writeFileSync(
-          path.join(dir, "Pulumi.yaml"),
-          `name: sender-auth\nruntime: nodejs\nmain: ${path.relative(dir, path.join(REPO_ROOT, "index.ts"))}\nstackConfigDir: stacks\n`,
-        );
+        const dir = disk.makeProject();
         writeFileSync(path.join(dir, "stacks", "Pulumi.alpha.yaml"), stackYaml("alpha", { policy: "reject" }));
         mkdirSync(path.join(dir, "records"));
         writeFileSync(path.join(dir, "records", "alpha.zone"), "; an old snapshot\n");
