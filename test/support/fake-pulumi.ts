@@ -45,8 +45,8 @@
  * - FAKE_PULUMI_HOLD=<command>[:<n>] with FAKE_PULUMI_HOLD_FILE=<path>: a slow write. The matching
  *   invocation, having read and changed the stack file but before writing it, writes its pid to
  *   `<path>.held` and waits until `<path>` exists (at most 120 s), so a test can interleave two
- *   writers or signal the caller between two writes without any timing. Counted in
- *   `${FAKE_PULUMI_LOG}.hold.count`.
+ *   writers or signal the caller between two writes without any timing; once it has written the
+ *   file it creates `<path>.written`. Counted in `${FAKE_PULUMI_LOG}.hold.count`.
  */
 import {
   closeSync,
@@ -307,9 +307,12 @@ function injectedFailure(command: string): boolean {
 /** How long a held write waits for its release file before giving up. */
 const HOLD_LIMIT_MS = 120_000;
 
-/** FAKE_PULUMI_HOLD: announces the hold in `<file>.held` (this pid) and waits until `<file>` exists. */
-function holdIfAsked(command: string): void {
-  if (!injected("FAKE_PULUMI_HOLD", ".hold.count", command)) return;
+/**
+ * FAKE_PULUMI_HOLD: announces the hold in `<file>.held` (this pid) and waits until `<file>` exists;
+ * returns the file to create once the write is done, or undefined when nothing is held.
+ */
+function holdIfAsked(command: string): string | undefined {
+  if (!injected("FAKE_PULUMI_HOLD", ".hold.count", command)) return undefined;
   const gate = process.env["FAKE_PULUMI_HOLD_FILE"];
   if (!gate) throw new Error("fake pulumi: FAKE_PULUMI_HOLD needs FAKE_PULUMI_HOLD_FILE=<path>");
   writeFileSync(`${gate}.held`, `${process.pid}\n`);
@@ -318,6 +321,7 @@ function holdIfAsked(command: string): void {
     if (Date.now() > deadline) throw new CliError(`fake pulumi: ${gate} did not appear within ${HOLD_LIMIT_MS} ms`);
     sleepSync(10);
   }
+  return `${gate}.written`;
 }
 
 /** FAKE_PULUMI_DISK_FULL: how many bytes of the write fit on the disk, or undefined when all do. */
@@ -716,7 +720,7 @@ class StackFile {
   save(command: string): void {
     if (!this.changed) return;
     const text = Buffer.from(this.doc.toString({ lineWidth: 0, flowCollectionPadding: false }), "utf8");
-    holdIfAsked(command);
+    const written = holdIfAsked(command);
     const free = diskSpaceFor(command, text.length);
     if (free !== undefined) {
       // What a full disk leaves: the file truncated, then as much written as fitted.
@@ -737,6 +741,7 @@ class StackFile {
     } finally {
       closeSync(fd);
     }
+    if (written !== undefined) writeFileSync(written, "");
   }
 }
 

@@ -900,6 +900,8 @@ function holdSetAll(
   /** Resolves with the held stand-in's pid once it holds. */
   held(): Promise<number>;
   release(): void;
+  /** Whether the held write went on to write the stack file. */
+  written(): boolean;
 } {
   const gate = path.join(project.dir, name);
   return {
@@ -908,6 +910,7 @@ function holdSetAll(
     release: () => {
       writeFileSync(gate, "");
     },
+    written: () => existsSync(`${gate}.written`),
   };
 }
 
@@ -1007,6 +1010,7 @@ describe("sender-auth keygen: concurrency, signals, crashes", { concurrency: tru
         stderr: `${interrupted(signal)}error: interrupted by ${signal}: stacks/Pulumi.s.yaml was restored from the backup taken before the first write, byte for byte; nothing was changed\n`,
       });
       // The second write did complete (so pulumi was never stopped between the writes) and was undone.
+      assert.equal(hold.written(), true);
       assert.deepEqual(
         project.calls().map((call) => call.argv.slice(0, 2).join(" ")),
         ["config --json", "config set", "config set-all"],
@@ -1030,6 +1034,7 @@ describe("sender-auth keygen: concurrency, signals, crashes", { concurrency: tru
       stdout: "",
       stderr: `${interrupted("SIGINT")}error: interrupted by SIGINT: stacks/Pulumi.s.yaml was restored from the backup taken before the first write, byte for byte; nothing was changed\n`,
     });
+    assert.equal(hold.written(), false, "the held write was stopped");
     assert.equal(project.text("s"), CF_FULL);
     assert.deepEqual(project.stateFiles(), []);
   });

@@ -646,7 +646,7 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     assert.equal(readFileSync(`${nth.log}.disk-full.count`, "utf8"), "2\n");
   });
 
-  it("FAKE_PULUMI_HOLD=<command> holds the write, file untouched, with its pid in <FAKE_PULUMI_HOLD_FILE>.held, until the hold file exists", async () => {
+  it("FAKE_PULUMI_HOLD=<command> holds the write, file untouched, with its pid in <FAKE_PULUMI_HOLD_FILE>.held, until the hold file exists; then <file>.written", async () => {
     const demo = new Demo();
     const gate = path.join(demo.dir, "release");
     const before = demo.snapshot();
@@ -663,6 +663,7 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     writeFileSync(gate, "");
     assert.deepEqual(await running, { code: 0, stdout: "", stderr: "" });
     assert.equal(demo.config()["sender-auth:a"], "b");
+    assert.equal(existsSync(`${gate}.written`), true, "a held write that wrote says so");
   });
 
   it("parses --stack like the diy backend's stack reference and checks the name like tokens.ParseStackName", async () => {
