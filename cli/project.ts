@@ -10,7 +10,8 @@ import { parseDocument, type Document } from "yaml";
 import { ConfigError, reportable, type Problem } from "../components/config";
 import { isRecord } from "../components/model";
 import { ProjectError, UsageError } from "./errors";
-import { entryAt, fsError, printable, readYamlFile } from "./safeFs";
+import { printable } from "./render/printable";
+import { entryAt, fsError, readYamlFile } from "./safeFs";
 import { configKeyOf, duplicateKeyProblems, nonFiniteNumberProblems, plaintextPrivateKeyProblems } from "./stackFile";
 
 export { ProjectError, UsageError } from "./errors";
@@ -52,6 +53,11 @@ export interface StackConfig {
   readonly secretPaths: readonly string[];
 }
 
+/** `text`, cut to `maxLength` characters with the rest counted: hostile input is quoted, never in full. */
+function shortened(text: string, maxLength: number): string {
+  return text.length > maxLength ? `${text.slice(0, maxLength)}… (${text.length - maxLength} more characters)` : text;
+}
+
 /** At most this many lines of a YAML error (message, source line, caret), each at most MAX_LINE characters. */
 const MAX_YAML_ERROR_LINES = 4;
 const MAX_YAML_ERROR_LINE = 160;
@@ -72,7 +78,7 @@ function readYaml(file: string, text?: string): { value: unknown; document: Docu
       .split("\n")
       .filter((line) => line.trim() !== "")
       .slice(0, MAX_YAML_ERROR_LINES)
-      .map((line) => printable(line, MAX_YAML_ERROR_LINE));
+      .map((line) => printable(shortened(line, MAX_YAML_ERROR_LINE)));
     throw new ProjectError(`${file}: not valid YAML: ${lines.join("\n")}`);
   }
 }
@@ -111,7 +117,7 @@ function checkInsideProject(projectFile: string, dir: string, configured: string
   }
   if (real !== realDir && !real.startsWith(`${realDir}${path.sep}`)) {
     throw new ProjectError(
-      `${projectFile}: stackConfigDir ${JSON.stringify(configured)} resolves to ${printable(real)}, outside the project directory ${printable(realDir)}; stack files must live inside the project`,
+      `${projectFile}: stackConfigDir "${printable(configured)}" resolves to ${printable(real)}, outside the project directory ${printable(realDir)}; stack files must live inside the project`,
     );
   }
 }
@@ -147,7 +153,7 @@ export function parseProjectFile(file: string, text?: string): ProjectFile {
   const dirProblem = stackConfigDirProblem(stackConfigDir);
   if (dirProblem !== undefined) {
     throw new ProjectError(
-      `${file}: stackConfigDir ${printable(JSON.stringify(stackConfigDir))} ${dirProblem}; it must be a relative path inside the project, such as stacks`,
+      `${file}: stackConfigDir "${printable(shortened(stackConfigDir, 200))}" ${dirProblem}; it must be a relative path inside the project, such as stacks`,
     );
   }
   const defaults: Record<string, unknown> = {};
@@ -212,7 +218,7 @@ export function stackNameProblem(stack: string): string | undefined {
   if (stack === "") return "a stack name may not be empty";
   const bad = NOT_STACK_NAME_CHARACTER.exec(stack);
   if (bad !== null) {
-    return `${printable(JSON.stringify(bad[0]))} at position ${bad.index} is not allowed: a stack name may only contain letters, digits, hyphens, underscores and periods (Pulumi's stack-name characters), so it is never a path`;
+    return `"${printable(bad[0])}" at position ${bad.index} is not allowed: a stack name may only contain letters, digits, hyphens, underscores and periods (Pulumi's stack-name characters), so it is never a path`;
   }
   if (stack.length > MAX_STACK_NAME_LENGTH) {
     return `a stack name has at most ${MAX_STACK_NAME_LENGTH} characters (Pulumi's limit); this one has ${stack.length}`;
@@ -225,7 +231,7 @@ export function stackNameProblem(stack: string): string | undefined {
 export function checkStackName(stack: string): void {
   const problem = stackNameProblem(stack);
   if (problem !== undefined) {
-    throw new UsageError(`invalid stack name ${printable(JSON.stringify(stack), 120)}: ${problem}`);
+    throw new UsageError(`invalid stack name "${printable(shortened(stack, 120))}": ${problem}`);
   }
 }
 

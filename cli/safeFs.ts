@@ -185,22 +185,6 @@ export function readYamlFile(file: string, options: ReadOptions = {}): string {
   return decodeYamlText(readRegularFile(file, options), options.label ?? file);
 }
 
-/** Characters a terminal may act on: controls (ESC, BEL, CR, ...), line separators and bidirectional overrides. */
-const UNPRINTABLE = /[\p{Cc}\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
-
-/**
- * `text` safe to print on a terminal: every control or bidirectional-override character as a `\uXXXX`
- * escape, and at most `maxLength` characters (the rest counted, not shown).
- */
-export function printable(text: string, maxLength = 200): string {
-  const shown = text.length > maxLength ? text.slice(0, maxLength) : text;
-  const escaped = shown.replace(
-    UNPRINTABLE,
-    (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`,
-  );
-  return text.length > maxLength ? `${escaped}… (${text.length - maxLength} more characters)` : escaped;
-}
-
 /** Makes `dir` a directory if it does not exist; refuses a symbolic link or anything else in its place. */
 export function ensureDirectory(dir: string, label = dir, mode = 0o755): void {
   try {

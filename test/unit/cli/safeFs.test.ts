@@ -14,7 +14,6 @@ import {
   decodeYamlText,
   ensureDirectory,
   fsError,
-  printable,
   readRegularFile,
   replaceFile,
 } from "../../../cli/safeFs";
@@ -48,20 +47,6 @@ describe("fsError", () => {
     assert.equal(fsError(error, "x", "read"), error);
     const bug = new TypeError("a bug");
     assert.throws(() => fsError(bug, "x", "read"), bug);
-  });
-});
-
-describe("printable", () => {
-  it("escapes control and bidirectional-override characters, and nothing else", () => {
-    assert.equal(
-      printable("\u001b[31mOK\u0007\r\n  OK    spf: forged\u202eline\tü"),
-      "\\u001B[31mOK\\u0007\\u000D\\u000A  OK    spf: forged\\u202Eline\\u0009ü",
-    );
-  });
-
-  it("shows at most maxLength characters and counts the rest", () => {
-    assert.equal(printable("x".repeat(250), 200), `${"x".repeat(200)}… (50 more characters)`);
-    assert.equal(printable("short", 200), "short");
   });
 });
 

@@ -24,7 +24,7 @@ describe("stackNameProblem", () => {
     ["a\nb", `"\\n" at position 1 ${CHARACTERS}`],
     ["org/project/stack", `"/" at position 3 ${CHARACTERS}`],
     ["ex ample", `" " at position 2 ${CHARACTERS}`],
-    ["\u001b[31mred", `"\\u001b" at position 0 ${CHARACTERS}`],
+    ["\u001b[31mred", `"\\x1b" at position 0 ${CHARACTERS}`],
     ["bücher", `"ü" at position 1 ${CHARACTERS}`],
     ["..", "a stack name must not start with a period or a hyphen"],
     [".hidden", "a stack name must not start with a period or a hyphen"],
