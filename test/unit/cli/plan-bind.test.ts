@@ -164,7 +164,7 @@ describe("plan --format bind", { concurrency: true }, () => {
       assert.equal(fifo.code, 1, describeResult(fifo));
       assert.equal(
         fifo.stderr,
-        `error: ${dir}/one.example.zone exists and is a FIFO, which is not replaced; remove it or choose another --out\n`,
+        `error: ${dir}/one.example.zone exists and is a FIFO (named pipe), which is not replaced; remove it or choose another --out\n`,
       );
       assert.ok(lstatSync(path.join(dir, "one.example.zone")).isFIFO());
       const directory = await run(["two", "--format", "bind", "--out", dir]);
