@@ -19,6 +19,7 @@ const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
   export: () => require("./commands/export") as CommandModule,
   diff: () => require("./commands/diff") as CommandModule,
   check: () => require("./commands/check") as CommandModule,
+  reports: () => require("./commands/reports") as CommandModule,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
