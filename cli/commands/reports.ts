@@ -15,7 +15,7 @@ import { listStacks, loadProject, readStackConfig, ProjectError, UsageError, typ
 import { Aggregator, emptySummary } from "../reports/aggregate";
 import { collectInputs } from "../reports/files";
 import { joinStack } from "../reports/join";
-import { DEFAULT_LIMITS, type Origin, type ReadLimits } from "../reports/model";
+import { compareText, DEFAULT_LIMITS, type Origin, type ReadLimits } from "../reports/model";
 import { readInputFile } from "../reports/readers";
 import { renderErrors, renderJson, renderTable, type ReportEntry, type ReportsResult } from "../reports/render";
 import { stackViewOf, type StackView } from "../reports/stackView";
@@ -130,6 +130,12 @@ export async function reports(options: ReportsOptions, io: Io): Promise<number> 
     await readInputFile(file, since === undefined ? { limits, total } : { limits, total, since }, sink);
   }
 
+  const byPlace = (a: ReportEntry, b: ReportEntry): number =>
+    compareText(a.file, b.file) ||
+    compareText(a.inside.join("\0"), b.inside.join("\0")) ||
+    compareText(a.message, b.message);
+  errors.sort(byPlace);
+  skipped.sort(byPlace);
   const byDomain = new Map(stacks.views.map((v) => [v.domain, v]));
   let summaries = aggregator.summaries();
   if (stacks.named) {
@@ -144,7 +150,7 @@ export async function reports(options: ReportsOptions, io: Io): Promise<number> 
       present.add(view.domain);
     }
   }
-  summaries.sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0));
+  summaries.sort((a, b) => compareText(a.domain, b.domain));
   const result: ReportsResult = {
     domains: summaries.map((summary) => {
       const view = byDomain.get(summary.domain);

@@ -75,8 +75,11 @@ export async function readInputFile(input: InputFile, options: ReadOptions, sink
   try {
     const stream = handle.createReadStream({ highWaterMark: CHUNK_BYTES, autoClose: false });
     await readSource(context, origin, stream, 0, { size, fd: handle.fd, walked: input.walked });
+  } catch (error) {
+    // readSource reports every input problem itself; anything else still ends as this file's error.
+    sink.error(origin, describe(error));
   } finally {
-    await handle.close();
+    await handle.close().catch(() => undefined);
   }
 }
 
@@ -93,7 +96,7 @@ interface SourceHints {
 async function readSource(context: Context, origin: Origin, chunks: Chunks, depth: number, hints: SourceHints) {
   try {
     const { head, rest } = await peek(chunks, 8);
-    if (head.length === 0) throw new InputError("empty");
+    if (head.length === 0) throw new InputError("empty: no report in it");
     const kind = sniff(head);
     if (kind !== "xml" && kind !== "unknown" && depth >= context.options.limits.nesting) {
       throw new InputError(`containers nested more than ${context.options.limits.nesting} deep`);
@@ -312,6 +315,12 @@ async function readZip(context: Context, origin: Origin, chunks: Chunks, depth: 
             countDecompressed(context, chunk.length);
             yield chunk;
           }
+        } catch (error) {
+          // yauzl checks the bytes inflated against the size the entry declares (a lying zip bomb).
+          if (error instanceof Error && /too (many|few) bytes/.test(error.message)) {
+            throw new InputError(`the zip entry's content does not match its declared size (${error.message})`);
+          }
+          throw error;
         } finally {
           stream.destroy();
         }
@@ -324,7 +333,8 @@ async function readZip(context: Context, origin: Origin, chunks: Chunks, depth: 
     if (error instanceof InputError) throw error;
     throw new InputError(`not a readable zip archive: ${describe(error)}`);
   } finally {
-    zip.close();
+    // yauzl closes the descriptor it was given on close(); the file's own handle does that here.
+    if (!(hints.fd !== undefined && depth === 0)) zip.close();
   }
 }
 

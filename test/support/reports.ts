@@ -58,7 +58,10 @@ export function reportXml(spec: ReportSpec): string {
     .map((r) => {
       const reasons = (r.reasons ?? []).map((t) => `<reason><type>${t}</type></reason>`).join("");
       const dkim = (r.dkimResults ?? [])
-        .map((d) => `<dkim><domain>${d.domain}</domain><selector>${d.selector}</selector><result>${d.result}</result></dkim>`)
+        .map(
+          (d) =>
+            `<dkim><domain>${d.domain}</domain><selector>${d.selector}</selector><result>${d.result}</result></dkim>`,
+        )
         .join("");
       const spf = (r.spfResults ?? [])
         .map(
@@ -185,7 +188,8 @@ export function mbox(messages: readonly Buffer[]): Buffer {
 
 /** A fixture file of test/fixtures/reports, or a report built from a spec, parsed. */
 export function parsed(source: string | ReportSpec): ParsedReport {
-  const bytes = typeof source === "string" ? readFileSync(path.join(REPORT_FIXTURES, source)) : Buffer.from(reportXml(source));
+  const bytes =
+    typeof source === "string" ? readFileSync(path.join(REPORT_FIXTURES, source)) : Buffer.from(reportXml(source));
   const report = parseReportBytes(bytes, { maxDepth: 32 });
   if (report === "before-since") throw new Error("unexpected before-since");
   return report;

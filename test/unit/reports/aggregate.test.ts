@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Aggregator, compareSources, daysCovered, isoSeconds, type SourceSummary } from "../../../cli/reports/aggregate";
+import {
+  Aggregator,
+  compareSources,
+  daysCovered,
+  isoSeconds,
+  type SourceSummary,
+} from "../../../cli/reports/aggregate";
 import { parsed } from "../../support/reports";
 
 describe("aggregate: the four receiver fixtures", () => {

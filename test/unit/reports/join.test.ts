@@ -47,7 +47,12 @@ function daily(days: number, records: readonly RecordSpec[]): DomainSummary {
   return aggregator.summaries()[0]!;
 }
 
-const state = (p: PolicyState["p"], sp: PolicyState["sp"] = null, testing = false, pct: number | null = null): PolicyState => ({
+const state = (
+  p: PolicyState["p"],
+  sp: PolicyState["sp"] = null,
+  testing = false,
+  pct: number | null = null,
+): PolicyState => ({
   p,
   sp,
   testing,
@@ -132,7 +137,10 @@ describe("join: the fixtures against a p=none stack", () => {
 
   it("lists active selectors no report shows, and signing selectors the stack does not publish", () => {
     assert.deepEqual(join.selectors, { seenNotPublished: [], activeNotSeen: ["s202612b"] });
-    const revoked = joinStack(fixtureSummary(), view({ selectors: [{ name: "s202611a", status: "revoked", cname: undefined }] }));
+    const revoked = joinStack(
+      fixtureSummary(),
+      view({ selectors: [{ name: "s202611a", status: "revoked", cname: undefined }] }),
+    );
     assert.deepEqual(revoked.selectors, {
       seenNotPublished: [{ selector: "s202611a", messages: 225, pass: 220, fail: 5, state: "revoked" }],
       activeNotSeen: [],
@@ -212,7 +220,9 @@ describe("join: the seed setup p=quarantine; pct=10; sp=quarantine; aspf=s", () 
   });
 
   it("subdomain mail follows sp", () => {
-    const summary = daily(1, [{ ip: "203.0.113.52", count: 5, spf: "fail", dkim: "fail", headerFrom: "news.example.com" }]);
+    const summary = daily(1, [
+      { ip: "203.0.113.52", count: 5, spf: "fail", dkim: "fail", headerFrom: "news.example.com" },
+    ]);
     const join = joinStack(summary, view({}, { policy: "quarantine", subdomainPolicy: "none" }));
     assert.deepEqual(join.nextStep, {
       policy: state("reject", "none"),
@@ -290,10 +300,10 @@ describe("recommendation", () => {
       ],
     );
     const noDmarc = recommendationFor(daily(30, [good]), view({ dmarc: undefined }));
-    assert.deepEqual([noDmarc.verdict, noDmarc.summary], [
-      "no-policy",
-      "stack example-com publishes no DMARC record: add a dmarc section with rua to start",
-    ]);
+    assert.deepEqual(
+      [noDmarc.verdict, noDmarc.summary],
+      ["no-policy", "stack example-com publishes no DMARC record: add a dmarc section with rua to start"],
+    );
     const empty = emptySummary("example.com");
     assert.equal(
       recommendationFor(empty, view()).summary,

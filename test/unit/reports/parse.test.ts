@@ -41,7 +41,15 @@ describe("parse: hand-written receiver fixtures", () => {
     assert.equal(report.reportId, "12690541358237700165");
     assert.equal(report.begin, 1790812800);
     assert.equal(report.end, 1790899199);
-    assert.deepEqual(report.policy, { domain: "example.com", p: "none", sp: "none", np: "none", adkim: "r", aspf: "r", pct: 100 });
+    assert.deepEqual(report.policy, {
+      domain: "example.com",
+      p: "none",
+      sp: "none",
+      np: "none",
+      adkim: "r",
+      aspf: "r",
+      pct: 100,
+    });
     assert.equal(report.messages, 165);
     assert.deepEqual(report.rows.map(plain), [
       {
@@ -87,7 +95,15 @@ describe("parse: hand-written receiver fixtures", () => {
     const report = parse(fixture("microsoft.xml"));
     assert.equal(report.format, "rfc7489");
     assert.equal(report.org, "Enterprise Outlook");
-    assert.deepEqual(report.policy, { domain: "example.com", p: "none", sp: "none", adkim: "r", aspf: "r", pct: 100, fo: "0" });
+    assert.deepEqual(report.policy, {
+      domain: "example.com",
+      p: "none",
+      sp: "none",
+      adkim: "r",
+      aspf: "r",
+      pct: 100,
+      fo: "0",
+    });
     assert.equal(report.messages, 45);
     assert.deepEqual(
       report.rows.map((r) => [r.ip, r.count, r.spfAligned, r.dkimAligned]),
@@ -216,18 +232,29 @@ describe("parse: values", () => {
   it("decodes windows-1252 and UTF-16 documents as declared", () => {
     const latin = Buffer.concat([
       Buffer.from('<?xml version="1.0" encoding="windows-1252"?>'),
-      Buffer.from(reportXml({ org: "Soci\u00e9t\u00e9", records: [{ ip: "192.0.2.1", count: 1 }] }).replace(/^<\?xml[^>]*>/, ""), "latin1"),
+      Buffer.from(
+        reportXml({ org: "Soci\u00e9t\u00e9", records: [{ ip: "192.0.2.1", count: 1 }] }).replace(/^<\?xml[^>]*>/, ""),
+        "latin1",
+      ),
     ]);
     assert.equal(parse(latin).org, "Soci\u00e9t\u00e9");
     const utf16 = Buffer.concat([
       Buffer.from([0xff, 0xfe]),
-      Buffer.from(reportXml({ org: "\u00c5s", records: [{ ip: "192.0.2.1", count: 1 }] }).replace(/^<\?xml[^>]*>/, ""), "utf16le"),
+      Buffer.from(
+        reportXml({ org: "\u00c5s", records: [{ ip: "192.0.2.1", count: 1 }] }).replace(/^<\?xml[^>]*>/, ""),
+        "utf16le",
+      ),
     ]);
     assert.equal(parse(utf16).org, "\u00c5s");
   });
 
   it("keeps C1 controls written as character references (escaped only when printed)", () => {
-    assert.equal(parse(reportXml({ org: "evil&#x9b;31m", records: [{ ip: "192.0.2.1", count: 1 }] }).replace("&amp;#x9b;", "&#x9b;")).org, "evil\u009b31m");
+    assert.equal(
+      parse(
+        reportXml({ org: "evil&#x9b;31m", records: [{ ip: "192.0.2.1", count: 1 }] }).replace("&amp;#x9b;", "&#x9b;"),
+      ).org,
+      "evil\u009b31m",
+    );
   });
 
   it("parses across arbitrary chunk boundaries, a multi-byte character split between chunks", () => {
@@ -327,16 +354,36 @@ describe("parse: refused documents", () => {
       good.replace(/<begin>.*?<\/begin>/, ""),
       "report_metadata: <date_range> needs <begin> and <end>",
     ],
-    ["pct over 100", reportXml({ pct: 150, records: [ok] }), 'policy_published: pct "150" is not a whole number from 0 to 100'],
-    ["an unknown p", reportXml({ p: "block", records: [ok] }), 'policy_published: p "block" is not one of none, quarantine, reject'],
+    [
+      "pct over 100",
+      reportXml({ pct: 150, records: [ok] }),
+      'policy_published: pct "150" is not a whole number from 0 to 100',
+    ],
+    [
+      "an unknown p",
+      reportXml({ p: "block", records: [ok] }),
+      'policy_published: p "block" is not one of none, quarantine, reject',
+    ],
     [
       "a policy domain that is not one",
       reportXml({ domain: "a b", records: [{ ...ok, headerFrom: "example.com" }] }),
       'policy_published: domain "a b" is not a domain',
     ],
-    ["a header From that is not a domain", reportXml({ records: [{ ...ok, headerFrom: "a b" }] }), 'record 1: header_from "a b" is not a domain'],
-    ["a record without header_from", good.replace(/<header_from>.*?<\/header_from>/, ""), "record 1: <header_from> is missing"],
-    ["a second org_name", good.replace("<email>", "<org_name>other</org_name><email>"), "report_metadata: <org_name> appears twice"],
+    [
+      "a header From that is not a domain",
+      reportXml({ records: [{ ...ok, headerFrom: "a b" }] }),
+      'record 1: header_from "a b" is not a domain',
+    ],
+    [
+      "a record without header_from",
+      good.replace(/<header_from>.*?<\/header_from>/, ""),
+      "record 1: <header_from> is missing",
+    ],
+    [
+      "a second org_name",
+      good.replace("<email>", "<org_name>other</org_name><email>"),
+      "report_metadata: <org_name> appears twice",
+    ],
     ["a truncated document", good.slice(0, 300), "not well-formed XML: line 4, column 44: unclosed tag: domain"],
     [
       "elements nested 40 deep",
@@ -355,7 +402,11 @@ describe("parse: refused documents", () => {
     ],
     [
       "bytes that are not UTF-8",
-      Buffer.concat([Buffer.from("<feedback><report_metadata><org_name>"), Buffer.from([0xc3, 0x28]), Buffer.from("</org_name>")]),
+      Buffer.concat([
+        Buffer.from("<feedback><report_metadata><org_name>"),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from("</org_name>"),
+      ]),
       "the document is not valid utf-8",
     ],
     [

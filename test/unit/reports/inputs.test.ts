@@ -1,0 +1,283 @@
+/**
+ * `reports` over real files, in process: every wrapping a report arrives in, and every hostile or
+ * broken input, each an `errors` entry naming the file (and member) while the rest is counted.
+ * Bombs are generated here, and the bounds lowered so that they are reached with small files.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { gzipSync } from "node:zlib";
+import { reports, type ReportsOptions } from "../../../cli/commands/reports";
+import type { ReadLimits } from "../../../cli/reports/model";
+import type { ReportsResult } from "../../../cli/reports/render";
+import { email, mbox, REPORT_FIXTURES, reportXml, zipArchive } from "../../support/reports";
+
+const fixture = (name: string): Buffer => readFileSync(path.join(REPORT_FIXTURES, name));
+const KIB = 1024;
+const SMALL: ReadLimits = {
+  documentBytes: 64 * KIB,
+  fileBytes: 256 * KIB,
+  totalBytes: 16 * KIB * KIB,
+  messageBytes: KIB * KIB,
+  nesting: 4,
+  zipEntries: 10,
+  xmlDepth: 32,
+  sources: 1000,
+};
+
+async function run(
+  paths: readonly string[],
+  options: Partial<ReportsOptions> = {},
+): Promise<{ code: number; result: ReportsResult; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await reports(
+    {
+      paths,
+      format: "json",
+      since: undefined,
+      stacks: [],
+      cwd: tmpdir(),
+      now: new Date("2026-11-01T00:00:00Z"),
+      ...options,
+    },
+    { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } },
+  );
+  return { code, result: JSON.parse(out.join("")) as ReportsResult, stderr: err.join("") };
+}
+
+const good = (id: string, count = 1): Buffer =>
+  Buffer.from(reportXml({ reportId: id, records: [{ ip: "192.0.2.1", count }] }));
+
+describe("inputs: every wrapping of a report", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "sender-auth-reports-"));
+    const d = (name: string): string => path.join(dir, name);
+    // Google sends a zip, Microsoft a gzip, Yahoo XML; one is forwarded, one sits in an mbox.
+    writeFileSync(
+      d("google.eml"),
+      email("Report Domain: example.com Submitter: google.com", [
+        {
+          filename: "google.com!example.com!1790812800!1790899199.zip",
+          contentType: "application/zip",
+          data: zipArchive([{ name: "google.com!example.com!1790812800!1790899199.xml", data: fixture("google.xml") }]),
+        },
+      ]),
+    );
+    writeFileSync(
+      d("microsoft.eml"),
+      email("Report Domain: example.com", [
+        {
+          filename: "enterprise.protection.outlook.com!example.com!1790812800!1790899200.xml.gz",
+          contentType: "application/gzip",
+          data: gzipSync(fixture("microsoft.xml")),
+        },
+      ]),
+    );
+    const yahoo = email("Report Domain: example.com Submitter: yahoo.com", [
+      {
+        filename: "yahoo.com!example.com!1790899200!1790985599.xml",
+        contentType: "text/xml",
+        data: fixture("yahoo.xml"),
+      },
+    ]);
+    writeFileSync(
+      d("forwarded.eml"),
+      email("Fwd: report", [{ filename: "report.eml", contentType: "message/rfc822", data: yahoo }], "=_outer"),
+    );
+    writeFileSync(
+      d("inbox.mbox"),
+      mbox([
+        email("Hello", []),
+        email("From the receiver", [
+          {
+            filename: "r.zip",
+            contentType: "application/zip",
+            data: zipArchive([{ name: "inner.xml.gz", data: gzipSync(fixture("dmarcbis.xml")) }]),
+          },
+        ]),
+      ]),
+    );
+    // The Google report once more, as the extracted XML: counted once.
+    writeFileSync(d("google.xml"), fixture("google.xml"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("reads emails (zip, gzip, XML attachments), a forwarded email, an mbox with a zip of gzip, and dedups", async () => {
+    const { code, result, stderr } = await run([dir]);
+    assert.equal(code, 0);
+    assert.equal(stderr, "");
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(
+      result.skipped.map((s) => [path.relative(dir, s.file), s.inside, s.message]),
+      [["inbox.mbox", ["message 1"], "an email without a DMARC report attached"]],
+    );
+    assert.deepEqual(result.summary, { files: 5, reports: 4, duplicates: 1, beforeSince: 0 });
+    assert.deepEqual(
+      result.domains.map((d) => [d.domain, d.reports, d.messages, d.dmarcPass, d.dmarcFail]),
+      [["example.com", 4, 283, 220, 63]],
+    );
+  });
+
+  it("--since leaves out reports that end before the day", async () => {
+    const { result } = await run([dir], { since: "2026-10-02" });
+    // Google's and Microsoft's reports cover 2026-10-01 only (Microsoft's ends at midnight exactly).
+    assert.deepEqual(result.summary, { files: 5, reports: 3, duplicates: 0, beforeSince: 2 });
+    assert.deepEqual(
+      result.domains.map((d) => [d.reports, d.messages, d.dateRange?.begin]),
+      [[3, 118, "2026-10-01T00:00:00Z"]],
+    );
+  });
+});
+
+describe("inputs: hostile and broken", () => {
+  let dir: string;
+  let outside: string;
+  const d = (name: string): string => path.join(dir, name);
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "sender-auth-reports-"));
+    outside = mkdtempSync(path.join(tmpdir(), "sender-auth-outside-"));
+    writeFileSync(d("good.xml"), good("good", 7));
+    writeFileSync(
+      d("xxe.xml"),
+      `<?xml version="1.0"?><!DOCTYPE feedback [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><feedback>&xxe;</feedback>`,
+    );
+    writeFileSync(d("html.xml"), "<html/>");
+    writeFileSync(d("trunc.xml.gz"), gzipSync(good("t")).subarray(0, 60));
+    writeFileSync(d("trunc.zip"), zipArchive([{ name: "a.xml", data: good("z") }]).subarray(0, 100));
+    writeFileSync(d("absurd.xml"), reportXml({ reportId: "absurd", records: [{ ip: "192.0.2.1", count: -1 }] }));
+    writeFileSync(d("empty.xml"), "");
+    // 10 MiB of XML whitespace in 10 KiB of gzip.
+    writeFileSync(
+      d("gzbomb.xml.gz"),
+      gzipSync(Buffer.concat([Buffer.from("<feedback>"), Buffer.alloc(10 * KIB * KIB, 0x20)]), { level: 9 }),
+    );
+    writeFileSync(
+      d("declared.zip"),
+      zipArchive([{ name: "big.xml", data: Buffer.from("<feedback/>"), declaredSize: 1024 ** 3 }]),
+    );
+    writeFileSync(
+      d("lying.zip"),
+      zipArchive([
+        {
+          name: "liar.xml",
+          data: Buffer.concat([Buffer.from("<feedback>"), Buffer.alloc(60000, 0x20), Buffer.from("</feedback>")]),
+          declaredSize: 100,
+        },
+      ]),
+    );
+    // Five 60 KiB reports: each under the report bound, together over the file's.
+    const padded = (id: string): Buffer =>
+      Buffer.from(
+        good(id)
+          .toString()
+          .replace("</feedback>", `${" ".repeat(60 * KIB)}</feedback>`),
+      );
+    writeFileSync(
+      d("budget.zip"),
+      zipArchive(["1", "2", "3", "4", "5"].map((n) => ({ name: `r${n}.xml`, data: padded(`b${n}`) }))),
+    );
+    writeFileSync(
+      d("many.zip"),
+      zipArchive(Array.from({ length: 11 }, (_, i) => ({ name: `r${i}.xml`, data: Buffer.from("x") }))),
+    );
+    let nested = good("deep");
+    for (let i = 0; i < 5; i++) nested = zipArchive([{ name: `level${i}.zip`, data: nested }]);
+    writeFileSync(d("nested.zip"), nested);
+    // A 1 GiB file (sparse: nothing is written, and nothing may be read).
+    writeFileSync(d("big.xml"), "<feedback>");
+    truncateSync(d("big.xml"), 1024 ** 3);
+    execFileSync("mkfifo", [d("pipe.xml")]);
+    writeFileSync(path.join(outside, "secret.xml"), good("outside"));
+    symlinkSync(path.join(outside, "secret.xml"), d("link-out.xml"));
+    symlinkSync(d("good.xml"), d("link-in.xml"));
+    symlinkSync(dir, d("loop"));
+    writeFileSync(d("notes.txt"), "hello");
+    writeFileSync(d("noreport.eml"), email("Hello", []));
+    writeFileSync(path.join(outside, "named.txt"), "hello");
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  it("turns each into an error naming the file and member; the good reports are still counted", async () => {
+    const { code, result, stderr } = await run([dir, path.join(dir, "missing.xml"), path.join(outside, "named.txt")], {
+      limits: SMALL,
+    });
+    assert.equal(code, 1);
+    const rel = (file: string): string => (file.startsWith(dir) ? path.relative(dir, file) : path.basename(file));
+    assert.deepEqual(
+      result.errors.map((e) => [rel(e.file), e.inside, e.message]),
+      [
+        // Sorted by path: the other temporary directory's name sorts first.
+        ["named.txt", [], "not a DMARC aggregate report: neither XML, gzip, zip nor an email"],
+        ["absurd.xml", [], 'record 1: count "-1" is not a whole number from 0 to 4294967295'],
+        ["big.xml", [], "is 1 GiB, over the 64 KiB limit for one report"],
+        ["budget.zip", ["r5.xml"], "decompresses to more than 256 KiB (the limit for one input file)"],
+        [
+          "declared.zip",
+          ["big.xml"],
+          "the zip entry declares 1 GiB uncompressed, over the 64 KiB limit for one report",
+        ],
+        ["empty.xml", [], "empty: no report in it"],
+        ["gzbomb.xml.gz", [], "the report is larger than 64 KiB (the limit for one report)"],
+        ["html.xml", [], "not a DMARC aggregate report: the root element is <html>"],
+        ["link-out.xml", [], "symbolic link to outside the given paths: not followed"],
+        [
+          "lying.zip",
+          ["liar.xml"],
+          "the zip entry's content does not match its declared size (too many bytes in the stream. expected 100. got at least 16384)",
+        ],
+        ["many.zip", [], "the zip archive has 11 entries, more than 10"],
+        ["missing.xml", [], "no such file or directory"],
+        ["nested.zip", ["level4.zip", "level3.zip", "level2.zip", "level1.zip"], "containers nested more than 4 deep"],
+        ["pipe.xml", [], "a FIFO: not read"],
+        ["trunc.xml.gz", [], "gzip data is truncated"],
+        [
+          "trunc.zip",
+          [],
+          "not a readable zip archive: End of central directory record signature not found. Either not a zip file, or file is truncated.",
+        ],
+        [
+          "xxe.xml",
+          [],
+          "the document has a DOCTYPE: DMARC reports have none, and DTDs and entities are never processed here",
+        ],
+      ],
+    );
+    assert.deepEqual(
+      result.skipped.map((s) => [rel(s.file), s.message]),
+      [
+        ["noreport.eml", "an email without a DMARC report attached"],
+        ["notes.txt", "neither XML, gzip, zip nor an email"],
+      ],
+    );
+    // good.xml (7), budget.zip's first four (1 each); link-in.xml is good.xml again and read once; loop is not walked.
+    assert.deepEqual(result.summary, { files: 17, reports: 5, duplicates: 0, beforeSince: 0 });
+    assert.deepEqual(
+      result.domains.map((d) => [d.domain, d.reports, d.messages]),
+      [["example.com", 5, 11]],
+    );
+    assert.equal(stderr.split("\n").filter((l) => l.startsWith("error: ")).length, 17);
+    assert.match(stderr, /^error: .*absurd\.xml: record 1: count "-1" is not a whole number from 0 to 4294967295$/m);
+  });
+
+  it("stops decompressing for the whole run at the run's bound", async () => {
+    const { result } = await run([d("good.xml"), d("budget.zip"), d("gzbomb.xml.gz")], {
+      limits: { ...SMALL, totalBytes: 100 * KIB },
+    });
+    assert.deepEqual(
+      result.errors.map((e) => [path.basename(e.file), e.inside, e.message]),
+      [
+        ["budget.zip", ["r2.xml"], "the run has decompressed more than 100 KiB: not read further"],
+        ["gzbomb.xml.gz", [], "the run has decompressed more than 100 KiB: not read further"],
+      ],
+    );
+    assert.equal(result.summary.reports, 2);
+  });
+});
