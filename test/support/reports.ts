@@ -80,7 +80,7 @@ export function reportXml(spec: ReportSpec): string {
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
     `<feedback${spec.rfc9990 === true ? ' xmlns="urn:ietf:params:xml:ns:dmarc-2.0"' : ""}>\n` +
-    `${spec.rfc9990 === true ? "<version>1.0</version>\n" : ""}` +
+    (spec.rfc9990 === true ? "<version>1.0</version>\n" : "") +
     `<report_metadata><org_name>${esc(spec.org ?? "receiver.example")}</org_name><email>dmarc@receiver.example</email>` +
     `<report_id>${esc(spec.reportId ?? "r1")}</report_id><date_range><begin>${begin}</begin><end>${end}</end></date_range></report_metadata>\n` +
     `<policy_published><domain>${domain}</domain><p>${spec.p ?? "none"}</p>${spec.sp === undefined ? "" : `<sp>${spec.sp}</sp>`}` +

@@ -174,9 +174,9 @@ describe("join: the seed setup p=quarantine; pct=10; sp=quarantine; aspf=s", () 
 
   it("next step is quarantine at full strength, p and sp", () => {
     const join = joinStack(fixtureSummary(), seed);
-    assert.equal(join.nextStep?.change, "without pct=10");
-    assert.deepEqual(join.nextStep?.policy, state("quarantine", "quarantine"));
-    assert.equal(join.nextStep?.quarantine, 63);
+    assert.equal(join.nextStep!.change, "without pct=10");
+    assert.deepEqual(join.nextStep!.policy, state("quarantine", "quarantine"));
+    assert.equal(join.nextStep!.quarantine, 63);
   });
 
   it("a source authenticated under a subdomain that strict alignment refuses is yours", () => {
