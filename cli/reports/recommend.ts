@@ -4,7 +4,8 @@
  * owner could still fix; they are documented in the README ("From p=none to reject").
  */
 import type { DomainSummary } from "./aggregate";
-import type { FailingSource, NextStep, PolicyState } from "./join";
+import type { FailingSource, NextStep } from "./join";
+import { describePolicy, type PolicyState } from "./policy";
 import type { StackView } from "./stackView";
 
 export const THRESHOLDS = {
@@ -41,7 +42,7 @@ export type Verdict = (typeof VERDICTS)[number];
 
 export interface Recommendation {
   readonly verdict: Verdict;
-  /** The step this is about (`p=quarantine`, `p=reject, sp=reject`, `without pct=10`), null when none. */
+  /** The policy the next step leads to (`p=quarantine; sp=quarantine`), null when there is none. */
   readonly step: string | null;
   /** One line: the evidence and the conclusion. */
   readonly summary: string;
@@ -97,7 +98,7 @@ export function recommend(input: RecommendInput): Recommendation {
     failingSources: failingSources.length,
     fixableMessages,
   };
-  const step = nextStep?.change ?? null;
+  const step = nextStep === null ? null : describePolicy(nextStep.policy);
   const target = nextStep?.policy.p ?? "reject";
   const make = (verdict: Verdict, text: string): Recommendation => ({ verdict, step, summary: text, evidence });
 

@@ -5,7 +5,8 @@
  * text), and the JSON escapes the same characters, so that `cat`ing it is safe too.
  */
 import type { DomainSummary } from "./aggregate";
-import { describePolicy, type StackJoin } from "./join";
+import type { StackJoin } from "./join";
+import { describePolicy } from "./policy";
 import type { PolicyPublished } from "./model";
 import { percent } from "./recommend";
 
@@ -84,7 +85,7 @@ function renderStack(join: StackJoin, lines: string[]): void {
     const excepted =
       next.overridden > 0 ? ` (${next.overridden} of them excepted by receivers: mailing list, forwarding)` : "";
     lines.push(
-      `    next step ${next.change}: ${count(next.quarantine, "message")} would be quarantined, ${next.reject} rejected${excepted}`,
+      `    next step (${next.change}): ${count(next.quarantine, "message")} would be quarantined, ${next.reject} rejected${excepted}`,
     );
     lines.push(
       ...columns(
@@ -164,10 +165,14 @@ export function renderTable(result: ReportsResult): string {
     lines.push(`no DMARC aggregate reports read from ${count(result.summary.files, "file")}`);
   }
   const extra: string[] = [];
-  if (result.summary.duplicates > 0) extra.push(`${result.summary.duplicates} duplicate reports counted once`);
-  if (result.summary.beforeSince > 0) extra.push(`${result.summary.beforeSince} reports before --since left out`);
+  if (result.summary.duplicates > 0) {
+    extra.push(`${count(result.summary.duplicates, "duplicate report")} counted once`);
+  }
+  if (result.summary.beforeSince > 0) {
+    extra.push(`${count(result.summary.beforeSince, "report")} ending before --since left out`);
+  }
   if (result.skipped.length > 0) {
-    extra.push(`${result.skipped.length} inputs without a report skipped (--format json lists them)`);
+    extra.push(`${count(result.skipped.length, "input")} without a report skipped (--format json lists them)`);
   }
   if (extra.length > 0) lines.push("", extra.join("; "));
   return `${lines.join("\n")}\n`;

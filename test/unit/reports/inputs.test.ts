@@ -105,7 +105,9 @@ describe("inputs: every wrapping of a report", () => {
     // The Google report once more, as the extracted XML: counted once.
     writeFileSync(d("google.xml"), fixture("google.xml"));
   });
-  after(() => { rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it("reads emails (zip, gzip, XML attachments), a forwarded email, an mbox with a zip of gzip, and dedups", async () => {
     const { code, result, stderr } = await run([dir]);
