@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- [plan] [startup] [keygen] [check] [--runs N] [--sizes N,N] [--quick]`: runs the benchmarks of
- * issue #6 (all four by default) and prints a Markdown report (the body of BENCHMARKS.md's results)
+ * `npm run bench -- [plan] [startup] [keygen] [check] [reports] [--runs N] [--sizes N,N] [--quick]`: runs the
+ * benchmarks of issues #6 and #15 (all five by default) and prints a Markdown report (the body of BENCHMARKS.md's results)
  * on stdout; progress goes to stderr. Never part of `npm test`: timings are reported, not asserted.
  * `--quick` (tiny sizes, few runs) only proves the benchmarks still work.
  */
@@ -10,9 +10,10 @@ import { parseArgs } from "node:util";
 import { benchCheck } from "./check";
 import { benchKeygen } from "./keygen";
 import { benchPlan } from "./plan";
+import { benchReports } from "./reports";
 import { benchStartup } from "./startup";
 
-const BENCHES = ["plan", "startup", "keygen", "check"] as const;
+const BENCHES = ["plan", "startup", "keygen", "check", "reports"] as const;
 type Bench = (typeof BENCHES)[number];
 
 function version(command: string, args: readonly string[]): string {
@@ -56,7 +57,7 @@ async function main(): Promise<number> {
     (sizes !== undefined && !sizes.every((n) => Number.isInteger(n) && n >= 1))
   ) {
     process.stderr.write(
-      `usage: npm run bench -- [${BENCHES.join("|")} ...] [--runs N (>= 1)] [--sizes N,N,... (plan, check)] [--quick]\n`,
+      `usage: npm run bench -- [${BENCHES.join("|")} ...] [--runs N (>= 1)] [--sizes N,N,... (plan, check, reports)] [--quick]\n`,
     );
     return 2;
   }
@@ -89,6 +90,9 @@ async function main(): Promise<number> {
         break;
       case "check":
         out.push("## 4. check", "", await benchCheck(sizes ?? (quick ? [2] : [10, 100, 500]), n));
+        break;
+      case "reports":
+        out.push("## 5. reports", "", await benchReports(sizes ?? (quick ? [20] : [1000, 10000]), n));
         break;
     }
   }
