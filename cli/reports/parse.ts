@@ -143,15 +143,26 @@ export interface ReportParserOptions {
 /** Thrown from a handler to stop reading a report that ends before `since`. */
 class SkipReport extends Error {}
 
-/** Decodes XML bytes in the document's own encoding (BOM, else the XML declaration, else UTF-8). */
-function decoderFor(head: Uint8Array): TextDecoder {
-  let label = "utf-8";
-  if (head[0] === 0xfe && head[1] === 0xff) label = "utf-16be";
-  else if (head[0] === 0xff && head[1] === 0xfe) label = "utf-16le";
-  else if (!(head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf)) {
-    const start = Buffer.from(head.subarray(0, 256)).toString("latin1");
-    const declared = /^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']/.exec(start)?.[1];
-    if (declared !== undefined) label = declared;
+/** The encoding label of a document: BOM, else the XML declaration, else UTF-8. */
+function encodingOf(head: Uint8Array): string {
+  if (head[0] === 0xfe && head[1] === 0xff) return "utf-16be";
+  if (head[0] === 0xff && head[1] === 0xfe) return "utf-16le";
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return "utf-8";
+  const start = Buffer.from(head.subarray(0, 256)).toString("latin1");
+  return /^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']/.exec(start)?.[1]?.toLowerCase() ?? "utf-8";
+}
+
+/**
+ * Decoders by label, reused between documents: creating one costs more than decoding a 10 KB
+ * report. A decoder is taken out while a document uses it and put back only after a clean flush.
+ */
+const DECODERS = new Map<string, TextDecoder>();
+
+function takeDecoder(label: string): TextDecoder {
+  const cached = DECODERS.get(label);
+  if (cached !== undefined) {
+    DECODERS.delete(label);
+    return cached;
   }
   try {
     return new TextDecoder(label, { fatal: true });
@@ -204,6 +215,7 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], what: str
 export class ReportParser {
   private readonly sax = new SaxesParser({ xmlns: false });
   private decoder: TextDecoder | undefined;
+  private encoding = "utf-8";
   private readonly nodes: (PathNode | null)[] = [];
   private readonly scopes: ReadonlyMap<string, string>[] = [new Map()];
   private rootNamespace = "";
@@ -245,13 +257,19 @@ export class ReportParser {
 
   write(bytes: Uint8Array): void {
     if (this.skipped || bytes.length === 0) return;
-    this.decoder ??= decoderFor(bytes);
+    if (this.decoder === undefined) {
+      this.encoding = encodingOf(bytes);
+      this.decoder = takeDecoder(this.encoding);
+    }
     this.feed(() => this.decoder?.decode(bytes, { stream: true }) ?? "");
   }
 
   end(): ParsedReport | "before-since" {
     if (this.skipped) return "before-since";
     this.feed(() => this.decoder?.decode() ?? "");
+    // Flushed cleanly: the decoder is reset and can serve the next document.
+    if (this.decoder !== undefined) DECODERS.set(this.encoding, this.decoder);
+    this.decoder = undefined;
     this.guard(() => this.sax.close());
     // The date range may close only with the last bytes.
     if (this.skipped as boolean) return "before-since";
@@ -264,7 +282,7 @@ export class ReportParser {
     try {
       decoded = text();
     } catch {
-      throw new ReportError(`the document is not valid ${this.decoder?.encoding ?? "utf-8"}`);
+      throw new ReportError(`the document is not valid ${this.decoder?.encoding ?? this.encoding}`);
     }
     this.guard(() => this.sax.write(decoded));
   }
@@ -293,10 +311,11 @@ export class ReportParser {
       throw new ReportError(`elements are nested more than ${this.options.maxDepth} deep`);
     }
     let scope = this.scopes[this.scopes.length - 1] ?? new Map<string, string>();
-    for (const [name, value] of Object.entries(tag.attributes)) {
+    // Namespace declarations are rare (the root, extensions): a plain key walk, no arrays per element.
+    for (const name in tag.attributes) {
       if (name === "xmlns" || name.startsWith("xmlns:")) {
         if (scope === this.scopes[this.scopes.length - 1]) scope = new Map(scope);
-        (scope as Map<string, string>).set(name === "xmlns" ? "" : name.slice(6), value);
+        (scope as Map<string, string>).set(name === "xmlns" ? "" : name.slice(6), tag.attributes[name] ?? "");
       }
     }
     this.scopes.push(scope);

@@ -10,8 +10,8 @@
 import { once } from "node:events";
 import { Readable, pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { MailParser } from "mailparser";
-import * as yauzl from "yauzl";
+import type { MailParser as MailParserType } from "mailparser";
+import type * as Yauzl from "yauzl";
 import { openRegularFile, type InputFile } from "./files";
 import { formatBytes, type Origin, type ParsedReport, type ReadLimits } from "./model";
 import { ReportError, ReportParser } from "./parse";
@@ -265,13 +265,16 @@ async function readAll(chunks: Chunks, limit: number, what: string): Promise<Buf
 /** A zip archive: each entry is read as a source of its own; a bad entry does not stop the others. */
 async function readZip(context: Context, origin: Origin, chunks: Chunks, depth: number, hints: SourceHints) {
   const { limits } = context.options;
-  const options: yauzl.Options = {
+  // Loaded when an archive is met: plain XML runs pay nothing for it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const yauzl = require("yauzl") as typeof Yauzl;
+  const options: Yauzl.Options = {
     lazyEntries: true,
     autoClose: false,
     validateEntrySizes: true,
     strictFileNames: false,
   };
-  let zip: yauzl.ZipFile;
+  let zip: Yauzl.ZipFile;
   try {
     // A zip on disk is read by random access; one inside an email or archive is held in memory (bounded).
     zip =
@@ -346,6 +349,8 @@ function isReportAttachment(contentType: string, filename: string | undefined): 
 /** One email: every attachment that may be a report is read as a source of its own. */
 async function readEmail(context: Context, origin: Origin, chunks: Chunks, depth: number): Promise<void> {
   const { limits } = context.options;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { MailParser } = require("mailparser") as { MailParser: typeof MailParserType };
   const parser = new MailParser({
     skipHtmlToText: true,
     skipTextToHtml: true,
