@@ -50,14 +50,20 @@ const MAIL_DOMAIN = "sender-auth:index:MailDomain";
 const EXIT_ALREADY_REPORTED = 32;
 
 /**
- * The issue's bound: a failing run ends within 2 s. Measured as the program process's CPU time (user +
- * system, all threads), which, unlike wall time, other processes on this shared 2-core machine barely
- * inflate: failing runs use 1.4–1.7 s of it, as successful ones do (mostly loading node, the SDK and the
- * provider SDK), in 1.1–1.6 s of wall time alone and up to 5 s with the cores shared. Before the fix a
- * key mismatch burned 30–60 s of CPU. Also within 2 s: the exit after the first error reached the
- * engine. The whole run gets a generous wall-time bound, so that waiting (not computing) is caught too.
+ * The issue's bound: a failing run ends within 2 s. Measured as CPU time (user + system, all threads),
+ * which, unlike wall time, other processes on a shared machine barely inflate, in two parts:
+ * - the program's own share, from the run entry loading index.ts to the exit (validation, reporting the
+ *   failure, the SDK's handling of it: where the bug burned 30–60 s of CPU formatting the error): under
+ *   2 s, in practice a few hundred ms;
+ * - the whole process, loading node, the SDK and the provider SDK included: 1.4–1.7 s alone, as for a
+ *   successful run, but up to 2.2 s measured while other test suites competed for both cores; bounded
+ *   at twice the issue's 2 s so that contention cannot fail it while a regression of the bug's size
+ *   still does.
+ * Also within 2 s: the exit after the first error reached the engine. The whole run gets a generous
+ * wall-time bound, so that waiting (not computing) is caught too.
  */
-const FAILURE_CPU_BOUND_MS = 2_000;
+const FAILURE_PROGRAM_CPU_BOUND_MS = 2_000;
+const FAILURE_PROCESS_CPU_BOUND_MS = 4_000;
 const REPORT_TO_EXIT_BOUND_MS = 2_000;
 const FAILURE_WALL_BOUND_MS = 15_000;
 /** Peak RSS of identical runs varies by a few percent with GC timing; the bug's was 20 times a success's. */
@@ -429,7 +435,15 @@ describe("every failure of the program under the run entry", { timeout: 300_000 
     // Time: CPU 2 s; from the first error reaching the engine to the exit, 2 s; the whole run, generously.
     const firstError = engine.logs.find((entry) => entry.severity === "error");
     assert.ok(firstError !== undefined && run.usage !== undefined);
-    assert.ok(run.usage.cpuMs < FAILURE_CPU_BOUND_MS, `used ${Math.round(run.usage.cpuMs)} ms of CPU`);
+    assert.ok(run.usage.programCpuMs !== undefined, "the program's entry module was never loaded");
+    assert.ok(
+      run.usage.programCpuMs < FAILURE_PROGRAM_CPU_BOUND_MS,
+      `the program used ${Math.round(run.usage.programCpuMs)} ms of CPU`,
+    );
+    assert.ok(
+      run.usage.cpuMs < FAILURE_PROCESS_CPU_BOUND_MS,
+      `the process used ${Math.round(run.usage.cpuMs)} ms of CPU`,
+    );
     assert.ok(
       run.exitedAt - firstError.receivedAt < REPORT_TO_EXIT_BOUND_MS,
       `exited ${Math.round(run.exitedAt - firstError.receivedAt)} ms after reporting`,
@@ -443,7 +457,8 @@ describe("every failure of the program under the run entry", { timeout: 300_000 
       `peak RSS ${run.usage.peakRssKiB} KiB, a successful run ${baseline.peakRssKiB} KiB`,
     );
     t.diagnostic(
-      `${mode}: exit ${run.exitCode} after ${Math.round(run.wallMs)} ms (${Math.round(run.usage.cpuMs)} ms CPU), ` +
+      `${mode}: exit ${run.exitCode} after ${Math.round(run.wallMs)} ms (${Math.round(run.usage.cpuMs)} ms CPU, ` +
+        `${Math.round(run.usage.programCpuMs)} ms of it in the program), ` +
         `${Math.round(run.exitedAt - firstError.receivedAt)} ms after the first error log, ` +
         `peak RSS ${run.usage.peakRssKiB} KiB (success: ${baseline.peakRssKiB} KiB)`,
     );

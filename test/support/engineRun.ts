@@ -76,10 +76,17 @@ export interface ProcessUsage {
   readonly peakRssKiB: number;
   /** User + system CPU time of all the process's threads, ms. */
   readonly cpuMs: number;
+  /** The part of `cpuMs` from the run entry loading the program's index.ts to the exit, ms. */
+  readonly programCpuMs?: number;
 }
 
 function isProcessUsage(value: unknown): value is ProcessUsage {
-  return isRecord(value) && typeof value["peakRssKiB"] === "number" && typeof value["cpuMs"] === "number";
+  return (
+    isRecord(value) &&
+    typeof value["peakRssKiB"] === "number" &&
+    typeof value["cpuMs"] === "number" &&
+    (value["programCpuMs"] === undefined || typeof value["programCpuMs"] === "number")
+  );
 }
 
 interface PulumiYaml {
