@@ -66,8 +66,13 @@ const FAILURE_PROGRAM_CPU_BOUND_MS = 2_000;
 const FAILURE_PROCESS_CPU_BOUND_MS = 4_000;
 const REPORT_TO_EXIT_BOUND_MS = 2_000;
 const FAILURE_WALL_BOUND_MS = 15_000;
-/** Peak RSS of identical runs varies by a few percent with GC timing; the bug's was 20 times a success's. */
+/**
+ * Peak RSS of identical runs varies with GC timing and with what else loads the machine: in CI a failing
+ * run that did the same work as a successful one peaked 12% (21 MiB) above it. The bug's run took 20
+ * times a success's, so this slack still catches it.
+ */
 const RSS_ALLOWANCE = 1.1;
+const RSS_SLACK_KIB = 32 * 1024;
 
 /** Every line of the fixture keys' PEM bodies: private key text wherever it appears on the wire. */
 const KEY_NEEDLES = FIXTURE_KEYS.flatMap((name) =>
@@ -453,7 +458,7 @@ describe("every failure of the program under the run entry", { timeout: 300_000 
     const baseline = baselines.get(mode)?.usage;
     assert.ok(baseline !== undefined);
     assert.ok(
-      run.usage.peakRssKiB <= baseline.peakRssKiB * RSS_ALLOWANCE,
+      run.usage.peakRssKiB <= baseline.peakRssKiB * RSS_ALLOWANCE + RSS_SLACK_KIB,
       `peak RSS ${run.usage.peakRssKiB} KiB, a successful run ${baseline.peakRssKiB} KiB`,
     );
     t.diagnostic(
