@@ -2,7 +2,12 @@
  * The live check of one stack (issue #5): is what DNS serves what the stack declares, and does mail
  * authenticate? Every lookup failure (timeout, SERVFAIL, unreachable server) is a finding, never ok.
  * Bounded (issue #11): each stack's DNS work runs within a StackBudget (deadline, queries, answer
- * octets), and the SPF include walk within SPF_CHECK_LIMITS.
+ * octets), and the SPF include walk within SPF_CHECK_LIMITS. Actionable (issue #12): a failing
+ * finding names the DNS question behind it and ends with a hint (advice.ts); keys are named by
+ * fingerprint; a check that needs a record never reports ok without it.
+ *
+ * Sections, one per record family, each reading DNS only through the stack's query function
+ * (CheckContext.query): the managed records themselves, SPF, DKIM, DMARC.
  */
 // mailauth's per-feature modules (its README's require paths), not its index, which also loads ARC,
 // BIMI and SVG validation (~0.1 s of start-up, issue #6); signing and verifying load on first use.
@@ -11,14 +16,23 @@ import type * as DkimSign from "mailauth/lib/dkim/sign";
 import type * as DkimVerify from "mailauth/lib/dkim/verify";
 import { dmarc } from "mailauth/lib/dmarc";
 import { spf } from "mailauth/lib/spf";
-import type { PublishedRecord, SenderAuthConfig } from "../../components/model";
-import { dkimRecordName, inspectDkimPublicKey, parseTagList } from "../../components/records/dkim";
-import { inspectMailto, reportAuthName } from "../../components/records/dmarc";
+import { currentTime } from "../../components/clock";
+import { publicKeyOf } from "../../components/dkimKeys";
+import type { DkimSelectorConfig, PublishedRecord, SenderAuthConfig } from "../../components/model";
+import {
+  buildDkimValue,
+  dkimRecordName,
+  fingerprintLabel,
+  inspectDkimPublicKey,
+  parseTagList,
+  publicKeyFingerprint,
+} from "../../components/records/dkim";
+import { dmarcRecordName, inspectMailto, reportAuthName } from "../../components/records/dmarc";
 import { isWithinDomain } from "../../components/records/names";
 import { SPF_MAX_LOOKUPS, SPF_UDP_BUDGET } from "../../components/records/spf";
+import { deployHint, dnsFailureHint, extraRecordHint, missingHint, type Advice } from "./advice";
 import {
   DnsFailure,
-  FAILURE_ERRNO,
   mailauthResolver,
   type DnsFailureCode,
   type DnsResponse,
@@ -38,12 +52,24 @@ export interface Finding {
   /** What was checked: a DNS name, or `spf`, `dmarc`, `dkim <selector>`. */
   readonly subject: string;
   readonly message: string;
+  /** What the stack declares, in full (the table shows long keys by fingerprint). */
   readonly expected?: string;
+  /** What DNS serves, in full. */
   readonly served?: readonly string[];
   /** Served TTL in seconds, where an answer came back. */
   readonly ttl?: number;
   /** The server that gave this answer (authoritative mode checks every one). */
   readonly server?: string;
+  /** What to do about it: the command to run, or whom to ask. Every failing finding has one. */
+  readonly hint?: string;
+}
+
+/** A private key to sign the test message with, and where it came from. */
+export interface PrivateKeyAtHand {
+  /** PEM. Secret: never in a finding. */
+  readonly pem: string;
+  /** Where it came from, as findings name it after "the key": `in <file>`, `in the stack's secret config (…)`. */
+  readonly origin: string;
 }
 
 export interface CheckContext {
@@ -56,13 +82,17 @@ export interface CheckContext {
   readonly authoritative?: { readonly port: number } | undefined;
   readonly queryOptions: QueryOptions;
   /** Private keys at hand, by selector. */
-  readonly privateKeys: ReadonlyMap<string, string>;
+  readonly privateKeys: ReadonlyMap<string, PrivateKeyAtHand>;
   /** @default DEFAULT_CHECK_LIMITS */
   readonly limits?: CheckLimits | undefined;
   /** When the stack's deadline (limits.stackTimeoutMs) started, in ms since the epoch. @default now */
   readonly startedAt?: number | undefined;
   /** The DNS client the stack's budget sends its queries through. @default query (dnsClient) */
   readonly query?: QueryFunction | undefined;
+  /** The stack, for the commands hints name. @default none named */
+  readonly stack?: string | undefined;
+  /** "Now", for the times hints name. @default currentTime (SENDER_AUTH_NOW pins it) */
+  readonly now?: (() => Date) | undefined;
 }
 
 /** One stack's check: its questions are asked once each and within its budget (see StackBudget). */
@@ -70,6 +100,7 @@ interface StackContext extends CheckContext {
   /** Where managed names are compared: the resolver, or every authoritative server. */
   readonly servers: readonly DnsServer[];
   readonly ask: QueryFunction;
+  readonly advice: Advice;
 }
 
 /** The finding code of a lookup that got no answer. */
@@ -98,50 +129,111 @@ const serverName = (server: DnsServer): string => `${server.host}:${server.port}
 const joined = (response: DnsResponse): string[] =>
   response.records.map((r) => (Array.isArray(r.data) ? r.data.join("") : String(r.data)));
 const ttlOf = (response: DnsResponse): number | undefined => response.records[0]?.ttl;
-const expiry = (ttl: number | undefined): string =>
-  ttl === undefined ? "" : `; caches may hold the old answer for up to ${ttl} s`;
+const isSpf = (value: string): boolean => /^v=spf1(?: |$)/i.test(value);
+const isDmarc = (value: string): boolean => /^v=DMARC1(?:;|$|\s)/.test(value);
+
+// ---------------------------------------------------------------------------------------------------
+// Lookups: every question the check asks goes through the stack's `ask`; one that gets no usable
+// answer is a failing finding naming the question, the server and what happened.
+
+/** A question that got no usable answer: nothing was learnt, and a hint on finding out why. */
+interface FailedQuestion {
+  readonly server: DnsServer;
+  readonly name: string;
+  readonly type: QueryType;
+  /** The client's failure, or the response code the server answered with. */
+  readonly failure: DnsFailure | string;
+}
+
+/** `TXT name: what happened`. */
+function questionFailure({ server, name, type, failure }: FailedQuestion): string {
+  return `${type} ${name}: ${typeof failure === "string" ? `${serverName(server)} answered ${failure}` : failure.message}`;
+}
+
+/** A failing finding for a question that got no usable answer. */
+function failureFinding(subject: string, question: FailedQuestion, message = questionFailure(question)): Finding {
+  const { failure } = question;
+  const limited = typeof failure !== "string" && failure.code === "LIMIT";
+  return {
+    code: typeof failure === "string" ? "dns-error" : FAILURE_FINDING[failure.code],
+    result: "fail",
+    subject,
+    message,
+    server: serverName(question.server),
+    hint: limited
+      ? "unverified: a bound of the check stopped this lookup (see the finding for `check`)"
+      : dnsFailureHint(question.server, question.name, question.type),
+  };
+}
 
 type Lookup = { readonly ok: true; readonly response: DnsResponse } | { readonly ok: false; readonly finding: Finding };
 
+/** One question; `recursion` false for an authoritative server. */
 async function lookup(
   context: StackContext,
   server: DnsServer,
   subject: string,
   name: string,
   type: QueryType,
+  recursion: boolean,
 ): Promise<Lookup> {
   try {
-    const response = await context.ask(server, name, type, {
-      ...context.queryOptions,
-      recursion: !context.authoritative,
-    });
+    const response = await context.ask(server, name, type, { ...context.queryOptions, recursion });
     if (response.rcode !== "NOERROR" && response.rcode !== "NXDOMAIN") {
-      return {
-        ok: false,
-        finding: {
-          code: "dns-error",
-          result: "fail",
-          subject,
-          message: `${type} ${name}: ${serverName(server)} answered ${response.rcode}`,
-          server: serverName(server),
-        },
-      };
+      return { ok: false, finding: failureFinding(subject, { server, name, type, failure: response.rcode }) };
     }
     return { ok: true, response };
   } catch (error) {
     if (!(error instanceof DnsFailure)) throw error;
-    return {
-      ok: false,
-      finding: {
-        code: FAILURE_FINDING[error.code],
-        result: "fail",
-        subject,
-        message: `${type} ${name}: ${error.message}`,
-        server: serverName(server),
-      },
-    };
+    return { ok: false, finding: failureFinding(subject, { server, name, type, failure: error }) };
   }
 }
+
+type ServedTxt =
+  | { readonly ok: true; readonly values: readonly string[]; readonly response: DnsResponse }
+  | { readonly ok: false; readonly finding: Finding };
+
+/**
+ * The TXT values at `name` as receivers see them: through the resolver, CNAMEs followed, each
+ * record's character-strings joined. The same question as mailauth's, so it is asked once.
+ */
+async function servedTxt(context: StackContext, subject: string, name: string): Promise<ServedTxt> {
+  const result = await lookup(context, context.resolver, subject, name, "TXT", true);
+  return result.ok ? { ok: true, values: joined(result.response), response: result.response } : result;
+}
+
+/** Why a name has no record of the kind looked for, for messages: `NXDOMAIN`, `no TXT record`, ... */
+function absence(response: DnsResponse, values: readonly string[], kind: string): string {
+  if (response.rcode === "NXDOMAIN") return "NXDOMAIN";
+  if (values.length === 0) return "no TXT record";
+  return values.length === 1
+    ? `its one TXT record is not ${kind}`
+    : `none of its ${values.length} TXT records is ${kind}`;
+}
+
+/**
+ * The questions behind a mailauth evaluation that got no usable answer, in order: mailauth reports
+ * a temperror, the findings name the question.
+ */
+function recording(ask: QueryFunction): { readonly ask: QueryFunction; readonly failures: FailedQuestion[] } {
+  const failures: FailedQuestion[] = [];
+  const recorded: QueryFunction = async (server, name, type, options) => {
+    try {
+      const response = await ask(server, name, type, options);
+      if (response.rcode !== "NOERROR" && response.rcode !== "NXDOMAIN") {
+        failures.push({ server, name, type, failure: response.rcode });
+      }
+      return response;
+    } catch (error) {
+      if (error instanceof DnsFailure) failures.push({ server, name, type, failure: error });
+      throw error;
+    }
+  };
+  return { ask: recorded, failures };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The managed records, as each server serves them.
 
 function purposeLabel(record: PublishedRecord): string {
   return record.purpose === "dkim"
@@ -151,13 +243,39 @@ function purposeLabel(record: PublishedRecord): string {
       : record.purpose.toUpperCase();
 }
 
+/** A DKIM record's key as messages name it: `key SHA-256 …`, or revoked; undefined when it has none readable. */
+function keyOfRecord(value: string): string | undefined {
+  const p = parseTagList(value).get("p");
+  if (p === undefined) return undefined;
+  if (p === "") return "no key (revoked: empty p=)";
+  const fingerprint = publicKeyFingerprint(p);
+  return fingerprint === undefined ? undefined : `key ${fingerprintLabel(fingerprint)}`;
+}
+
+/** How a served value differs from the declared one: DKIM keys by fingerprint, which side is which. */
+function difference(record: PublishedRecord, served: readonly string[]): string {
+  if (record.purpose === "dkim" && record.type === "TXT") {
+    const declared = keyOfRecord(record.value);
+    const keys = served.map(keyOfRecord);
+    if (declared !== undefined && keys.every((key) => key !== undefined)) {
+      return `DNS serves ${keys.join(" and ")}, config declares ${declared}`;
+    }
+  }
+  return "DNS serves another value than the config declares";
+}
+
 /** Compares what each server serves at a managed name with what the stack declares. */
-async function checkRecord(context: StackContext, record: PublishedRecord): Promise<Finding[]> {
+async function checkRecord(
+  context: StackContext,
+  config: SenderAuthConfig,
+  record: PublishedRecord,
+): Promise<Finding[]> {
   const findings: Finding[] = [];
   const label = purposeLabel(record);
+  const { advice } = context;
   for (const server of context.servers) {
     const at = context.authoritative ? ` at ${serverName(server)}` : "";
-    const result = await lookup(context, server, record.name, record.name, record.type);
+    const result = await lookup(context, server, record.name, record.name, record.type, !context.authoritative);
     if (!result.ok) {
       findings.push(result.finding);
       continue;
@@ -169,26 +287,28 @@ async function checkRecord(context: StackContext, record: PublishedRecord): Prom
       ...(ttl === undefined ? {} : { ttl }),
       ...(context.authoritative ? { server: serverName(server) } : {}),
     };
+    const missing = (): Finding => ({
+      ...base,
+      code: "record-missing",
+      result: "fail",
+      message: `${label}: not served${at} (${response.rcode === "NXDOMAIN" ? "NXDOMAIN" : `no ${record.type} record`})`,
+      expected: record.value,
+      hint: missingHint(advice, response),
+    });
     if (record.type === "CNAME") {
       const served = response.answers
         .filter((a) => a.type === "CNAME" && a.name === record.name)
         .map((a) => String(a.data).replace(/\.$/, "").toLowerCase());
-      if (served.length === 0) {
-        findings.push({
-          ...base,
-          code: "record-missing",
-          result: "fail",
-          message: `${label}: no CNAME${at}`,
-          expected: record.value,
-        });
-      } else if (served[0] !== record.value) {
+      if (served.length === 0) findings.push(missing());
+      else if (served[0] !== record.value) {
         findings.push({
           ...base,
           code: "record-different",
           result: "fail",
-          message: `${label}: CNAME points elsewhere${at}${expiry(ttl)}`,
+          message: `${label}: CNAME points elsewhere${at}`,
           expected: record.value,
           served,
+          hint: deployHint(advice, ttl),
         });
       } else {
         findings.push({ ...base, code: "record-ok", result: "ok", message: `${label}: CNAME ${record.value}${at}` });
@@ -205,118 +325,150 @@ async function checkRecord(context: StackContext, record: PublishedRecord): Prom
         ...(alias.ttl > 0 ? { ttl: alias.ttl } : {}),
         code: "record-different",
         result: "fail",
-        message: `${label}: a CNAME is served instead of the ${record.type} record${at}${expiry(alias.ttl)}`,
+        message: `${label}: a CNAME is served instead of the ${record.type} record${at}`,
         expected: record.value,
         served: [`CNAME ${String(alias.data)}`],
+        hint: deployHint(advice, alias.ttl),
       });
       continue;
     }
-    const found = ownServed.includes(record.value);
-    if (record.type === "TXT") {
-      if (record.purpose === "spf") {
-        const spfRecords = ownServed.filter((v) => /^v=spf1(?: |$)/i.test(v));
-        if (spfRecords.length > 1) {
-          findings.push({
-            ...base,
-            code: "spf-multiple",
-            result: "fail",
-            message: `${spfRecords.length} v=spf1 records${at}: SPF fails with permerror (RFC 7208 §3.2)`,
-            served: spfRecords,
-          });
-        }
-      }
-      if (record.purpose === "dmarc") {
-        const dmarcRecords = ownServed.filter((v) => /^v=DMARC1(?:;|$|\s)/.test(v));
-        if (dmarcRecords.length > 1) {
-          findings.push({
-            ...base,
-            code: "dmarc-multiple",
-            result: "fail",
-            message: `${dmarcRecords.length} v=DMARC1 records${at}: receivers apply no policy (RFC 7489 §6.6.3)`,
-            served: dmarcRecords,
-          });
-        }
-      }
-      if (record.purpose === "dkim" && ownServed.length > 1) {
-        findings.push({
-          ...base,
-          code: "dkim-multiple",
-          result: "fail",
-          message: `${ownServed.length} TXT records at a selector${at}: verifiers may read either (RFC 6376 §3.6.2.2)`,
-          served: ownServed,
-        });
-      }
-    }
-    if (found) findings.push({ ...base, code: "record-ok", result: "ok", message: `${label}${at}` });
-    else if (ownServed.length === 0) {
-      findings.push({
-        ...base,
-        code: "record-missing",
-        result: "fail",
-        message: `${label}: not served${at} (${response.rcode === "NXDOMAIN" ? "NXDOMAIN" : "no such record"})`,
-        expected: record.value,
-      });
-    } else {
+    if (record.type === "TXT") findings.push(...duplicates(context, config, record, ownServed, base, at));
+    if (ownServed.includes(record.value)) {
+      findings.push({ ...base, code: "record-ok", result: "ok", message: `${label}${at}` });
+    } else if (ownServed.length === 0) findings.push(missing());
+    else {
       findings.push({
         ...base,
         code: "record-different",
         result: "fail",
-        message: `${label}: served differs${at}${expiry(ttl)}`,
+        message: `${label}: ${difference(record, ownServed)}${at}`,
         expected: record.value,
         served: ownServed,
+        hint: deployHint(advice, ttl),
       });
     }
   }
   return findings;
 }
 
-/** Whether a mailauth-resolver error means "no such record" rather than a failed lookup. */
-function isAbsent(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === "ENOTFOUND" || code === "ENODATA";
+/** Records served beside the declared one where receivers read only one: a second SPF, DMARC or key record. */
+function duplicates(
+  context: StackContext,
+  config: SenderAuthConfig,
+  record: PublishedRecord,
+  served: readonly string[],
+  base: Pick<Finding, "subject" | "ttl" | "server">,
+  at: string,
+): Finding[] {
+  const hint = (what: string): string => extraRecordHint(context.advice, config.dns.provider, record.name, what);
+  if (record.purpose === "spf") {
+    const spfRecords = served.filter(isSpf);
+    if (spfRecords.length > 1) {
+      return [
+        {
+          ...base,
+          code: "spf-multiple",
+          result: "fail",
+          message: `${spfRecords.length} v=spf1 records${at}: SPF fails with permerror (RFC 7208 §3.2)`,
+          served: spfRecords,
+          hint: `${hint("v=spf1 record")}; move what it allows into sender-auth:spf first`,
+        },
+      ];
+    }
+  }
+  if (record.purpose === "dmarc") {
+    const dmarcRecords = served.filter(isDmarc);
+    if (dmarcRecords.length > 1) {
+      return [
+        {
+          ...base,
+          code: "dmarc-multiple",
+          result: "fail",
+          message: `${dmarcRecords.length} v=DMARC1 records${at}: receivers apply no policy (RFC 7489 §6.6.3)`,
+          served: dmarcRecords,
+          hint: hint("v=DMARC1 record"),
+        },
+      ];
+    }
+  }
+  if (record.purpose === "dkim" && served.length > 1) {
+    return [
+      {
+        ...base,
+        code: "dkim-multiple",
+        result: "fail",
+        message: `${served.length} TXT records at a selector${at}: verifiers may read either (RFC 6376 §3.6.2.2)`,
+        served,
+        hint: hint("TXT record"),
+      },
+    ];
+  }
+  return [];
 }
 
-/** A failed lookup through the mailauth resolver, as a finding. */
-function lookupFailure(subject: string, name: string, error: unknown): Finding {
-  const code = (error as NodeJS.ErrnoException).code ?? "error";
-  // No answer at all: the DnsFailure's own message says why; otherwise the response code.
-  const failure = (Object.keys(FAILURE_ERRNO) as DnsFailureCode[]).find((key) => FAILURE_ERRNO[key] === code);
-  return {
-    code: failure === undefined ? "dns-error" : FAILURE_FINDING[failure],
-    result: "fail",
-    subject,
-    message:
-      failure === undefined
-        ? `TXT ${name}: lookup failed (${code.replace(/^E/, "")})`
-        : `TXT ${name}: ${(error as Error).message}`,
-  };
-}
+// ---------------------------------------------------------------------------------------------------
+// SPF: the served record as receivers evaluate it.
 
-/** mailauth's SPF evaluation from an unlisted address, so every term is walked and counted. */
-async function checkSpf(domain: string, resolver: DNSResolver): Promise<Finding[]> {
+/**
+ * The stack's SPF record as receivers see it: there at all, then mailauth's evaluation from an
+ * unlisted address (every term walked and counted), the include walk, and the answer's size.
+ */
+async function checkSpf(context: StackContext, config: SenderAuthConfig): Promise<Finding[]> {
+  const { domain } = config;
+  const own = await servedTxt(context, "spf", domain);
+  if (!own.ok) return [own.finding];
+  if (!own.values.some(isSpf)) {
+    return [
+      {
+        code: "spf-missing",
+        result: "fail",
+        subject: "spf",
+        message: `no SPF record at ${domain} (${absence(own.response, own.values, "v=spf1")})`,
+        hint: missingHint(context.advice, own.response),
+      },
+    ];
+  }
   const findings: Finding[] = [];
+  const recorder = recording(context.ask);
   const result = await spf({
     sender: `postmaster@${domain}`,
     ip: UNLISTED_IP,
     helo: domain,
     mta: "sender-auth-check",
-    resolver,
+    resolver: mailauthResolver(context.resolver, context.queryOptions, recorder.ask) as DNSResolver,
     maxResolveCount: SPF_CHECK_LIMITS.lookups,
     maxVoidCount: SPF_CHECK_LIMITS.voidLookups,
   });
   const lookups = result.lookups;
   if (result.status.result === "temperror") {
+    const failed = recorder.failures[0];
+    return [
+      failed === undefined
+        ? {
+            code: "spf-temperror",
+            result: "fail",
+            subject: "spf",
+            message: `SPF evaluation hit a DNS error: ${result.info}`,
+          }
+        : {
+            ...failureFinding("spf", failed),
+            code: "spf-temperror",
+            message: `SPF evaluation stopped at a DNS failure: ${questionFailure(failed)}; receivers return temperror (RFC 7208 §4.4)`,
+          },
+    ];
+  }
+  const tooMany = lookups !== undefined && (lookups.count > SPF_MAX_LOOKUPS || lookups.void > 2);
+  if (result.status.result === "permerror" && !tooMany) {
     findings.push({
-      code: "spf-temperror",
+      code: "spf-permerror",
       result: "fail",
       subject: "spf",
-      message: `SPF evaluation hit a DNS error: ${result.info}`,
+      message: `SPF permerror: ${result.info}`,
+      hint: `receivers treat the SPF record as broken: see the SPF findings; \`npx sender-auth plan${context.stack === undefined ? "" : ` ${context.stack}`}\` shows the declared record`,
     });
-    return findings;
   }
-  if (result.status.result === "permerror" && !(lookups && (lookups.count > SPF_MAX_LOOKUPS || lookups.void > 2))) {
-    findings.push({ code: "spf-permerror", result: "fail", subject: "spf", message: `SPF permerror: ${result.info}` });
-  }
+  const cut =
+    "cut DNS-querying terms from sender-auth:spf (include, a, mx, exists, redirect): replace an include by the ip4/ip6 ranges it lists, or drop senders no longer used";
   // A permerror before any term was evaluated (e.g. two SPF records) has nothing to count.
   if (lookups && !(result.status.result === "permerror" && lookups.count === 0 && lookups.void === 0)) {
     // Past the check's own limit mailauth stops evaluating: the count is then a lower bound.
@@ -326,18 +478,31 @@ async function checkSpf(domain: string, resolver: DNSResolver): Promise<Finding[
         : `${count} ${what} of ${receiverLimit} (RFC 7208 §4.6.4)${count > receiverLimit ? ": receivers return permerror" : ""}`;
     findings.push({
       code: "spf-lookups",
-      result: lookups.count > SPF_MAX_LOOKUPS ? "fail" : "ok",
+      ...(lookups.count > SPF_MAX_LOOKUPS ? { result: "fail", hint: cut } : { result: "ok" }),
       subject: "spf",
       message: counted(lookups.count, SPF_CHECK_LIMITS.lookups, SPF_MAX_LOOKUPS, "DNS lookups"),
     });
     findings.push({
       code: "spf-void-lookups",
-      result: lookups.void > 2 ? "fail" : "ok",
+      ...(lookups.void > 2
+        ? {
+            result: "fail",
+            hint: "remove the terms of sender-auth:spf whose names do not exist (include, a, mx, exists): each one is a void lookup",
+          }
+        : { result: "ok" }),
       subject: "spf",
       message: counted(lookups.void, SPF_CHECK_LIMITS.voidLookups, 2, "void lookups"),
     });
   }
-  findings.push(...(await includesWithoutSpf(domain, resolver)));
+  findings.push(...(await includesWithoutSpf(context, config, own.values, cut)));
+  // RFC 7208 §3.4: the whole TXT answer at the SPF name, tokens included, should fit one UDP packet.
+  const octets = domain.length + own.values.reduce((sum, value) => sum + value.length, 0);
+  findings.push({
+    code: "spf-size",
+    result: octets > SPF_UDP_BUDGET ? "warn" : "ok",
+    subject: "spf",
+    message: `the TXT answer at ${domain} is ${octets} octets${octets > SPF_UDP_BUDGET ? `, over ${SPF_UDP_BUDGET}: it may not fit a UDP response (RFC 7208 §3.4)` : ` (under ${SPF_UDP_BUDGET})`}`,
+  });
   return findings;
 }
 
@@ -345,7 +510,13 @@ async function checkSpf(domain: string, resolver: DNSResolver): Promise<Finding[
  * Includes and redirects whose target publishes no SPF record (RFC 7208 §5.2: permerror), walked
  * depth-first within SPF_CHECK_LIMITS: a walk past them is a failing `spf-walk-limit` finding.
  */
-async function includesWithoutSpf(domain: string, resolver: DNSResolver): Promise<Finding[]> {
+async function includesWithoutSpf(
+  context: StackContext,
+  config: SenderAuthConfig,
+  apexValues: readonly string[],
+  cut: string,
+): Promise<Finding[]> {
+  const { domain } = config;
   const findings: Finding[] = [];
   const limits = SPF_CHECK_LIMITS;
   const key = (name: string): string => name.toLowerCase().replace(/\.$/, "");
@@ -360,19 +531,23 @@ async function includesWithoutSpf(domain: string, resolver: DNSResolver): Promis
       result: "fail",
       subject: "spf",
       message: `${message}; receivers return permerror past ${SPF_MAX_LOOKUPS} DNS lookups (RFC 7208 §4.6.4)`,
+      hint: cut,
     });
   };
   /** The SPF record of `name`; undefined when it has none; null when the lookup failed (reported). */
   const spfOf = async (name: string): Promise<string | undefined | null> => {
-    try {
-      const answers = (await resolver(name, "TXT")) as string[][];
-      return answers.map((chunks) => chunks.join("")).find((v) => /^v=spf1(?: |$)/i.test(v));
-    } catch (error) {
-      if (isAbsent(error)) return undefined;
-      findings.push(lookupFailure("spf", name, error));
+    const served = await servedTxt(context, "spf", name);
+    if (!served.ok) {
+      findings.push(served.finding);
       return null;
     }
+    return served.values.find(isSpf);
   };
+  /** The config key a target of the domain's own record comes from. */
+  const configKey = (target: string): string =>
+    config.spf?.redirect !== undefined && key(config.spf.redirect) === key(target)
+      ? "sender-auth:spf.redirect"
+      : "sender-auth:spf.include";
   /** Walks the targets of `name`'s SPF `record`; `depth` is how many includes deep `name` is. */
   const walk = async (name: string, record: string, depth: number): Promise<void> => {
     const targets = record
@@ -404,16 +579,23 @@ async function includesWithoutSpf(domain: string, resolver: DNSResolver): Promis
           result: "fail",
           subject: "spf",
           message: `${target} (included by ${name}) publishes no SPF record: SPF fails with permerror (RFC 7208 §5.2)`,
+          hint:
+            depth === 0
+              ? `remove ${target} from ${configKey(target)}, or ask its operator to publish an SPF record there`
+              : `ask the operator of ${name} to fix its include, or remove the include of sender-auth:spf that leads to ${name}`,
         });
       } else {
         await walk(target, targetRecord, depth + 1);
       }
     }
   };
-  const root = await spfOf(domain);
-  if (typeof root === "string") await walk(domain, root, 0);
+  const root = apexValues.find(isSpf);
+  if (root !== undefined) await walk(domain, root, 0);
   return findings;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// DKIM: each selector's key as verifiers see it, and a real signature with any key at hand.
 
 function message(domain: string, selector: string): string {
   return [
@@ -428,21 +610,33 @@ function message(domain: string, selector: string): string {
   ].join("\r\n");
 }
 
+/** The hint for a CNAME selector whose key the email provider does not serve as it should. */
+const providerKeyHint = (selector: DkimSelectorConfig): string =>
+  `the email provider serves this key at ${selector.cname ?? ""}: finish the selector's setup there, or correct sender-auth:dkim.selectors.${selector.name}.cname`;
+
 /** Keys, revocations and CNAME targets as verifiers see them, and a real signature per key at hand. */
-async function checkDkim(context: CheckContext, config: SenderAuthConfig, resolver: DNSResolver): Promise<Finding[]> {
+async function checkDkim(context: StackContext, config: SenderAuthConfig): Promise<Finding[]> {
   const findings: Finding[] = [];
+  const { advice } = context;
   for (const selector of config.dkim?.selectors ?? []) {
     const name = dkimRecordName(selector.name, config.domain);
     const subject = `dkim ${selector.name}`;
-    let served: string[];
-    try {
-      served = ((await resolver(name, "TXT")) as string[][]).map((chunks) => chunks.join(""));
-    } catch (error) {
-      findings.push(
-        isAbsent(error)
-          ? { code: "dkim-missing", result: "fail", subject, message: `${name}: no key record` }
-          : lookupFailure(subject, name, error),
-      );
+    const own = await servedTxt(context, subject, name);
+    if (!own.ok) {
+      findings.push(own.finding);
+      continue;
+    }
+    const served = [...own.values];
+    const ttl = ttlOf(own.response);
+    const fix = selector.cname === undefined ? deployHint(advice, ttl) : providerKeyHint(selector);
+    if (served.length === 0) {
+      findings.push({
+        code: "dkim-missing",
+        result: "fail",
+        subject,
+        message: `no DKIM key record at ${name} (${absence(own.response, served, "a DKIM key")})`,
+        hint: selector.cname === undefined ? missingHint(advice, own.response) : providerKeyHint(selector),
+      });
       continue;
     }
     const tags = served.length === 1 ? parseTagList(served[0] ?? "") : undefined;
@@ -455,8 +649,9 @@ async function checkDkim(context: CheckContext, config: SenderAuthConfig, resolv
               code: "dkim-revoked-still-served",
               result: "fail",
               subject,
-              message: "is revoked but DNS still serves a key: signatures with it still verify",
+              message: `is revoked but DNS still serves ${(served.length === 1 ? keyOfRecord(served[0] ?? "") : undefined) ?? "a key"}: signatures with it still verify`,
               served,
+              hint: fix,
             },
       );
       continue;
@@ -466,8 +661,9 @@ async function checkDkim(context: CheckContext, config: SenderAuthConfig, resolv
         code: "dkim-bad-record",
         result: "fail",
         subject,
-        message: `${name} serves no usable key`,
+        message: `${name} serves no usable key${served.length > 1 ? ` (${served.length} TXT records)` : ""}`,
         served,
+        hint: fix,
       });
       continue;
     }
@@ -480,10 +676,12 @@ async function checkDkim(context: CheckContext, config: SenderAuthConfig, resolv
         subject,
         message: `${name}: the served key ${inspection.problem}`,
         served,
+        hint: fix,
       });
       continue;
     }
-    const described = algorithm === "rsa" ? `RSA ${inspection.info.bits}` : "Ed25519";
+    const servedKey = inspection.info;
+    const described = `${fingerprintLabel(servedKey.fingerprint)} (${algorithm === "rsa" ? `RSA ${servedKey.bits}` : "Ed25519"})`;
     if (selector.cname !== undefined) {
       findings.push({
         code: "dkim-ok",
@@ -492,102 +690,187 @@ async function checkDkim(context: CheckContext, config: SenderAuthConfig, resolv
         message: `served through ${selector.cname}: ${described}`,
       });
     } else if (p !== selector.publicKey || algorithm !== selector.algorithm) {
+      const declared = selector.key;
       findings.push({
         code: "dkim-wrong-key",
         result: "fail",
         subject,
-        message: `${name} serves a different key than configured (${described})`,
-        expected: selector.publicKey ?? "",
+        message: `DNS serves key ${described}, config declares ${declared === undefined ? "no key" : `key ${fingerprintLabel(declared.fingerprint)} (${declared.algorithm === "rsa" ? `RSA ${declared.bits}` : "Ed25519"})`}`,
+        expected: selector.publicKey === undefined ? "" : buildDkimValue(selector.algorithm, selector.publicKey),
         served,
+        hint: fix,
       });
-    } else findings.push({ code: "dkim-ok", result: "ok", subject, message: `serves the configured ${described} key` });
-    const privateKey = context.privateKeys.get(selector.name);
-    if (privateKey !== undefined) {
-      const raw = message(config.domain, selector.name);
-      const signature = { signingDomain: config.domain, selector: selector.name, privateKey };
-      /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when a key is at hand */
-      const { dkimSign } = require("mailauth/lib/dkim/sign") as typeof DkimSign;
-      const { dkimVerify } = require("mailauth/lib/dkim/verify") as typeof DkimVerify;
-      /* eslint-enable @typescript-eslint/no-require-imports */
-      const signed = await dkimSign(raw, {
-        ...signature,
-        signatureData: [signature],
-        canonicalization: "relaxed/relaxed",
-      });
-      const verified = signed.errors.length > 0 ? undefined : await dkimVerify(signed.signatures + raw, { resolver });
-      const status = verified?.results[0]?.status.result ?? "error";
-      findings.push(
-        status === "pass"
-          ? {
-              code: "dkim-signature",
-              result: "ok",
-              subject,
-              message: "a message signed with the private key verifies (mailauth)",
-            }
-          : {
-              code: "dkim-signature",
-              result: "fail",
-              subject,
-              message: `a message signed with the private key does not verify: ${status}${verified?.results[0]?.status.comment ? ` (${verified.results[0].status.comment})` : ""}`,
-            },
-      );
+    } else findings.push({ code: "dkim-ok", result: "ok", subject, message: `serves the configured key ${described}` });
+    const key = context.privateKeys.get(selector.name);
+    if (key !== undefined) {
+      findings.push(await signatureFinding(context, config, selector, key, servedKey.fingerprint, ttl));
     }
   }
   return findings;
 }
 
+/**
+ * A message signed with the private key at hand verifies through the resolver (mailauth). A key
+ * whose public half is not the key DNS serves cannot verify: that is said before any signing.
+ */
+async function signatureFinding(
+  context: StackContext,
+  config: SenderAuthConfig,
+  selector: DkimSelectorConfig,
+  key: PrivateKeyAtHand,
+  servedFingerprint: string,
+  ttl: number | undefined,
+): Promise<Finding> {
+  const subject = `dkim ${selector.name}`;
+  const fail = (text: string, hint: string): Finding => ({
+    code: "dkim-signature",
+    result: "fail",
+    subject,
+    message: text,
+    hint,
+  });
+  let publicHalf: string | undefined;
+  try {
+    const derived = publicKeyOf(key.pem);
+    const inspection = inspectDkimPublicKey(derived.algorithm, derived.publicKey);
+    publicHalf = inspection.ok ? inspection.info.fingerprint : undefined;
+  } catch (error) {
+    return fail(
+      `the key ${key.origin} ${error instanceof Error ? error.message : "is not a private key"}`,
+      `give a PEM private key (PKCS#8 or PKCS#1) of selector ${selector.name}`,
+    );
+  }
+  const declared = selector.key?.fingerprint;
+  if (publicHalf !== servedFingerprint) {
+    const half = publicHalf === undefined ? "an unusable public half" : fingerprintLabel(publicHalf);
+    return fail(
+      `the key ${key.origin} is not the key of selector ${selector.name}: its public half has ${half}, DNS serves ${fingerprintLabel(servedFingerprint)}`,
+      publicHalf !== undefined && publicHalf === declared
+        ? `it is the key the config declares: ${deployHint(context.advice, ttl)}`
+        : `give the private key of selector ${selector.name}${declared === undefined ? "" : `, whose public half has ${fingerprintLabel(declared)}`}`,
+    );
+  }
+  const raw = message(config.domain, selector.name);
+  const signature = { signingDomain: config.domain, selector: selector.name, privateKey: key.pem };
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when a key is at hand */
+  const { dkimSign } = require("mailauth/lib/dkim/sign") as typeof DkimSign;
+  const { dkimVerify } = require("mailauth/lib/dkim/verify") as typeof DkimVerify;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const signed = await dkimSign(raw, { ...signature, signatureData: [signature], canonicalization: "relaxed/relaxed" });
+  const resolver = mailauthResolver(context.resolver, context.queryOptions, context.ask) as DNSResolver;
+  const verified = signed.errors.length > 0 ? undefined : await dkimVerify(signed.signatures + raw, { resolver });
+  const status = verified?.results[0]?.status;
+  return status?.result === "pass"
+    ? {
+        code: "dkim-signature",
+        result: "ok",
+        subject,
+        message: "a message signed with the private key verifies (mailauth)",
+      }
+    : fail(
+        `a message signed with the private key does not verify: ${status?.result ?? "error"}${status?.comment ? ` (${status.comment})` : ""}`,
+        "the key pair matches the served key, yet mailauth does not verify the signature: run the check again; if it persists, report it with this output",
+      );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// DMARC: the served record as mailauth reads it, and the report destinations' authorisation.
+
 /** The served policy as mailauth reads it, and every external report destination's authorisation. */
-async function checkDmarc(config: SenderAuthConfig, resolver: DNSResolver): Promise<Finding[]> {
+async function checkDmarc(context: StackContext, config: SenderAuthConfig): Promise<Finding[]> {
   const findings: Finding[] = [];
   const expectedPolicy = config.parked ? "reject" : config.dmarc?.policy;
   if (expectedPolicy === undefined) return findings;
-  const result = await dmarc({ headerFrom: `postmaster@${config.domain}`, spfDomains: [], dkimDomains: [], resolver });
-  if (result !== false && result.status.result === "temperror") {
+  const { advice } = context;
+  const name = dmarcRecordName(config.domain);
+  // The stack's own record first: without it, mailauth walks on to the parent domains (RFC 9989
+  // §4.10) and reports what it finds or fails to find there, not that this record is missing.
+  const own = await servedTxt(context, "dmarc", name);
+  if (!own.ok) findings.push(own.finding);
+  else if (!own.values.some(isDmarc)) {
     findings.push({
-      code: "dns-error",
+      code: "dmarc-missing",
       result: "fail",
       subject: "dmarc",
-      message: `the DMARC lookup for ${config.domain} failed (temperror${result.status.comment ? `: ${result.status.comment}` : ""}; e.g. SERVFAIL or a timeout)`,
-    });
-  } else if (result === false || result.rr === undefined) {
-    findings.push({
-      code: "dmarc-unparsed",
-      result: "fail",
-      subject: "dmarc",
-      message: `mailauth finds no usable DMARC record for ${config.domain}`,
-    });
-  } else if (result.p !== expectedPolicy) {
-    findings.push({
-      code: "dmarc-policy",
-      result: "fail",
-      subject: "dmarc",
-      message: `served policy p=${result.p}, configured ${expectedPolicy}`,
+      message: `no DMARC record at ${name} (${absence(own.response, own.values, "v=DMARC1")})`,
+      hint: missingHint(advice, own.response),
     });
   } else {
-    findings.push({ code: "dmarc-policy", result: "ok", subject: "dmarc", message: `mailauth reads p=${result.p}` });
+    const recorder = recording(context.ask);
+    const resolver = mailauthResolver(context.resolver, context.queryOptions, recorder.ask) as DNSResolver;
+    const result = await dmarc({
+      headerFrom: `postmaster@${config.domain}`,
+      spfDomains: [],
+      dkimDomains: [],
+      resolver,
+    });
+    const fix = deployHint(advice, ttlOf(own.response));
+    const failed = recorder.failures[0];
+    if (result !== false && result.status.result === "temperror") {
+      findings.push(
+        failed === undefined
+          ? {
+              code: "dns-error",
+              result: "fail",
+              subject: "dmarc",
+              message: `the DMARC evaluation of ${config.domain} hit a DNS error (temperror${result.status.comment ? `: ${result.status.comment}` : ""})`,
+            }
+          : failureFinding(
+              "dmarc",
+              failed,
+              `the DMARC evaluation stopped at a DNS failure: ${questionFailure(failed)}`,
+            ),
+      );
+    } else if (result === false || result.rr === undefined) {
+      findings.push({
+        code: "dmarc-unparsed",
+        result: "fail",
+        subject: "dmarc",
+        message: `mailauth finds no usable DMARC record for ${config.domain} at ${name}`,
+        hint: fix,
+      });
+    } else if (result.p !== expectedPolicy) {
+      findings.push({
+        code: "dmarc-policy",
+        result: "fail",
+        subject: "dmarc",
+        message: `DNS serves p=${result.p} (as mailauth reads it), config declares p=${expectedPolicy}`,
+        hint: fix,
+      });
+    } else {
+      findings.push({ code: "dmarc-policy", result: "ok", subject: "dmarc", message: `mailauth reads p=${result.p}` });
+    }
   }
-  const destinations = [...(config.dmarc?.rua ?? []), ...(config.dmarc?.ruf ?? [])]
-    .map((uri) => inspectMailto(uri))
-    .flatMap((inspection) =>
-      inspection.ok && !isWithinDomain(inspection.host, config.domain) ? [inspection.host] : [],
-    );
-  for (const host of [...new Set(destinations)]) {
+  findings.push(...(await reportDestinations(context, config)));
+  return findings;
+}
+
+/** Every external `rua`/`ruf` destination must authorise the domain's reports (RFC 7489 §7.1). */
+async function reportDestinations(context: StackContext, config: SenderAuthConfig): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const external = (uris: readonly string[]): string[] =>
+    uris
+      .map((uri) => inspectMailto(uri))
+      .flatMap((inspection) =>
+        inspection.ok && !isWithinDomain(inspection.host, config.domain) ? [inspection.host] : [],
+      );
+  const rua = external(config.dmarc?.rua ?? []);
+  const ruf = external(config.dmarc?.ruf ?? []);
+  for (const host of [...new Set([...rua, ...ruf])]) {
     const names = [reportAuthName(config.domain, host), `*._report._dmarc.${host}`];
     let authorised = false;
     let failed: Finding | undefined;
     for (const name of names) {
-      try {
-        const answers = (await resolver(name, "TXT")) as string[][];
-        if (answers.some((chunks) => /^v=DMARC1(?:;|$|\s)/.test(chunks.join("")))) authorised = true;
-      } catch (error) {
-        if (!isAbsent(error)) failed ??= lookupFailure("dmarc", name, error);
-      }
+      const served = await servedTxt(context, "dmarc", name);
+      if (served.ok) authorised = served.values.some(isDmarc);
+      else failed ??= served.finding;
       if (authorised) break;
     }
     if (!authorised && failed !== undefined) {
       findings.push(failed);
       continue;
     }
+    const keys = [rua.includes(host) ? "rua" : [], ruf.includes(host) ? "ruf" : []].flat().join("/");
     findings.push(
       authorised
         ? {
@@ -601,26 +884,15 @@ async function checkDmarc(config: SenderAuthConfig, resolver: DNSResolver): Prom
             result: "fail",
             subject: "dmarc",
             message: `${host} does not publish ${names[0] ?? ""} TXT "v=DMARC1": receivers send it no reports (RFC 7489 §7.1)`,
+            hint: `ask the operator of ${host} to publish it (a sender-auth stack for ${host}: add ${config.domain} to its sender-auth:dmarc.authorizeReportsFor), or remove the address from sender-auth:dmarc.${keys}`,
           },
     );
   }
   return findings;
 }
 
-/** The apex TXT answer size against RFC 7208 §3.4's 450 octets. */
-async function checkApexSize(context: StackContext, domain: string): Promise<Finding[]> {
-  const result = await lookup(context, context.resolver, domain, domain, "TXT");
-  if (!result.ok) return [];
-  const octets = domain.length + joined(result.response).reduce((sum, value) => sum + value.length, 0);
-  return [
-    {
-      code: "spf-size",
-      result: octets > SPF_UDP_BUDGET ? "warn" : "ok",
-      subject: "spf",
-      message: `the TXT answer at ${domain} is ${octets} octets${octets > SPF_UDP_BUDGET ? `, over ${SPF_UDP_BUDGET}: it may not fit a UDP response (RFC 7208 §3.4)` : ` (under ${SPF_UDP_BUDGET})`}`,
-    },
-  ];
-}
+// ---------------------------------------------------------------------------------------------------
+// The stack's check.
 
 /**
  * The zone's authoritative servers: its NS records through the resolver, then their addresses, each
@@ -635,40 +907,30 @@ async function authoritativeServers(
   const servers: DnsServer[] = [];
   const findings: Finding[] = [];
   const { resolver } = context;
-  const failure = (what: string, error: DnsFailure): Finding => ({
-    code: FAILURE_FINDING[error.code],
-    result: "fail",
-    subject: domain,
-    message: `${what}: ${error.message}`,
-  });
-  const answered = (what: string, rcode: string): Finding => ({
-    code: "dns-error",
-    result: "fail",
-    subject: domain,
-    message: `${what}: ${serverName(resolver)} answered ${rcode}`,
-  });
+  const failure = (name: string, type: QueryType, failed: DnsFailure | string): Finding =>
+    failureFinding(domain, { server: resolver, name, type, failure: failed });
   let ns: DnsResponse;
   try {
     ns = await ask(resolver, domain, "NS", context.queryOptions);
   } catch (error) {
     if (!(error instanceof DnsFailure)) throw error;
-    return { servers, findings: [failure(`NS ${domain}`, error)] };
+    return { servers, findings: [failure(domain, "NS", error)] };
   }
   // NXDOMAIN: there is no such zone, reported below as ns-missing.
   if (ns.rcode !== "NOERROR" && ns.rcode !== "NXDOMAIN") {
-    return { servers, findings: [answered(`NS ${domain}`, ns.rcode)] };
+    return { servers, findings: [failure(domain, "NS", ns.rcode)] };
   }
   for (const host of ns.records.map((r) => String(r.data))) {
     for (const type of ["A", "AAAA"] as const) {
       try {
         const addresses = await ask(resolver, host, type, context.queryOptions);
         if (addresses.rcode !== "NOERROR" && addresses.rcode !== "NXDOMAIN") {
-          findings.push(answered(`${type} ${host}`, addresses.rcode));
+          findings.push(failure(host, type, addresses.rcode));
         }
         for (const address of addresses.records) servers.push({ host: String(address.data), port });
       } catch (error) {
         if (!(error instanceof DnsFailure)) throw error;
-        findings.push(failure(`${type} ${host}`, error));
+        findings.push(failure(host, type, error));
       }
     }
   }
@@ -678,6 +940,7 @@ async function authoritativeServers(
       result: "fail",
       subject: domain,
       message: `no authoritative servers found for ${domain}`,
+      hint: `is ${domain} delegated? \`dig NS ${domain}\` should list its nameservers`,
     });
   }
   return { servers, findings };
@@ -710,8 +973,13 @@ export async function checkStack(
       servers = found.servers;
       findings.push(...found.findings);
     }
+    const advice: Advice = {
+      stack: checkContext.stack,
+      authoritative: checkContext.authoritative !== undefined,
+      now: (checkContext.now ?? currentTime)(),
+    };
     if (servers.length > 0) {
-      findings.push(...(await checkServed({ ...checkContext, servers, ask: budget.ask }, config, records)));
+      findings.push(...(await checkServed({ ...checkContext, servers, ask: budget.ask, advice }, config, records)));
     }
     return [...findings, ...budget.findings()];
   } finally {
@@ -724,16 +992,14 @@ async function checkServed(
   config: SenderAuthConfig,
   records: readonly PublishedRecord[],
 ): Promise<Finding[]> {
-  const resolver = mailauthResolver(context.resolver, context.queryOptions, context.ask) as DNSResolver;
-  const recordFindings = (await Promise.all(records.map((record) => checkRecord(context, record)))).flat();
+  const recordFindings = (await Promise.all(records.map((record) => checkRecord(context, config, record)))).flat();
   // Without an answering server the rest would only repeat the same failure.
   if (recordFindings.length > 0 && recordFindings.every((f) => NO_ANSWER.has(f.code))) return recordFindings;
   const hasSpf = records.some((r) => r.purpose === "spf");
-  const [spfFindings, sizeFindings, dkimFindings, dmarcFindings] = await Promise.all([
-    hasSpf ? checkSpf(config.domain, resolver) : Promise.resolve([]),
-    hasSpf ? checkApexSize(context, config.domain) : Promise.resolve([]),
-    checkDkim(context, config, resolver),
-    checkDmarc(config, resolver),
+  const [spfFindings, dkimFindings, dmarcFindings] = await Promise.all([
+    hasSpf ? checkSpf(context, config) : Promise.resolve([]),
+    checkDkim(context, config),
+    checkDmarc(context, config),
   ]);
-  return [...recordFindings, ...spfFindings, ...sizeFindings, ...dkimFindings, ...dmarcFindings];
+  return [...recordFindings, ...spfFindings, ...dkimFindings, ...dmarcFindings];
 }

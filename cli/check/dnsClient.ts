@@ -40,6 +40,12 @@ export interface DnsResponse {
   readonly records: readonly Answer[];
   /** Size of the DNS message received, in octets. */
   readonly octets: number;
+  /**
+   * For an answer without records of the asked type (NXDOMAIN or NODATA): how long resolvers may
+   * cache that absence, from the SOA in the authority section (RFC 2308 §5: the lesser of its TTL
+   * and MINIMUM field); undefined without one.
+   */
+  readonly negativeTtl?: number;
 }
 
 /**
@@ -520,12 +526,24 @@ function responseOf(server: DnsServer, name: string, type: QueryType, received: 
       `${serverName(server)} answered with records for other names only (${owners.slice(0, 3).join(", ")}${owners.length > 3 ? ", ..." : ""})`,
     );
   }
+  const records = answers.filter((a) => a.type === type);
+  const soa = records.length > 0 ? undefined : negativeCacheTtl(received.reply);
   return {
     rcode: rcodeOf(received.reply),
     answers,
-    records: answers.filter((a) => a.type === type),
+    records,
     octets: received.octets,
+    ...(soa === undefined ? {} : { negativeTtl: soa }),
   };
+}
+
+/** RFC 2308 §5: a negative answer is cached for the lesser of the authority SOA's TTL and its MINIMUM. */
+function negativeCacheTtl(reply: packet.Packet): number | undefined {
+  const soa = (reply.authorities ?? []).find((a) => a.type === "SOA") as
+    { readonly ttl?: number; readonly data?: { readonly minimum?: unknown } } | undefined;
+  const minimum = soa?.data?.minimum;
+  if (soa === undefined || typeof minimum !== "number") return undefined;
+  return Math.min(soa.ttl ?? 0, minimum);
 }
 
 /** One query, UDP first, TCP when the answer was truncated; bounded attempts, each with an absolute deadline. */

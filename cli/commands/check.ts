@@ -1,15 +1,19 @@
 /**
  * `sender-auth check [STACK...]`: is what DNS serves what each stack declares, and does mail
  * authenticate? Queries the resolver (or every authoritative server), evaluates SPF, DKIM and DMARC
- * with mailauth through the same resolver, and exits 1 on any failure (issue #5).
+ * with mailauth through the same resolver, and exits 1 on any failure (issue #5). `--planned` runs
+ * the same check against the working tree's plan before `pulumi up` (issue #12, check/planned.ts).
  */
 import { readFileSync } from "node:fs";
 import { Option, type Command } from "commander";
 import { ConfigError, decodeConfigMap, validateStack } from "../../components/config";
 import { publishedRecord } from "../../components/model";
-import { checkStack, type Finding } from "../check/checks";
-import { parseServer, systemServer, type DnsServer, type QueryOptions } from "../check/dnsClient";
+import { abbreviateKeys } from "../check/advice";
+import { checkStack, type Finding, type PrivateKeyAtHand } from "../check/checks";
+import { parseServer, systemServer, type DnsServer, type QueryFunction, type QueryOptions } from "../check/dnsClient";
 import { DEFAULT_CHECK_LIMITS, type CheckLimits } from "../check/limits";
+import type * as Planned from "../check/planned";
+import type * as PlanCommand from "./plan";
 import { printable } from "../render/printable";
 import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
 import { listStacks, loadProject, readStackConfig, UsageError, type Project, type StackConfig } from "../project";
@@ -23,6 +27,8 @@ export interface CheckOptions {
   readonly stacks: readonly string[];
   readonly resolver: string | undefined;
   readonly authoritative: boolean;
+  /** Check the working tree's plan (in-process DNS server) instead of what DNS serves now. @default false */
+  readonly planned?: boolean;
   /** @default "table" */
   readonly format: CheckFormat;
   /** `selector=path` pairs. */
@@ -36,11 +42,15 @@ export interface CheckOptions {
   readonly cwd: string;
   /** Progress line on stderr (only on a terminal). */
   readonly progress: boolean;
+  /** "Now", for the times hints name. @default currentTime */
+  readonly now?: () => Date;
 }
 
 export interface StackReport {
   readonly stack: string;
   readonly domain: string;
+  /** Checked against the working tree's plan (`--planned`), not against what DNS serves now. */
+  readonly planned: boolean;
   readonly ok: boolean;
   readonly counts: { readonly ok: number; readonly warn: number; readonly fail: number };
   readonly findings: readonly Finding[];
@@ -51,15 +61,15 @@ const STACK_CONCURRENCY = 8;
 /** An hour: a stack's check that needs longer is stuck, not slow. */
 const MAX_STACK_TIMEOUT_S = 3600;
 
-function parseKeyFiles(specs: readonly string[]): Map<string, string> {
-  const keys = new Map<string, string>();
+function parseKeyFiles(specs: readonly string[]): Map<string, PrivateKeyAtHand> {
+  const keys = new Map<string, PrivateKeyAtHand>();
   for (const spec of specs) {
     const eq = spec.indexOf("=");
     if (eq <= 0) throw new UsageError(`--key-file ${JSON.stringify(spec)} must be <selector>=<path>`);
     if (keys.has(spec.slice(0, eq))) throw new UsageError(`--key-file ${spec.slice(0, eq)} is given twice`);
     const path = spec.slice(eq + 1);
     try {
-      keys.set(spec.slice(0, eq), readFileSync(path, "utf8"));
+      keys.set(spec.slice(0, eq), { pem: readFileSync(path, "utf8"), origin: `in ${path}` });
     } catch (error) {
       throw new UsageError(
         `--key-file ${spec.slice(0, eq)}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
@@ -73,10 +83,10 @@ function parseKeyFiles(specs: readonly string[]): Map<string, string> {
 async function privateKeysFor(
   project: Project,
   stackConfig: StackConfig,
-  given: ReadonlyMap<string, string>,
+  given: ReadonlyMap<string, PrivateKeyAtHand>,
   usePulumi: boolean,
   limits: CheckLimits,
-): Promise<{ keys: Map<string, string>; findings: Finding[] }> {
+): Promise<{ keys: Map<string, PrivateKeyAtHand>; findings: Finding[] }> {
   const keys = new Map(given);
   const findings: Finding[] = [];
   if (!usePulumi) return { keys, findings };
@@ -86,8 +96,9 @@ async function privateKeysFor(
   for (const selector of stackKeysOf(stackConfig).selectors) {
     if (keys.has(selector.name) || !selector.hasPrivateKey || selector.status !== "active") continue;
     try {
-      const pem = await cli.get(stack, selectorPath(selector.name, "privateKey"));
-      if (pem !== undefined) keys.set(selector.name, pem);
+      const path = selectorPath(selector.name, "privateKey");
+      const pem = await cli.get(stack, path);
+      if (pem !== undefined) keys.set(selector.name, { pem, origin: `in the stack's secret config (${path})` });
     } catch (error) {
       if (!(error instanceof PulumiCliError)) throw error;
       if (deadline.aborted) {
@@ -96,6 +107,7 @@ async function privateKeysFor(
           result: "fail",
           subject: `dkim ${selector.name}`,
           message: `could not read the private key: \`pulumi config get\` did not finish within the ${limits.stackTimeoutMs / 1000} s deadline for checking one stack (--stack-timeout)`,
+          hint: `give it with --key-file ${selector.name}=<path>, or a longer --stack-timeout`,
         });
         return { keys, findings };
       }
@@ -106,6 +118,7 @@ async function privateKeysFor(
         result: "warn",
         subject: `dkim ${selector.name}`,
         message: `could not read the private key: ${error.message}`,
+        hint: `check the Pulumi CLI's login and the stack's secrets provider, or give the key with --key-file ${selector.name}=<path>`,
       });
     }
   }
@@ -117,7 +130,8 @@ async function checkOne(
   stackConfig: StackConfig,
   options: CheckOptions,
   resolver: DnsServer,
-  keyFiles: ReadonlyMap<string, string>,
+  keyFiles: ReadonlyMap<string, PrivateKeyAtHand>,
+  query: QueryFunction | undefined,
 ): Promise<StackReport> {
   const { stack } = stackConfig;
   const validated = validateStack(stack, decodeConfigMap(stackConfig.config));
@@ -137,6 +151,9 @@ async function checkOne(
         privateKeys: keys.keys,
         limits,
         startedAt,
+        query,
+        stack,
+        now: options.now,
       },
       config,
       records,
@@ -146,6 +163,7 @@ async function checkOne(
   return {
     stack,
     domain: config.domain,
+    planned: options.planned === true,
     ok: count("fail") === 0,
     counts: { ok: count("ok"), warn: count("warn"), fail: count("fail") },
     findings,
@@ -155,7 +173,9 @@ async function checkOne(
 /**
  * The table: one line per finding. Everything DNS said (served values, names, mailauth's reading of
  * a record) is data: printable() escapes control characters, so that a TXT record holding
- * `\n  OK    spf: ...` cannot print a line of its own (issue #11). JSON output keeps the exact data.
+ * `\n  OK    spf: ...` cannot print a line of its own (issue #11). Long DKIM keys are shown by length
+ * and fingerprint, and a failing finding ends with its hint, `next:` (issue #12). JSON output keeps
+ * the exact data.
  */
 export function renderCheckTable(reports: readonly StackReport[]): string {
   const lines: string[] = [];
@@ -163,16 +183,20 @@ export function renderCheckTable(reports: readonly StackReport[]): string {
     const summary = report.ok
       ? `ok (${report.counts.ok} checks${report.counts.warn > 0 ? `, ${report.counts.warn} warnings` : ""})`
       : `${report.counts.fail} failed, ${report.counts.warn} warnings, ${report.counts.ok} ok`;
-    lines.push(`${printable(report.stack)} (${printable(report.domain)}): ${summary}`);
+    const planned = report.planned ? ", planned" : "";
+    lines.push(`${printable(report.stack)} (${printable(report.domain)}${planned}): ${summary}`);
     for (const finding of report.findings) {
       const ttl = finding.ttl === undefined ? "" : ` [ttl ${finding.ttl}]`;
       const text = `${printable(finding.subject)}: ${printable(finding.message)}`;
       lines.push(`  ${finding.result.toUpperCase().padEnd(4)}  ${text}${ttl}`);
       if (finding.result !== "ok" && finding.expected !== undefined) {
-        lines.push(`        expected: ${printable(finding.expected)}`);
+        lines.push(`        expected: ${printable(abbreviateKeys(finding.expected))}`);
       }
       if (finding.result !== "ok" && finding.served !== undefined) {
-        for (const served of finding.served) lines.push(`        served:   ${printable(served)}`);
+        for (const served of finding.served) lines.push(`        served:   ${printable(abbreviateKeys(served))}`);
+      }
+      if (finding.result !== "ok" && finding.hint !== undefined) {
+        lines.push(`        next:     ${printable(finding.hint)}`);
       }
     }
   }
@@ -183,10 +207,15 @@ export async function check(options: CheckOptions, io: Io & { readonly stderr: {
   let project: Project;
   let stacks: string[];
   let resolver: DnsServer;
-  let keyFiles: Map<string, string>;
+  let keyFiles: Map<string, PrivateKeyAtHand>;
   // Each stack file is read and parsed once, here.
   let stackConfigs: StackConfig[];
   try {
+    if (options.planned === true && options.authoritative) {
+      throw new UsageError(
+        "--planned and --authoritative cannot be combined: --planned answers the stacks' records from their plan, --authoritative asks the zone's nameservers what they serve now",
+      );
+    }
     project = loadProject(options.cwd);
     const available = listStacks(project);
     const unknown = options.stacks.filter((s) => !available.includes(s));
@@ -217,6 +246,63 @@ export async function check(options: CheckOptions, io: Io & { readonly stderr: {
   } catch (error) {
     return inputErrorCode(io, error);
   }
+  let planned: Planned.PlannedCheck | undefined;
+  if (options.planned === true) {
+    const started = await startPlanned(project, stacks, stackConfigs, io);
+    if (typeof started === "number") return started;
+    planned = started;
+  }
+  try {
+    return await checkAll(project, stackConfigs, options, resolver, keyFiles, planned?.query(), io);
+  } finally {
+    await planned?.server.close();
+  }
+}
+
+/**
+ * `--planned`: plans `stacks` as `plan` does (the Pulumi SDK's mock runtime, loaded only here) and
+ * serves the plans; an exit code when a stack cannot be planned (its errors reported, as by `plan`).
+ */
+async function startPlanned(
+  project: Project,
+  stacks: readonly string[],
+  stackConfigs: readonly StackConfig[],
+  io: Io,
+): Promise<Planned.PlannedCheck | number> {
+  /* eslint-disable @typescript-eslint/no-require-imports -- the Pulumi SDK only for --planned (issue #6) */
+  const { planStacks } = require("./plan") as typeof PlanCommand;
+  const { startPlanned: serve } = require("../check/planned") as typeof Planned;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  let outcome: Awaited<ReturnType<typeof planStacks>>;
+  try {
+    outcome = await planStacks(project, stacks);
+  } catch (error) {
+    return inputErrorCode(io, error);
+  }
+  if (!outcome.ok) {
+    for (const message of outcome.errors) reportError(io, message, EXIT_FAILURE);
+    return EXIT_FAILURE;
+  }
+  const read = new Map(stackConfigs.map((stackConfig) => [stackConfig.stack, stackConfig.config]));
+  return serve(
+    outcome.plans.map((plan) => ({
+      plan,
+      config: validateStack(plan.stack, decodeConfigMap(read.get(plan.stack) ?? {})).config,
+    })),
+  );
+}
+
+/** Checks every stack, STACK_CONCURRENCY at a time, and prints the reports; the exit code. */
+async function checkAll(
+  project: Project,
+  stackConfigs: readonly StackConfig[],
+  options: CheckOptions,
+  resolver: DnsServer,
+  keyFiles: ReadonlyMap<string, PrivateKeyAtHand>,
+  query: QueryFunction | undefined,
+  io: Io & { readonly stderr: { isTTY?: boolean } },
+): Promise<number> {
+  const stacks = stackConfigs.map((stackConfig) => stackConfig.stack);
   const reports: (StackReport | undefined)[] = new Array<StackReport | undefined>(stacks.length);
   const errors: string[] = [];
   let done = 0;
@@ -228,7 +314,7 @@ export async function check(options: CheckOptions, io: Io & { readonly stderr: {
       const stackConfig = stackConfigs[index];
       if (stackConfig === undefined) continue;
       try {
-        reports[index] = await checkOne(project, stackConfig, options, resolver, keyFiles);
+        reports[index] = await checkOne(project, stackConfig, options, resolver, keyFiles, query);
       } catch (error) {
         if (error instanceof ConfigError) errors.push(...error.message.split("\n"));
         else throw error;
@@ -245,13 +331,18 @@ export async function check(options: CheckOptions, io: Io & { readonly stderr: {
   return errors.length > 0 || finished.some((r) => !r.ok) ? EXIT_FAILURE : EXIT_OK;
 }
 
-export function register(program: Command, { io, finish }: CommandContext): void {
+export function register(program: Command, { io, finish, now }: CommandContext): void {
   program
     .command("check")
     .description("check live DNS against each stack and that SPF, DKIM and DMARC really work")
     .argument("[stacks...]", "stack names; default: every stack file")
     .option("--resolver <host[:port]>", "DNS resolver to query (default: the system resolver)")
     .option("--authoritative", "compare records at every authoritative nameserver of each zone", false)
+    .option(
+      "--planned",
+      "verify the working tree before `pulumi up`: each stack's planned records from an in-process DNS server, every other name through the resolver",
+      false,
+    )
     .addOption(new Option("--format <format>", "output format").choices(CHECK_FORMATS).default("table"))
     .option(
       "--key-file <selector=path>",
@@ -272,6 +363,7 @@ export function register(program: Command, { io, finish }: CommandContext): void
         opts: {
           resolver?: string;
           authoritative: boolean;
+          planned: boolean;
           format: CheckFormat;
           keyFile: string[];
           pulumi: boolean;
@@ -307,6 +399,7 @@ export function register(program: Command, { io, finish }: CommandContext): void
               stacks,
               resolver: opts.resolver,
               authoritative: opts.authoritative,
+              planned: opts.planned,
               format: opts.format,
               keyFiles: opts.keyFile,
               usePulumi: opts.pulumi,
@@ -314,6 +407,7 @@ export function register(program: Command, { io, finish }: CommandContext): void
               limits: { ...DEFAULT_CHECK_LIMITS, stackTimeoutMs: Math.round(stackTimeout * 1000) },
               cwd: process.cwd(),
               progress: true,
+              now,
             },
             io,
           ),

@@ -6,8 +6,17 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as cloudflareSdk from "@pulumi/cloudflare";
 import type { DnsConfig, DnsRecord } from "../model";
-import { quoteCharacterStrings, splitCharacterStrings } from "../records/txt";
-import { configPathOf, type DnsProviderAdapter, type ProviderProblem } from "./types";
+import { parseCharacterStrings, quoteCharacterStrings, splitCharacterStrings } from "../records/txt";
+import {
+  configPathOf,
+  numberInput,
+  recordTypeInput,
+  stringInput,
+  type DnsProviderAdapter,
+  type ProviderProblem,
+  type RegisteredRecordResource,
+  type ServedRecord,
+} from "./types";
 
 export const CLOUDFLARE_RECORD_TYPE = "cloudflare:index/dnsRecord:DnsRecord";
 /** rules B9: at most 2,048 characters of content per TXT record ... */
@@ -20,6 +29,10 @@ export const CLOUDFLARE_MAX_TXT_PER_NAME = 8192;
  * records than this draw a warning, not an error.
  */
 export const CLOUDFLARE_FREE_ZONE_RECORDS = 200;
+
+/** `ttl: 1` is Cloudflare's "automatic" TTL, which it serves as 300 s (Cloudflare docs, DNS → TTL). */
+export const CLOUDFLARE_AUTO_TTL = 1;
+export const CLOUDFLARE_AUTO_TTL_SERVED = 300;
 
 /** The inputs of one `cloudflare.DnsRecord`, exactly as registered. */
 export interface CloudflareRecordInputs {
@@ -61,6 +74,24 @@ export function cloudflareRecordInputs(record: DnsRecord, zoneId: pulumi.Input<s
       const [preference = "0", exchange = "."] = record.value.split(" ");
       return { ...base, content: exchange, priority: Number(preference) };
     }
+  }
+}
+
+/** What Cloudflare serves for one registered `cloudflare.DnsRecord`. */
+function servedRecord(resource: RegisteredRecordResource): ServedRecord {
+  const type = recordTypeInput(resource);
+  const name = stringInput(resource, "name").toLowerCase();
+  const ttl = numberInput(resource, "ttl");
+  const content = stringInput(resource, "content");
+  const base = { name, type, ttl: ttl === CLOUDFLARE_AUTO_TTL ? CLOUDFLARE_AUTO_TTL_SERVED : ttl };
+  switch (type) {
+    case "TXT":
+      // Cloudflare reads `content` as presentation-format character-strings (see cloudflareContent).
+      return { ...base, data: parseCharacterStrings(content) };
+    case "CNAME":
+      return { ...base, data: content.toLowerCase() };
+    case "MX":
+      return { ...base, data: `${numberInput(resource, "priority")} ${content}` };
   }
 }
 
@@ -133,5 +164,19 @@ export const cloudflare: DnsProviderAdapter = {
           deleteBeforeReplace: true,
         }),
     );
+  },
+
+  served(resources, config) {
+    const served = resources.filter((r) => r.type === CLOUDFLARE_RECORD_TYPE).map(servedRecord);
+    // Each TXT value is its own record: the preserveTxt values are records of their own beside
+    // sender-auth's apex TXT record, which `pulumi up` leaves as they are.
+    const apex = served.find((r) => r.name === config.domain && r.type === "TXT");
+    const preserved = config.dns.preserveTxt.map((value): ServedRecord => ({
+      name: config.domain,
+      type: "TXT",
+      ttl: apex?.ttl ?? 0,
+      data: splitCharacterStrings(value),
+    }));
+    return apex === undefined ? served : [...served, ...preserved];
   },
 };

@@ -5,8 +5,18 @@
  */
 import type * as route53Sdk from "@pulumi/aws/route53";
 import type { DnsConfig, DnsRecord, RecordType } from "../model";
-import { splitCharacterStrings } from "../records/txt";
-import { configPathOf, type DnsProviderAdapter, type ProviderProblem } from "./types";
+import { parseCharacterStrings, splitCharacterStrings } from "../records/txt";
+import {
+  configPathOf,
+  numberInput,
+  recordTypeInput,
+  stringInput,
+  unexpectedInputs,
+  type DnsProviderAdapter,
+  type ProviderProblem,
+  type RegisteredRecordResource,
+  type ServedRecord,
+} from "./types";
 
 export const ROUTE53_RECORD_TYPE = "aws:route53/record:Record";
 /** rules C6: at most 4,000 characters in one TXT value. */
@@ -101,6 +111,27 @@ function requestSizeProblems(
   return problems;
 }
 
+/**
+ * What Route53 serves for one registered `aws.route53.Record`: one record per `records` element,
+ * which the provider sends inside one pair of double quotes (terraform-provider-aws flex.go), so
+ * that each `""` in it separates two character-strings of one record.
+ */
+function servedRecords(resource: RegisteredRecordResource): ServedRecord[] {
+  const type = recordTypeInput(resource);
+  const name = stringInput(resource, "name").toLowerCase();
+  const ttl = numberInput(resource, "ttl");
+  const elements = resource.inputs["records"];
+  if (!Array.isArray(elements) || !elements.every((e): e is string => typeof e === "string")) {
+    throw unexpectedInputs(resource, "records");
+  }
+  return elements.map((element) => ({
+    name,
+    type,
+    ttl,
+    data: type === "TXT" ? parseCharacterStrings(`"${element}"`) : type === "CNAME" ? element.toLowerCase() : element,
+  }));
+}
+
 export const route53: DnsProviderAdapter = {
   kind: "route53",
 
@@ -177,5 +208,10 @@ export const route53: DnsProviderAdapter = {
           },
         ),
     );
+  },
+
+  // The apex set already carries preserveTxt (route53RecordSets): Route53 serves exactly the sets.
+  served(resources) {
+    return resources.filter((r) => r.type === ROUTE53_RECORD_TYPE).flatMap(servedRecords);
   },
 };

@@ -57,6 +57,17 @@ function decodeCanonicalBase64(value: string): Buffer | undefined {
   return bytes.toString("base64") === value ? bytes : undefined;
 }
 
+/** SHA-256 of a base64 key's bytes, as DkimKeyInfo.fingerprint; undefined when it is not canonical base64. */
+export function publicKeyFingerprint(publicKey: string): string | undefined {
+  const bytes = decodeCanonicalBase64(publicKey);
+  return bytes === undefined ? undefined : fingerprint(bytes);
+}
+
+/** How messages name a key: `SHA-256 ` and the first 16 hex digits of its fingerprint. */
+export function fingerprintLabel(fingerprint: string): string {
+  return `SHA-256 ${fingerprint.slice(0, 16)}…`;
+}
+
 function tryKey(create: () => KeyObject): KeyObject | undefined {
   try {
     return create();

@@ -19,9 +19,7 @@ import { Socket } from "node:net";
 import * as path from "node:path";
 import * as packet from "dns-packet";
 import { stringify as stringifyYaml } from "yaml";
-import type { Finding } from "../../cli/check/checks";
 import type { StackReport as Report } from "../../cli/commands/check";
-import { isRecord } from "../../components/model";
 import {
   namedAvailable,
   skipOrFailWithoutNamed,
@@ -30,6 +28,7 @@ import {
   type BindServer,
   type ZoneSpec,
 } from "../support/bind";
+import { failures, outline, parseReports } from "../support/checkReports";
 import { createTempProject, runCli, type CliResult, type TempProject } from "../support/cli";
 import { FIXTURE_DIR, fixtureKey, type FixtureKeyName } from "../support/fixtures";
 
@@ -322,60 +321,6 @@ async function startResolverStandIn(bindPort: number, servfail: ReadonlySet<stri
   const port = await bindUdp(socket);
   return { port, close: () => closeUdp(socket) };
 }
-
-// ---------------------------------------------------------------------------------------------------
-// The check's JSON output, parsed and checked key by key against the types check.ts writes.
-
-const FINDING_KEYS = new Set(["code", "result", "subject", "message", "expected", "served", "ttl", "server"]);
-
-function parseFinding(value: unknown, where: string): Finding {
-  assert.ok(isRecord(value), `${where} is an object`);
-  for (const key of Object.keys(value)) assert.ok(FINDING_KEYS.has(key), `${where}: unexpected key ${key}`);
-  const { code, result, subject, message, expected, served, ttl, server } = value;
-  assert.ok(typeof code === "string" && /^[a-z0-9-]+$/.test(code), `${where}.code`);
-  assert.ok(result === "ok" || result === "warn" || result === "fail", `${where}.result`);
-  assert.ok(typeof subject === "string" && typeof message === "string", `${where}.subject/message`);
-  assert.ok(expected === undefined || typeof expected === "string", `${where}.expected`);
-  assert.ok(
-    served === undefined || (Array.isArray(served) && served.every((s) => typeof s === "string")),
-    `${where}.served`,
-  );
-  assert.ok(ttl === undefined || (typeof ttl === "number" && Number.isInteger(ttl)), `${where}.ttl`);
-  assert.ok(server === undefined || typeof server === "string", `${where}.server`);
-  return value as unknown as Finding;
-}
-
-/** `check --format json` output: an array of stack reports whose counts agree with their findings. */
-function parseReports(stdout: string): Report[] {
-  const doc: unknown = JSON.parse(stdout);
-  assert.ok(Array.isArray(doc), "check --format json prints an array");
-  return doc.map((entry: unknown, index): Report => {
-    const where = `report[${index}]`;
-    assert.ok(isRecord(entry), `${where} is an object`);
-    assert.deepEqual(Object.keys(entry).sort(), ["counts", "domain", "findings", "ok", "stack"], `${where} keys`);
-    const { stack, domain, ok, counts, findings } = entry;
-    assert.ok(
-      typeof stack === "string" && typeof domain === "string" && typeof ok === "boolean",
-      `${where} stack/domain/ok`,
-    );
-    assert.ok(Array.isArray(findings), `${where}.findings`);
-    const parsed = findings.map((f: unknown, i) => parseFinding(f, `${where}.findings[${i}]`));
-    const count = (result: Finding["result"]): number => parsed.filter((f) => f.result === result).length;
-    assert.deepEqual(counts, { ok: count("ok"), warn: count("warn"), fail: count("fail") }, `${where}.counts`);
-    assert.equal(ok, count("fail") === 0, `${where}.ok`);
-    return {
-      stack,
-      domain,
-      ok,
-      counts: { ok: count("ok"), warn: count("warn"), fail: count("fail") },
-      findings: parsed,
-    };
-  });
-}
-
-const failures = (report: Report): Finding[] => report.findings.filter((f) => f.result !== "ok");
-/** `code result subject` of every finding, in order. */
-const outline = (report: Report): string[] => report.findings.map((f) => `${f.code} ${f.result} ${f.subject}`);
 
 // ---------------------------------------------------------------------------------------------------
 // Runs: all started in before(), in parallel.

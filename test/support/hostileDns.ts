@@ -4,7 +4,7 @@
  * connection without an answer, halfway through it or with a reset, trickle the answer byte by byte,
  * answer with another ID, for another name, with a compression pointer loop, flood the client with
  * junk, stay silent, echo the query, or answer with 64 KB. Every question is recorded, so tests
- * can also assert how much a client asked.
+ * can also assert how much a client asked. Served negative answers may carry an SOA (`negativeTtl`).
  */
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from "node:dgram";
 import { createServer, type Server, type Socket } from "node:net";
@@ -67,6 +67,8 @@ export interface HostileDnsOptions {
   readonly trickleMs?: number;
   /** @default 300 */
   readonly floodCount?: number;
+  /** NXDOMAIN and NODATA answers carry an SOA of `.test` with this MINIMUM and TTL (RFC 2308 §5). @default none */
+  readonly negativeTtl?: number;
 }
 
 export interface HostileDns {
@@ -101,15 +103,30 @@ function toPacketAnswer(asked: string, answer: HostileAnswer): packet.Answer {
 }
 
 /** The zone's reply to `query` (NXDOMAIN when the zone does not know the name). */
-function zoneReply(zone: HostileZone, query: packet.Packet, owner?: string): packet.Packet {
+function zoneReply(zone: HostileZone, query: packet.Packet, owner?: string, negativeTtl?: number): packet.Packet {
   const question = query.questions?.[0];
   const found = question === undefined ? undefined : zone(question.name.toLowerCase(), question.type);
+  const soa: packet.Answer = {
+    type: "SOA",
+    name: "test",
+    ttl: negativeTtl ?? 0,
+    data: {
+      mname: "ns.test",
+      rname: "hostmaster.test",
+      serial: 1,
+      refresh: 3600,
+      retry: 600,
+      expire: 86400,
+      minimum: negativeTtl ?? 0,
+    },
+  };
   return {
     id: query.id ?? 0,
     type: "response",
     flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | (found === undefined ? RCODE_NXDOMAIN : 0),
     questions: query.questions ?? [],
     answers: (found ?? []).map((a) => toPacketAnswer(owner ?? question?.name ?? "", a)),
+    authorities: negativeTtl !== undefined && (found ?? []).length === 0 ? [soa] : [],
   };
 }
 
@@ -239,7 +256,7 @@ export async function startHostileDns(options: HostileDnsOptions): Promise<Hosti
         }
         return;
       case "serve":
-        send(packet.encode(zoneReply(options.zone, query)));
+        send(packet.encode(zoneReply(options.zone, query, undefined, options.negativeTtl)));
         return;
       default:
         // Every tc-then-* mode: the answer does not fit, ask over TCP.
