@@ -252,16 +252,19 @@ function keyOfRecord(value: string): string | undefined {
   return fingerprint === undefined ? undefined : `key ${fingerprintLabel(fingerprint)}`;
 }
 
-/** How a served value differs from the declared one: DKIM keys by fingerprint, which side is which. */
-function difference(record: PublishedRecord, served: readonly string[]): string {
+/**
+ * How a served value differs from the declared one, which side is which: `who` (DNS, or the
+ * authoritative server) serves this, the config declares that; DKIM keys by fingerprint.
+ */
+function difference(record: PublishedRecord, served: readonly string[], who: string): string {
   if (record.purpose === "dkim" && record.type === "TXT") {
     const declared = keyOfRecord(record.value);
     const keys = served.map(keyOfRecord);
     if (declared !== undefined && keys.every((key) => key !== undefined)) {
-      return `DNS serves ${keys.join(" and ")}, config declares ${declared}`;
+      return `${who} serves ${keys.join(" and ")}, config declares ${declared}`;
     }
   }
-  return "DNS serves another value than the config declares";
+  return `${who} serves another value than the config declares`;
 }
 
 /** Compares what each server serves at a managed name with what the stack declares. */
@@ -341,7 +344,7 @@ async function checkRecord(
         ...base,
         code: "record-different",
         result: "fail",
-        message: `${label}: ${difference(record, ownServed)}${at}`,
+        message: `${label}: ${difference(record, ownServed, context.authoritative ? serverName(server) : "DNS")}`,
         expected: record.value,
         served: ownServed,
         hint: deployHint(advice, ttl),
@@ -428,6 +431,14 @@ async function checkSpf(context: StackContext, config: SenderAuthConfig): Promis
       },
     ];
   }
+  // RFC 7208 §3.4: the whole TXT answer at the SPF name, tokens included, should fit one UDP packet.
+  const octets = domain.length + own.values.reduce((sum, value) => sum + value.length, 0);
+  const size: Finding = {
+    code: "spf-size",
+    result: octets > SPF_UDP_BUDGET ? "warn" : "ok",
+    subject: "spf",
+    message: `the TXT answer at ${domain} is ${octets} octets${octets > SPF_UDP_BUDGET ? `, over ${SPF_UDP_BUDGET}: it may not fit a UDP response (RFC 7208 §3.4)` : ` (under ${SPF_UDP_BUDGET})`}`,
+  };
   const findings: Finding[] = [];
   const recorder = recording(context.ask);
   const result = await spf({
@@ -449,12 +460,14 @@ async function checkSpf(context: StackContext, config: SenderAuthConfig): Promis
             result: "fail",
             subject: "spf",
             message: `SPF evaluation hit a DNS error: ${result.info}`,
+            hint: "a DNS failure, not an answer: run the check again; if it persists, look up the terms of the SPF record with `dig`",
           }
         : {
             ...failureFinding("spf", failed),
             code: "spf-temperror",
             message: `SPF evaluation stopped at a DNS failure: ${questionFailure(failed)}; receivers return temperror (RFC 7208 §4.4)`,
           },
+      size,
     ];
   }
   const tooMany = lookups !== undefined && (lookups.count > SPF_MAX_LOOKUPS || lookups.void > 2);
@@ -495,14 +508,7 @@ async function checkSpf(context: StackContext, config: SenderAuthConfig): Promis
     });
   }
   findings.push(...(await includesWithoutSpf(context, config, own.values, cut)));
-  // RFC 7208 §3.4: the whole TXT answer at the SPF name, tokens included, should fit one UDP packet.
-  const octets = domain.length + own.values.reduce((sum, value) => sum + value.length, 0);
-  findings.push({
-    code: "spf-size",
-    result: octets > SPF_UDP_BUDGET ? "warn" : "ok",
-    subject: "spf",
-    message: `the TXT answer at ${domain} is ${octets} octets${octets > SPF_UDP_BUDGET ? `, over ${SPF_UDP_BUDGET}: it may not fit a UDP response (RFC 7208 §3.4)` : ` (under ${SPF_UDP_BUDGET})`}`,
-  });
+  findings.push(size);
   return findings;
 }
 
@@ -814,6 +820,7 @@ async function checkDmarc(context: StackContext, config: SenderAuthConfig): Prom
               result: "fail",
               subject: "dmarc",
               message: `the DMARC evaluation of ${config.domain} hit a DNS error (temperror${result.status.comment ? `: ${result.status.comment}` : ""})`,
+              hint: "a DNS failure, not an answer: run the check again",
             }
           : failureFinding(
               "dmarc",
