@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { describe, it } from "node:test";
@@ -18,6 +19,7 @@ interface Step {
   readonly env?: Record<string, string>;
 }
 interface Job {
+  readonly if?: string;
   readonly steps: Step[];
   readonly permissions?: Record<string, string>;
   readonly strategy?: { "max-parallel"?: number };
@@ -87,6 +89,69 @@ describe("GitHub workflows", () => {
       typeof script === "string" && script.includes("<!-- sender-auth-diff -->") && script.includes("updateComment"),
       "the diff comment is updated in place",
     );
+  });
+
+  it("ci.yml and preview.yml verify the changed stacks with check --planned (issue #12)", () => {
+    const ci = workflow("ci.yml").jobs["planned-check"];
+    assert.ok(ci, "ci.yml has a planned-check job");
+    assert.equal(ci.if, "github.event_name == 'pull_request'");
+    const ciScript = ci.steps.map((step) => step.run ?? "").join("\n");
+    assert.match(ciScript, /^selected=\$\(\.github\/scripts\/changed-stacks "origin\/\$\{BASE_REF\}"\)$/m);
+    assert.match(ciScript, /^npx sender-auth check --planned --no-pulumi "\$\{stacks\[@\]\}"$/m);
+    const preview = workflow("preview.yml");
+    assert.match(
+      runs(preview),
+      /^selected=\$\(\.github\/scripts\/changed-stacks "origin\/\$\{BASE_REF\}" --with-code\)$/m,
+    );
+    // After the preview, in the same per-stack job, with the backend's credentials for the stored keys.
+    const steps = preview.jobs["preview"]?.steps ?? [];
+    const at = steps.findIndex((step) => step.uses?.startsWith("pulumi/actions@"));
+    const check = steps[at + 1];
+    assert.equal(check?.run, 'npx sender-auth check --planned "$STACK"');
+    const expression = (text: string): string => ["$", "{{ ", text, " }}"].join("");
+    assert.equal(check.env?.["STACK"], expression("matrix.stack"));
+    assert.equal(check.env["PULUMI_CONFIG_PASSPHRASE"], expression("secrets.PULUMI_CONFIG_PASSPHRASE"));
+  });
+
+  it("changed-stacks: stacks whose stack file changed since the merge base; every stack on a code change with --with-code", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "sender-auth-changed-stacks-"));
+    const git = (...args: string[]): string =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.test", ...args], {
+        cwd: dir,
+        encoding: "utf8",
+      });
+    const script = path.join(WORKFLOWS, "..", "scripts", "changed-stacks");
+    const changed = (...args: string[]): string =>
+      execFileSync(script, args, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      git("init", "-q", "-b", "main");
+      mkdirSync(path.join(dir, "stacks"));
+      mkdirSync(path.join(dir, "components"));
+      for (const stack of ["a", "b", "c"]) {
+        writeFileSync(path.join(dir, "stacks", `Pulumi.${stack}.yaml`), "config: {}\n");
+      }
+      writeFileSync(path.join(dir, "components", "x.ts"), "");
+      git("add", ".");
+      git("commit", "-qm", "base");
+      git("checkout", "-qb", "change");
+      writeFileSync(path.join(dir, "stacks", "Pulumi.b.yaml"), "config: { changed: true }\n");
+      unlinkSync(path.join(dir, "stacks", "Pulumi.c.yaml"));
+      writeFileSync(path.join(dir, "stacks", "Pulumi.new stack.yml"), "config: {}\n");
+      git("add", "-A");
+      git("commit", "-qm", "stacks");
+      // Changed and still there (a deleted stack has nothing to plan), one per line, names with spaces whole.
+      assert.equal(changed("main"), "b\nnew stack\n");
+      assert.equal(changed("main", "--with-code"), "b\nnew stack\n");
+      writeFileSync(path.join(dir, "components", "x.ts"), "// changed\n");
+      git("commit", "-qam", "code");
+      assert.equal(changed("main"), "b\nnew stack\n");
+      assert.equal(changed("main", "--with-code"), "a\nb\nnew stack\n");
+      git("checkout", "-q", "main");
+      assert.equal(changed("main"), "");
+      assert.throws(() => changed("no-such-ref"), "an unknown base fails, it does not select nothing");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("never interpolates GitHub expressions into shell scripts (script injection); env: carries them", () => {
