@@ -354,6 +354,26 @@ async function checkRecord(
   return findings;
 }
 
+/** A second record of a kind receivers read only one of: what breaks, and what else to do. */
+const SECOND_RECORD: Readonly<
+  Record<"spf" | "dmarc", { code: string; is: (value: string) => boolean; kind: string; effect: string; also: string }>
+> = {
+  spf: {
+    code: "spf-multiple",
+    is: isSpf,
+    kind: "v=spf1",
+    effect: "SPF fails with permerror (RFC 7208 §3.2)",
+    also: "; move what it allows into sender-auth:spf first",
+  },
+  dmarc: {
+    code: "dmarc-multiple",
+    is: isDmarc,
+    kind: "v=DMARC1",
+    effect: "receivers apply no policy (RFC 7489 §6.6.3)",
+    also: "",
+  },
+};
+
 /** Records served beside the declared one where receivers read only one: a second SPF, DMARC or key record. */
 function duplicates(
   context: StackContext,
@@ -364,35 +384,20 @@ function duplicates(
   at: string,
 ): Finding[] {
   const hint = (what: string): string => extraRecordHint(context.advice, config.dns.provider, record.name, what);
-  if (record.purpose === "spf") {
-    const spfRecords = served.filter(isSpf);
-    if (spfRecords.length > 1) {
-      return [
-        {
-          ...base,
-          code: "spf-multiple",
-          result: "fail",
-          message: `${spfRecords.length} v=spf1 records${at}: SPF fails with permerror (RFC 7208 §3.2)`,
-          served: spfRecords,
-          hint: `${hint("v=spf1 record")}; move what it allows into sender-auth:spf first`,
-        },
-      ];
-    }
-  }
-  if (record.purpose === "dmarc") {
-    const dmarcRecords = served.filter(isDmarc);
-    if (dmarcRecords.length > 1) {
-      return [
-        {
-          ...base,
-          code: "dmarc-multiple",
-          result: "fail",
-          message: `${dmarcRecords.length} v=DMARC1 records${at}: receivers apply no policy (RFC 7489 §6.6.3)`,
-          served: dmarcRecords,
-          hint: hint("v=DMARC1 record"),
-        },
-      ];
-    }
+  if (record.purpose === "spf" || record.purpose === "dmarc") {
+    const { code, is, kind, effect, also } = SECOND_RECORD[record.purpose];
+    const same = served.filter(is);
+    if (same.length <= 1) return [];
+    return [
+      {
+        ...base,
+        code,
+        result: "fail",
+        message: `${same.length} ${kind} records${at}: ${effect}`,
+        served: same,
+        hint: `${hint(`${kind} record`)}${also}`,
+      },
+    ];
   }
   if (record.purpose === "dkim" && served.length > 1) {
     return [

@@ -298,20 +298,7 @@ class UdpChannel {
       questions: [{ name: request.name, type: request.type, class: "IN" }],
       // EDNS(0) with a 1232-octet UDP payload (RFC 6891; the DNS Flag Day 2020 size): a 2048-bit DKIM
       // key no longer needs the TCP retry a 512-octet answer limit forces.
-      additionals: request.edns
-        ? [
-            {
-              type: "OPT",
-              name: ".",
-              udpPayloadSize: EDNS_UDP_SIZE,
-              extendedRcode: 0,
-              ednsVersion: 0,
-              flags: 0,
-              flag_do: false,
-              options: [],
-            },
-          ]
-        : [],
+      additionals: request.edns ? [EDNS_OPT] : [],
     });
     const where = serverName(this.server);
     let waiter: UdpWaiter | undefined;
@@ -358,6 +345,18 @@ const channels = new Map<string, UdpChannel>();
 export const QUERIES_PER_SOCKET = 100;
 
 export const EDNS_UDP_SIZE = 1232;
+
+/** The OPT pseudo-record of EDNS(0) (RFC 6891 §6.1.2) announcing EDNS_UDP_SIZE: no flags, no options. */
+export const EDNS_OPT: packet.Answer = {
+  type: "OPT",
+  name: ".",
+  udpPayloadSize: EDNS_UDP_SIZE,
+  extendedRcode: 0,
+  ednsVersion: 0,
+  flags: 0,
+  flag_do: false,
+  options: [],
+};
 
 function channelFor(server: DnsServer): UdpChannel {
   const key = `${server.host}\0${String(server.port)}`;

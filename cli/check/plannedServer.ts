@@ -8,7 +8,7 @@ import { createSocket, type RemoteInfo, type Socket as UdpSocket } from "node:dg
 import { createServer, type Server, type Socket } from "node:net";
 import * as packet from "dns-packet";
 import type { ServedRecord } from "../../components/providers/types";
-import { EDNS_UDP_SIZE, type DnsServer, type QueryType } from "./dnsClient";
+import { EDNS_OPT, EDNS_UDP_SIZE, type DnsServer, type QueryType } from "./dnsClient";
 import type { PlannedZones } from "./plannedZones";
 
 /**
@@ -79,21 +79,8 @@ export function reply(zones: PlannedZones, message: Buffer, transport: "udp" | "
     opt === undefined
       ? CLASSIC_UDP_SIZE
       : Math.max(CLASSIC_UDP_SIZE, Math.min(opt.udpPayloadSize ?? CLASSIC_UDP_SIZE, EDNS_UDP_SIZE));
-  const edns: packet.Answer[] =
-    opt === undefined
-      ? []
-      : [
-          {
-            type: "OPT",
-            name: ".",
-            udpPayloadSize: EDNS_UDP_SIZE,
-            extendedRcode: 0,
-            ednsVersion: 0,
-            flags: 0,
-            flag_do: false,
-            options: [],
-          },
-        ];
+  // RFC 6891 §7: an EDNS query gets an OPT in the answer, with our own UDP size.
+  const edns = opt === undefined ? [] : [EDNS_OPT];
   const type = TYPES.find((t) => t === question.type);
   const single = (query.questions ?? []).length === 1 && ((query.flags ?? 0) >> 11) % 16 === 0;
   const answer = single && type !== undefined ? zones.answer(question.name, type) : undefined;

@@ -28,9 +28,9 @@ import {
   type BindServer,
   type ZoneSpec,
 } from "../support/bind";
-import { failures, outline, parseReports } from "../support/checkReports";
+import { deployHint, failures, missingHint, outline, parseReports, SPF_CUT_HINT } from "../support/checkReports";
 import { createTempProject, inheritedEnv, runCli, type CliResult, type TempProject } from "../support/cli";
-import { FIXTURE_DIR, fixtureKey, type FixtureKeyName } from "../support/fixtures";
+import { FIXTURE_DIR, FIXTURE_PRINTS, fixtureKey, type FixtureKeyName } from "../support/fixtures";
 
 const TTL = 600;
 const NOW = "2026-11-28T10:00:00Z";
@@ -38,21 +38,10 @@ const ZONE_ID = "0123456789abcdef0123456789abcdef";
 /** The TTL the wrong-key zone serves its wrong record with: the expiry a mismatch names. */
 const WRONG_TTL = 120;
 
-/** SHA-256 of the fixtures' public key bytes (`openssl pkey -pubout -outform DER | sha256sum`), as findings name keys. */
-const PRINT = {
-  "rsa-2048": "SHA-256 cc9605d537893717…",
-  "rsa-2048-b": "SHA-256 336219bb14cb145c…",
-  "rsa-3072": "SHA-256 06d4dffc6b939997…",
-  ed25519: "SHA-256 388f4e7b9875fe89…",
-} as const;
-/** The hint of a record DNS serves with another value (resolver mode: caches), `until` = NOW + ttl. */
-const deployHint = (stack: string, wait: string): string =>
-  `run \`pulumi up --stack ${stack}\`; if it just ran, wait for ${wait}; edited by hand outside sender-auth? \`pulumi up --refresh --stack ${stack}\` puts the declared value back`;
-/** The hint of a record DNS does not serve: BIND's negative answers carry its SOA (minimum 300 s). */
-const missingHint = (stack: string): string =>
-  `run \`pulumi up --stack ${stack}\`; if it just ran, wait for the negative-caching TTL 300 s (until 10:05 UTC); deleted by hand outside sender-auth? \`pulumi up --refresh --stack ${stack}\` creates it again`;
-const CUT =
-  "cut DNS-querying terms from sender-auth:spf (include, a, mx, exists, redirect): replace an include by the ip4/ip6 ranges it lists, or drop senders no longer used";
+const PRINT = FIXTURE_PRINTS;
+/** A missing record's hint: BIND's negative answers carry its SOA (minimum 300 s). */
+const missing = (stack: string): string => missingHint(stack, "the negative-caching TTL 300 s (until 10:05 UTC)");
+const CUT = SPF_CUT_HINT;
 
 const dkimValue = (key: FixtureKeyName): string =>
   `v=DKIM1; k=${fixtureKey(key).algorithm}; p=${fixtureKey(key).publicKey}`;
@@ -575,14 +564,14 @@ describe("sender-auth check against a real BIND", () => {
         result: "fail",
         message: "DKIM s1: not served (NXDOMAIN)",
         expected: dkimValue("rsa-2048"),
-        hint: missingHint("missing-dkim"),
+        hint: missing("missing-dkim"),
       },
       {
         code: "dkim-missing",
         result: "fail",
         subject: "dkim s1",
         message: "no DKIM key record at s1._domainkey.missing-dkim.test (NXDOMAIN)",
-        hint: missingHint("missing-dkim"),
+        hint: missing("missing-dkim"),
       },
     ]);
   });

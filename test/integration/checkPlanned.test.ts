@@ -21,25 +21,20 @@ import * as path from "node:path";
 import { stringify as stringifyYaml } from "yaml";
 import type { StackReport } from "../../cli/commands/check";
 import { namedAvailable, skipOrFailWithoutNamed, startBind, txtRdata, type BindServer } from "../support/bind";
-import { failures, outline, parseReports } from "../support/checkReports";
+import { failures, outline, parseReports, SPF_CUT_HINT } from "../support/checkReports";
 import { createTempProject, inheritedEnv, runCli, type CliResult, type TempProject } from "../support/cli";
-import { FIXTURE_DIR, fixtureKey, type FixtureKeyName } from "../support/fixtures";
+import { FIXTURE_DIR, FIXTURE_PRINTS, fixtureKey, type FixtureKeyName } from "../support/fixtures";
 
 const NOW = "2026-11-28T10:00:00Z";
 const TTL = 600;
 const CF_ZONE = "0123456789abcdef0123456789abcdef";
 const R53_ZONE = "Z0123456789ABCDEFGHIJ";
 const TOKEN = "google-site-verification=r53TokenZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210";
-const PRINT = {
-  "rsa-2048": "SHA-256 cc9605d537893717…",
-  "rsa-2048-b": "SHA-256 336219bb14cb145c…",
-  ed25519: "SHA-256 388f4e7b9875fe89…",
-} as const;
+const PRINT = FIXTURE_PRINTS;
 const pem = (key: FixtureKeyName): string => path.join(FIXTURE_DIR, "keys", `${key}.pem`);
 const dkimValue = (key: FixtureKeyName): string =>
   `v=DKIM1; k=${fixtureKey(key).algorithm}; p=${fixtureKey(key).publicKey}`;
-const CUT =
-  "cut DNS-querying terms from sender-auth:spf (include, a, mx, exists, redirect): replace an include by the ip4/ip6 ranges it lists, or drop senders no longer used";
+const CUT = SPF_CUT_HINT;
 
 const GOOD_SPF = { ip4: ["192.0.2.10"], include: ["_spf.esp.test"], all: "fail" };
 const CHAIN_SPF = { ip4: ["192.0.2.10"], include: ["c1.chain.test"], all: "fail" };

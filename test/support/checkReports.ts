@@ -1,7 +1,7 @@
 /**
  * `sender-auth check --format json` output, parsed and checked key by key against the types
  * cli/commands/check.ts writes: counts agree with the findings, and every failing finding ends with
- * a hint (issue #12).
+ * a hint (issue #12). Also the hints tests expect, spelled out.
  */
 import assert from "node:assert/strict";
 import type { Finding } from "../../cli/check/checks";
@@ -69,3 +69,15 @@ export const failures = (report: StackReport): Finding[] => report.findings.filt
 /** `code result subject` of every finding, in order. */
 export const outline = (report: StackReport): string[] =>
   report.findings.map((f) => `${f.code} ${f.result} ${f.subject}`);
+
+/** The hint of a record DNS serves with another value, through a resolver (`wait`: e.g. `TTL 120 s (until 10:02 UTC)`). */
+export const deployHint = (stack: string, wait: string): string =>
+  `run \`pulumi up --stack ${stack}\`; if it just ran, wait for ${wait}; edited by hand outside sender-auth? \`pulumi up --refresh --stack ${stack}\` puts the declared value back`;
+
+/** The hint of a record DNS does not serve, through a resolver. */
+export const missingHint = (stack: string, wait: string): string =>
+  `run \`pulumi up --stack ${stack}\`; if it just ran, wait for ${wait}; deleted by hand outside sender-auth? \`pulumi up --refresh --stack ${stack}\` creates it again`;
+
+/** The hint of an SPF record past 10 DNS lookups. */
+export const SPF_CUT_HINT =
+  "cut DNS-querying terms from sender-auth:spf (include, a, mx, exists, redirect): replace an include by the ip4/ip6 ranges it lists, or drop senders no longer used";

@@ -60,3 +60,16 @@ export function fixtureKey(name: FixtureKeyName): FixtureKey {
 export function oversizedRsaPublicKey(): string {
   return readFileSync(path.join(FIXTURE_DIR, "keys", "rsa-4160.spki.b64"), "utf8").trim();
 }
+
+/**
+ * How findings name the fixtures' public keys: `SHA-256 ` and the first 16 hex digits of the SHA-256
+ * of the key bytes, computed apart from the code under test with
+ * `openssl pkey -in <key>.pem -pubout -outform DER | sha256sum` (of its last 32 bytes for Ed25519).
+ */
+export const FIXTURE_PRINTS = {
+  "rsa-2048": "SHA-256 cc9605d537893717…",
+  "rsa-2048-b": "SHA-256 336219bb14cb145c…",
+  "rsa-3072": "SHA-256 06d4dffc6b939997…",
+  ed25519: "SHA-256 388f4e7b9875fe89…",
+  "ed25519-b": "SHA-256 ccda5a9253524333…",
+} as const satisfies Partial<Record<FixtureKeyName, string>>;

@@ -12,20 +12,14 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { stringify as stringifyYaml } from "yaml";
 import { validateStack } from "../../../components/config";
-import { failures, parseReports } from "../../support/checkReports";
+import { deployHint, failures, missingHint, parseReports } from "../../support/checkReports";
 import { createTempProject, inheritedEnv, runCli, type CliResult, type TempProject } from "../../support/cli";
-import { FIXTURE_DIR, fixtureKey } from "../../support/fixtures";
+import { FIXTURE_DIR, FIXTURE_PRINTS, fixtureKey } from "../../support/fixtures";
 import { mapZone, startHostileDns, type HostileAnswer, type HostileDns } from "../../support/hostileDns";
 
 const NOW = "2026-11-28T10:00:00Z";
 const ZONE_ID = "0123456789abcdef0123456789abcdef";
-/** SHA-256 of each fixture's public key bytes (openssl, see above), as findings abbreviate them. */
-const PRINT = {
-  "rsa-2048": "SHA-256 cc9605d537893717…",
-  "rsa-2048-b": "SHA-256 336219bb14cb145c…",
-  ed25519: "SHA-256 388f4e7b9875fe89…",
-  "ed25519-b": "SHA-256 ccda5a9253524333…",
-} as const;
+const PRINT = FIXTURE_PRINTS;
 const dkim = (key: keyof typeof PRINT): string =>
   `v=DKIM1; k=${fixtureKey(key).algorithm}; p=${fixtureKey(key).publicKey}`;
 const keyFile = (key: string): string => path.join(FIXTURE_DIR, "keys", `${key}.pem`);
@@ -140,10 +134,6 @@ describe("actionable findings: sender-auth check against broken zones", () => {
     project.remove();
   });
 
-  const upHint = (stack: string, wait: string): string =>
-    `run \`pulumi up --stack ${stack}\`; if it just ran, wait for ${wait}; edited by hand outside sender-auth? \`pulumi up --refresh --stack ${stack}\` puts the declared value back`;
-  const missingHint = (stack: string, wait: string): string =>
-    `run \`pulumi up --stack ${stack}\`; if it just ran, wait for ${wait}; deleted by hand outside sender-auth? \`pulumi up --refresh --stack ${stack}\` creates it again`;
   const abbreviated = (key: "rsa-2048" | "rsa-2048-b"): string => `v=DKIM1; k=rsa; p=(392 characters, ${PRINT[key]})`;
 
   it("a changed DKIM key (table): fingerprints, DNS's side and the config's named, the TTL left and until when; exit 1", async () => {
@@ -159,7 +149,7 @@ describe("actionable findings: sender-auth check against broken zones", () => {
       `  FAIL  s1._domainkey.wrongkey.test: DKIM s1: DNS serves key ${PRINT["rsa-2048-b"]}, config declares key ${PRINT["rsa-2048"]} [ttl 120]`,
       `        expected: ${abbreviated("rsa-2048")}`,
       `        served:   ${abbreviated("rsa-2048-b")}`,
-      `        next:     ${upHint("wrongkey", "TTL 120 s (until 10:02 UTC)")}`,
+      `        next:     ${deployHint("wrongkey", "TTL 120 s (until 10:02 UTC)")}`,
       "  OK    _dmarc.wrongkey.test: DMARC [ttl 300]",
       "  OK    spf: 1 DNS lookups of 10 (RFC 7208 §4.6.4)",
       "  OK    spf: 0 void lookups of 2 (RFC 7208 §4.6.4)",
@@ -167,7 +157,7 @@ describe("actionable findings: sender-auth check against broken zones", () => {
       `  FAIL  dkim s1: DNS serves key ${PRINT["rsa-2048-b"]} (RSA 2048), config declares key ${PRINT["rsa-2048"]} (RSA 2048)`,
       `        expected: ${abbreviated("rsa-2048")}`,
       `        served:   ${abbreviated("rsa-2048-b")}`,
-      `        next:     ${upHint("wrongkey", "TTL 120 s (until 10:02 UTC)")}`,
+      `        next:     ${deployHint("wrongkey", "TTL 120 s (until 10:02 UTC)")}`,
       "  OK    dmarc: mailauth reads p=reject",
       "nodmarc (nodmarc.test): 2 failed, 0 warnings, 4 ok",
     ]);
@@ -202,7 +192,7 @@ describe("actionable findings: sender-auth check against broken zones", () => {
       "  FAIL  nospf.test: SPF: DNS serves another value than the config declares [ttl 300]",
       "        expected: v=spf1 ip4:192.0.2.10 include:_spf.esp.test -all",
       "        served:   google-site-verification=abc",
-      `        next:     ${upHint("nospf", "TTL 300 s (until 10:05 UTC)")}`,
+      `        next:     ${deployHint("nospf", "TTL 300 s (until 10:05 UTC)")}`,
       "  OK    _dmarc.nospf.test: DMARC [ttl 300]",
       "  FAIL  spf: no SPF record at nospf.test (its one TXT record is not v=spf1)",
       `        next:     ${missingHint("nospf", "TTL 300 s (until 10:05 UTC)")}`,
@@ -239,7 +229,7 @@ describe("actionable findings: sender-auth check against broken zones", () => {
         message: `DKIM s1: DNS serves key ${PRINT["rsa-2048-b"]}, config declares key ${PRINT["rsa-2048"]}`,
         expected: dkim("rsa-2048"),
         served: [dkim("rsa-2048-b")],
-        hint: upHint("wrongkey", "TTL 120 s (until 10:02 UTC)"),
+        hint: deployHint("wrongkey", "TTL 120 s (until 10:02 UTC)"),
       },
       {
         code: "dkim-wrong-key",
@@ -248,7 +238,7 @@ describe("actionable findings: sender-auth check against broken zones", () => {
         message: `DNS serves key ${PRINT["rsa-2048-b"]} (RSA 2048), config declares key ${PRINT["rsa-2048"]} (RSA 2048)`,
         expected: dkim("rsa-2048"),
         served: [dkim("rsa-2048-b")],
-        hint: upHint("wrongkey", "TTL 120 s (until 10:02 UTC)"),
+        hint: deployHint("wrongkey", "TTL 120 s (until 10:02 UTC)"),
       },
     ]);
   });
@@ -268,7 +258,7 @@ describe("actionable findings: sender-auth check against broken zones", () => {
       "        next:     give a PEM private key (PKCS#8 or PKCS#1) of selector k2",
       // The config's key, while DNS still serves another: DNS is behind, not the key file.
       `  FAIL  dkim s1: the key in ${keyFile("rsa-2048")} is not the key of selector s1: its public half has ${PRINT["rsa-2048"]}, DNS serves ${PRINT["rsa-2048-b"]}`,
-      `        next:     it is the key the config declares: ${upHint("wrongkey", "TTL 120 s (until 10:02 UTC)")}`,
+      `        next:     it is the key the config declares: ${deployHint("wrongkey", "TTL 120 s (until 10:02 UTC)")}`,
     ]);
     assert.ok(!result.stdout.includes("bad signature"), result.stdout);
     // The selectors' keys themselves are ok.
