@@ -14,7 +14,7 @@ import { promisify } from "node:util";
 import { isRecord } from "../../components/model";
 import { skipOrFailWithoutNamed, startNamedWith, type BindServer } from "../support/bind";
 import { createTempProject, describeResult, REPO_ROOT, runCli, type CliResult, type TempProject } from "../support/cli";
-import { fixtureKey } from "../support/fixtures";
+import { FIXTURE_PRINTS, fixtureKey } from "../support/fixtures";
 
 const execFileAsync = promisify(execFile);
 
@@ -199,8 +199,8 @@ describe("plan --format bind: zone files BIND loads as they are", () => {
           "  OK    spf: 0 DNS lookups of 10 (RFC 7208 §4.6.4)",
           "  OK    spf: 0 void lookups of 2 (RFC 7208 §4.6.4)",
           `  OK    spf: the TXT answer at ${ALPHA} is 36 octets (under 450)`,
-          "  OK    dkim s4096: serves the configured RSA 4096 key",
-          "  OK    dkim sed: serves the configured Ed25519 key",
+          `  OK    dkim s4096: serves the configured key ${FIXTURE_PRINTS["rsa-4096"]} (RSA 4096)`,
+          `  OK    dkim sed: serves the configured key ${FIXTURE_PRINTS.ed25519} (Ed25519)`,
           "  OK    dmarc: mailauth reads p=reject",
           "",
         ].join("\n"),

@@ -70,6 +70,7 @@ export const FIXTURE_PRINTS = {
   "rsa-2048": "SHA-256 cc9605d537893717…",
   "rsa-2048-b": "SHA-256 336219bb14cb145c…",
   "rsa-3072": "SHA-256 06d4dffc6b939997…",
+  "rsa-4096": "SHA-256 8d81ef42c1461dec…",
   ed25519: "SHA-256 388f4e7b9875fe89…",
   "ed25519-b": "SHA-256 ccda5a9253524333…",
 } as const satisfies Partial<Record<FixtureKeyName, string>>;
