@@ -270,22 +270,14 @@ async function startPlanned(
   io: Io,
 ): Promise<Planned.PlannedCheck | number> {
   /* eslint-disable @typescript-eslint/no-require-imports -- the Pulumi SDK only for --planned (issue #6) */
-  const { planStacks } = require("./plan") as typeof PlanCommand;
+  const { planOrReport } = require("./plan") as typeof PlanCommand;
   const { startPlanned: serve } = require("../check/planned") as typeof Planned;
   /* eslint-enable @typescript-eslint/no-require-imports */
-  let outcome: Awaited<ReturnType<typeof planStacks>>;
-  try {
-    outcome = await planStacks(project, stacks);
-  } catch (error) {
-    return inputErrorCode(io, error);
-  }
-  if (!outcome.ok) {
-    for (const message of outcome.errors) reportError(io, message, EXIT_FAILURE);
-    return EXIT_FAILURE;
-  }
+  const plans = await planOrReport(project, stacks, io);
+  if (typeof plans === "number") return plans;
   const read = new Map(stackConfigs.map((stackConfig) => [stackConfig.stack, stackConfig.config]));
   return serve(
-    outcome.plans.map((plan) => ({
+    plans.map((plan) => ({
       plan,
       config: validateStack(plan.stack, decodeConfigMap(read.get(plan.stack) ?? {})).config,
     })),

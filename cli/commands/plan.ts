@@ -173,25 +173,39 @@ function writeBindFiles(out: string, plans: readonly StackPlan[], io: Io): numbe
   return EXIT_OK;
 }
 
-export async function plan(options: PlanOptions, io: TerminalIo): Promise<number> {
+/**
+ * Plans `stacks`; when any stack cannot be planned, reports every error (nothing on stdout: a partial
+ * plan would look like a complete one) and returns the exit code instead. Also `check --planned`'s.
+ */
+export async function planOrReport(project: Project, stacks: readonly string[], io: Io): Promise<StackPlan[] | number> {
   let outcome: PlanOutcome;
-  let project: Project;
   try {
-    checkOptions(options);
-    for (const stack of options.stacks) checkStackName(stack);
-    project = loadProject(options.cwd);
-    const stacks = selectStacks(project, options.stacks);
-    checkBindTargets(options, stacks);
     outcome = await planStacks(project, stacks);
   } catch (error) {
     return inputErrorCode(io, error);
   }
   if (!outcome.ok) {
-    // Nothing on stdout: a partial plan would look like a complete one.
     for (const message of outcome.errors) reportError(io, message, EXIT_FAILURE);
     return EXIT_FAILURE;
   }
-  for (const p of outcome.plans) {
+  return [...outcome.plans];
+}
+
+export async function plan(options: PlanOptions, io: TerminalIo): Promise<number> {
+  let project: Project;
+  let stacks: string[];
+  try {
+    checkOptions(options);
+    for (const stack of options.stacks) checkStackName(stack);
+    project = loadProject(options.cwd);
+    stacks = selectStacks(project, options.stacks);
+    checkBindTargets(options, stacks);
+  } catch (error) {
+    return inputErrorCode(io, error);
+  }
+  const planned = await planOrReport(project, stacks, io);
+  if (typeof planned === "number") return planned;
+  for (const p of planned) {
     for (const warning of p.warnings) io.stderr.write(`warning: stack ${p.stack}: ${warning}\n`);
   }
   // Snapshots of deleted stacks are only judged when every stack was planned.
@@ -199,7 +213,7 @@ export async function plan(options: PlanOptions, io: TerminalIo): Promise<number
   if (options.write === true) {
     let changes: ReturnType<typeof writeSnapshots>;
     try {
-      changes = writeSnapshots(project, outcome.plans, complete);
+      changes = writeSnapshots(project, planned, complete);
     } catch (error) {
       return inputErrorCode(io, error);
     }
@@ -211,7 +225,7 @@ export async function plan(options: PlanOptions, io: TerminalIo): Promise<number
   if (options.check === true) {
     let problems: ReturnType<typeof checkSnapshots>;
     try {
-      problems = checkSnapshots(project, outcome.plans, complete);
+      problems = checkSnapshots(project, planned, complete);
     } catch (error) {
       return inputErrorCode(io, error);
     }
@@ -229,11 +243,11 @@ export async function plan(options: PlanOptions, io: TerminalIo): Promise<number
       io.stderr.write("error: run `npx sender-auth plan --write` and commit records/\n");
       return EXIT_FAILURE;
     }
-    io.stdout.write(`${RECORDS_DIR}/ matches the config of ${outcome.plans.length} stack(s)\n`);
+    io.stdout.write(`${RECORDS_DIR}/ matches the config of ${planned.length} stack(s)\n`);
     return EXIT_OK;
   }
-  if (options.out !== undefined) return writeBindFiles(options.out, outcome.plans, io);
-  io.stdout.write(renderPlans(outcome.plans, options.format));
+  if (options.out !== undefined) return writeBindFiles(options.out, planned, io);
+  io.stdout.write(renderPlans(planned, options.format));
   return EXIT_OK;
 }
 
