@@ -32,7 +32,7 @@ import {
 } from "../support/cli";
 import { isSecretMarked, redactSecrets, sightings, unwrapSecrets } from "../support/engine";
 import { DIY_ORGANIZATION, runUnderEngine, type EngineRun, type EngineRunOptions } from "../support/engineRun";
-import { fakeEncrypt } from "../support/fakePulumi";
+import { fakeEncrypt } from "../support/pulumiStandIn";
 import { FIXTURE_KEYS, fixtureKey, type FixtureKey } from "../support/fixtures";
 import { field } from "../support/json";
 

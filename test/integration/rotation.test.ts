@@ -20,7 +20,7 @@ import { authenticate, type DNSResolver } from "mailauth";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { namedAvailable, skipOrFailWithoutNamed, startBind, type BindServer } from "../support/bind";
 import { createTempProject, runCli, type CliResult, type TempProject } from "../support/cli";
-import { fakeDecrypt, fakeEncrypt, fakePulumiEnv } from "../support/fakePulumi";
+import { fakeDecrypt, fakeEncrypt, fakePulumiEnv } from "../support/pulumiStandIn";
 import { fixtureKey } from "../support/fixtures";
 import { signMessage, verifyDkim } from "../support/mail";
 import { isRecord } from "../../components/model";

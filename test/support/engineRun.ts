@@ -11,7 +11,7 @@
  *
  * with PULUMI_CONFIG, PULUMI_CONFIG_SECRET_KEYS, and PULUMI_NODEJS_TYPESCRIPT=true unless
  * `typescript: false`, in the program directory. Stack files use the fake pulumi's ciphertext
- * (`{ secure: "v1:<base64>" }`, ./fakePulumi.ts).
+ * (`{ secure: "v1:<base64>" }`, ./pulumiStandIn.ts).
  *
  * Differences from the real host, all outside what the program can see: the monitor address is the
  * stand-in itself (the host puts a transparent proxy in between); `--sync` names an empty directory
@@ -26,7 +26,7 @@ import { parse as parseYaml } from "yaml";
 import { isRecord } from "../../components/model";
 import { inheritedEnv } from "./cli";
 import { EngineStandIn } from "./engine";
-import { fakeDecrypt } from "./fakePulumi";
+import { fakeDecrypt } from "./pulumiStandIn";
 import { REPO_ROOT } from "./fixtures";
 import { programLocation, runConfig, shlexSplit } from "./languageHost";
 

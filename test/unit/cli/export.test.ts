@@ -1,9 +1,9 @@
 /**
  * `sender-auth export` end to end: every test spawns the real binary (bin/sender-auth.js) in a temporary
- * project with the stand-in `pulumi` (test/support/fake-pulumi.ts) first on PATH. Most stacks hold the
- * TEST-ONLY fixture keys (test/fixtures/keys), "encrypted" the way the stand-in does; the JSON test
- * exports a key keygen generated and checks it against `plan` and mailauth. Spawns run concurrently
- * (test/support/cli.ts caps them).
+ * project with the stand-in `pulumi` (test/support/pulumiStandInProgram.ts) first on PATH. Most
+ * stacks hold the TEST-ONLY fixture keys (test/fixtures/keys), "encrypted" the way the stand-in
+ * does; the JSON test exports a key keygen generated and checks it against `plan` and mailauth.
+ * Spawns run concurrently (test/support/cli.ts caps them).
  */
 import assert from "node:assert/strict";
 import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
@@ -19,7 +19,7 @@ import {
   fakePulumiEnv,
   readPulumiLog,
   type PulumiInvocation,
-} from "../../support/fakePulumi";
+} from "../../support/pulumiStandIn";
 import { fixtureKey } from "../../support/fixtures";
 import { recordsResolver, signMessage, verifyDkim } from "../../support/mail";
 

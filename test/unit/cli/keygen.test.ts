@@ -1,10 +1,11 @@
 /**
- * `sender-auth keygen` end to end: every test spawns the real binary (bin/sender-auth.js) in a temporary
- * project whose stack files it writes, with the stand-in `pulumi` (test/support/fake-pulumi.ts) first on
- * PATH, and checks exit code, stdout, stderr, every `pulumi` call and the stack file afterwards. The
- * successful runs share one project and one `plan --format json` (`generated()`), so every key they
- * generate is checked against the record plan produces for it: a message signed with the stored private
- * key verifies `pass` with mailauth. Independent spawns run concurrently (test/support/cli.ts caps them).
+ * `sender-auth keygen` end to end: every test spawns the real binary (bin/sender-auth.js) in a
+ * temporary project whose stack files it writes, with the stand-in `pulumi`
+ * (test/support/pulumiStandInProgram.ts) first on PATH, and checks exit code, stdout, stderr, every
+ * `pulumi` call and the stack file afterwards. The successful runs share one project and one `plan
+ * --format json` (`generated()`), so every key they generate is checked against the record plan
+ * produces for it: a message signed with the stored private key verifies `pass` with mailauth.
+ * Independent spawns run concurrently (test/support/cli.ts caps them).
  */
 import assert from "node:assert/strict";
 import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
@@ -29,7 +30,7 @@ import {
   fakePulumiEnv,
   readPulumiLog,
   type PulumiInvocation,
-} from "../../support/fakePulumi";
+} from "../../support/pulumiStandIn";
 import { fixtureKey } from "../../support/fixtures";
 import { withTinyDisk } from "../../support/fullDisk";
 import { recordsResolver, signMessage, verifyDkim } from "../../support/mail";
@@ -195,7 +196,7 @@ function storedPrivateKey(config: Record<string, unknown>, selector: string): st
   const secret = record(selectorEntry(config, selector)["privateKey"], `${selector}.privateKey`);
   assert.deepEqual(Object.keys(secret), ["secure"], `${selector}.privateKey should be a secure value only`);
   const plaintext = fakeDecrypt(text(secret["secure"], `${selector}.privateKey.secure`));
-  assert.ok(plaintext !== undefined, `${selector}.privateKey is not a fake-pulumi ciphertext`);
+  assert.ok(plaintext !== undefined, `${selector}.privateKey is not a stand-in pulumi ciphertext`);
   return plaintext;
 }
 

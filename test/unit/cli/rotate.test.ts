@@ -1,8 +1,8 @@
 /**
  * `sender-auth rotate` end to end: every test spawns the real binary (bin/sender-auth.js) in its own
  * temporary project with a hand-written stack file, the stand-in `pulumi` first on PATH
- * (test/support/fakePulumi.ts) and SENDER_AUTH_NOW pinned, and checks the exit code, stdout and stderr
- * exactly, the stack file the run leaves behind and every `pulumi` invocation it made.
+ * (test/support/pulumiStandIn.ts) and SENDER_AUTH_NOW pinned, and checks the exit code, stdout and
+ * stderr exactly, the stack file the run leaves behind and every `pulumi` invocation it made.
  *
  * Step 2's DNS check runs against a real BIND (test/support/bind.ts) serving, per domain, what a
  * half-finished rollout looks like: no record, a different key, two records, no TXT at all, the
@@ -27,7 +27,7 @@ import {
   fakePulumiEnv,
   readPulumiLog,
   type PulumiInvocation,
-} from "../../support/fakePulumi";
+} from "../../support/pulumiStandIn";
 import { FIXTURE_KEYS, fixtureKey, type FixtureKeyName } from "../../support/fixtures";
 
 // ---------------------------------------------------------------------------------------------------

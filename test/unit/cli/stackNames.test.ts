@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { checkStackName, stackNameProblem, UsageError } from "../../../cli/project";
 import { createTempProject, repoStackText, runCli, type TempProject } from "../../support/cli";
-import { fakePulumiEnv, readPulumiLog } from "../../support/fakePulumi";
+import { fakePulumiEnv, readPulumiLog } from "../../support/pulumiStandIn";
 
 const CHARACTERS =
   "is not allowed: a stack name may only contain letters, digits, hyphens, underscores and periods (Pulumi's stack-name characters), so it is never a path";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { goJson, holdsSecret, programLocation, runConfig, shlexSplit } from "../../support/languageHost";
-import { fakeDecrypt, fakeEncrypt } from "../../support/fakePulumi";
+import { fakeDecrypt, fakeEncrypt } from "../../support/pulumiStandIn";
 
 describe("shlexSplit (google/shlex Split, as the Node.js host splits nodeargs)", () => {
   const cases: [string, string[]][] = [

@@ -1,8 +1,8 @@
 /**
- * A stand-in for the Pulumi CLI, run as `pulumi` by test/support/bin/pulumi, for tests of the
- * commands that shell out to it (cli/pulumiCli.ts). It implements only `pulumi config` (list, get,
- * set, set-all, rm, rm-all) and `pulumi version`, against stack files on disk, the way the real
- * CLI behaves with a file-backed stack (pulumi/pulumi pkg/cmd/pulumi/config/config.go and
+ * The program that stands in for the Pulumi CLI, run as `pulumi` by test/support/bin/pulumi, for
+ * tests of the commands that shell out to it (cli/pulumiCli.ts). It implements only `pulumi config`
+ * (list, get, set, set-all, rm, rm-all) and `pulumi version`, against stack files on disk, the way
+ * the real CLI behaves with a file-backed stack (pulumi/pulumi pkg/cmd/pulumi/config/config.go and
  * sdk/go/common/resource/config/map.go):
  *
  * - The project is the nearest Pulumi.yaml (or Pulumi.yml) from the working directory upward, or
@@ -20,7 +20,8 @@
  *   real CLI does when standard input is not a terminal (`cmdutil.RemoveTrailingNewline`, which
  *   also removes a "\r" only on Windows).
  * - Secrets are stored as `{ secure: "v1:<base64 of the UTF-8 value>" }`: a fake, reversible
- *   "encryption" (see fakeEncrypt in ./fakePulumi.ts) standing in for the stack's secrets provider.
+ *   "encryption" (see fakeEncrypt in ./pulumiStandIn.ts, the helpers tests use) standing in for the
+ *   stack's secrets provider.
  * - `get` and the listing also see the project's config defaults (Pulumi.yaml `config:`), as the
  *   real CLI does; `set`/`rm` only ever edit the stack file.
  * - Edits go through the `yaml` Document API, so comments and all other content of the stack file
@@ -60,7 +61,7 @@ import {
 } from "node:fs";
 import * as path from "node:path";
 import { Document, isMap, isScalar, isSeq, Pair, parse as parseYaml, parseDocument, YAMLMap, YAMLSeq } from "yaml";
-import { fakeDecrypt, fakeEncrypt } from "./fakePulumi";
+import { fakeDecrypt, fakeEncrypt } from "./pulumiStandIn";
 import { isRecord } from "../../components/model";
 
 /** How long a command that reads no input waits for more input on an open, quiet stdin before logging it. */

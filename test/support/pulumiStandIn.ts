@@ -1,8 +1,8 @@
 /**
- * Helpers for tests that run code calling the Pulumi CLI against the stand-in `pulumi` in
- * test/support/bin (implemented by test/support/fake-pulumi.ts): an environment that puts it first
- * on PATH and records every invocation, the recorded invocations, and the stand-in's fake
- * "encryption" of secret values so a test can read a stack file directly.
+ * What tests use to run code that calls the Pulumi CLI against the stand-in `pulumi` (the launcher
+ * test/support/bin/pulumi runs the program test/support/pulumiStandInProgram.ts): an environment that
+ * puts it first on PATH and records every invocation, the recorded invocations, and the stand-in's
+ * fake "encryption" of secret values so a test can read a stack file directly.
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";

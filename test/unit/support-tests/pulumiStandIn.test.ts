@@ -1,7 +1,8 @@
 /**
- * The stand-in `pulumi` (test/support/bin/pulumi -> test/support/fake-pulumi.ts) behaves like the
- * real CLI's `pulumi config` for what cli/pulumiCli.ts runs. Every test spawns the wrapper through
- * PATH (test/support/fakePulumi.ts: fakePulumiEnv) in its own temporary project, concurrently.
+ * The stand-in `pulumi` (test/support/bin/pulumi -> test/support/pulumiStandInProgram.ts) behaves
+ * like the real CLI's `pulumi config` for what cli/pulumiCli.ts runs. Every test spawns the wrapper
+ * through PATH (test/support/pulumiStandIn.ts: fakePulumiEnv) in its own temporary project,
+ * concurrently.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -33,7 +34,7 @@ import {
   fakeEncrypt,
   fakePulumiEnv,
   readPulumiLog,
-} from "../../support/fakePulumi";
+} from "../../support/pulumiStandIn";
 import { isRecord } from "../../../components/model";
 import { field } from "../../support/json";
 
@@ -89,7 +90,7 @@ const DEFAULT_STACK = "config:\n  sender-auth:domain: example.com\n";
 
 /** A temporary project: Pulumi.yaml `name: sender-auth`, `stackConfigDir: stacks`, and stacks/Pulumi.demo.yaml. */
 class Demo {
-  readonly dir = tempDir("fake-pulumi-");
+  readonly dir = tempDir("pulumi-stand-in-");
   readonly stacksDir = path.join(this.dir, "stacks");
   readonly stackFile = path.join(this.stacksDir, "Pulumi.demo.yaml");
   readonly log = path.join(this.dir, "pulumi.log");
@@ -698,7 +699,7 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     const deep = path.join(demo.dir, "a", "b");
     mkdirSync(deep, { recursive: true });
     assert.equal(await demo.ok(["config", "get", "domain", "--stack", "demo"], { cwd: deep }), "example.com\n");
-    const elsewhere = tempDir("fake-pulumi-elsewhere-");
+    const elsewhere = tempDir("pulumi-stand-in-elsewhere-");
     assert.equal(
       await demo.ok(["-C", demo.dir, "config", "get", "domain", "--stack", "demo"], { cwd: elsewhere }),
       "example.com\n",
@@ -711,7 +712,7 @@ describe("fake pulumi (test/support/bin/pulumi)", { concurrency: availableParall
     assert.equal(none.code, 255);
     assert.match(none.stderr, /^error: no Pulumi\.yaml project file found \(searching upwards from /);
     // stackConfigDir defaults to the project directory.
-    const flat = tempDir("fake-pulumi-flat-");
+    const flat = tempDir("pulumi-stand-in-flat-");
     writeFileSync(path.join(flat, "Pulumi.yaml"), "name: flat\n");
     writeFileSync(path.join(flat, "Pulumi.dev.yaml"), "config:\n  flat:x: y\n");
     assert.equal(await demo.ok(["config", "get", "x", "-s", "dev"], { cwd: flat }), "y\n");
