@@ -1,5 +1,3 @@
-import { ProjectError, UsageError } from "./project";
-
 /** Where a command writes: results to stdout, diagnostics to stderr. Injectable for tests. */
 export interface Io {
   readonly stdout: { write(text: string): unknown };
@@ -32,11 +30,9 @@ export function reportError(io: Io, message: string, code: number): number {
 }
 
 /**
- * The exit code for an error thrown while a command reads its inputs: a usage error exits 2, an
- * unreadable project or stack file 1. Anything else is a bug and is rethrown.
+ * Left for `check` until it throws like the other commands: rethrows `error`, which cli/main.ts
+ * reports (cli/errors.ts).
  */
-export function inputErrorCode(io: Io, error: unknown): number {
-  if (error instanceof UsageError) return reportError(io, error.message, EXIT_USAGE);
-  if (error instanceof ProjectError) return reportError(io, error.message, EXIT_FAILURE);
+export function inputErrorCode(_io: Io, error: unknown): never {
   throw error;
 }

@@ -5,7 +5,9 @@
  */
 import { Command, CommanderError } from "commander";
 import { currentTime } from "../components/clock";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CommandContext, type TerminalIo } from "./io";
+import { commandErrorOf } from "./errors";
+import { printable } from "./render/printable";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, reportError, type CommandContext, type TerminalIo } from "./io";
 
 const VERSION = "0.1.0";
 
@@ -38,7 +40,16 @@ export async function main(argv: readonly string[], io: TerminalIo = process): P
     .showHelpAfterError("(run with --help for usage)")
     // Usage errors exit 2 rather than commander's 1 (brief: 0 ok, 1 failure, 2 usage).
     .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      // commander quotes a bad value as given: escaped, so that it can neither drive the terminal nor
+      // begin a line of its own. Its messages are one line, but for a suggestion on a line below.
+      outputError: (text, write) => {
+        const lines = text.replace(/\n$/, "").split(/\n(?=\(Did you mean )/);
+        write(`${lines.map(printable).join("\n")}\n`);
+      },
+    });
   const requested = argv.find((arg) => !arg.startsWith("-"));
   const load = requested !== undefined && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);
   for (const name of load) COMMANDS[name]?.().register(program, context);
@@ -56,10 +67,15 @@ export async function main(argv: readonly string[], io: TerminalIo = process): P
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help asked for (`--help`, `help plan`) and `--version` exit 0; help shown for a missing command, 2.
+      // Help asked for (`--help`, `help plan`) and `--version` exit 0; a usage error commander found
+      // (unknown option, missing argument, an option value its parser refused), 2.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    throw error;
+    // Every command ends here when it cannot do what was asked (cli/errors.ts). Anything else is a
+    // bug: bin/sender-auth.js reports it as an internal error with its stack, exit 1.
+    const failure = commandErrorOf(error);
+    if (failure === undefined) throw error;
+    return reportError(io, failure.message, failure.exitCode);
   } finally {
     process.off("beforeExit", drained);
   }

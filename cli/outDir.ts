@@ -11,9 +11,6 @@ import * as path from "node:path";
 import { ProjectError } from "./errors";
 import { entryAt, kindOf, replaceFile } from "./safeFs";
 
-/** A file that could not be written, or a DIR or target that must not be written through. */
-export class OutDirError extends Error {}
-
 export interface OutFile {
   /** A plain file name: no directory part, no leading dot. */
   readonly name: string;
@@ -22,33 +19,23 @@ export interface OutFile {
 
 const SAFE_NAME = /^[a-z0-9_][a-z0-9_.-]*$/;
 
-/** Runs a cli/safeFs.ts operation, its ProjectError (a message naming the path) as an OutDirError. */
-function outDir<T>(operation: () => T): T {
-  try {
-    return operation();
-  } catch (error) {
-    if (error instanceof ProjectError) throw new OutDirError(error.message);
-    throw error;
-  }
-}
-
 function prepareDir(dir: string): void {
-  let stats = outDir(() => entryAt(dir));
+  let stats = entryAt(dir);
   if (stats === undefined) {
     try {
       mkdirSync(dir, { recursive: true });
     } catch (error) {
-      throw new OutDirError(`cannot create ${dir}: ${(error as Error).message}`);
+      throw new ProjectError(`cannot create ${dir}: ${(error as Error).message}`);
     }
-    stats = outDir(() => entryAt(dir));
+    stats = entryAt(dir);
   }
   if (stats?.isSymbolicLink() === true) {
-    throw new OutDirError(`${dir} is a symbolic link, which is not followed; give the directory it points to`);
+    throw new ProjectError(`${dir} is a symbolic link, which is not followed; give the directory it points to`);
   }
-  if (stats?.isDirectory() !== true) throw new OutDirError(`${dir} is not a directory`);
+  if (stats?.isDirectory() !== true) throw new ProjectError(`${dir} is not a directory`);
 }
 
-/** Writes `files` into `dir`; returns the paths written, in order. Throws OutDirError before writing anything it can foresee. */
+/** Writes `files` into `dir`; returns the paths written, in order. Throws a ProjectError (cli/safeFs.ts) before writing anything it can foresee. */
 export function writeIntoDir(dir: string, files: readonly OutFile[]): string[] {
   for (const file of files) {
     // Names come from validated domains; a bad one here is a bug, never a path to follow.
@@ -59,9 +46,9 @@ export function writeIntoDir(dir: string, files: readonly OutFile[]): string[] {
   prepareDir(dir);
   for (const file of files) {
     const target = path.join(dir, file.name);
-    const stats = outDir(() => entryAt(target));
+    const stats = entryAt(target);
     if (stats !== undefined && !stats.isFile()) {
-      throw new OutDirError(
+      throw new ProjectError(
         `${target} exists and is ${kindOf(stats)}, which is not replaced; remove it or choose another --out`,
       );
     }
@@ -69,9 +56,7 @@ export function writeIntoDir(dir: string, files: readonly OutFile[]): string[] {
   return files.map((file) => {
     const target = path.join(dir, file.name);
     // A temporary file beside the target (O_EXCL | O_NOFOLLOW), synced, then renamed over it.
-    outDir(() => {
-      replaceFile(target, file.text, target);
-    });
+    replaceFile(target, file.text, target);
     return target;
   });
 }

@@ -264,6 +264,36 @@ export function listStacks(project: Pick<Project, "stackConfigDir">): string[] {
   return [...stackFilesIn(files).keys()];
 }
 
+/**
+ * The stacks a command works on, as every command selects them: each requested name is checked
+ * (checkStackName) before any file is looked at, none requested means every stack file, a name
+ * given twice counts once, and names without a stack file are a usage error naming the file looked
+ * for and the stacks there are. `option` names where the names came from (e.g. `--stack`) when they
+ * are not the command's arguments.
+ */
+export function selectStacks(
+  project: Pick<Project, "stackConfigDir">,
+  requested: readonly string[],
+  option?: string,
+): string[] {
+  for (const stack of requested) checkStackName(stack);
+  const available = listStacks(project);
+  if (requested.length === 0) return available;
+  const unknown = [...new Set(requested.filter((stack) => !available.includes(stack)))];
+  if (unknown.length > 0) {
+    const files = unknown.map((stack) => `"${stack}" (${displayPath(stackFile(project, stack))})`);
+    throw new UsageError(
+      `${option === undefined ? "" : `${option}: `}no stack file for ${files.join(", ")}; stacks: ${available.join(", ") || "(none)"}`,
+    );
+  }
+  return [...new Set(requested)];
+}
+
+/** A path as messages show it: relative to the working directory. */
+export function displayPath(file: string): string {
+  return path.relative(process.cwd(), file) || file;
+}
+
 /** The stack's file (which need not exist); the stack name is checked first (checkStackName). */
 export function stackFile(project: Pick<Project, "stackConfigDir">, stack: string): string {
   checkStackName(stack);
@@ -321,7 +351,7 @@ function renderPath(at: readonly (string | number)[]): string {
 export function readStackConfig(project: Project, stack: string): StackConfig {
   const file = stackFile(project, stack);
   if (entryAt(file) === undefined) {
-    throw new UsageError(`no stack file for "${stack}" (${path.relative(process.cwd(), file) || file})`);
+    throw new UsageError(`no stack file for "${stack}" (${displayPath(file)})`);
   }
   return parseStackConfig(project, stack, file);
 }

@@ -21,9 +21,9 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { publicKeyOf } from "../components/dkimKeys";
 import { isRecord } from "../components/model";
-import { ProjectError, UsageError } from "./errors";
-import { EXIT_FAILURE, inputErrorCode, reportError, type Io } from "./io";
-import { parseStackConfig, stackFile, type Project, type StackConfig } from "./project";
+import { CommandError, ProjectError, UsageError } from "./errors";
+import { EXIT_FAILURE, type Io } from "./io";
+import { displayPath, parseStackConfig, stackFile, type Project, type StackConfig } from "./project";
 import { PulumiCliError, pulumiCli, type PulumiCli } from "./pulumiCli";
 import {
   createFileExclusive,
@@ -37,15 +37,12 @@ import {
 import { DEFAULT_LOCK_WAIT_MS, describeHolder, lockFile, lockStack, stateDir } from "./stackLock";
 import { selectorPath } from "./stackKeys";
 
-/** A failed or interrupted edit, its message saying what became of the stack file. */
-export class StackEditError extends Error {
-  override readonly name = "StackEditError";
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
+/**
+ * A failed or interrupted edit, its message saying what became of the stack file; it exits 1, or
+ * 128 + the signal's number when a signal stopped it.
+ */
+export class StackEditError extends CommandError {
+  override readonly name: string = "StackEditError";
 }
 
 /** One change an edit makes, as `pulumi config --path` addresses it below the project namespace. */
@@ -83,11 +80,6 @@ export interface StackEditOptions {
   readonly pulumi?: PulumiCli;
   /** @default SENDER_AUTH_LOCK_WAIT_MS, else DEFAULT_LOCK_WAIT_MS */
   readonly lockWaitMs?: number;
-}
-
-/** A path as messages show it: relative to the working directory. */
-function display(file: string): string {
-  return path.relative(process.cwd(), file) || file;
 }
 
 /** SENDER_AUTH_LOCK_WAIT_MS: how long to wait for another writer's lock. */
@@ -249,7 +241,7 @@ class Backup {
       } catch (error) {
         throw fsError(error, this.label, "set aside");
       }
-      kept = `; the file as it was left is kept as ${display(keptFile)}`;
+      kept = `; the file as it was left is kept as ${displayPath(keptFile)}`;
     }
     this.restore();
     io.stderr.write(
@@ -412,14 +404,14 @@ function rollBack(error: unknown, backup: Backup, interrupts: Interrupts, label:
 export async function editStack<T>(options: StackEditOptions, body: (edit: StackEdit) => Promise<T>): Promise<T> {
   const { project, stack, io } = options;
   const file = stackFile(project, stack);
-  const label = display(file);
+  const label = displayPath(file);
   const waitMs = options.lockWaitMs ?? lockWaitMs();
   const lock = await lockStack({
     stackConfigDir: project.stackConfigDir,
     stack,
     command: options.command,
     waitMs,
-    label: display(lockFile(project.stackConfigDir, stack)),
+    label: displayPath(lockFile(project.stackConfigDir, stack)),
     onWait: (holder) => {
       io.stderr.write(
         `waiting for stack ${stack}: another command is writing its config: ${describeHolder(holder)} (waiting up to ${Math.round(waitMs / 100) / 10} s)\n`,
@@ -435,7 +427,7 @@ export async function editStack<T>(options: StackEditOptions, body: (edit: Stack
       );
     }
     const backupFile = path.join(stateDir(project.stackConfigDir), `${path.basename(file)}.backup`);
-    const backup = new Backup(file, label, backupFile, display(backupFile));
+    const backup = new Backup(file, label, backupFile, displayPath(backupFile));
     backup.recoverLeftover(stack, io);
     const startText = readYamlFile(file, { label });
     const config = parseStackConfig(project, stack, file, startText);
@@ -495,11 +487,4 @@ export async function editStack<T>(options: StackEditOptions, body: (edit: Stack
     interrupts.uninstall();
     lock.release();
   }
-}
-
-/** The exit code for an error of an edit (or of reading its inputs): reported, never a stack trace for expected failures. */
-export function editErrorCode(io: Io, error: unknown): number {
-  if (error instanceof StackEditError) return reportError(io, error.message, error.exitCode);
-  if (error instanceof PulumiCliError) return reportError(io, error.message, EXIT_FAILURE);
-  return inputErrorCode(io, error);
 }

@@ -12,13 +12,11 @@ import { randomInt } from "node:crypto";
 import { getServers } from "node:dns";
 import { isIP, Socket } from "node:net";
 import * as packet from "dns-packet";
+import { parseServer, type DnsServer } from "./server";
+
+export { parseServer, type DnsServer } from "./server";
 
 export type QueryType = "TXT" | "CNAME" | "MX" | "A" | "AAAA" | "NS";
-
-export interface DnsServer {
-  readonly host: string;
-  readonly port: number;
-}
 
 export interface Answer {
   readonly name: string;
@@ -81,18 +79,6 @@ export interface QueryOptions {
 
 export const DEFAULT_TIMEOUT_MS = 2000;
 export const DEFAULT_ATTEMPTS = 2;
-
-/** Parses `host[:port]` / `[v6]:port`; undefined when malformed. */
-export function parseServer(spec: string): DnsServer | undefined {
-  const match =
-    /^\[([^\]]+)\](?::(\d+))?$/.exec(spec) ??
-    /^([^:]+)(?::(\d+))?$/.exec(spec) ??
-    (isIP(spec) === 6 ? [spec, spec, undefined] : null);
-  const host = match?.[1];
-  const port = match?.[2] === undefined ? 53 : Number(match[2]);
-  if (host === undefined || isIP(host) === 0 || !(port >= 1 && port <= 65535)) return undefined;
-  return { host, port };
-}
 
 /** The first server of the system resolver configuration (/etc/resolv.conf). */
 export function systemServer(): DnsServer {

@@ -9,7 +9,7 @@ import { diffStack, type StackDiff } from "../diff/analyze";
 import { renderDiffJson, renderMarkdown, renderText, type DiffReport } from "../diff/render";
 import { baseSides, headSides } from "../diff/sides";
 import { gitTree } from "../gitTree";
-import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type TerminalIo } from "../io";
+import { type CommandContext, reportError, EXIT_FAILURE, EXIT_OK, type TerminalIo } from "../io";
 import { loadProject } from "../project";
 
 export const DIFF_FORMATS = ["text", "markdown", "json"] as const;
@@ -50,12 +50,7 @@ function render(report: DiffReport, format: DiffFormat, io: TerminalIo): string 
 }
 
 export function diff(options: DiffOptions, io: TerminalIo): number {
-  let report: DiffReport;
-  try {
-    report = buildDiffReport(options);
-  } catch (error) {
-    return inputErrorCode(io, error);
-  }
+  const report = buildDiffReport(options);
   io.stdout.write(render(report, options.format ?? (io.stdout.isTTY === true ? "text" : "markdown"), io));
   for (const error of report.errors) reportError(io, error, EXIT_FAILURE);
   const unsafe = report.stacks.flatMap((s) => s.unsafe.map((reason) => `stack ${s.stack}: ${reason}`));

@@ -7,10 +7,11 @@
 import { Option, type Command } from "commander";
 import { encryptPrivateKey, publicKeyOf } from "../../components/dkimKeys";
 import { dkimRecordName, buildDkimValue, inspectDkimPublicKey } from "../../components/records/dkim";
-import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
-import { checkStackName, loadProject, ProjectError, UsageError } from "../project";
-import { PulumiCliError, pulumiCli, type PulumiCli } from "../pulumiCli";
-import { readStackKeys, selectorPath, type SelectorState } from "../stackKeys";
+import { CommandError } from "../errors";
+import { type CommandContext, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
+import { loadProject, ProjectError, selectStacks, UsageError } from "../project";
+import { pulumiCli, type PulumiCli } from "../pulumiCli";
+import { readStackKeys, selectorPath, type SelectorState, type StackKeys } from "../stackKeys";
 
 export const EXPORT_FORMATS = ["pem", "pkcs8-encrypted", "opendkim", "phpmailer", "json"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -60,62 +61,56 @@ function phpmailer(stack: string, domain: string, selector: string, passphraseEn
   ].join("\n");
 }
 
-export async function exportKey(options: ExportOptions, io: Io, pulumi?: PulumiCli): Promise<number> {
-  let selector: SelectorState;
-  let domain: string;
-  let cli: PulumiCli;
-  try {
-    checkStackName(options.stack);
-    const project = loadProject(options.cwd);
-    const keys = readStackKeys(project, options.stack);
-    const found = keys.selectors.find((s) => s.name === options.selector);
-    if (found === undefined) {
-      throw new UsageError(
-        `stack ${options.stack} has no selector ${options.selector}; selectors: ${keys.selectors.map((s) => s.name).join(", ") || "(none)"}`,
-      );
-    }
-    if (found.cname !== undefined) {
-      throw new UsageError(
-        `selector ${found.name} is a cname selector: its key is held by the provider ${found.cname} points at, not by this stack`,
-      );
-    }
-    if (!found.hasPrivateKey) {
-      throw new UsageError(
-        `selector ${found.name} has no private key in stack ${options.stack} (it was generated elsewhere, or removed); there is nothing to export`,
-      );
-    }
-    if (found.publicKey === undefined) {
-      // An orphan: no DNS record publishes this key (e.g. a keygen stopped between its two writes), so
-      // mail signed with it would fail DKIM; it is never handed out (issue #11).
-      throw new ProjectError(
-        `selector ${found.name} of stack ${options.stack} has a private key but no publicKey, so no DNS record publishes it and mail signed with it fails DKIM; refusing to export it. Remove the half-written selector with\n  pulumi config rm --path '${selectorPath(found.name)}' --stack ${options.stack}\nand generate a new key with npx sender-auth keygen ${options.stack}`,
-      );
-    }
-    if (keys.domain === undefined) throw new ProjectError(`stack ${options.stack} has no sender-auth:domain`);
-    if (options.format === "phpmailer" && found.algorithm !== "rsa") {
-      throw new UsageError(
-        `selector ${found.name} is ${found.algorithm}: PHPMailer signs with RSA only (its DKIM_Sign uses sha256WithRSAEncryption); export an RSA selector`,
-      );
-    }
-    if (options.format === "pkcs8-encrypted") {
-      if (options.passphraseEnv === undefined) {
-        throw new UsageError(
-          "--format pkcs8-encrypted needs --passphrase-env VAR naming the environment variable that holds the passphrase",
-        );
-      }
-      const passphrase = options.env[options.passphraseEnv];
-      if (passphrase === undefined || passphrase === "") {
-        throw new UsageError(
-          `the environment variable ${options.passphraseEnv} (--passphrase-env) is not set or empty`,
-        );
-      }
-    }
-    selector = found;
-    domain = keys.domain;
-    cli = pulumi ?? pulumiCli(project.dir);
-  } catch (error) {
-    return inputErrorCode(io, error);
+/** The selector to export: one whose key pair this stack holds and publishes, fit for the format. */
+function exportableSelector(options: ExportOptions, keys: StackKeys): { selector: SelectorState; domain: string } {
+  const found = keys.selectors.find((s) => s.name === options.selector);
+  if (found === undefined) {
+    throw new UsageError(
+      `stack ${options.stack} has no selector ${options.selector}; selectors: ${keys.selectors.map((s) => s.name).join(", ") || "(none)"}`,
+    );
   }
+  if (found.cname !== undefined) {
+    throw new UsageError(
+      `selector ${found.name} is a cname selector: its key is held by the provider ${found.cname} points at, not by this stack`,
+    );
+  }
+  if (!found.hasPrivateKey) {
+    throw new UsageError(
+      `selector ${found.name} has no private key in stack ${options.stack} (it was generated elsewhere, or removed); there is nothing to export`,
+    );
+  }
+  if (found.publicKey === undefined) {
+    // An orphan: no DNS record publishes this key (e.g. a keygen stopped between its two writes), so
+    // mail signed with it would fail DKIM; it is never handed out (issue #11).
+    throw new ProjectError(
+      `selector ${found.name} of stack ${options.stack} has a private key but no publicKey, so no DNS record publishes it and mail signed with it fails DKIM; refusing to export it. Remove the half-written selector with\n  pulumi config rm --path '${selectorPath(found.name)}' --stack ${options.stack}\nand generate a new key with npx sender-auth keygen ${options.stack}`,
+    );
+  }
+  if (keys.domain === undefined) throw new ProjectError(`stack ${options.stack} has no sender-auth:domain`);
+  if (options.format === "phpmailer" && found.algorithm !== "rsa") {
+    throw new UsageError(
+      `selector ${found.name} is ${found.algorithm}: PHPMailer signs with RSA only (its DKIM_Sign uses sha256WithRSAEncryption); export an RSA selector`,
+    );
+  }
+  if (options.format === "pkcs8-encrypted") {
+    if (options.passphraseEnv === undefined) {
+      throw new UsageError(
+        "--format pkcs8-encrypted needs --passphrase-env VAR naming the environment variable that holds the passphrase",
+      );
+    }
+    const passphrase = options.env[options.passphraseEnv];
+    if (passphrase === undefined || passphrase === "") {
+      throw new UsageError(`the environment variable ${options.passphraseEnv} (--passphrase-env) is not set or empty`);
+    }
+  }
+  return { selector: found, domain: keys.domain };
+}
+
+export async function exportKey(options: ExportOptions, io: Io, pulumi?: PulumiCli): Promise<number> {
+  const project = loadProject(options.cwd);
+  selectStacks(project, [options.stack]);
+  const { selector, domain } = exportableSelector(options, readStackKeys(project, options.stack));
+  const cli = pulumi ?? pulumiCli(project.dir);
 
   if (options.format === "opendkim") {
     io.stdout.write(`${opendkim(options.stack, domain, selector.name)}\n`);
@@ -126,30 +121,22 @@ export async function exportKey(options: ExportOptions, io: Io, pulumi?: PulumiC
     return EXIT_OK;
   }
 
-  let pem: string | undefined;
-  try {
-    pem = await cli.get(options.stack, selectorPath(selector.name, "privateKey"));
-  } catch (error) {
-    if (error instanceof PulumiCliError) return reportError(io, error.message, EXIT_FAILURE);
-    throw error;
-  }
+  const pem = await cli.get(options.stack, selectorPath(selector.name, "privateKey"));
   if (pem === undefined) {
-    return reportError(io, `selector ${selector.name} has no private key in stack ${options.stack}`, EXIT_FAILURE);
+    throw new CommandError(`selector ${selector.name} has no private key in stack ${options.stack}`, EXIT_FAILURE);
   }
   let derived: ReturnType<typeof publicKeyOf>;
   try {
     derived = publicKeyOf(pem);
   } catch (error) {
-    return reportError(
-      io,
+    throw new CommandError(
       `${selectorPath(selector.name, "privateKey")} ${error instanceof Error ? error.message : "is not a private key"}`,
       EXIT_FAILURE,
     );
   }
   // Never hand out a key that does not sign for the published record.
   if (derived.publicKey !== selector.publicKey) {
-    return reportError(
-      io,
+    throw new CommandError(
       `${selectorPath(selector.name, "privateKey")} does not match its publicKey; refusing to export a key that would fail DKIM`,
       EXIT_FAILURE,
     );

@@ -5,22 +5,15 @@
 import { Option, type Command } from "commander";
 import { ConfigError, type Problem } from "../../components/config";
 import { paintFor } from "../colour";
-import {
-  type CommandContext,
-  inputErrorCode,
-  reportError,
-  EXIT_FAILURE,
-  EXIT_OK,
-  type Io,
-  type TerminalIo,
-} from "../io";
+import { CommandError, problemLines } from "../errors";
+import { type CommandContext, reportError, EXIT_FAILURE, EXIT_OK, type Io, type TerminalIo } from "../io";
 import { runStackUnderMocks, type StackPlan } from "../mockRun";
-import { OutDirError, writeIntoDir } from "../outDir";
+import { pathValue } from "../options";
+import { writeIntoDir } from "../outDir";
 import {
-  checkStackName,
-  listStacks,
   loadProject,
   readStackConfig,
+  selectStacks,
   StackFileError,
   UsageError,
   type Project,
@@ -56,20 +49,6 @@ export type PlanOutcome =
   | { readonly ok: true; readonly plans: readonly StackPlan[] }
   | { readonly ok: false; readonly errors: readonly string[] };
 
-/** Resolves which stacks to plan; unknown names are a usage error. */
-export function selectStacks(project: Project, requested: readonly string[]): string[] {
-  for (const stack of requested) checkStackName(stack);
-  const available = listStacks(project);
-  if (requested.length === 0) return available;
-  const unknown = requested.filter((stack) => !available.includes(stack));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `no stack file for ${unknown.map((s) => `"${s}"`).join(", ")}; stacks: ${available.join(", ") || "(none)"}`,
-    );
-  }
-  return [...new Set(requested)];
-}
-
 /**
  * Plans one stack. A stack file's own problems (StackFileError) are reported together with what the
  * program finds in the config read anyway, so one run names every problem of the stack.
@@ -103,7 +82,7 @@ export async function planStacks(project: Project, stacks: readonly string[]): P
       plans.push(await planStack(project, stack));
     } catch (error) {
       if (error instanceof UsageError) throw error;
-      if (error instanceof ConfigError) errors.push(...error.message.split("\n"));
+      if (error instanceof ConfigError) errors.push(...problemLines(error));
       else errors.push(`stack ${stack}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
@@ -152,24 +131,18 @@ function writeBindFiles(out: string, plans: readonly StackPlan[], io: Io): numbe
   for (const p of plans) {
     const other = byDomain.get(p.domain);
     if (other !== undefined) {
-      return reportError(
-        io,
+      throw new CommandError(
         `stacks ${other} and ${p.stack} both publish ${p.domain}: --out would write ${p.domain}.zone twice; plan them one at a time`,
         EXIT_FAILURE,
       );
     }
     byDomain.set(p.domain, p.stack);
   }
-  try {
-    const written = writeIntoDir(
-      out,
-      plans.map((p) => ({ name: `${p.domain}.zone`, text: renderBind(p) })),
-    );
-    written.forEach((file, index) => io.stdout.write(`wrote ${file} (stack ${plans[index]?.stack ?? "?"})\n`));
-  } catch (error) {
-    if (error instanceof OutDirError) return reportError(io, error.message, EXIT_FAILURE);
-    throw error;
-  }
+  const written = writeIntoDir(
+    out,
+    plans.map((p) => ({ name: `${p.domain}.zone`, text: renderBind(p) })),
+  );
+  written.forEach((file, index) => io.stdout.write(`wrote ${file} (stack ${plans[index]?.stack ?? "?"})\n`));
   return EXIT_OK;
 }
 
@@ -178,12 +151,7 @@ function writeBindFiles(out: string, plans: readonly StackPlan[], io: Io): numbe
  * plan would look like a complete one) and returns the exit code instead. Also `check --planned`'s.
  */
 export async function planOrReport(project: Project, stacks: readonly string[], io: Io): Promise<StackPlan[] | number> {
-  let outcome: PlanOutcome;
-  try {
-    outcome = await planStacks(project, stacks);
-  } catch (error) {
-    return inputErrorCode(io, error);
-  }
+  const outcome = await planStacks(project, stacks);
   if (!outcome.ok) {
     for (const message of outcome.errors) reportError(io, message, EXIT_FAILURE);
     return EXIT_FAILURE;
@@ -192,17 +160,10 @@ export async function planOrReport(project: Project, stacks: readonly string[], 
 }
 
 export async function plan(options: PlanOptions, io: TerminalIo): Promise<number> {
-  let project: Project;
-  let stacks: string[];
-  try {
-    checkOptions(options);
-    for (const stack of options.stacks) checkStackName(stack);
-    project = loadProject(options.cwd);
-    stacks = selectStacks(project, options.stacks);
-    checkBindTargets(options, stacks);
-  } catch (error) {
-    return inputErrorCode(io, error);
-  }
+  checkOptions(options);
+  const project = loadProject(options.cwd);
+  const stacks = selectStacks(project, options.stacks);
+  checkBindTargets(options, stacks);
   const planned = await planOrReport(project, stacks, io);
   if (typeof planned === "number") return planned;
   for (const p of planned) {
@@ -211,24 +172,14 @@ export async function plan(options: PlanOptions, io: TerminalIo): Promise<number
   // Snapshots of deleted stacks are only judged when every stack was planned.
   const complete = options.stacks.length === 0;
   if (options.write === true) {
-    let changes: ReturnType<typeof writeSnapshots>;
-    try {
-      changes = writeSnapshots(project, planned, complete);
-    } catch (error) {
-      return inputErrorCode(io, error);
-    }
+    const changes = writeSnapshots(project, planned, complete);
     for (const stack of changes.written) io.stdout.write(`wrote ${RECORDS_DIR}/${stack}.zone\n`);
     for (const stack of changes.removed) io.stdout.write(`removed ${RECORDS_DIR}/${stack}.zone (no such stack)\n`);
     io.stdout.write(`${changes.unchanged.length} snapshot(s) unchanged\n`);
     return EXIT_OK;
   }
   if (options.check === true) {
-    let problems: ReturnType<typeof checkSnapshots>;
-    try {
-      problems = checkSnapshots(project, planned, complete);
-    } catch (error) {
-      return inputErrorCode(io, error);
-    }
+    const problems = checkSnapshots(project, planned, complete);
     if (problems.length > 0) {
       const paint = paintFor(io.stderr);
       for (const problem of problems) {
@@ -259,7 +210,9 @@ export function register(program: Command, { io, finish }: CommandContext): void
     .addOption(new Option("-f, --format <format>", "output format").choices(PLAN_FORMATS).default("table"))
     .option("--write", `write ${RECORDS_DIR}/<stack>.zone snapshots (and remove those of deleted stacks)`, false)
     .option("--check", `exit 1 when a ${RECORDS_DIR}/<stack>.zone snapshot differs from its stack's config`, false)
-    .option("--out <dir>", "with --format bind: write <dir>/<domain>.zone for each stack")
+    .addOption(
+      new Option("--out <dir>", "with --format bind: write <dir>/<domain>.zone for each stack").argParser(pathValue),
+    )
     .action(async (stacks: string[], opts: { format: PlanFormat; write: boolean; check: boolean; out?: string }) => {
       finish(
         await plan(

@@ -13,15 +13,18 @@ import { Resolver } from "node:dns/promises";
 import { isIP } from "node:net";
 import { Option, type Command } from "commander";
 import { KEY_TYPES, type KeyType } from "../../components/dkimKeys";
-import { parseServer } from "../check/dnsClient";
 import { DAY_MS } from "../../components/clock";
 import { decodeConfigMap, keyPath } from "../../components/config";
 import { DKIM_ALGORITHMS, type DkimAlgorithm } from "../../components/model";
 import { dkimRecordName, parseTagList } from "../../components/records/dkim";
-import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
-import { checkStackName, loadProject, readStackConfig, UsageError, type Project } from "../project";
+import { addedChanges, addSelector, describeAddedSelector } from "../addSelector";
+import { type DnsServer } from "../check/server";
+import { CommandError } from "../errors";
+import { type CommandContext, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
+import { dnsServer, wholeNumber } from "../options";
+import { loadProject, readStackConfig, selectStacks } from "../project";
 import { type PulumiCli } from "../pulumiCli";
-import { editErrorCode, editStack, type ConfigChange, type StackEdit } from "../stackEdit";
+import { editStack, type ConfigChange, type StackEdit } from "../stackEdit";
 import {
   isoDate,
   nextSelectorName,
@@ -31,7 +34,6 @@ import {
   type SelectorState,
   type StackKeys,
 } from "../stackKeys";
-import { addedChanges, addSelector, describeAddedSelector } from "./keygen";
 
 /** Default wait between retiring a key and revoking it: mail signed with it may still be in flight. */
 export const DEFAULT_OVERLAP_DAYS = 7;
@@ -103,16 +105,10 @@ export function planRotation(keys: StackKeys, algorithm: DkimAlgorithm, overlapD
   return { kind: "generate", current, keyType: keyType === "rsa-1024" ? "rsa-2048" : keyType };
 }
 
-/** A resolver for `host[:port]` (IPv6 as `[addr]:port`), or the system's. */
-export function makeResolver(spec: string | undefined): Resolver {
+/** A resolver asking `server`, or the system's. */
+export function makeResolver(server: DnsServer | undefined): Resolver {
   const resolver = new Resolver({ timeout: 3000, tries: 2 });
-  if (spec === undefined) return resolver;
-  const server = parseServer(spec);
-  if (server === undefined) {
-    throw new UsageError(
-      `--resolver ${JSON.stringify(spec)} is not an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53`,
-    );
-  }
+  if (server === undefined) return resolver;
   resolver.setServers([isIP(server.host) === 6 ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`]);
   return resolver;
 }
@@ -144,7 +140,8 @@ export async function servedKeyProblem(
 
 export interface RotateOptions {
   readonly stack: string;
-  readonly resolver: string | undefined;
+  /** @default the system's resolver */
+  readonly resolver: DnsServer | undefined;
   readonly overlapDays: number;
   readonly force: boolean;
   readonly algorithm: DkimAlgorithm;
@@ -153,58 +150,39 @@ export interface RotateOptions {
 }
 
 export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli): Promise<number> {
-  let project: Project;
-  let resolver: Resolver;
-  try {
-    checkStackName(options.stack);
-    project = loadProject(options.cwd);
-    // An unknown or unreadable stack is refused before taking the lock; the step is decided under it.
-    readStackConfig(project, options.stack);
-    resolver = makeResolver(options.resolver);
-  } catch (error) {
-    return inputErrorCode(io, error);
-  }
-  let outcome: StepOutcome;
-  try {
-    outcome = await editStack(
-      { project, stack: options.stack, command: "sender-auth rotate", io, ...(pulumi === undefined ? {} : { pulumi }) },
-      (edit) => rotateStep(edit, options, resolver, io),
-    );
-  } catch (error) {
-    return editErrorCode(io, error);
-  }
-  io.stdout.write(outcome.stdout);
-  return outcome.code;
+  const project = loadProject(options.cwd);
+  selectStacks(project, [options.stack]);
+  // An unreadable stack file is refused before taking the lock; the step is decided under it.
+  readStackConfig(project, options.stack);
+  const resolver = makeResolver(options.resolver);
+  const stdout = await editStack(
+    { project, stack: options.stack, command: "sender-auth rotate", io, ...(pulumi === undefined ? {} : { pulumi }) },
+    (edit) => rotateStep(edit, options, resolver, io),
+  );
+  // Printed once the edit is committed.
+  io.stdout.write(stdout);
+  return EXIT_OK;
 }
 
-interface StepOutcome {
-  readonly code: number;
-  /** Printed once the edit is committed. */
-  readonly stdout: string;
-}
+/** A step rotate will not take: exit 1, nothing written. */
+const refusal = (message: string): CommandError => new CommandError(message, EXIT_FAILURE);
 
-const refused = (io: Io, message: string): StepOutcome => ({
-  code: reportError(io, message, EXIT_FAILURE),
-  stdout: "",
-});
-
-/** Decides and takes one rotation step on the stack config read under the lock. */
-async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Resolver, io: Io): Promise<StepOutcome> {
+/** Decides and takes one rotation step on the stack config read under the lock; returns what to print. */
+async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Resolver, io: Io): Promise<string> {
   const keys = stackKeysOf(edit.config);
   const dns = decodeConfigMap(edit.config.config)["dns"];
   const dnsIsObject = typeof dns === "object" && dns !== null && !Array.isArray(dns);
   const configuredTtl = dnsIsObject ? (dns as Record<string, unknown>)["ttl"] : undefined;
   const ttl = typeof configuredTtl === "number" ? configuredTtl : 3600;
   const domain = keys.domain;
-  if (domain === undefined) return refused(io, `stack ${options.stack} has no sender-auth:domain`);
+  if (domain === undefined) throw refusal(`stack ${options.stack} has no sender-auth:domain`);
   if (!dnsIsObject) {
-    return refused(
-      io,
+    throw refusal(
       `stack ${options.stack}: sender-auth:dns is not a valid section; fix the stack config first (npx sender-auth plan ${options.stack} lists every problem)`,
     );
   }
   const step = planRotation(keys, options.algorithm, options.overlapDays, options.now);
-  if (step.kind === "refuse") return refused(io, step.reason);
+  if (step.kind === "refuse") throw refusal(step.reason);
   const today = isoDate(options.now);
   const wait = `${ttl} seconds (the record TTL)`;
   const cli = edit.pulumi;
@@ -220,10 +198,7 @@ async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Res
         now: options.now,
       });
       await edit.verify(addedChanges(added), [selector]);
-      return {
-        code: EXIT_OK,
-        stdout: `rotate step 1 of 4: ${step.current.name} is active and nothing newer exists\n${describeAddedSelector(options.stack, domain, added, "published")}\n`,
-      };
+      return `rotate step 1 of 4: ${step.current.name} is active and nothing newer exists\n${describeAddedSelector(options.stack, domain, added, "published")}\n`;
     }
     case "activate": {
       if (options.force) {
@@ -233,8 +208,7 @@ async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Res
       } else {
         const problem = await servedKeyProblem(resolver, domain, step.next);
         if (problem !== undefined) {
-          return refused(
-            io,
+          throw refusal(
             `refusing to activate ${step.next.name}: DNS does not serve its key yet\n${problem}\nrun pulumi up --stack ${options.stack}, wait ${wait}, and try again (--force skips this check)`,
           );
         }
@@ -255,44 +229,40 @@ async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Res
         expected,
         [step.next, step.current].flatMap((s) => (s?.hasPrivateKey === true ? [s.name] : [])),
       );
-      return {
-        code: EXIT_OK,
-        stdout:
-          [
-            options.force
-              ? `rotate step 2 of 4: activating ${step.next.name} without checking DNS (--force)`
-              : `rotate step 2 of 4: ${step.next.name} is served by DNS`,
-            `  ${step.next.name}: published → active`,
-            ...(step.current
-              ? [
-                  `  ${step.current.name}: active → retired (retiredAt ${today}); its key stays published for mail in flight`,
-                ]
-              : []),
-            "next:",
-            `  1. review: npx sender-auth plan ${options.stack}; commit; pulumi up --stack ${options.stack}`,
-            `  2. switch your signer to ${step.next.name}: npx sender-auth export ${options.stack} --selector ${step.next.name} --format pem`,
-            ...(step.current
-              ? [
-                  `  3. after ${options.overlapDays} days (from ${isoDate(new Date(options.now.getTime() + options.overlapDays * DAY_MS))}), revoke ${step.current.name}: npx sender-auth rotate ${options.stack}`,
-                ]
-              : []),
-          ].join("\n") + "\n",
-      };
+      return (
+        [
+          options.force
+            ? `rotate step 2 of 4: activating ${step.next.name} without checking DNS (--force)`
+            : `rotate step 2 of 4: ${step.next.name} is served by DNS`,
+          `  ${step.next.name}: published → active`,
+          ...(step.current
+            ? [
+                `  ${step.current.name}: active → retired (retiredAt ${today}); its key stays published for mail in flight`,
+              ]
+            : []),
+          "next:",
+          `  1. review: npx sender-auth plan ${options.stack}; commit; pulumi up --stack ${options.stack}`,
+          `  2. switch your signer to ${step.next.name}: npx sender-auth export ${options.stack} --selector ${step.next.name} --format pem`,
+          ...(step.current
+            ? [
+                `  3. after ${options.overlapDays} days (from ${isoDate(new Date(options.now.getTime() + options.overlapDays * DAY_MS))}), revoke ${step.current.name}: npx sender-auth rotate ${options.stack}`,
+              ]
+            : []),
+        ].join("\n") + "\n"
+      );
     }
     case "revoke": {
       await cli.setPlain(options.stack, { [selectorPath(step.retired.name, "status")]: "revoked" });
       await edit.verify([{ path: ["dkim", "selectors", step.retired.name, "status"], value: "revoked" }], []);
-      return {
-        code: EXIT_OK,
-        stdout:
-          [
-            `rotate step 3 of 4: ${step.retired.name} was retired on ${step.retired.retiredAt ?? "?"}, at least ${options.overlapDays} days ago`,
-            `  ${step.retired.name}: retired → revoked (its record becomes "v=DKIM1; p=", RFC 6376 §3.6.1)`,
-            "next:",
-            `  1. review, commit, pulumi up --stack ${options.stack}`,
-            `  2. after ${wait}, remove it: npx sender-auth rotate ${options.stack}`,
-          ].join("\n") + "\n",
-      };
+      return (
+        [
+          `rotate step 3 of 4: ${step.retired.name} was retired on ${step.retired.retiredAt ?? "?"}, at least ${options.overlapDays} days ago`,
+          `  ${step.retired.name}: retired → revoked (its record becomes "v=DKIM1; p=", RFC 6376 §3.6.1)`,
+          "next:",
+          `  1. review, commit, pulumi up --stack ${options.stack}`,
+          `  2. after ${wait}, remove it: npx sender-auth rotate ${options.stack}`,
+        ].join("\n") + "\n"
+      );
     }
     case "remove": {
       const name = step.revoked.name;
@@ -306,17 +276,15 @@ async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Res
         ],
         [],
       );
-      return {
-        code: EXIT_OK,
-        stdout:
-          [
-            `rotate step 4 of 4: ${name} is revoked`,
-            `  ${name}: removed from the stack config${step.revoked.hasPrivateKey ? ", private key included" : ""}; its name stays in ${keyPath(["dkim", "removedSelectors"])}, never to be used again`,
-            "next:",
-            `  1. review, commit, pulumi up --stack ${options.stack} (deletes its record)`,
-            `  2. the next rotation starts with: npx sender-auth rotate ${options.stack}`,
-          ].join("\n") + "\n",
-      };
+      return (
+        [
+          `rotate step 4 of 4: ${name} is revoked`,
+          `  ${name}: removed from the stack config${step.revoked.hasPrivateKey ? ", private key included" : ""}; its name stays in ${keyPath(["dkim", "removedSelectors"])}, never to be used again`,
+          "next:",
+          `  1. review, commit, pulumi up --stack ${options.stack} (deletes its record)`,
+          `  2. the next rotation starts with: npx sender-auth rotate ${options.stack}`,
+        ].join("\n") + "\n"
+      );
     }
   }
 }
@@ -324,26 +292,21 @@ async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Res
 /** Longer than any key should stay retired; also keeps every date computed from it valid. */
 export const MAX_OVERLAP_DAYS = 3650;
 
-/** commander's value parser for --overlap-days. */
-function wholeDays(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > MAX_OVERLAP_DAYS) {
-    throw new UsageError(
-      `--overlap-days must be a whole number of days from 0 to ${MAX_OVERLAP_DAYS}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return Number(value);
-}
-
 export function register(program: Command, { io, finish, now }: CommandContext): void {
   program
     .command("rotate")
     .description("advance a DKIM key rotation by one reviewable step (generate → activate → revoke → remove)")
     .argument("<stack>", "stack name")
-    .option("--resolver <host[:port]>", "DNS server to check the new key against (default: the system resolver)")
-    .option(
-      "--overlap-days <days>",
-      "days a retired key stays published before it is revoked",
-      String(DEFAULT_OVERLAP_DAYS),
+    .addOption(
+      new Option(
+        "--resolver <host[:port]>",
+        "DNS server to check the new key against (default: the system resolver)",
+      ).argParser(dnsServer),
+    )
+    .addOption(
+      new Option("--overlap-days <days>", "days a retired key stays published before it is revoked")
+        .argParser(wholeNumber(0, MAX_OVERLAP_DAYS, `a whole number of days from 0 to ${MAX_OVERLAP_DAYS}`))
+        .default(DEFAULT_OVERLAP_DAYS),
     )
     .option("--force", "activate without checking that DNS serves the new key", false)
     .addOption(
@@ -352,21 +315,14 @@ export function register(program: Command, { io, finish, now }: CommandContext):
     .action(
       async (
         stack: string,
-        opts: { resolver?: string; overlapDays: string; force: boolean; algorithm: DkimAlgorithm },
+        opts: { resolver?: DnsServer; overlapDays: number; force: boolean; algorithm: DkimAlgorithm },
       ) => {
-        let overlapDays: number;
-        try {
-          overlapDays = wholeDays(opts.overlapDays);
-        } catch (error) {
-          finish(reportError(io, error instanceof Error ? error.message : String(error), EXIT_USAGE));
-          return;
-        }
         finish(
           await rotate(
             {
               stack,
               resolver: opts.resolver,
-              overlapDays,
+              overlapDays: opts.overlapDays,
               force: opts.force,
               algorithm: opts.algorithm,
               cwd: process.cwd(),

@@ -6,12 +6,13 @@ import * as path from "node:path";
 import { ConfigError, decodeConfigMap, validateStack } from "../../components/config";
 import { publishedRecord, type PublishedRecord, type SenderAuthConfig } from "../../components/model";
 import type { GitTree } from "../gitTree";
+import { problemLines } from "../errors";
 import {
-  listStacks,
   parseProjectFile,
   parseStackConfig,
   ProjectError,
   readStackConfig,
+  selectStacks,
   stackFilesIn,
   type Project,
   type StackConfig,
@@ -32,7 +33,7 @@ function side(stack: string, configMap: Readonly<Record<string, string>>, now: D
     return { stack, config: validated.config, records: validated.records.map(publishedRecord), errors: [] };
   } catch (error) {
     if (error instanceof ConfigError) {
-      return { stack, config: undefined, records: [], errors: error.message.split("\n") };
+      return { stack, config: undefined, records: [], errors: problemLines(error) };
     }
     throw error;
   }
@@ -54,7 +55,7 @@ function fileSide(stack: string, read: () => StackConfig, now: Date): StackSide 
 /** Every stack of the working tree. */
 export function headSides(project: Project, now: Date): Map<string, StackSide> {
   return new Map(
-    listStacks(project).map((stack) => [stack, fileSide(stack, () => readStackConfig(project, stack), now)]),
+    selectStacks(project, []).map((stack) => [stack, fileSide(stack, () => readStackConfig(project, stack), now)]),
   );
 }
 

@@ -672,7 +672,7 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
       signal: null,
       stdout: "",
       stderr:
-        'error: --selector "bad_name" must be DNS labels of letters, digits and hyphens, not starting or ending with a hyphen, separated by dots (RFC 6376 §3.1)\n',
+        "error: option '--selector <name>' argument 'bad_name' is invalid. It must be DNS labels of letters, digits and hyphens, not starting or ending with a hyphen, separated by dots (RFC 6376 §3.1).\n(run with --help for usage)\n",
     });
     assert.equal(project.text("s"), R53);
     assert.deepEqual(project.calls(), []);
@@ -723,7 +723,7 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
       code: 2,
       signal: null,
       stdout: "",
-      stderr: 'error: no stack file for "nope" (stacks/Pulumi.nope.yaml)\n',
+      stderr: 'error: no stack file for "nope" (stacks/Pulumi.nope.yaml); stacks: s\n',
     });
     assert.deepEqual(project.calls(), []);
   });

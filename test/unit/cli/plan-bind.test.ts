@@ -86,6 +86,10 @@ describe("plan --format bind", { concurrency: true }, () => {
     usage(["--format", "json", "--out", "out"], "error: --out is only for --format bind (one zone file per stack)\n");
     usage(["--format", "bind", "--out", "out", "--write"], "error: --out cannot be combined with --write\n");
     usage(["--format", "bind", "--out", "out", "--check"], "error: --out cannot be combined with --check\n");
+    usage(
+      ["--format", "bind", "--out", ""],
+      "error: option '--out <dir>' argument '' is invalid. It must be a path.\n(run with --help for usage)\n",
+    );
   });
 
   describe("--out DIR", () => {

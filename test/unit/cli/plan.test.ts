@@ -663,7 +663,7 @@ describe("sender-auth plan (real binary)", { concurrency: true, timeout: 180_000
     };
     usage(
       ["plan", "nope", "example-com", "zzz"],
-      'error: no stack file for "nope", "zzz"; stacks: example-com, example-org\n',
+      'error: no stack file for "nope" (stacks/Pulumi.nope.yaml), "zzz" (stacks/Pulumi.zzz.yaml); stacks: example-com, example-org\n',
     );
     usage(
       ["plan", "--format", "xml"],

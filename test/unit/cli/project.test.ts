@@ -11,6 +11,7 @@ import {
   listStacks,
   loadProject,
   readStackConfig,
+  selectStacks,
   UNDECRYPTED_SECRET,
   UsageError,
   type Project,
@@ -150,6 +151,63 @@ describe("listStacks", () => {
   it("lists nothing when stackConfigDir does not exist", () => {
     const dir = tempDir({ "Pulumi.yaml": "name: sender-auth\nstackConfigDir: missing\n", "index.ts": "" });
     assert.deepEqual(listStacks(loadProject(dir)), []);
+  });
+});
+
+describe("selectStacks", () => {
+  const dir = tempDir({
+    "Pulumi.yaml": "name: sender-auth\nstackConfigDir: stacks\n",
+    "index.ts": "",
+    "stacks/Pulumi.b.yaml": "",
+    "stacks/Pulumi.a.yml": "",
+    "stacks/Pulumi.a\nb.yaml": "",
+  });
+  const project = loadProject(dir);
+  const shown = (stack: string): string =>
+    path.relative(process.cwd(), path.join(dir, "stacks", `Pulumi.${stack}.yaml`));
+
+  it("none requested: every stack with a stack file, sorted (a file named no stack name is none)", () => {
+    assert.deepEqual(selectStacks(project, []), ["a", "b"]);
+  });
+
+  it("the requested stacks, in the order given, each once", () => {
+    assert.deepEqual(selectStacks(project, ["b", "a", "b"]), ["b", "a"]);
+  });
+
+  it("names without a stack file: a usage error naming each file looked for once, and the stacks there are", () => {
+    assert.throws(
+      () => selectStacks(project, ["nope", "a", "zzz", "nope"]),
+      new UsageError(`no stack file for "nope" (${shown("nope")}), "zzz" (${shown("zzz")}); stacks: a, b`),
+    );
+  });
+
+  it("names from an option say so", () => {
+    assert.throws(
+      () => selectStacks(project, ["nope"], "--stack"),
+      new UsageError(`--stack: no stack file for "nope" (${shown("nope")}); stacks: a, b`),
+    );
+  });
+
+  it("an invalid name is refused before any file is looked at, even the one a file has", () => {
+    assert.throws(
+      () => selectStacks(project, ["a", "a\nb"]),
+      new UsageError(
+        `invalid stack name "a\\nb": "\\n" at position 1 is not allowed: a stack name may only contain letters, digits, hyphens, underscores and periods (Pulumi's stack-name characters), so it is never a path`,
+      ),
+    );
+  });
+
+  it("a project without stack files: `(none)`", () => {
+    const empty = loadProject(
+      tempDir({ "Pulumi.yaml": "name: sender-auth\nstackConfigDir: stacks\n", "index.ts": "" }),
+    );
+    assert.deepEqual(selectStacks(empty, []), []);
+    assert.throws(
+      () => selectStacks(empty, ["x"]),
+      new UsageError(
+        `no stack file for "x" (${path.relative(process.cwd(), path.join(empty.stackConfigDir, "Pulumi.x.yaml"))}); stacks: (none)`,
+      ),
+    );
   });
 });
 
