@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "commander";
 import { parseServer, type DnsServer } from "./check/server";
 
 /** A parser that refuses a value `parse` cannot read, saying what it must be (`rule`). */
-function parser<T>(rule: string, parse: (value: string) => T | undefined): (value: string) => T {
+export function valueParser<T>(rule: string, parse: (value: string) => T | undefined): (value: string) => T {
   return (value) => {
     const parsed = parse(value);
     if (parsed === undefined) throw new InvalidArgumentError(`It must be ${rule}.`);
@@ -18,7 +18,7 @@ function parser<T>(rule: string, parse: (value: string) => T | undefined): (valu
 
 /** A whole number from `min` to `max` (digits only: no sign, exponent or fraction). */
 export function wholeNumber(min: number, max: number, rule: string): (value: string) => number {
-  return parser(rule, (value) => {
+  return valueParser(rule, (value) => {
     const n = Number(value);
     return /^\d{1,15}$/.test(value) && n >= min && n <= max ? n : undefined;
   });
@@ -26,20 +26,20 @@ export function wholeNumber(min: number, max: number, rule: string): (value: str
 
 /** A number of seconds above 0 and at most `max` (decimal digits, an optional fraction). */
 export function seconds(max: number): (value: string) => number {
-  return parser(`a number of seconds above 0 and at most ${max}`, (value) => {
+  return valueParser(`a number of seconds above 0 and at most ${max}`, (value) => {
     const n = Number(value);
     return /^\d{1,15}(?:\.\d{1,15})?$/.test(value) && n > 0 && n <= max ? n : undefined;
   });
 }
 
 /** A DNS server as `host[:port]`, IPv6 as `[addr]:port` (port 53 when left out). */
-export const dnsServer: (value: string) => DnsServer = parser(
+export const dnsServer: (value: string) => DnsServer = valueParser(
   "an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53",
   parseServer,
 );
 
 /** A path to write to: not empty, no NUL character (which no file name can hold). */
-export const pathValue: (value: string) => string = parser("a path", (value) =>
+export const pathValue: (value: string) => string = valueParser("a path", (value) =>
   value === "" || value.includes("\0") ? undefined : value,
 );
 

@@ -10,8 +10,10 @@
  */
 import { Option, type Command } from "commander";
 import { ConfigError, decodeConfigMap, validateStack } from "../../components/config";
-import { inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CommandContext, type Io } from "../io";
-import { listStacks, loadProject, readStackConfig, ProjectError, UsageError, type Project } from "../project";
+import { problemLines } from "../errors";
+import { EXIT_FAILURE, EXIT_OK, type CommandContext, type Io } from "../io";
+import { valueParser } from "../options";
+import { loadProject, readStackConfig, selectStacks, ProjectError, UsageError, type Project } from "../project";
 import { Aggregator, emptySummary } from "../reports/aggregate";
 import { collectInputs } from "../reports/files";
 import { joinStack } from "../reports/join";
@@ -27,8 +29,8 @@ export interface ReportsOptions {
   readonly paths: readonly string[];
   /** @default "table" */
   readonly format: ReportsFormat;
-  /** `YYYY-MM-DD`: reports whose date range ends before this day (UTC) are left out. */
-  readonly since: string | undefined;
+  /** Seconds since the epoch at 00:00:00Z of a day (`--since YYYY-MM-DD`, parseSince): reports whose date range ends before it are left out. */
+  readonly since: number | undefined;
   /** Stacks to join with; default: every stack of the project, when there is one. */
   readonly stacks: readonly string[];
   readonly cwd: string;
@@ -65,14 +67,7 @@ function readStacks(options: ReportsOptions, now: Date): Stacks {
     }
     throw error;
   }
-  const available = listStacks(project);
-  const unknown = options.stacks.filter((s) => !available.includes(s));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `--stack: no stack file for ${unknown.map((s) => `"${s}"`).join(", ")}; stacks: ${available.join(", ") || "(none)"}`,
-    );
-  }
-  const names = options.stacks.length > 0 ? [...new Set(options.stacks)] : available;
+  const names = selectStacks(project, options.stacks, "--stack");
   const views: StackView[] = [];
   for (const stack of names) {
     let file = stack;
@@ -81,7 +76,9 @@ function readStacks(options: ReportsOptions, now: Date): Stacks {
       file = stackConfig.file;
       views.push(stackViewOf(stack, validateStack(stack, decodeConfigMap(stackConfig.config), now).config));
     } catch (error) {
-      if (error instanceof ConfigError || error instanceof ProjectError) {
+      if (error instanceof ConfigError) {
+        errors.push(...problemLines(error).map((message) => ({ file, inside: [], message })));
+      } else if (error instanceof ProjectError) {
         errors.push({ file, inside: [], message: error.message });
       } else {
         throw error;
@@ -92,16 +89,8 @@ function readStacks(options: ReportsOptions, now: Date): Stacks {
 }
 
 export async function reports(options: ReportsOptions, io: Io): Promise<number> {
-  const since = options.since === undefined ? undefined : parseSince(options.since);
-  if (options.since !== undefined && since === undefined) {
-    return reportError(io, `--since must be a date as YYYY-MM-DD, got ${JSON.stringify(options.since)}`, EXIT_USAGE);
-  }
-  let stacks: Stacks;
-  try {
-    stacks = readStacks(options, options.now);
-  } catch (error) {
-    return inputErrorCode(io, error);
-  }
+  const { since } = options;
+  const stacks = readStacks(options, options.now);
   const limits = options.limits ?? DEFAULT_LIMITS;
   const errors: ReportEntry[] = [...stacks.errors];
   const skipped: ReportEntry[] = [];
@@ -171,14 +160,18 @@ export function register(program: Command, { io, finish, now }: CommandContext):
     .description("read DMARC aggregate reports and say when each domain is ready for a stronger policy")
     .argument("<paths...>", "report files (.xml, .xml.gz, .zip), emails (.eml, mbox) or directories of them")
     .addOption(new Option("--format <format>", "output format").choices(REPORTS_FORMATS).default("table"))
-    .option("--since <YYYY-MM-DD>", "leave out reports whose date range ends before this day (UTC)")
+    .addOption(
+      new Option("--since <YYYY-MM-DD>", "leave out reports whose date range ends before this day (UTC)").argParser(
+        valueParser("a date as YYYY-MM-DD", parseSince),
+      ),
+    )
     .option(
       "--stack <name>",
       "join with this stack (repeatable); default: every stack of the project",
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
-    .action(async (paths: string[], opts: { format: ReportsFormat; since?: string; stack: string[] }) => {
+    .action(async (paths: string[], opts: { format: ReportsFormat; since?: number; stack: string[] }) => {
       finish(
         await reports(
           { paths, format: opts.format, since: opts.since, stacks: opts.stack, cwd: process.cwd(), now: now() },

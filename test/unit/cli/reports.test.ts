@@ -74,7 +74,10 @@ describe("reports CLI", () => {
     project = createTempProject("sender-auth-reports-cli-");
     project.writeStack("seed", seedStack());
     project.writeStack("other", seedStack().replace("example.com", "example.org"));
-    project.writeStack("broken", seedStack({ policy: "block" }).replace("example.com", "example.net"));
+    project.writeStack(
+      "broken",
+      seedStack({ policy: "block", alignmentSPF: "exact" }).replace("example.com", "example.net"),
+    );
     dir = mkdtempSync(path.join(tmpdir(), "sender-auth-reports-in-"));
   });
   after(() => {
@@ -155,18 +158,17 @@ describe("reports CLI", () => {
         ["example.org", 0, "other", "no-reports"],
       ],
     );
-    assert.deepEqual(json.errors, [
-      {
-        file: path.join(project.stacksDir, "Pulumi.broken.yaml"),
-        inside: [],
-        message:
-          'stack broken: sender-auth:dmarc.policy: is not an allowed value (got "block"); allowed: none, quarantine, reject',
-      },
-    ]);
-    assert.equal(
-      result.stderr,
-      `error: ${path.join(project.stacksDir, "Pulumi.broken.yaml")}: stack broken: sender-auth:dmarc.policy: is not an allowed value (got "block"); allowed: none, quarantine, reject\n`,
+    // One error per problem of the broken stack (ConfigError.problems), each on its own line.
+    const broken = path.join(project.stacksDir, "Pulumi.broken.yaml");
+    const problems = [
+      'stack broken: sender-auth:dmarc.alignmentSPF: is not an allowed value (got "exact"); allowed: relaxed, strict',
+      'stack broken: sender-auth:dmarc.policy: is not an allowed value (got "block"); allowed: none, quarantine, reject',
+    ];
+    assert.deepEqual(
+      json.errors,
+      problems.map((message) => ({ file: broken, inside: [], message })),
     );
+    assert.equal(result.stderr, problems.map((message) => `error: ${broken}: ${message}\n`).join(""));
   });
 
   it("works outside a project, without any join", async () => {
@@ -252,13 +254,22 @@ describe("reports CLI", () => {
 
   for (const [args, message] of [
     [["reports"], "error: missing required argument 'paths'"],
-    [["reports", ".", "--since", "2026-02-30"], 'error: --since must be a date as YYYY-MM-DD, got "2026-02-30"'],
-    [["reports", ".", "--since", "yesterday"], 'error: --since must be a date as YYYY-MM-DD, got "yesterday"'],
+    [
+      ["reports", ".", "--since", "2026-02-30"],
+      "error: option '--since <YYYY-MM-DD>' argument '2026-02-30' is invalid. It must be a date as YYYY-MM-DD.",
+    ],
+    [
+      ["reports", ".", "--since", "yesterday"],
+      "error: option '--since <YYYY-MM-DD>' argument 'yesterday' is invalid. It must be a date as YYYY-MM-DD.",
+    ],
     [
       ["reports", ".", "--format", "xml"],
       "error: option '--format <format>' argument 'xml' is invalid. Allowed choices are table, json.",
     ],
-    [["reports", ".", "--stack", "nope"], 'error: --stack: no stack file for "nope"; stacks: broken, other, seed'],
+    [
+      ["reports", ".", "--stack", "nope"],
+      'error: --stack: no stack file for "nope" (stacks/Pulumi.nope.yaml); stacks: broken, other, seed',
+    ],
   ] as const) {
     it(`usage error: ${args.slice(1).join(" ") || "no paths"} → exit 2`, async () => {
       const result = await runCli(args, { cwd: project.dir });

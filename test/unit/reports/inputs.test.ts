@@ -126,7 +126,7 @@ describe("inputs: every wrapping of a report", () => {
   });
 
   it("--since leaves out reports that end before the day", async () => {
-    const { result } = await run([dir], { since: "2026-10-02" });
+    const { result } = await run([dir], { since: Date.UTC(2026, 9, 2) / 1000 });
     // Google's and Microsoft's reports cover 2026-10-01 only (Microsoft's ends at midnight exactly).
     assert.deepEqual(result.summary, { files: 5, reports: 3, duplicates: 0, beforeSince: 2 });
     assert.deepEqual(
