@@ -28,11 +28,3 @@ export function reportError(io: Io, message: string, code: number): number {
   for (const line of message.split("\n")) if (line.trim() !== "") io.stderr.write(`error: ${line}\n`);
   return code;
 }
-
-/**
- * Left for `check` until it throws like the other commands: rethrows `error`, which cli/main.ts
- * reports (cli/errors.ts).
- */
-export function inputErrorCode(_io: Io, error: unknown): never {
-  throw error;
-}

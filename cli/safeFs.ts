@@ -99,19 +99,29 @@ export interface ReadOptions {
   readonly maxBytes?: number;
   /** The path as messages show it. @default the path */
   readonly label?: string;
+  /**
+   * Read the file a symbolic link points to: only for a file the user names on the command line
+   * (`check --key-file`), never for a file of the project. @default false
+   */
+  readonly followLink?: boolean;
 }
 
 /**
- * The bytes of `file`, if it is a regular file of at most `maxBytes`: a symbolic link, FIFO, device,
- * directory or larger file is refused with a message naming it, before a byte is read.
+ * The bytes of `file`, if it is a regular file of at most `maxBytes`: a symbolic link (unless
+ * `followLink`), FIFO, device, directory or larger file is refused with a message naming it, before a
+ * byte is read.
  */
 export function readRegularFile(file: string, options: ReadOptions = {}): Buffer {
   const label = options.label ?? file;
   const maxBytes = options.maxBytes ?? MAX_CONFIG_FILE_BYTES;
   let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const noFollow = options.followLink === true ? 0 : constants.O_NOFOLLOW;
+    fd = openSync(file, constants.O_RDONLY | noFollow | constants.O_NONBLOCK);
   } catch (error) {
+    if (errnoCode(error) === "ELOOP" && options.followLink === true) {
+      throw new ProjectError(`${label}: cannot read: a loop of symbolic links (ELOOP)`);
+    }
     if (errnoCode(error) === "ELOOP") {
       throw new ProjectError(
         `${label}: is a symbolic link; sender-auth reads project files only as regular files, never through a link (it could point outside the project, or at a device)`,

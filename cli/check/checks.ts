@@ -6,8 +6,8 @@
  * finding names the DNS question behind it and ends with a hint (advice.ts); keys are named by
  * fingerprint; a check that needs a record never reports ok without it.
  *
- * Sections, one per record family, each reading DNS only through the stack's query function
- * (CheckContext.query): the managed records themselves, SPF, DKIM, DMARC.
+ * Sections, one per record family, each reading DNS only through the stack's DNS client
+ * (CheckContext.dns, within its budget): the managed records themselves, SPF, DKIM, DMARC.
  */
 // mailauth's per-feature modules (its README's require paths), not its index, which also loads ARC,
 // BIMI and SVG validation (~0.1 s of start-up, issue #6); signing and verifying load on first use.
@@ -37,6 +37,7 @@ import {
   type DnsFailureCode,
   type DnsResponse,
   type DnsServer,
+  type DnsClient,
   type QueryFunction,
   type QueryOptions,
   type QueryType,
@@ -87,8 +88,8 @@ export interface CheckContext {
   readonly limits?: CheckLimits | undefined;
   /** When the stack's deadline (limits.stackTimeoutMs) started, in ms since the epoch. @default now */
   readonly startedAt?: number | undefined;
-  /** The DNS client the stack's budget sends its queries through. @default query (dnsClient) */
-  readonly query?: QueryFunction | undefined;
+  /** How the stack's questions are asked, within its budget (StackBudget). @default networkDns */
+  readonly dns?: DnsClient | undefined;
   /** The stack, for the commands hints name. @default none named */
   readonly stack?: string | undefined;
   /** "Now", for the times hints name. @default currentTime (SENDER_AUTH_NOW pins it) */
@@ -967,11 +968,7 @@ export async function checkStack(
   config: SenderAuthConfig,
   records: readonly PublishedRecord[],
 ): Promise<Finding[]> {
-  const budget = new StackBudget(
-    checkContext.limits ?? DEFAULT_CHECK_LIMITS,
-    checkContext.query,
-    checkContext.startedAt,
-  );
+  const budget = new StackBudget(checkContext.limits ?? DEFAULT_CHECK_LIMITS, checkContext.dns, checkContext.startedAt);
   try {
     const findings: Finding[] = [];
     let servers: DnsServer[] = [checkContext.resolver];

@@ -562,12 +562,21 @@ export async function query(
   throw lastError ?? new DnsFailure("TIMEOUT", `no answer from ${serverName(server)}`);
 }
 
-export type QueryFunction = (
-  server: DnsServer,
-  name: string,
-  type: QueryType,
-  options?: QueryOptions,
-) => Promise<DnsResponse>;
+/**
+ * How `check` and `rotate` ask DNS, and what tests replace: one question to one server, answered or
+ * failed with a DnsFailure within the bounds `options` set (each attempt's absolute deadline, the
+ * number of attempts, the caller's AbortSignal). `networkDns` asks over the network; check wraps it
+ * in its per-stack budget and memo (limits.ts) and, for `--planned`, in the plan's routing.
+ */
+export interface DnsClient {
+  query(server: DnsServer, name: string, type: QueryType, options?: QueryOptions): Promise<DnsResponse>;
+}
+
+/** A DnsClient's query as a function: the form check's wrappers (budget, memo, routing) compose. */
+export type QueryFunction = DnsClient["query"];
+
+/** The DNS client that asks over the network (`query`: UDP, then TCP when the answer is truncated). */
+export const networkDns: DnsClient = { query };
 
 /**
  * A `query` that asks each distinct question (server, name, type, recursion) once and answers repeats

@@ -6,7 +6,7 @@
  * QueryOptions); the SPF walk has its own bounds in checks.ts.
  */
 import type { Finding } from "./checks";
-import { DnsFailure, memoizeQueries, query, type QueryFunction } from "./dnsClient";
+import { DnsFailure, memoizeQueries, networkDns, type DnsClient, type QueryFunction } from "./dnsClient";
 
 export interface CheckLimits {
   /**
@@ -45,8 +45,8 @@ type Bound = "deadline" | "queries" | "octets";
 
 /**
  * One stack's DNS budget: `ask` is the query function the stack's check uses (each question once,
- * see memoizeQueries), refusing or cutting short what goes past a bound. The deadline runs from
- * `startedAt` (default: construction); `close()` stops its timer.
+ * see memoizeQueries), asking through `dns` and refusing or cutting short what goes past a bound.
+ * The deadline runs from `startedAt` (default: construction); `close()` stops its timer.
  */
 export class StackBudget {
   readonly ask: QueryFunction;
@@ -59,7 +59,7 @@ export class StackBudget {
 
   constructor(
     readonly limits: CheckLimits,
-    send: QueryFunction = query,
+    dns: DnsClient = networkDns,
     startedAt: number = Date.now(),
   ) {
     const stop = (): void => {
@@ -80,7 +80,7 @@ export class StackBudget {
       this.queries++;
       let response;
       try {
-        response = await send(server, name, type, { ...options, signal: this.controller.signal });
+        response = await dns.query(server, name, type, { ...options, signal: this.controller.signal });
       } catch (error) {
         if (error instanceof DnsFailure && error.code === "LIMIT" && this.controller.signal.aborted) {
           this.count("deadline");

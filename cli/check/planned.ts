@@ -8,7 +8,7 @@
 import type { SenderAuthConfig } from "../../components/model";
 import { providerFor } from "../../components/providers";
 import type { StackPlan } from "../mockRun";
-import { query, type DnsResponse, type QueryFunction } from "./dnsClient";
+import { query, type DnsClient, type DnsResponse, type QueryFunction } from "./dnsClient";
 import { MAX_CNAME_HOPS, PlannedZones } from "./plannedZones";
 import { startPlannedServer, type PlannedServer } from "./plannedServer";
 
@@ -52,8 +52,8 @@ export function plannedQuery(zones: PlannedZones, planned: PlannedServer, send: 
 export interface PlannedCheck {
   readonly zones: PlannedZones;
   readonly server: PlannedServer;
-  /** The check's DNS client: the plan's questions to `server`, the rest through `send`. */
-  query(send?: QueryFunction): QueryFunction;
+  /** The check's DNS client: the plan's questions to `server`, the rest over the network. */
+  readonly dns: DnsClient;
 }
 
 /** Serves the planned records of `plans`, each with its stack's validated config. */
@@ -67,5 +67,5 @@ export async function startPlanned(
     })),
   );
   const server = await startPlannedServer(zones);
-  return { zones, server, query: (send) => plannedQuery(zones, server, send) };
+  return { zones, server, dns: { query: plannedQuery(zones, server) } };
 }

@@ -4,19 +4,29 @@
  * with mailauth through the same resolver, and exits 1 on any failure (issue #5). `--planned` runs
  * the same check against the working tree's plan before `pulumi up` (issue #12, check/planned.ts).
  */
-import { readFileSync } from "node:fs";
 import { Option, type Command } from "commander";
 import { ConfigError, decodeConfigMap, validateStack } from "../../components/config";
 import { publishedRecord } from "../../components/model";
 import { abbreviateKeys } from "../check/advice";
 import { checkStack, type Finding, type PrivateKeyAtHand } from "../check/checks";
-import { parseServer, systemServer, type DnsServer, type QueryFunction, type QueryOptions } from "../check/dnsClient";
+import { systemServer, type DnsClient, type DnsServer, type QueryOptions } from "../check/dnsClient";
 import { DEFAULT_CHECK_LIMITS, type CheckLimits } from "../check/limits";
 import type * as Planned from "../check/planned";
 import type * as PlanCommand from "./plan";
 import { printable } from "../render/printable";
-import { type CommandContext, inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from "../io";
-import { listStacks, loadProject, readStackConfig, UsageError, type Project, type StackConfig } from "../project";
+import { readRegularFile } from "../safeFs";
+import { problemLines } from "../errors";
+import { type CommandContext, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
+import { dnsServer, keyFiles, seconds, wholeNumber, type KeyFileOption } from "../options";
+import {
+  loadProject,
+  ProjectError,
+  readStackConfig,
+  selectStacks,
+  UsageError,
+  type Project,
+  type StackConfig,
+} from "../project";
 import { pulumiCli, PulumiCliError } from "../pulumiCli";
 import { selectorPath, stackKeysOf } from "../stackKeys";
 
@@ -25,14 +35,15 @@ export type CheckFormat = (typeof CHECK_FORMATS)[number];
 
 export interface CheckOptions {
   readonly stacks: readonly string[];
-  readonly resolver: string | undefined;
+  /** @default the first server of the system's resolver configuration */
+  readonly resolver: DnsServer | undefined;
   readonly authoritative: boolean;
   /** Check the working tree's plan (in-process DNS server) instead of what DNS serves now. @default false */
   readonly planned?: boolean;
   /** @default "table" */
   readonly format: CheckFormat;
-  /** `selector=path` pairs. */
-  readonly keyFiles: readonly string[];
+  /** `--key-file <selector>=<path>`: private keys to sign a test message with. */
+  readonly keyFiles: readonly KeyFileOption[];
   /** Read active selectors' private keys with `pulumi config get` when no key file is given. @default true */
   readonly usePulumi: boolean;
   /** Port the authoritative servers are asked on. @default 53 */
@@ -44,6 +55,8 @@ export interface CheckOptions {
   readonly progress: boolean;
   /** "Now", for the times hints name. @default currentTime */
   readonly now?: () => Date;
+  /** How DNS is asked (`--planned` routes the plan's questions to its own server). @default networkDns */
+  readonly dns?: DnsClient;
 }
 
 export interface StackReport {
@@ -61,20 +74,26 @@ const STACK_CONCURRENCY = 8;
 /** An hour: a stack's check that needs longer is stuck, not slow. */
 const MAX_STACK_TIMEOUT_S = 3600;
 
-function parseKeyFiles(specs: readonly string[]): Map<string, PrivateKeyAtHand> {
+/** A private key file is a few kilobytes (PEM of RSA 4096: ~3.3 KB); anything far larger is not one. */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/**
+ * The `--key-file` keys, read as bounded regular files (a FIFO, a device or a huge file is refused,
+ * never waited for or read whole); a key file may be a symbolic link, as keys in /etc often are.
+ */
+function readKeyFiles(given: readonly KeyFileOption[]): Map<string, PrivateKeyAtHand> {
   const keys = new Map<string, PrivateKeyAtHand>();
-  for (const spec of specs) {
-    const eq = spec.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--key-file ${JSON.stringify(spec)} must be <selector>=<path>`);
-    if (keys.has(spec.slice(0, eq))) throw new UsageError(`--key-file ${spec.slice(0, eq)} is given twice`);
-    const path = spec.slice(eq + 1);
+  for (const { selector, path } of given) {
+    let pem: string;
     try {
-      keys.set(spec.slice(0, eq), { pem: readFileSync(path, "utf8"), origin: `in ${path}` });
-    } catch (error) {
-      throw new UsageError(
-        `--key-file ${spec.slice(0, eq)}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      pem = readRegularFile(path, { maxBytes: MAX_KEY_FILE_BYTES, label: printable(path), followLink: true }).toString(
+        "utf8",
       );
+    } catch (error) {
+      if (error instanceof ProjectError) throw new UsageError(`--key-file ${selector}: ${error.message}`);
+      throw error;
     }
+    keys.set(selector, { pem, origin: `in ${path}` });
   }
   return keys;
 }
@@ -131,7 +150,7 @@ async function checkOne(
   options: CheckOptions,
   resolver: DnsServer,
   keyFiles: ReadonlyMap<string, PrivateKeyAtHand>,
-  query: QueryFunction | undefined,
+  dns: DnsClient | undefined,
 ): Promise<StackReport> {
   const { stack } = stackConfig;
   const validated = validateStack(stack, decodeConfigMap(stackConfig.config));
@@ -151,7 +170,7 @@ async function checkOne(
         privateKeys: keys.keys,
         limits,
         startedAt,
-        query,
+        dns,
         stack,
         now: options.now,
       },
@@ -204,56 +223,25 @@ export function renderCheckTable(reports: readonly StackReport[]): string {
 }
 
 export async function check(options: CheckOptions, io: Io & { readonly stderr: { isTTY?: boolean } }): Promise<number> {
-  let project: Project;
-  let stacks: string[];
-  let resolver: DnsServer;
-  let keyFiles: Map<string, PrivateKeyAtHand>;
+  if (options.planned === true && options.authoritative) {
+    throw new UsageError(
+      "--planned and --authoritative cannot be combined: --planned answers the stacks' records from their plan, --authoritative asks the zone's nameservers what they serve now",
+    );
+  }
+  const project = loadProject(options.cwd);
+  const stacks = selectStacks(project, options.stacks);
+  const keyFiles = readKeyFiles(options.keyFiles);
   // Each stack file is read and parsed once, here.
-  let stackConfigs: StackConfig[];
-  try {
-    if (options.planned === true && options.authoritative) {
-      throw new UsageError(
-        "--planned and --authoritative cannot be combined: --planned answers the stacks' records from their plan, --authoritative asks the zone's nameservers what they serve now",
-      );
-    }
-    project = loadProject(options.cwd);
-    const available = listStacks(project);
-    const unknown = options.stacks.filter((s) => !available.includes(s));
-    if (unknown.length > 0) {
-      throw new UsageError(
-        `no stack file for ${unknown.map((s) => `"${s}"`).join(", ")}; stacks: ${available.join(", ") || "(none)"}`,
-      );
-    }
-    stacks = options.stacks.length > 0 ? [...new Set(options.stacks)] : available;
-    const parsed = options.resolver === undefined ? systemServer() : parseServer(options.resolver);
-    if (parsed === undefined) {
-      throw new UsageError(
-        `--resolver ${JSON.stringify(options.resolver)} is not an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53`,
-      );
-    }
-    resolver = parsed;
-    keyFiles = parseKeyFiles(options.keyFiles);
-    const loaded = project;
-    stackConfigs = stacks.map((stack) => readStackConfig(loaded, stack));
-    const known =
-      keyFiles.size === 0
-        ? new Set<string>()
-        : new Set(stackConfigs.flatMap((stackConfig) => stackKeysOf(stackConfig).selectors.map((s) => s.name)));
-    const unknownSelectors = [...keyFiles.keys()].filter((name) => !known.has(name));
-    if (unknownSelectors.length > 0) {
-      throw new UsageError(`--key-file ${unknownSelectors.join(", ")}: no such selector in ${stacks.join(", ")}`);
-    }
-  } catch (error) {
-    return inputErrorCode(io, error);
+  const stackConfigs = stacks.map((stack) => readStackConfig(project, stack));
+  const known = new Set(stackConfigs.flatMap((stackConfig) => stackKeysOf(stackConfig).selectors.map((s) => s.name)));
+  const unknownSelectors = [...keyFiles.keys()].filter((name) => !known.has(name));
+  if (unknownSelectors.length > 0) {
+    throw new UsageError(`--key-file ${unknownSelectors.join(", ")}: no such selector in ${stacks.join(", ")}`);
   }
-  let planned: Planned.PlannedCheck | undefined;
-  if (options.planned === true) {
-    const started = await startPlanned(project, stacks, stackConfigs, io);
-    if (typeof started === "number") return started;
-    planned = started;
-  }
+  const resolver = options.resolver ?? systemServer();
+  const planned = options.planned === true ? await startPlanned(project, stacks, stackConfigs) : undefined;
   try {
-    return await checkAll(project, stackConfigs, options, resolver, keyFiles, planned?.query(), io);
+    return await checkAll(project, stackConfigs, options, resolver, keyFiles, planned?.dns ?? options.dns, io);
   } finally {
     await planned?.server.close();
   }
@@ -261,20 +249,18 @@ export async function check(options: CheckOptions, io: Io & { readonly stderr: {
 
 /**
  * `--planned`: plans `stacks` as `plan` does (the Pulumi SDK's mock runtime, loaded only here) and
- * serves the plans; an exit code when a stack cannot be planned (its errors reported, as by `plan`).
+ * serves the plans; a stack that cannot be planned fails the command with its errors, as in `plan`.
  */
 async function startPlanned(
   project: Project,
   stacks: readonly string[],
   stackConfigs: readonly StackConfig[],
-  io: Io,
-): Promise<Planned.PlannedCheck | number> {
+): Promise<Planned.PlannedCheck> {
   /* eslint-disable @typescript-eslint/no-require-imports -- the Pulumi SDK only for --planned (issue #6) */
-  const { planOrReport } = require("./plan") as typeof PlanCommand;
+  const { planOrFail } = require("./plan") as typeof PlanCommand;
   const { startPlanned: serve } = require("../check/planned") as typeof Planned;
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const plans = await planOrReport(project, stacks, io);
-  if (typeof plans === "number") return plans;
+  const plans = await planOrFail(project, stacks);
   const read = new Map(stackConfigs.map((stackConfig) => [stackConfig.stack, stackConfig.config]));
   return serve(
     plans.map((plan) => ({
@@ -291,7 +277,7 @@ async function checkAll(
   options: CheckOptions,
   resolver: DnsServer,
   keyFiles: ReadonlyMap<string, PrivateKeyAtHand>,
-  query: QueryFunction | undefined,
+  dns: DnsClient | undefined,
   io: Io & { readonly stderr: { isTTY?: boolean } },
 ): Promise<number> {
   const stacks = stackConfigs.map((stackConfig) => stackConfig.stack);
@@ -306,9 +292,9 @@ async function checkAll(
       const stackConfig = stackConfigs[index];
       if (stackConfig === undefined) continue;
       try {
-        reports[index] = await checkOne(project, stackConfig, options, resolver, keyFiles, query);
+        reports[index] = await checkOne(project, stackConfig, options, resolver, keyFiles, dns);
       } catch (error) {
-        if (error instanceof ConfigError) errors.push(...error.message.split("\n"));
+        if (error instanceof ConfigError) errors.push(...problemLines(error));
         else throw error;
       }
       done++;
@@ -328,7 +314,11 @@ export function register(program: Command, { io, finish, now }: CommandContext):
     .command("check")
     .description("check live DNS against each stack and that SPF, DKIM and DMARC really work")
     .argument("[stacks...]", "stack names; default: every stack file")
-    .option("--resolver <host[:port]>", "DNS resolver to query (default: the system resolver)")
+    .addOption(
+      new Option("--resolver <host[:port]>", "DNS resolver to query (default: the system resolver)").argParser(
+        dnsServer,
+      ),
+    )
     .option("--authoritative", "compare records at every authoritative nameserver of each zone", false)
     .option(
       "--planned",
@@ -336,55 +326,39 @@ export function register(program: Command, { io, finish, now }: CommandContext):
       false,
     )
     .addOption(new Option("--format <format>", "output format").choices(CHECK_FORMATS).default("table"))
-    .option(
-      "--key-file <selector=path>",
-      "a private key to sign a test message with (repeatable)",
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
+    .addOption(
+      new Option("--key-file <selector=path>", "a private key to sign a test message with (repeatable)")
+        .argParser(keyFiles)
+        .default([]),
     )
     .option("--no-pulumi", "never read private keys with `pulumi config get`")
-    .option("--ns-port <port>", "port of the authoritative servers (--authoritative; for test setups)", "53")
-    .option(
-      "--stack-timeout <seconds>",
-      "deadline for checking each stack; lookups still waiting then fail as check-limit",
-      String(DEFAULT_CHECK_LIMITS.stackTimeoutMs / 1000),
+    .addOption(
+      new Option("--ns-port <port>", "port of the authoritative servers (--authoritative; for test setups)")
+        .argParser(wholeNumber(1, 65535, "a port number from 1 to 65535"))
+        .default(53),
+    )
+    .addOption(
+      new Option(
+        "--stack-timeout <seconds>",
+        "deadline for checking each stack; lookups still waiting then fail as check-limit",
+      )
+        .argParser(seconds(MAX_STACK_TIMEOUT_S))
+        .default(DEFAULT_CHECK_LIMITS.stackTimeoutMs / 1000),
     )
     .action(
       async (
         stacks: string[],
         opts: {
-          resolver?: string;
+          resolver?: DnsServer;
           authoritative: boolean;
           planned: boolean;
           format: CheckFormat;
-          keyFile: string[];
+          keyFile: KeyFileOption[];
           pulumi: boolean;
-          nsPort: string;
-          stackTimeout: string;
+          nsPort: number;
+          stackTimeout: number;
         },
       ) => {
-        const nsPort = Number(opts.nsPort);
-        if (!/^\d+$/.test(opts.nsPort) || nsPort < 1 || nsPort > 65535) {
-          finish(
-            reportError(
-              io,
-              `--ns-port must be a port number from 1 to 65535, got ${JSON.stringify(opts.nsPort)}`,
-              EXIT_USAGE,
-            ),
-          );
-          return;
-        }
-        const stackTimeout = Number(opts.stackTimeout);
-        if (!/^\d+(?:\.\d+)?$/.test(opts.stackTimeout) || !(stackTimeout > 0 && stackTimeout <= MAX_STACK_TIMEOUT_S)) {
-          finish(
-            reportError(
-              io,
-              `--stack-timeout must be a number of seconds above 0 and at most ${MAX_STACK_TIMEOUT_S}, got ${JSON.stringify(opts.stackTimeout)}`,
-              EXIT_USAGE,
-            ),
-          );
-          return;
-        }
         finish(
           await check(
             {
@@ -395,8 +369,8 @@ export function register(program: Command, { io, finish, now }: CommandContext):
               format: opts.format,
               keyFiles: opts.keyFile,
               usePulumi: opts.pulumi,
-              nsPort,
-              limits: { ...DEFAULT_CHECK_LIMITS, stackTimeoutMs: Math.round(stackTimeout * 1000) },
+              nsPort: opts.nsPort,
+              limits: { ...DEFAULT_CHECK_LIMITS, stackTimeoutMs: Math.round(opts.stackTimeout * 1000) },
               cwd: process.cwd(),
               progress: true,
               now,

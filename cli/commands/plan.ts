@@ -147,15 +147,12 @@ function writeBindFiles(out: string, plans: readonly StackPlan[], io: Io): numbe
 }
 
 /**
- * Plans `stacks`; when any stack cannot be planned, reports every error (nothing on stdout: a partial
- * plan would look like a complete one) and returns the exit code instead. Also `check --planned`'s.
+ * Plans `stacks`; when any stack cannot be planned, fails with every error (nothing on stdout: a
+ * partial plan would look like a complete one). Also `check --planned`'s.
  */
-export async function planOrReport(project: Project, stacks: readonly string[], io: Io): Promise<StackPlan[] | number> {
+export async function planOrFail(project: Project, stacks: readonly string[]): Promise<StackPlan[]> {
   const outcome = await planStacks(project, stacks);
-  if (!outcome.ok) {
-    for (const message of outcome.errors) reportError(io, message, EXIT_FAILURE);
-    return EXIT_FAILURE;
-  }
+  if (!outcome.ok) throw new CommandError(outcome.errors.join("\n"), EXIT_FAILURE);
   return [...outcome.plans];
 }
 
@@ -164,8 +161,7 @@ export async function plan(options: PlanOptions, io: TerminalIo): Promise<number
   const project = loadProject(options.cwd);
   const stacks = selectStacks(project, options.stacks);
   checkBindTargets(options, stacks);
-  const planned = await planOrReport(project, stacks, io);
-  if (typeof planned === "number") return planned;
+  const planned = await planOrFail(project, stacks);
   for (const p of planned) {
     for (const warning of p.warnings) io.stderr.write(`warning: stack ${p.stack}: ${warning}\n`);
   }

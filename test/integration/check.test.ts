@@ -1079,12 +1079,24 @@ describe("sender-auth check against a real BIND", () => {
   });
 
   const usage: readonly [string, RegExp][] = [
-    ["usage: resolver not an address", /^error: --resolver "dns\.example" is not an IP address with an optional port/m],
-    ["usage: unknown stack", /^error: no stack file for "nope"; stacks: /m],
-    ["usage: key file without selector", /^error: --key-file ".*rsa-2048\.pem" must be <selector>=<path>$/m],
-    ["usage: unreadable key file", /^error: --key-file s1: cannot read .*rsa-2048\.pem\.missing \(ENOENT\)$/m],
+    [
+      "usage: resolver not an address",
+      /^error: option '--resolver <host\[:port\]>' argument 'dns\.example' is invalid\. It must be an IP address with an optional port, e\.g\. 127\.0\.0\.1:5353 or \[::1\]:53\.$/m,
+    ],
+    ["usage: unknown stack", /^error: no stack file for "nope" \(stacks\/Pulumi\.nope\.yaml\); stacks: /m],
+    [
+      "usage: key file without selector",
+      /^error: option '--key-file <selector=path>' argument '.*rsa-2048\.pem' is invalid\. It must be <selector>=<path>\.$/m,
+    ],
+    [
+      "usage: unreadable key file",
+      /^error: --key-file s1: .*rsa-2048\.pem\.missing: cannot read: it does not exist \(ENOENT\)$/m,
+    ],
     ["usage: key file for no selector", /^error: --key-file nosuch: no such selector in good$/m],
-    ["usage: key file twice", /^error: --key-file s1 is given twice$/m],
+    [
+      "usage: key file twice",
+      /^error: option '--key-file <selector=path>' argument 's1=.*rsa-2048\.pem' is invalid\. Selector s1 is given twice: give each selector one key file\.$/m,
+    ],
   ];
   for (const [name, stderr] of usage) {
     it(`${name}: exit 2, nothing on stdout`, async (t) => {

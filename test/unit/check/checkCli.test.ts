@@ -7,11 +7,13 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Finding } from "../../../cli/check/checks";
 import type { StackReport } from "../../../cli/commands/check";
 import { createTempProject, inheritedEnv, runCli, type CliResult, type TempProject } from "../../support/cli";
+import { FIXTURE_DIR } from "../../support/fixtures";
 import { startHostileDns, type HostileDns, type HostileMode } from "../../support/hostileDns";
 import { FAN_OUT, hostileStack, hostileStackZone } from "../../support/hostileDnsStack";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
@@ -131,6 +133,14 @@ describe("sender-auth check against a hostile DNS server", () => {
     start("other", ["other", ...json]);
     start("deadline", ["silent", "--stack-timeout", "1", ...json]);
     start("usage", ["silent", "--stack-timeout", "0"]);
+    // Key files: read before any DNS question, so these end before the silent server matters.
+    execFileSync("mkfifo", [path.join(project.dir, "key.fifo")]);
+    writeFileSync(path.join(project.dir, "huge.pem"), "k".repeat(70_000));
+    symlinkSync(path.join(FIXTURE_DIR, "keys", "rsa-2048.pem"), path.join(project.dir, "linked.pem"));
+    start("key fifo", ["silent", "--key-file", `s1=${path.join(project.dir, "key.fifo")}`]);
+    start("key device", ["silent", "--key-file", "s1=/dev/zero"]);
+    start("key huge", ["silent", "--key-file", `s1=${path.join(project.dir, "huge.pem")}`]);
+    start("key link", ["silent", "--key-file", `nosuch=${path.join(project.dir, "linked.pem")}`]);
     start("guard", ["silent", ...json], { ...inheritedEnv(), NODE_OPTIONS: `--require ${preload}` });
     start("hanging pulumi", ["keys", "--stack-timeout", "2", ...json], {
       ...inheritedEnv(),
@@ -278,7 +288,36 @@ describe("sender-auth check against a hostile DNS server", () => {
     const run = await result("usage");
     assert.deepEqual(
       [run.code, run.stdout, run.stderr],
-      [2, "", 'error: --stack-timeout must be a number of seconds above 0 and at most 3600, got "0"\n'],
+      [
+        2,
+        "",
+        "error: option '--stack-timeout <seconds>' argument '0' is invalid. It must be a number of seconds above 0 and at most 3600.\n(run with --help for usage)\n",
+      ],
+    );
+  });
+
+  it("--key-file that is a FIFO, a device or huge: refused at once (exit 2), never waited for or read whole", async () => {
+    const fifo = path.join(project.dir, "key.fifo");
+    const huge = path.join(project.dir, "huge.pem");
+    assert.deepEqual(
+      await Promise.all(["key fifo", "key device", "key huge"].map(async (name) => (await result(name)).stderr)),
+      [
+        `error: --key-file s1: ${fifo}: is a FIFO (named pipe), not a regular file\n`,
+        "error: --key-file s1: /dev/zero: is a character device, not a regular file\n",
+        `error: --key-file s1: ${huge}: is 70000 bytes long; sender-auth reads at most 65536 bytes\n`,
+      ],
+    );
+    for (const name of ["key fifo", "key device", "key huge"]) {
+      const run = await result(name);
+      assert.deepEqual([run.code, run.stdout], [2, ""], name);
+    }
+  });
+
+  it("--key-file may be a symbolic link to the key (read, then its selector checked against the stack)", async () => {
+    const run = await result("key link");
+    assert.deepEqual(
+      [run.code, run.stdout, run.stderr],
+      [2, "", "error: --key-file nosuch: no such selector in silent\n"],
     );
   });
 

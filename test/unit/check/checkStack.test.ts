@@ -7,7 +7,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { checkStack, type CheckContext, type Finding } from "../../../cli/check/checks";
-import { DnsFailure, type QueryFunction } from "../../../cli/check/dnsClient";
+import { DnsFailure, type DnsClient } from "../../../cli/check/dnsClient";
 import { DEFAULT_CHECK_LIMITS, type CheckLimits } from "../../../cli/check/limits";
 import { renderCheckTable } from "../../../cli/commands/check";
 import { startHostileDns, type HostileAnswer, type HostileDns, type HostileMode } from "../../support/hostileDns";
@@ -242,12 +242,14 @@ describe("checkStack against a hostile DNS server", () => {
 
   it("takes its DNS client from the context (the seam tests and `check --planned` use)", async () => {
     const asked: string[] = [];
-    const unreachable: QueryFunction = (_server, name, type) => {
-      asked.push(`${name} ${type}`);
-      return Promise.reject(new DnsFailure("UNREACHABLE", "192.0.2.53:53 is unreachable (test)"));
+    const unreachable: DnsClient = {
+      query: (_server, name, type) => {
+        asked.push(`${name} ${type}`);
+        return Promise.reject(new DnsFailure("UNREACHABLE", "192.0.2.53:53 is unreachable (test)"));
+      },
     };
     const findings = await checkStack(
-      { resolver: { host: "192.0.2.53", port: 53 }, queryOptions: {}, privateKeys: new Map(), query: unreachable },
+      { resolver: { host: "192.0.2.53", port: 53 }, queryOptions: {}, privateKeys: new Map(), dns: unreachable },
       GOOD.config,
       GOOD.records,
     );

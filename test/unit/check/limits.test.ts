@@ -41,7 +41,7 @@ describe("StackBudget", () => {
 
   it("refuses queries past maxQueries (repeated questions are answered from memory and do not count)", async () => {
     const { sent, send } = answering();
-    const budget = new StackBudget(limits({ maxQueries: 2 }), send);
+    const budget = new StackBudget(limits({ maxQueries: 2 }), { query: send });
     try {
       await budget.ask(SERVER, "a.test", "TXT");
       await budget.ask(SERVER, "A.test.", "TXT");
@@ -70,7 +70,7 @@ describe("StackBudget", () => {
 
   it("refuses the answer that takes the total past maxAnswerOctets, and every query after it", async () => {
     const { sent, send } = answering(600);
-    const budget = new StackBudget(limits({ maxAnswerOctets: 1000 }), send);
+    const budget = new StackBudget(limits({ maxAnswerOctets: 1000 }), { query: send });
     try {
       await budget.ask(SERVER, "a.test", "TXT");
       const message = "not used: the answers for this stack passed the limit of 1,000 octets";
@@ -101,7 +101,7 @@ describe("StackBudget", () => {
         });
       });
     };
-    const budget = new StackBudget(limits({ stackTimeoutMs: 200 }), send);
+    const budget = new StackBudget(limits({ stackTimeoutMs: 200 }), { query: send });
     try {
       const started = Date.now();
       const pending = [budget.ask(SERVER, "a.test", "TXT"), budget.ask(SERVER, "b.test", "TXT")];
@@ -127,7 +127,7 @@ describe("StackBudget", () => {
 
   it("within every bound: no finding", async () => {
     const { send } = answering();
-    const budget = new StackBudget(DEFAULT_CHECK_LIMITS, send);
+    const budget = new StackBudget(DEFAULT_CHECK_LIMITS, { query: send });
     await budget.ask(SERVER, "a.test", "TXT");
     budget.close();
     assert.deepEqual(budget.findings(), []);

@@ -116,6 +116,27 @@ describe("readRegularFile", () => {
       new ProjectError("none: cannot read: it does not exist (ENOENT)"),
     );
   });
+
+  it("followLink: reads through a symbolic link, still refusing what it points at when that is not a regular file", () => {
+    const dir = tempDir();
+    const file = path.join(dir, "key");
+    writeFileSync(file, "pem");
+    symlinkSync(file, path.join(dir, "to-file"));
+    const fifo = path.join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    symlinkSync(fifo, path.join(dir, "to-fifo"));
+    symlinkSync(path.join(dir, "loop-b"), path.join(dir, "loop-a"));
+    symlinkSync(path.join(dir, "loop-a"), path.join(dir, "loop-b"));
+    assert.equal(readRegularFile(path.join(dir, "to-file"), { followLink: true }).toString(), "pem");
+    assert.throws(
+      () => readRegularFile(path.join(dir, "to-fifo"), { label: "to-fifo", followLink: true }),
+      new ProjectError("to-fifo: is a FIFO (named pipe), not a regular file"),
+    );
+    assert.throws(
+      () => readRegularFile(path.join(dir, "loop-a"), { label: "loop-a", followLink: true }),
+      new ProjectError("loop-a: cannot read: a loop of symbolic links (ELOOP)"),
+    );
+  });
 });
 
 describe("writes", () => {
