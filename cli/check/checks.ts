@@ -37,6 +37,7 @@ import {
   type DnsFailureCode,
   type DnsResponse,
   type DnsServer,
+  txtValues,
   type DnsClient,
   type QueryFunction,
   type QueryOptions,
@@ -127,8 +128,6 @@ export const SPF_CHECK_LIMITS = { lookups: 20, voidLookups: 20, depth: 10 } as c
 export const UNLISTED_IP = "240.0.0.1";
 
 const serverName = (server: DnsServer): string => `${server.host}:${server.port}`;
-const joined = (response: DnsResponse): string[] =>
-  response.records.map((r) => (Array.isArray(r.data) ? r.data.join("") : String(r.data)));
 const ttlOf = (response: DnsResponse): number | undefined => response.records[0]?.ttl;
 const isSpf = (value: string): boolean => /^v=spf1(?: |$)/i.test(value);
 const isDmarc = (value: string): boolean => /^v=DMARC1(?:;|$|\s)/.test(value);
@@ -200,7 +199,7 @@ type ServedTxt =
  */
 async function servedTxt(context: StackContext, subject: string, name: string): Promise<ServedTxt> {
   const result = await lookup(context, context.resolver, subject, name, "TXT", true);
-  return result.ok ? { ok: true, values: joined(result.response), response: result.response } : result;
+  return result.ok ? { ok: true, values: txtValues(result.response), response: result.response } : result;
 }
 
 /** Why a name has no record of the kind looked for, for messages: `NXDOMAIN`, `no TXT record`, ... */
@@ -319,7 +318,7 @@ async function checkRecord(
       }
       continue;
     }
-    const served = record.type === "TXT" ? joined(response) : response.records.map((r) => String(r.data));
+    const served = record.type === "TXT" ? txtValues(response) : response.records.map((r) => String(r.data));
     // Only answers owned by this name count; a CNAME there instead is reported as different.
     const ownServed = response.records.every((r) => r.name === record.name) ? served : [];
     const alias = response.answers.find((a) => a.type === "CNAME" && a.name === record.name);

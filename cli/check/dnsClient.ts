@@ -562,6 +562,11 @@ export async function query(
   throw lastError ?? new DnsFailure("TIMEOUT", `no answer from ${serverName(server)}`);
 }
 
+/** A TXT answer's values, each record's character-strings joined (RFC 7208 §3.3, RFC 6376 §3.6.2.2). */
+export function txtValues(response: DnsResponse): string[] {
+  return response.records.map((r) => (Array.isArray(r.data) ? r.data.join("") : String(r.data)));
+}
+
 /**
  * How `check` and `rotate` ask DNS, and what tests replace: one question to one server, answered or
  * failed with a DnsFailure within the bounds `options` set (each attempt's absolute deadline, the

@@ -9,8 +9,6 @@
  * No step leaves the domain without a published active key, and none removes a key still active. Each
  * step is one edit (cli/stackEdit.ts): locked, backed up, verified, committed whole or restored.
  */
-import { Resolver } from "node:dns/promises";
-import { isIP } from "node:net";
 import { Option, type Command } from "commander";
 import { KEY_TYPES, type KeyType } from "../../components/dkimKeys";
 import { DAY_MS } from "../../components/clock";
@@ -18,7 +16,7 @@ import { decodeConfigMap, keyPath } from "../../components/config";
 import { DKIM_ALGORITHMS, type DkimAlgorithm } from "../../components/model";
 import { dkimRecordName, parseTagList } from "../../components/records/dkim";
 import { addedChanges, addSelector, describeAddedSelector } from "../addSelector";
-import { type DnsServer } from "../check/server";
+import { DnsFailure, networkDns, systemServer, txtValues, type DnsClient, type DnsServer } from "../check/dnsClient";
 import { CommandError } from "../errors";
 import { type CommandContext, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
 import { dnsServer, wholeNumber } from "../options";
@@ -105,31 +103,34 @@ export function planRotation(keys: StackKeys, algorithm: DkimAlgorithm, overlapD
   return { kind: "generate", current, keyType: keyType === "rsa-1024" ? "rsa-2048" : keyType };
 }
 
-/** A resolver asking `server`, or the system's. */
-export function makeResolver(server: DnsServer | undefined): Resolver {
-  const resolver = new Resolver({ timeout: 3000, tries: 2 });
-  if (server === undefined) return resolver;
-  resolver.setServers([isIP(server.host) === 6 ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`]);
-  return resolver;
-}
+/** Each lookup of the served key: one answer within 3 s, two tries (a key rotation is no hurry). */
+const SERVED_KEY_QUERY = { timeoutMs: 3000, attempts: 2 } as const;
 
-/** Undefined when DNS serves exactly the selector's key; else what it served instead. */
+/**
+ * Undefined when `server` serves exactly the selector's key; else what it served instead. Asked through
+ * `dns`, the client `check` uses too (cli/check/dnsClient.ts), so each lookup ends within its bound.
+ */
 export async function servedKeyProblem(
-  resolver: Resolver,
+  dns: DnsClient,
+  server: DnsServer,
   domain: string,
   selector: SelectorState,
 ): Promise<string | undefined> {
   const name = dkimRecordName(selector.name, domain);
-  let answers: string[][];
+  let response;
   try {
-    answers = await resolver.resolveTxt(name);
+    response = await dns.query(server, name, "TXT", SERVED_KEY_QUERY);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "error";
-    return `${name}: ${code === "ENOTFOUND" ? "no such name (NXDOMAIN)" : code === "ENODATA" ? "no TXT record" : `lookup failed (${code})`}`;
+    if (error instanceof DnsFailure) return `${name}: lookup failed: ${error.message}`;
+    throw error;
   }
-  const records = answers.map((chunks) => chunks.join(""));
+  if (response.rcode === "NXDOMAIN") return `${name}: no such name (NXDOMAIN)`;
+  if (response.rcode !== "NOERROR") return `${name}: lookup failed (${response.rcode})`;
+  const records = txtValues(response);
+  if (records.length === 0) return `${name}: no TXT record`;
   if (records.length !== 1) {
-    return `${name}: ${records.length} TXT records (a selector needs exactly one, RFC 6376 §3.6.2.2): ${records.map((r) => JSON.stringify(r)).join(", ")}`;
+    const served = records.map((r) => JSON.stringify(r)).join(", ");
+    return `${name}: ${records.length} TXT records (a selector needs exactly one, RFC 6376 §3.6.2.2): ${served}`;
   }
   const tags = parseTagList(records[0] ?? "");
   if ((tags.get("k") ?? "rsa") !== selector.algorithm || tags.get("p") !== selector.publicKey) {
@@ -147,6 +148,8 @@ export interface RotateOptions {
   readonly algorithm: DkimAlgorithm;
   readonly cwd: string;
   readonly now: Date;
+  /** How DNS is asked; tests replace it. @default networkDns */
+  readonly dns?: DnsClient;
 }
 
 export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli): Promise<number> {
@@ -154,7 +157,7 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
   selectStacks(project, [options.stack]);
   // An unreadable stack file is refused before taking the lock; the step is decided under it.
   readStackConfig(project, options.stack);
-  const resolver = makeResolver(options.resolver);
+  const resolver = options.resolver ?? systemServer();
   const stdout = await editStack(
     { project, stack: options.stack, command: "sender-auth rotate", io, ...(pulumi === undefined ? {} : { pulumi }) },
     (edit) => rotateStep(edit, options, resolver, io),
@@ -168,7 +171,7 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
 const refusal = (message: string): CommandError => new CommandError(message, EXIT_FAILURE);
 
 /** Decides and takes one rotation step on the stack config read under the lock; returns what to print. */
-async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Resolver, io: Io): Promise<string> {
+async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: DnsServer, io: Io): Promise<string> {
   const keys = stackKeysOf(edit.config);
   const dns = decodeConfigMap(edit.config.config)["dns"];
   const dnsIsObject = typeof dns === "object" && dns !== null && !Array.isArray(dns);
@@ -206,7 +209,7 @@ async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Res
           `warning: --force: not checking that DNS serves ${dkimRecordName(step.next.name, domain)}; mail signed before it is served fails DKIM\n`,
         );
       } else {
-        const problem = await servedKeyProblem(resolver, domain, step.next);
+        const problem = await servedKeyProblem(options.dns ?? networkDns, resolver, domain, step.next);
         if (problem !== undefined) {
           throw refusal(
             `refusing to activate ${step.next.name}: DNS does not serve its key yet\n${problem}\nrun pulumi up --stack ${options.stack}, wait ${wait}, and try again (--force skips this check)`,

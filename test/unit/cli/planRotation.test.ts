@@ -1,11 +1,13 @@
 /**
  * Which one step `rotate` takes (planRotation, cli/commands/rotate.ts), in process: the selectors of
  * the rotated algorithm decide it, oldest first, and every refusal says why. The spawned rotate tests
- * (rotate.test.ts) cover the writes and the output; these cover the decision, each branch.
+ * (rotate.test.ts) cover the writes and the output; these cover the decision, each branch, and the
+ * DNS check before activation (servedKeyProblem) through a DnsClient that answers from a table.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { planRotation, type RotationStep } from "../../../cli/commands/rotate";
+import { DnsFailure, type DnsClient, type DnsResponse } from "../../../cli/check/dnsClient";
+import { planRotation, servedKeyProblem, type RotationStep } from "../../../cli/commands/rotate";
 import type { SelectorState, StackKeys } from "../../../cli/stackKeys";
 import type { DkimAlgorithm, DkimStatus } from "../../../components/model";
 
@@ -166,5 +168,66 @@ describe("planRotation", () => {
       summary(planRotation(stackKeys, "rsa", 1, NOW)),
       "refuse: s1 was retired on 2026-12-01; mail signed with it may still be in flight, so it can be revoked from 2026-12-02 (--overlap-days 1)",
     );
+  });
+});
+
+describe("servedKeyProblem (through the DnsClient seam)", () => {
+  const SERVER = { host: "192.0.2.53", port: 53 };
+  const NAME = "s2._domainkey.example.com";
+  const next = selector("s2", "published");
+  const txt = (...values: string[][]): DnsResponse => {
+    const records = values.map((data) => ({ name: NAME, type: "TXT", ttl: 300, data }));
+    return { rcode: "NOERROR", answers: records, records, octets: 100 };
+  };
+  /** A client that answers every question with `answer` (or fails with it), recording what was asked. */
+  function client(answer: DnsResponse | DnsFailure, asked: string[] = []): DnsClient {
+    return {
+      query: (server, name, type, options) => {
+        asked.push(
+          `${server.host}:${server.port} ${name} ${type} ${options?.timeoutMs ?? "-"}ms×${options?.attempts ?? "-"}`,
+        );
+        return answer instanceof DnsFailure ? Promise.reject(answer) : Promise.resolve(answer);
+      },
+    };
+  }
+
+  it("asks the given server for the selector's TXT record, bounded (3 s, two tries); undefined when it serves the key", async () => {
+    const asked: string[] = [];
+    const served = txt(["v=DKIM1; k=rsa; ", "p=key-of-s2"]);
+    assert.equal(await servedKeyProblem(client(served, asked), SERVER, "example.com", next), undefined);
+    assert.deepEqual(asked, [`192.0.2.53:53 ${NAME} TXT 3000ms×2`]);
+  });
+
+  const cases: readonly [string, DnsResponse | DnsFailure, string][] = [
+    ["NXDOMAIN", { rcode: "NXDOMAIN", answers: [], records: [], octets: 50 }, `${NAME}: no such name (NXDOMAIN)`],
+    ["SERVFAIL", { rcode: "SERVFAIL", answers: [], records: [], octets: 50 }, `${NAME}: lookup failed (SERVFAIL)`],
+    ["NODATA", txt(), `${NAME}: no TXT record`],
+    [
+      "no answer at all",
+      new DnsFailure("TIMEOUT", "no answer from 192.0.2.53:53 within 3000 ms"),
+      `${NAME}: lookup failed: no answer from 192.0.2.53:53 within 3000 ms`,
+    ],
+    [
+      "two records",
+      txt(["v=DKIM1; p=key-of-s2"], ["v=DKIM1; p=old"]),
+      `${NAME}: 2 TXT records (a selector needs exactly one, RFC 6376 §3.6.2.2): "v=DKIM1; p=key-of-s2", "v=DKIM1; p=old"`,
+    ],
+    ["another key", txt(["v=DKIM1; p=old"]), `${NAME}: serves "v=DKIM1; p=old", not the configured rsa key`],
+    ["the revoked placeholder", txt(["v=DKIM1; p="]), `${NAME}: serves "v=DKIM1; p=", not the configured rsa key`],
+    [
+      "the key under another algorithm",
+      txt(["v=DKIM1; k=ed25519; p=key-of-s2"]),
+      `${NAME}: serves "v=DKIM1; k=ed25519; p=key-of-s2", not the configured rsa key`,
+    ],
+  ];
+  for (const [title, answer, expected] of cases) {
+    it(`${title}: ${expected}`, async () => {
+      assert.equal(await servedKeyProblem(client(answer), SERVER, "example.com", next), expected);
+    });
+  }
+
+  it("a bug in the client is not a DNS problem: it is thrown, not reported as a lookup failure", async () => {
+    const broken: DnsClient = { query: () => Promise.reject(new TypeError("bug")) };
+    await assert.rejects(servedKeyProblem(broken, SERVER, "example.com", next), new TypeError("bug"));
   });
 });

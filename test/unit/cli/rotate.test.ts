@@ -684,7 +684,13 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
       const port = await closedUdpPort();
       const run = await rotate(rotation(DOMAIN), ["--resolver", `127.0.0.1:${port}`]);
       assert.equal(run.stdout, "");
-      assert.equal(run.stderr, dnsRefusal("s202611a", `s202611a._domainkey.${DOMAIN}: lookup failed (ECONNREFUSED)`));
+      assert.equal(
+        run.stderr,
+        dnsRefusal(
+          "s202611a",
+          `s202611a._domainkey.${DOMAIN}: lookup failed: 127.0.0.1:${port} is unreachable (ECONNREFUSED)`,
+        ),
+      );
       assert.equal(run.code, 1);
       assertUnchanged(run);
     });
