@@ -117,7 +117,8 @@ function checkInsideProject(projectFile: string, dir: string, configured: string
   }
   if (real !== realDir && !real.startsWith(`${realDir}${path.sep}`)) {
     throw new ProjectError(
-      `${projectFile}: stackConfigDir "${printable(configured)}" resolves to ${printable(real)}, outside the project directory ${printable(realDir)}; stack files must live inside the project`,
+      `${projectFile}: stackConfigDir "${printable(configured)}" resolves to ${printable(real)}, ` +
+        `outside the project directory ${printable(realDir)}; stack files must live inside the project`,
     );
   }
 }
@@ -218,7 +219,10 @@ export function stackNameProblem(stack: string): string | undefined {
   if (stack === "") return "a stack name may not be empty";
   const bad = NOT_STACK_NAME_CHARACTER.exec(stack);
   if (bad !== null) {
-    return `"${printable(bad[0])}" at position ${bad.index} is not allowed: a stack name may only contain letters, digits, hyphens, underscores and periods (Pulumi's stack-name characters), so it is never a path`;
+    return (
+      `"${printable(bad[0])}" at position ${bad.index} is not allowed: a stack name may only contain letters, ` +
+      `digits, hyphens, underscores and periods (Pulumi's stack-name characters), so it is never a path`
+    );
   }
   if (stack.length > MAX_STACK_NAME_LENGTH) {
     return `a stack name has at most ${MAX_STACK_NAME_LENGTH} characters (Pulumi's limit); this one has ${stack.length}`;

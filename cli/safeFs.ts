@@ -124,7 +124,8 @@ export function readRegularFile(file: string, options: ReadOptions = {}): Buffer
     }
     if (errnoCode(error) === "ELOOP") {
       throw new ProjectError(
-        `${label}: is a symbolic link; sender-auth reads project files only as regular files, never through a link (it could point outside the project, or at a device)`,
+        `${label}: is a symbolic link; sender-auth reads project files only as regular files, ` +
+          "never through a link (it could point outside the project, or at a device)",
       );
     }
     throw fsError(error, label, "read");

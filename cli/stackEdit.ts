@@ -115,7 +115,8 @@ class Interrupts {
     }
     this.received = signal;
     this.io.stderr.write(
-      `warning: ${signal} received: stopping once the pulumi call in progress returns, leaving the stack config as it was before this command (${signal} again stops that call now)\n`,
+      `warning: ${signal} received: stopping once the pulumi call in progress returns, ` +
+        `leaving the stack config as it was before this command (${signal} again stops that call now)\n`,
     );
   };
 
@@ -245,7 +246,8 @@ class Backup {
     }
     this.restore();
     io.stderr.write(
-      `warning: stack ${stack}: an earlier command writing its config did not finish: ${this.label} was restored from the backup it took before its first write${kept}\n`,
+      `warning: stack ${stack}: an earlier command writing its config did not finish: ` +
+        `${this.label} was restored from the backup it took before its first write${kept}\n`,
     );
   }
 }
@@ -376,7 +378,9 @@ function rollBack(error: unknown, backup: Backup, interrupts: Interrupts, label:
       const why = restoreError instanceof Error ? restoreError.message : String(restoreError);
       const reason = error instanceof Error && !(error instanceof Interrupted) ? `${error.message}\n` : "";
       return new StackEditError(
-        `${reason}the stack file could not be restored (${why}); its backup is ${backup.backupLabel}: run this command again, which restores it first, or restore it yourself with\n  mv '${backup.backupLabel}' '${label}'`,
+        `${reason}the stack file could not be restored (${why}); its backup is ${backup.backupLabel}: ` +
+          `run this command again, which restores it first, ` +
+          `or restore it yourself with\n  mv '${backup.backupLabel}' '${label}'`,
         interrupts.received === undefined ? EXIT_FAILURE : interrupts.exitCode,
       );
     }
@@ -447,7 +451,8 @@ export async function editStack<T>(options: StackEditOptions, body: (edit: Stack
           .sort();
         if (differing.length > 0) {
           throw new StackEditError(
-            `after writing, ${label} does not hold what was written: ${differing.join(", ")} ${differing.length === 1 ? "differs" : "differ"} from what was expected`,
+            `after writing, ${label} does not hold what was written: ` +
+              `${differing.join(", ")} ${differing.length === 1 ? "differs" : "differ"} from what was expected`,
             EXIT_FAILURE,
           );
         }

@@ -48,7 +48,9 @@ export function duplicateKeyProblems(projectName: string, keys: readonly string[
       problemAt(
         fullKey,
         [],
-        `is set ${written.length === 2 ? "twice" : `${written.length} times`} in the stack file, as ${written.map((key) => `"${key}"`).join(" and ")}: the Pulumi CLI reads these as one key and keeps one of the values at random; remove all but one`,
+        `is set ${written.length === 2 ? "twice" : `${written.length} times`} in the stack file, ` +
+          `as ${written.map((key) => `"${key}"`).join(" and ")}: ` +
+          `the Pulumi CLI reads these as one key and keeps one of the values at random; remove all but one`,
         `one spelling of each key, e.g. "${fullKey}"`,
       ),
     );

@@ -244,8 +244,14 @@ export async function lockStack(options: LockOptions): Promise<StackLock> {
       const seconds = `${Math.round(waitMs / 100) / 10} s`;
       throw new StackLockedError(
         current.kind === "held"
-          ? `stack ${options.stack} is locked by another command writing its config: ${describeHolder(current.holder)}; gave up after waiting ${seconds}. Run this again once it has finished${current.holder.host === own.host ? "" : `; if nothing runs on host ${current.holder.host} any more, remove ${label}`}`
-          : `stack ${options.stack} is locked and the lock cannot be read (${current.reason}); gave up after waiting ${seconds}. If no sender-auth command is running, remove ${label}`,
+          ? `stack ${options.stack} is locked by another command writing its config: ${describeHolder(current.holder)}; ` +
+              `gave up after waiting ${seconds}. ` +
+              `Run this again once it has finished` +
+              (current.holder.host === own.host
+                ? ""
+                : `; if nothing runs on host ${current.holder.host} any more, remove ${label}`)
+          : `stack ${options.stack} is locked and the lock cannot be read (${current.reason}); ` +
+              `gave up after waiting ${seconds}. If no sender-auth command is running, remove ${label}`,
       );
     }
     if (!waiting && current.kind === "held") {

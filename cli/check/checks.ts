@@ -442,7 +442,11 @@ async function checkSpf(context: StackContext, config: SenderAuthConfig): Promis
     code: "spf-size",
     result: octets > SPF_UDP_BUDGET ? "warn" : "ok",
     subject: "spf",
-    message: `the TXT answer at ${domain} is ${octets} octets${octets > SPF_UDP_BUDGET ? `, over ${SPF_UDP_BUDGET}: it may not fit a UDP response (RFC 7208 §3.4)` : ` (under ${SPF_UDP_BUDGET})`}`,
+    message:
+      `the TXT answer at ${domain} is ${octets} octets` +
+      (octets > SPF_UDP_BUDGET
+        ? `, over ${SPF_UDP_BUDGET}: it may not fit a UDP response (RFC 7208 §3.4)`
+        : ` (under ${SPF_UDP_BUDGET})`),
   };
   const findings: Finding[] = [];
   const recorder = recording(context.ask);
@@ -482,11 +486,14 @@ async function checkSpf(context: StackContext, config: SenderAuthConfig): Promis
       result: "fail",
       subject: "spf",
       message: `SPF permerror: ${result.info}`,
-      hint: `receivers treat the SPF record as broken: see the SPF findings; \`npx sender-auth plan${context.stack === undefined ? "" : ` ${context.stack}`}\` shows the declared record`,
+      hint:
+        `receivers treat the SPF record as broken: see the SPF findings; ` +
+        `\`npx sender-auth plan${context.stack === undefined ? "" : ` ${context.stack}`}\` shows the declared record`,
     });
   }
   const cut =
-    "cut DNS-querying terms from sender-auth:spf (include, a, mx, exists, redirect): replace an include by the ip4/ip6 ranges it lists, or drop senders no longer used";
+    "cut DNS-querying terms from sender-auth:spf (include, a, mx, exists, redirect): " +
+    "replace an include by the ip4/ip6 ranges it lists, or drop senders no longer used";
   // A permerror before any term was evaluated (e.g. two SPF records) has nothing to count.
   if (lookups && !(result.status.result === "permerror" && lookups.count === 0 && lookups.void === 0)) {
     // Past the check's own limit mailauth stops evaluating: the count is then a lower bound.
@@ -660,7 +667,9 @@ async function checkDkim(context: StackContext, config: SenderAuthConfig): Promi
               code: "dkim-revoked-still-served",
               result: "fail",
               subject,
-              message: `is revoked but DNS still serves ${(served.length === 1 ? keyOfRecord(served[0] ?? "") : undefined) ?? "a key"}: signatures with it still verify`,
+              message:
+                `is revoked but DNS still serves ${(served.length === 1 ? keyOfRecord(served[0] ?? "") : undefined) ?? "a key"}: ` +
+                `signatures with it still verify`,
               served,
               hint: fix,
             },
@@ -692,7 +701,9 @@ async function checkDkim(context: StackContext, config: SenderAuthConfig): Promi
       continue;
     }
     const servedKey = inspection.info;
-    const described = `${fingerprintLabel(servedKey.fingerprint)} (${algorithm === "rsa" ? `RSA ${servedKey.bits}` : "Ed25519"})`;
+    const keyLabel = (key: typeof servedKey): string =>
+      `${fingerprintLabel(key.fingerprint)} (${key.algorithm === "rsa" ? `RSA ${key.bits}` : "Ed25519"})`;
+    const described = keyLabel(servedKey);
     if (selector.cname !== undefined) {
       findings.push({
         code: "dkim-ok",
@@ -706,7 +717,7 @@ async function checkDkim(context: StackContext, config: SenderAuthConfig): Promi
         code: "dkim-wrong-key",
         result: "fail",
         subject,
-        message: `DNS serves key ${described}, config declares ${declared === undefined ? "no key" : `key ${fingerprintLabel(declared.fingerprint)} (${declared.algorithm === "rsa" ? `RSA ${declared.bits}` : "Ed25519"})`}`,
+        message: `DNS serves key ${described}, config declares ${declared === undefined ? "no key" : `key ${keyLabel(declared)}`}`,
         expected: selector.publicKey === undefined ? "" : buildDkimValue(selector.algorithm, selector.publicKey),
         served,
         hint: fix,
@@ -896,7 +907,10 @@ async function reportDestinations(context: StackContext, config: SenderAuthConfi
             result: "fail",
             subject: "dmarc",
             message: `${host} does not publish ${names[0] ?? ""} TXT "v=DMARC1": receivers send it no reports (RFC 7489 §7.1)`,
-            hint: `ask the operator of ${host} to publish it (a sender-auth stack for ${host}: add ${config.domain} to its sender-auth:dmarc.authorizeReportsFor), or remove the address from sender-auth:dmarc.${keys}`,
+            hint:
+              `ask the operator of ${host} to publish it (a sender-auth stack for ${host}: ` +
+              `add ${config.domain} to its sender-auth:dmarc.authorizeReportsFor), ` +
+              `or remove the address from sender-auth:dmarc.${keys}`,
           },
     );
   }

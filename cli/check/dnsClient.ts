@@ -293,7 +293,9 @@ class UdpChannel {
       () =>
         waiter === undefined || waiter.ignored === 0
           ? `no answer from ${where} within ${request.timeoutMs} ms`
-          : `no usable answer from ${where} within ${request.timeoutMs} ms; ignored ${waiter.ignored} ${waiter.ignored === 1 ? "reply" : "replies"} with its ID, the last one ${waiter.lastProblem}`,
+          : `no usable answer from ${where} within ${request.timeoutMs} ms; ` +
+            `ignored ${waiter.ignored} ${waiter.ignored === 1 ? "reply" : "replies"} with its ID, ` +
+            `the last one ${waiter.lastProblem}`,
       (settle) => {
         waiter = { name: canonicalName(request.name), type: request.type, settle, query, ignored: 0, lastProblem: "" };
         this.pending.set(id, waiter);
@@ -390,7 +392,8 @@ function tcpExchange(
           "BADRESPONSE",
           progress.octets === 0
             ? `${where} ${reset === undefined ? "closed" : `reset (${reset})`} the TCP connection without answering`
-            : `TCP answer from ${where} cut short: ${reset === undefined ? "the server closed the connection" : `the connection was reset (${reset})`} ${sofar()}`,
+            : `TCP answer from ${where} cut short: ` +
+                `${reset === undefined ? "the server closed the connection" : `the connection was reset (${reset})`} ${sofar()}`,
         );
       socket.on("connect", () => {
         progress.connected = true;

@@ -137,17 +137,20 @@ export class StackBudget {
     const texts: Record<Bound, { message: (n: number) => string; hint: string }> = {
       deadline: {
         message: (n) =>
-          `stopped at the ${seconds(this.limits.stackTimeoutMs)} deadline for checking one stack (--stack-timeout): ${lookups(n)} cut short or not made; what they would have checked is unverified`,
+          `stopped at the ${seconds(this.limits.stackTimeoutMs)} deadline for checking one stack (--stack-timeout): ` +
+          `${lookups(n)} cut short or not made; what they would have checked is unverified`,
         hint: "run the check again, with a longer --stack-timeout or a faster --resolver",
       },
       queries: {
         message: (n) =>
-          `stopped at the limit of ${this.limits.maxQueries} DNS queries for checking one stack: ${lookups(n)} not made; what they would have checked is unverified`,
+          `stopped at the limit of ${this.limits.maxQueries} DNS queries for checking one stack: ${lookups(n)} not made; ` +
+          `what they would have checked is unverified`,
         hint: "no receiver asks this much for one domain: see the SPF findings (an include tree past every receiver's limit)",
       },
       octets: {
         message: (n) =>
-          `stopped at the limit of ${octets(this.limits.maxAnswerOctets)} octets of DNS answers for checking one stack: ${lookups(n)} not used; what they would have checked is unverified`,
+          `stopped at the limit of ${octets(this.limits.maxAnswerOctets)} octets of DNS answers for checking one stack: ` +
+          `${lookups(n)} not used; what they would have checked is unverified`,
         hint: "answers this large are not a stack's records: ask the resolver what it serves for the names above (`dig`)",
       },
     };

@@ -125,7 +125,10 @@ async function privateKeysFor(
           code: "check-limit",
           result: "fail",
           subject: `dkim ${selector.name}`,
-          message: `could not read the private key: \`pulumi config get\` did not finish within the ${limits.stackTimeoutMs / 1000} s deadline for checking one stack (--stack-timeout)`,
+          message:
+            `could not read the private key: ` +
+            `\`pulumi config get\` did not finish within the ${limits.stackTimeoutMs / 1000} s deadline for checking one stack ` +
+            `(--stack-timeout)`,
           hint: `give it with --key-file ${selector.name}=<path>, or a longer --stack-timeout`,
         });
         return { keys, findings };
@@ -225,7 +228,8 @@ export function renderCheckTable(reports: readonly StackReport[]): string {
 export async function check(options: CheckOptions, io: Io & { readonly stderr: { isTTY?: boolean } }): Promise<number> {
   if (options.planned === true && options.authoritative) {
     throw new UsageError(
-      "--planned and --authoritative cannot be combined: --planned answers the stacks' records from their plan, --authoritative asks the zone's nameservers what they serve now",
+      "--planned and --authoritative cannot be combined: --planned answers the stacks' records from their plan, " +
+        "--authoritative asks the zone's nameservers what they serve now",
     );
   }
   const project = loadProject(options.cwd);

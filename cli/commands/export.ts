@@ -83,7 +83,11 @@ function exportableSelector(options: ExportOptions, keys: StackKeys): { selector
     // An orphan: no DNS record publishes this key (e.g. a keygen stopped between its two writes), so
     // mail signed with it would fail DKIM; it is never handed out (issue #11).
     throw new ProjectError(
-      `selector ${found.name} of stack ${options.stack} has a private key but no publicKey, so no DNS record publishes it and mail signed with it fails DKIM; refusing to export it. Remove the half-written selector with\n  pulumi config rm --path '${selectorPath(found.name)}' --stack ${options.stack}\nand generate a new key with npx sender-auth keygen ${options.stack}`,
+      `selector ${found.name} of stack ${options.stack} has a private key but no publicKey, ` +
+        `so no DNS record publishes it and mail signed with it fails DKIM; refusing to export it. ` +
+        `Remove the half-written selector with\n` +
+        `  pulumi config rm --path '${selectorPath(found.name)}' --stack ${options.stack}\n` +
+        `and generate a new key with npx sender-auth keygen ${options.stack}`,
     );
   }
   if (keys.domain === undefined) throw new ProjectError(`stack ${options.stack} has no sender-auth:domain`);

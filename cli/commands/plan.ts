@@ -120,7 +120,8 @@ function checkBindTargets(options: PlanOptions, stacks: readonly string[]): void
   if (options.format !== "bind" || options.write === true || options.check === true) return;
   if (options.out === undefined && stacks.length !== 1) {
     throw new UsageError(
-      `--format bind prints the zone file of one stack, and ${stacks.length} stacks were selected (${stacks.join(", ") || "none"}): name one stack, or give --out DIR to write DIR/<domain>.zone for each`,
+      `--format bind prints the zone file of one stack, and ${stacks.length} stacks were selected ` +
+        `(${stacks.join(", ") || "none"}): name one stack, or give --out DIR to write DIR/<domain>.zone for each`,
     );
   }
 }

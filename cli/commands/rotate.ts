@@ -60,14 +60,18 @@ export function planRotation(keys: StackKeys, algorithm: DkimAlgorithm, overlapD
     if (oldest.retiredAt === undefined || Number.isNaN(Date.parse(oldest.retiredAt))) {
       return {
         kind: "refuse",
-        reason: `${oldest.name} is retired but has no retiredAt date, so its overlap cannot be checked; set it with\n  pulumi config set --path '${selectorPath(oldest.name, "retiredAt")}' <YYYY-MM-DD> --stack ${keys.stack}`,
+        reason:
+          `${oldest.name} is retired but has no retiredAt date, so its overlap cannot be checked; ` +
+          `set it with\n  pulumi config set --path '${selectorPath(oldest.name, "retiredAt")}' <YYYY-MM-DD> --stack ${keys.stack}`,
       };
     }
     const due = new Date(Date.parse(oldest.retiredAt) + overlapDays * DAY_MS);
     if (now < due) {
       return {
         kind: "refuse",
-        reason: `${oldest.name} was retired on ${oldest.retiredAt}; mail signed with it may still be in flight, so it can be revoked from ${isoDate(due)} (--overlap-days ${overlapDays})`,
+        reason:
+          `${oldest.name} was retired on ${oldest.retiredAt}; mail signed with it may still be in flight, ` +
+          `so it can be revoked from ${isoDate(due)} (--overlap-days ${overlapDays})`,
       };
     }
     return { kind: "revoke", retired: oldest };
@@ -201,7 +205,8 @@ async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Dns
         now: options.now,
       });
       await edit.verify(addedChanges(added), [selector]);
-      return `rotate step 1 of 4: ${step.current.name} is active and nothing newer exists\n${describeAddedSelector(options.stack, domain, added, "published")}\n`;
+      const description = describeAddedSelector(options.stack, domain, added, "published");
+      return `rotate step 1 of 4: ${step.current.name} is active and nothing newer exists\n${description}\n`;
     }
     case "activate": {
       if (options.force) {
@@ -212,7 +217,9 @@ async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Dns
         const problem = await servedKeyProblem(options.dns ?? networkDns, resolver, domain, step.next);
         if (problem !== undefined) {
           throw refusal(
-            `refusing to activate ${step.next.name}: DNS does not serve its key yet\n${problem}\nrun pulumi up --stack ${options.stack}, wait ${wait}, and try again (--force skips this check)`,
+            `refusing to activate ${step.next.name}: ` +
+              `DNS does not serve its key yet\n${problem}\nrun pulumi up --stack ${options.stack}, wait ${wait}, ` +
+              `and try again (--force skips this check)`,
           );
         }
       }
@@ -248,7 +255,9 @@ async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Dns
           `  2. switch your signer to ${step.next.name}: npx sender-auth export ${options.stack} --selector ${step.next.name} --format pem`,
           ...(step.current
             ? [
-                `  3. after ${options.overlapDays} days (from ${isoDate(new Date(options.now.getTime() + options.overlapDays * DAY_MS))}), revoke ${step.current.name}: npx sender-auth rotate ${options.stack}`,
+                `  3. after ${options.overlapDays} days ` +
+                  `(from ${isoDate(new Date(options.now.getTime() + options.overlapDays * DAY_MS))}), ` +
+                  `revoke ${step.current.name}: npx sender-auth rotate ${options.stack}`,
               ]
             : []),
         ].join("\n") + "\n"
@@ -282,7 +291,8 @@ async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Dns
       return (
         [
           `rotate step 4 of 4: ${name} is revoked`,
-          `  ${name}: removed from the stack config${step.revoked.hasPrivateKey ? ", private key included" : ""}; its name stays in ${keyPath(["dkim", "removedSelectors"])}, never to be used again`,
+          `  ${name}: removed from the stack config${step.revoked.hasPrivateKey ? ", private key included" : ""}; ` +
+            `its name stays in ${keyPath(["dkim", "removedSelectors"])}, never to be used again`,
           "next:",
           `  1. review, commit, pulumi up --stack ${options.stack} (deletes its record)`,
           `  2. the next rotation starts with: npx sender-auth rotate ${options.stack}`,

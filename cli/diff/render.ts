@@ -43,7 +43,8 @@ export function renderMarkdown(report: DiffReport): string {
     lines.push(`No DNS record changes in ${report.stacks.length} stack(s).`);
   } else {
     lines.push(
-      `**${changed.length} of ${report.stacks.length} stack(s) change**: ${count("added")} record(s) added, ${count("removed")} removed, ${count("changed")} changed.`,
+      `**${changed.length} of ${report.stacks.length} stack(s) change**: ${count("added")} record(s) added, ` +
+        `${count("removed")} removed, ${count("changed")} changed.`,
       "",
     );
     for (const stack of changed) {
@@ -105,7 +106,8 @@ export function renderText(report: DiffReport, paint: Paint): string {
     paint.bold(`sender-auth: DNS changes against ${report.base.ref} (${report.base.commit.slice(0, 12)})`),
     changed.length === 0
       ? `No DNS record changes in ${report.stacks.length} stack(s).`
-      : `${changed.length} of ${report.stacks.length} stack(s) change: ${count("added")} record(s) added, ${count("removed")} removed, ${count("changed")} changed.`,
+      : `${changed.length} of ${report.stacks.length} stack(s) change: ${count("added")} record(s) added, ` +
+        `${count("removed")} removed, ${count("changed")} changed.`,
   ];
   for (const stack of changed) {
     lines.push("", paint.bold(`${stack.stack}${stack.domain === undefined ? "" : ` (${stack.domain})`}`));

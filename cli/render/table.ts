@@ -3,7 +3,9 @@ import type { StackPlan } from "../mockRun";
 
 export function renderTable(plans: readonly StackPlan[]): string {
   const blocks = plans.map((plan) => {
-    const header = `${plan.stack}: ${plan.domain} on ${plan.provider} (zone ${plan.zoneId}), ${plan.records.length} records, ${plan.resources.length} resources`;
+    const header =
+      `${plan.stack}: ${plan.domain} on ${plan.provider} (zone ${plan.zoneId}), ${plan.records.length} records, ` +
+      `${plan.resources.length} resources`;
     const rows = [
       ["NAME", "TYPE", "TTL", "PURPOSE", "VALUE"],
       ...plan.records.map((r) => [
