@@ -1,6 +1,6 @@
 /**
  * Benchmark 3, keygen (issue #6): RSA 2048 and 4096 key generation as `sender-auth keygen` does it
- * (components/dkimKeys.ts: forge's native path, PKCS#8 PEM and the DKIM p= value), against
+ * (components/sections/dkim/keys.ts: forge's native path, PKCS#8 PEM and the DKIM p= value), against
  * `openssl genrsa` run in the same benchmark (the by-hand routine: a process, and Debian's OpenSSL),
  * and against `crypto.generateKeyPairSync` in the same process (the same OpenSSL as sender-auth's,
  * nothing around it). RSA generation time varies a lot from key to key (the prime search is random),
@@ -8,7 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { generateDkimKey, type KeyType } from "../components/dkimKeys";
+import { generateDkimKey, type KeyType } from "../components/sections/dkim/keys";
 import { alternate, formatSummary, progress, table } from "./lib/stats";
 
 /** Wall time of `openssl genrsa <bits>`; the key goes to a pipe that is read and dropped. */

@@ -4,8 +4,8 @@
  * key and its metadata in plain text (so plan and pull-request diffs need no decryption), and what
  * it means and what to do next, for stdout.
  */
-import { generateDkimKey, type GeneratedKey, type KeyType } from "../components/dkimKeys";
-import { buildDkimValue, dkimRecordName, inspectDkimPublicKey } from "../components/records/dkim";
+import { generateDkimKey, type GeneratedKey, type KeyType } from "../components/sections/dkim/keys";
+import { buildDkimValue, dkimRecordName, inspectDkimPublicKey } from "../components/sections/dkim/records";
 import { type PulumiCli } from "./pulumiCli";
 import { type ConfigChange } from "./stackEdit";
 import { isoDate, selectorPath } from "./stackKeys";

@@ -19,7 +19,7 @@ import { linkSync, renameSync, rmSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { publicKeyOf } from "../components/dkimKeys";
+import { publicKeyOf } from "../components/sections/dkim/keys";
 import { isRecord } from "../components/model";
 import { CommandError, ProjectError, UsageError } from "./errors";
 import { EXIT_FAILURE, type Io } from "./io";

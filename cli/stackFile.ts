@@ -5,7 +5,9 @@
  * a decrypted one. Pure functions over the parsed YAML; `parseStackConfig` (project.ts) calls them.
  */
 import { isScalar, stringify as stringifyYaml, type Document } from "yaml";
-import { keyPath, plaintextPrivateKeyProblem, problem, reportable, type Problem } from "../components/config";
+import { formatProblem, problem, reportable, type Problem } from "../components/config";
+import { keyPath } from "../components/keyPath";
+import { plaintextPrivateKey } from "../components/sections/dkim/keys";
 import { isRecord, PROJECT } from "../components/model";
 
 /**
@@ -99,7 +101,7 @@ export function plaintextPrivateKeyProblems(dkim: unknown, isSecure: (value: unk
   if (!isRecord(selectors)) return [];
   return Object.entries(selectors)
     .filter(([, entry]) => isRecord(entry) && Object.hasOwn(entry, "privateKey") && !isSecure(entry["privateKey"]))
-    .map(([name]) => plaintextPrivateKeyProblem(name));
+    .map(([name]) => formatProblem(plaintextPrivateKey(name)));
 }
 
 /**

@@ -2,25 +2,15 @@
  * What keygen, rotate and export need to know about a stack's DKIM selectors, read from its stack
  * file (never decrypting anything), and the config key paths they write through the Pulumi CLI.
  */
-import { decodeConfigMap, keyPath } from "../components/config";
-import { inspectDkimPublicKey } from "../components/records/dkim";
+import { decodeConfigMap } from "../components/config";
+import { keyPath } from "../components/keyPath";
+import { isRecord } from "../components/model";
 import { selectorProblem } from "../components/records/names";
-import { DKIM_STATUSES, isRecord, type DkimAlgorithm, type DkimKeyInfo, type DkimStatus } from "../components/model";
+import { selectorInFile, type SelectorInFile } from "../components/sections/dkim/selectors";
 import { readStackConfig, UsageError, type Project, type StackConfig } from "./project";
 
-export interface SelectorState {
-  readonly name: string;
-  /** Undefined when the stack file holds something that is not a status. */
-  readonly status: DkimStatus | undefined;
-  readonly algorithm: DkimAlgorithm;
-  readonly publicKey: string | undefined;
-  readonly key: DkimKeyInfo | undefined;
-  readonly cname: string | undefined;
-  /** Whether the stack file holds a (secure) private key for this selector. */
-  readonly hasPrivateKey: boolean;
-  readonly createdAt: string | undefined;
-  readonly retiredAt: string | undefined;
-}
+/** A selector as the stack file holds it, and whether the file holds a (secure) private key for it. */
+export type SelectorState = SelectorInFile & { readonly hasPrivateKey: boolean };
 
 export interface StackKeys {
   readonly stack: string;
@@ -50,24 +40,11 @@ export function stackKeysOf(stackConfig: StackConfig): StackKeys {
   const entries = isRecord(dkim) && isRecord(dkim["selectors"]) ? Object.entries(dkim["selectors"]) : [];
   const selectors = entries
     .filter((entry): entry is [string, Record<string, unknown>] => isRecord(entry[1]))
-    .map(([name, entry]): SelectorState => {
-      const algorithm: DkimAlgorithm = entry["algorithm"] === "ed25519" ? "ed25519" : "rsa";
-      const publicKey = text(entry["publicKey"]);
-      const inspection = publicKey === undefined ? undefined : inspectDkimPublicKey(algorithm, publicKey);
-      const status = DKIM_STATUSES.find((s) => s === entry["status"]);
-      return {
-        name,
-        status,
-        algorithm,
-        publicKey,
-        key: inspection?.ok ? inspection.info : undefined,
-        cname: text(entry["cname"]),
-        // Private keys are never decrypted here; that one is stored is all keygen and export need.
-        hasPrivateKey: stackConfig.secretPaths.includes(selectorPath(name, "privateKey")),
-        createdAt: text(entry["createdAt"]),
-        retiredAt: text(entry["retiredAt"]),
-      };
-    })
+    .map(([name, entry]): SelectorState => ({
+      ...selectorInFile(name, entry),
+      // Private keys are never decrypted here; that one is stored is all keygen and export need.
+      hasPrivateKey: stackConfig.secretPaths.includes(selectorPath(name, "privateKey")),
+    }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
   const removed = isRecord(dkim) && isRecord(dkim["removedSelectors"]) ? Object.entries(dkim["removedSelectors"]) : [];
   return {

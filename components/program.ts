@@ -1,40 +1,46 @@
 /**
  * The Pulumi program, shared by `pulumi up` (through index.ts) and `sender-auth plan` (which runs
  * index.ts under the SDK's mock runtime): read and validate this stack's config once, create one
- * MailDomain, return the stack outputs.
+ * MailDomain, return the stack outputs: the domain, its records and warnings, and what each record
+ * family adds (sections/: `outputs`, and secret ones derived from its secret config, `secrets`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-  ConfigError,
-  decodeConfigMap,
-  privateKeyProblems,
-  privateKeysOf,
-  selectorSummaries,
-  signingKeysOf,
-  validateStack,
-} from "./config";
+import { ConfigError, decodeConfigMap, formatProblem, validateStack } from "./config";
 import { currentTime } from "./clock";
 import { MailDomain } from "./mailDomain";
-import { PROJECT, type DnsProvider, type PublishedRecord, type SelectorSummary } from "./model";
+import { PROJECT, type PublishedRecord } from "./model";
+import { SECTIONS } from "./sections";
+import type { AnySection, OutputsOf, SecretsOf } from "./sections/types";
 
-export interface ProgramOutputs {
+/** What every stack outputs, whatever its families. */
+interface CoreOutputs {
   /** The policy domain. */
   readonly domain: string;
-  readonly provider: DnsProvider;
-  /** The zone the records are published in. */
-  readonly zoneId: string;
   /** Every record the stack publishes: name, type, ttl, value (unsplit), purpose, selector. */
   readonly records: readonly PublishedRecord[];
   /** Valid-but-risky settings, also logged as Pulumi warnings during `pulumi up`. */
   readonly warnings: readonly string[];
-  /** Not secret: selector, status, algorithm, bits, fingerprint, dates, age. */
-  readonly dkimSelectors: readonly SelectorSummary[];
-  /** Secret: active selector → private key PEM, for mail servers that read stack outputs. */
-  readonly signingKeys: pulumi.Output<Record<string, string>>;
-  /** Resolves once every stored private key matched its published key; rejects with ConfigError. */
+}
+
+/**
+ * The stack outputs (index.ts exports each): the core ones, each family's (`provider` and `zoneId`
+ * from dns, `dkimSelectors` from dkim, ...), and each family's secret ones (`signingKeys` from dkim:
+ * active selector → private key PEM, for mail servers that read stack outputs).
+ */
+export type StackOutputs<L extends readonly AnySection[] = typeof SECTIONS> = CoreOutputs &
+  OutputsOf<L> & { readonly [N in SecretsOf<L>]: pulumi.Output<unknown> };
+
+export type ProgramOutputs<L extends readonly AnySection[] = typeof SECTIONS> = StackOutputs<L> & {
+  /** Resolves once every secret config value passed its family's checks (stored private keys matched). */
   readonly keysMatch: pulumi.Output<true>;
   /** The component, for callers that wait on its resources (plan, tests). */
   readonly component: MailDomain;
+};
+
+/** The stack outputs of a program run: everything but the component and the key check. */
+export function stackOutputs<L extends readonly AnySection[]>(program: ProgramOutputs<L>): StackOutputs<L> {
+  const kept = Object.entries(program).filter(([name]) => name !== "component" && name !== "keysMatch");
+  return Object.fromEntries(kept) as StackOutputs<L>;
 }
 
 /**
@@ -47,39 +53,55 @@ function isConfigSecret(key: string): boolean {
   return runtime.isConfigSecret?.(key) ?? true;
 }
 
-export function senderAuthProgram(): ProgramOutputs {
+/** Runs the program for this stack with the record families of `sections` (the registry's by default). */
+export function senderAuthProgram<L extends readonly AnySection[] = typeof SECTIONS>(
+  sections: L = SECTIONS as unknown as L,
+): ProgramOutputs<L> {
   const stack = pulumi.getStack();
   try {
-    return buildProgram(stack);
+    return buildProgram(stack, sections);
   } catch (error) {
     if (!pulumi.runtime.hasEngine()) throw error;
     throw reportedRunError(failureLines(stack, error));
   }
 }
 
-function buildProgram(stack: string): ProgramOutputs {
+function buildProgram<L extends readonly AnySection[]>(stack: string, sections: L): ProgramOutputs<L> {
   const now = currentTime();
   // Throws ConfigError listing every problem before any resource is registered.
-  const validated = validateStack(stack, decodeConfigMap(pulumi.runtime.allConfig(), isConfigSecret), now);
+  const decoded = decodeConfigMap(pulumi.runtime.allConfig(), isConfigSecret, sections);
+  const validated = validateStack(stack, decoded, now, sections);
   const { config } = validated;
 
-  // Private keys are read only as secrets: the plain getters return a secret's plaintext unmarked
-  // (@pulumi/pulumi config.js). Everything derived from them stays secret (Pulumi docs, "Secrets":
-  // apply/all of a secret is secret), except the check's outcome, which carries no key material.
-  const secretDkim = config.dkim ? new pulumi.Config(PROJECT).getSecretObject<unknown>("dkim") : undefined;
-  const secretDkimValue = secretDkim ?? pulumi.secret<unknown>(undefined);
-  const privateKeys = secretDkimValue.apply(guarded(stack, privateKeysOf));
-  const keysMatch = pulumi.unsecret(
-    privateKeys.apply(
-      guarded(stack, (keys): true => {
-        const problems = privateKeyProblems(config, keys);
-        if (problems.length > 0) throw new ConfigError(stack, problems);
+  // Secret config is read only as secrets: the plain getters return a secret's plaintext unmarked
+  // (@pulumi/pulumi config.js). Everything derived from it stays secret (Pulumi docs, "Secrets":
+  // apply/all of a secret is secret), except the checks' outcome, which carries no key material.
+  const secretConfig = new pulumi.Config(PROJECT);
+  const secrets = sections.flatMap((section) => {
+    if (section.secrets === undefined) return [];
+    const set = (config as Readonly<Record<string, unknown>>)[section.key] !== undefined;
+    const value =
+      (set ? secretConfig.getSecretObject<unknown>(section.key) : undefined) ?? pulumi.secret<unknown>(undefined);
+    return [{ section, rules: section.secrets, value }];
+  });
+  const checks = secrets.map(({ rules, value }) =>
+    value.apply(
+      guarded(stack, (secret): true => {
+        const problems = rules.problems(secret, config);
+        if (problems.length > 0) {
+          throw new ConfigError(
+            stack,
+            problems.map((p) => formatProblem(p, sections)),
+          );
+        }
         return true;
       }),
     ),
   );
-  // A stored private key that does not match its published key fails every record's registration,
-  // and the signingKeys output with them: a failed `pulumi up` still records the stack outputs it got.
+  const keysMatch = pulumi.unsecret(pulumi.all(checks).apply((): true => true));
+  // A secret that fails its checks (a stored private key that does not match its published key) fails
+  // every record's registration, and the secret outputs with them: a failed `pulumi up` still records
+  // the stack outputs it got.
   const zoneId = pulumi.all([config.dns.zoneId, keysMatch]).apply(([id]) => id);
 
   const component = new MailDomain(config.domain, { ...validated, zoneId });
@@ -87,20 +109,16 @@ function buildProgram(stack: string): ProgramOutputs {
   if (pulumi.runtime.hasEngine()) {
     for (const warning of validated.warnings) void pulumi.log.warn(warning, component);
   }
-  return {
-    domain: config.domain,
-    provider: config.dns.provider,
-    zoneId: config.dns.zoneId,
-    records: component.records,
-    warnings: validated.warnings,
-    dkimSelectors: selectorSummaries(config, now),
-    // From the secret config itself: `pulumi.all` would turn the Map of private keys into an object.
-    signingKeys: pulumi
-      .all([secretDkimValue, keysMatch])
-      .apply(guarded(stack, ([dkim]) => signingKeysOf(config, privateKeysOf(dkim)))),
-    keysMatch,
-    component,
-  };
+  const outputs: Record<string, unknown> = { domain: config.domain };
+  for (const section of sections) Object.assign(outputs, section.outputs?.(config, now));
+  Object.assign(outputs, { records: component.records, warnings: validated.warnings });
+  for (const { rules, value } of secrets) {
+    for (const [name, derive] of Object.entries(rules.outputs)) {
+      // From the secret config itself: `pulumi.all` would turn a Map derived from it into an object.
+      outputs[name] = pulumi.all([value, keysMatch]).apply(guarded(stack, ([secret]) => derive(secret, config)));
+    }
+  }
+  return { ...outputs, keysMatch, component } as ProgramOutputs<L>;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
  * managed names were asked at a resolver (caches) or at the authoritative servers, the TTL served and
  * "now". Also the short key fingerprints findings name instead of whole keys.
  */
-import { fingerprintLabel, publicKeyFingerprint } from "../../components/records/dkim";
+import { fingerprintLabel, publicKeyFingerprint } from "../../components/sections/dkim/records";
 import type { DnsResponse, DnsServer, QueryType } from "./dnsClient";
 
 /** What the hints of one stack's check depend on. */

@@ -17,19 +17,20 @@ import type * as DkimVerify from "mailauth/lib/dkim/verify";
 import { dmarc } from "mailauth/lib/dmarc";
 import { spf } from "mailauth/lib/spf";
 import { currentTime } from "../../components/clock";
-import { publicKeyOf } from "../../components/dkimKeys";
-import type { DkimSelectorConfig, PublishedRecord, SenderAuthConfig } from "../../components/model";
+import type { DkimSelector, PublishedRecord, SenderAuthConfig } from "../../components/model";
+import { isWithinDomain } from "../../components/records/names";
+import { parseTagList } from "../../components/records/tagList";
+import { publicKeyOf } from "../../components/sections/dkim/keys";
 import {
   buildDkimValue,
   dkimRecordName,
   fingerprintLabel,
   inspectDkimPublicKey,
-  parseTagList,
   publicKeyFingerprint,
-} from "../../components/records/dkim";
-import { dmarcRecordName, inspectMailto, reportAuthName } from "../../components/records/dmarc";
-import { isWithinDomain } from "../../components/records/names";
-import { SPF_MAX_LOOKUPS, SPF_UDP_BUDGET } from "../../components/records/spf";
+} from "../../components/sections/dkim/records";
+import { dmarcRecordName, reportAuthName } from "../../components/sections/dmarc/records";
+import { inspectMailto } from "../../components/sections/dmarc/reportUri";
+import { SPF_MAX_LOOKUPS, SPF_UDP_BUDGET } from "../../components/sections/spf/records";
 import { deployHint, dnsFailureHint, extraRecordHint, missingHint, type Advice } from "./advice";
 import {
   DnsFailure,
@@ -629,7 +630,7 @@ function message(domain: string, selector: string): string {
 }
 
 /** The hint for a CNAME selector whose key the email provider does not serve as it should. */
-const providerKeyHint = (selector: DkimSelectorConfig): string =>
+const providerKeyHint = (selector: DkimSelector): string =>
   `the email provider serves this key at ${selector.cname ?? ""}: finish the selector's setup there, or correct sender-auth:dkim.selectors.${selector.name}.cname`;
 
 /** Keys, revocations and CNAME targets as verifiers see them, and a real signature per key at hand. */
@@ -738,7 +739,7 @@ async function checkDkim(context: StackContext, config: SenderAuthConfig): Promi
 async function signatureFinding(
   context: StackContext,
   config: SenderAuthConfig,
-  selector: DkimSelectorConfig,
+  selector: DkimSelector,
   key: PrivateKeyAtHand,
   servedFingerprint: string,
   ttl: number | undefined,

@@ -5,8 +5,8 @@
  * variable, never from argv.
  */
 import { Option, type Command } from "commander";
-import { encryptPrivateKey, publicKeyOf } from "../../components/dkimKeys";
-import { dkimRecordName, buildDkimValue, inspectDkimPublicKey } from "../../components/records/dkim";
+import { encryptPrivateKey, publicKeyOf } from "../../components/sections/dkim/keys";
+import { dkimRecordName, buildDkimValue, inspectDkimPublicKey } from "../../components/sections/dkim/records";
 import { CommandError } from "../errors";
 import { type CommandContext, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
 import { loadProject, ProjectError, selectStacks, UsageError } from "../project";

@@ -4,7 +4,7 @@
  * plain text so plan and pull-request diffs work without decrypting anything.
  */
 import { Option, type Command } from "commander";
-import { DEFAULT_KEY_TYPE, KEY_TYPES, WEAK_KEY_TYPES, type KeyType } from "../../components/dkimKeys";
+import { DEFAULT_KEY_TYPE, KEY_TYPES, WEAK_KEY_TYPES, type KeyType } from "../../components/sections/dkim/keys";
 import { selectorProblem } from "../../components/records/names";
 import {
   addedChanges,

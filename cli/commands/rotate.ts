@@ -10,11 +10,13 @@
  * step is one edit (cli/stackEdit.ts): locked, backed up, verified, committed whole or restored.
  */
 import { Option, type Command } from "commander";
-import { KEY_TYPES, type KeyType } from "../../components/dkimKeys";
+import { KEY_TYPES, type KeyType } from "../../components/sections/dkim/keys";
 import { DAY_MS } from "../../components/clock";
-import { decodeConfigMap, keyPath } from "../../components/config";
-import { DKIM_ALGORITHMS, type DkimAlgorithm } from "../../components/model";
-import { dkimRecordName, parseTagList } from "../../components/records/dkim";
+import { decodeConfigMap } from "../../components/config";
+import { keyPath } from "../../components/keyPath";
+import { parseTagList } from "../../components/records/tagList";
+import { DKIM_ALGORITHMS, type DkimAlgorithm } from "../../components/sections/dkim";
+import { dkimRecordName } from "../../components/sections/dkim/records";
 import { addedChanges, addSelector, describeAddedSelector } from "../addSelector";
 import { DnsFailure, networkDns, systemServer, txtValues, type DnsClient, type DnsServer } from "../check/dnsClient";
 import { CommandError } from "../errors";

@@ -1,14 +1,14 @@
 /**
- * Cloudflare (`cloudflare.DnsRecord`, @pulumi/cloudflare v6): every Cloudflare quirk lives here.
- * Each TXT value is its own DNS record with its own ID (rules B10), so values sender-auth does not own
- * (`preserveTxt`) are simply left alone.
+ * Cloudflare (`cloudflare.DnsRecord`, @pulumi/cloudflare v6): every Cloudflare fact and quirk lives
+ * here. Each TXT value is its own DNS record with its own ID (Cloudflare docs, DNS record types: TXT,
+ * "multiple TXT records with the same name"), so values sender-auth does not own (`preserveTxt`) are
+ * simply left alone.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type * as cloudflareSdk from "@pulumi/cloudflare";
 import type { DnsConfig, DnsRecord } from "../model";
 import { parseCharacterStrings, quoteCharacterStrings, splitCharacterStrings } from "../records/txt";
 import {
-  configPathOf,
   numberInput,
   recordTypeInput,
   stringInput,
@@ -19,7 +19,10 @@ import {
 } from "./types";
 
 export const CLOUDFLARE_RECORD_TYPE = "cloudflare:index/dnsRecord:DnsRecord";
-/** rules B9: at most 2,048 characters of content per TXT record ... */
+/**
+ * At most 2,048 characters of content per TXT record ... (Cloudflare docs, DNS record types: TXT; a
+ * later 4,096-byte wire-format limit per record is met as well)
+ */
 export const CLOUDFLARE_MAX_TXT_CONTENT = 2048;
 /** ... and 8,192 for all TXT records of one name together. */
 export const CLOUDFLARE_MAX_TXT_PER_NAME = 8192;
@@ -47,9 +50,11 @@ export interface CloudflareRecordInputs {
 }
 
 /**
- * TXT content is the value's 255-octet chunks, each in double quotes, one space between (rules B6):
- * Cloudflare stores long values re-split exactly like this, so any other form drifts on every preview
- * (rules B8) or draws the dashboard's quoting warning (rules B7).
+ * TXT content is the value's 255-octet chunks, each in double quotes, one space between (Cloudflare's
+ * API schema: "quoted character strings (RFC 1035), each with a length of up to 255 bytes"). Cloudflare
+ * stores long values re-split exactly like this, so any other form drifts on every preview
+ * (terraform-provider-cloudflare#6238) or draws the dashboard's warning that TXT content "must be in
+ * quotation marks" (DNSControl#3172).
  */
 export function cloudflareContent(record: DnsRecord): string {
   return record.type === "TXT" ? quoteCharacterStrings(splitCharacterStrings(record.value)) : record.value;
@@ -65,7 +70,7 @@ export function cloudflareRecordInputs(record: DnsRecord, zoneId: pulumi.Input<s
   };
   switch (record.type) {
     case "TXT":
-      // rules B4: only A, AAAA and CNAME can be proxied, so TXT carries no `proxied` at all.
+      // Only A, AAAA and CNAME records can be proxied (Cloudflare docs, DNS FAQ): TXT carries no `proxied`.
       return { ...base, content: cloudflareContent(record) };
     case "CNAME":
       // A proxied CNAME answers with Cloudflare's addresses instead of the target's key record.
@@ -97,6 +102,10 @@ function servedRecord(resource: RegisteredRecordResource): ServedRecord {
 
 export const cloudflare: DnsProviderAdapter = {
   kind: "cloudflare",
+  title: "Cloudflare",
+  zoneIdForm: "32 hex characters",
+  ttlRange: "1 (automatic) or 60–86400",
+  keepsApexTxtInOneSet: false,
 
   configProblems(dns: DnsConfig): ProviderProblem[] {
     const problems: ProviderProblem[] = [];
@@ -107,7 +116,7 @@ export const cloudflare: DnsProviderAdapter = {
         value: dns.zoneId,
       });
     }
-    // rules B3: 1 means automatic; otherwise 60–86400 (30 on Enterprise zones).
+    // 1 means automatic; otherwise 60–86400, 30 on Enterprise zones (cloudflare.DnsRecord `ttl`).
     if (!(dns.ttl === 1 || (dns.ttl >= 30 && dns.ttl <= 86400))) {
       problems.push({ path: ["dns", "ttl"], message: "is outside what Cloudflare accepts", value: dns.ttl });
     }
@@ -124,7 +133,9 @@ export const cloudflare: DnsProviderAdapter = {
     }
     if (records.length > CLOUDFLARE_FREE_ZONE_RECORDS) {
       warnings.push(
-        `sender-auth:dns.zoneId: this stack creates ${records.length} records in the zone; a Cloudflare Free zone holds at most ${CLOUDFLARE_FREE_ZONE_RECORDS} records of any kind (1,000 if created before 2024-09-01, 3,500 on paid plans), and creating more fails`,
+        `sender-auth:dns.zoneId: this stack creates ${records.length} records in the zone; a Cloudflare Free ` +
+          `zone holds at most ${CLOUDFLARE_FREE_ZONE_RECORDS} records of any kind (1,000 if created before ` +
+          "2024-09-01, 3,500 on paid plans), and creating more fails",
       );
     }
     const perName = new Map<string, number>();
@@ -132,7 +143,7 @@ export const cloudflare: DnsProviderAdapter = {
       const length = cloudflareContent(record).length;
       if (length > CLOUDFLARE_MAX_TXT_CONTENT) {
         problems.push({
-          path: configPathOf(record),
+          path: record.path,
           message: `makes a TXT record at ${record.name} of ${length} characters of content`,
           allowed: `at most ${CLOUDFLARE_MAX_TXT_CONTENT} characters per TXT record on Cloudflare`,
         });
@@ -160,7 +171,8 @@ export const cloudflare: DnsProviderAdapter = {
       (record) =>
         new sdk.DnsRecord(`${name}-${record.id}`, cloudflareRecordInputs(record, args.zoneId), {
           ...opts,
-          // rules B11/B14: a replacement created before the old record is deleted collides with it.
+          // A replacement created before the old record is deleted collides with it: Cloudflare refuses
+          // "An identical record already exists" (error 81058); Pulumi creates first by default.
           deleteBeforeReplace: true,
         }),
     );

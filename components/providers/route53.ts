@@ -1,13 +1,13 @@
 /**
- * AWS Route53 (`aws.route53.Record`, @pulumi/aws v7): every Route53 quirk lives here. Route53 keys a
- * record set by name and type, so all values of one name live in ONE resource (rules C8), values
- * sender-auth does not own (`preserveTxt`) included.
+ * AWS Route53 (`aws.route53.Record`, @pulumi/aws v7): every Route53 fact and quirk lives here. Route53
+ * keys a record set by name and type, so all values of one name live in ONE resource (Route 53
+ * Developer Guide, TXT record type: "include all values for a domain … in the same TXT record"),
+ * values sender-auth does not own (`preserveTxt`) included.
  */
 import type * as route53Sdk from "@pulumi/aws/route53";
 import type { DnsConfig, DnsRecord, RecordType } from "../model";
 import { parseCharacterStrings, splitCharacterStrings } from "../records/txt";
 import {
-  configPathOf,
   numberInput,
   recordTypeInput,
   stringInput,
@@ -19,7 +19,7 @@ import {
 } from "./types";
 
 export const ROUTE53_RECORD_TYPE = "aws:route53/record:Record";
-/** rules C6: at most 4,000 characters in one TXT value. */
+/** At most 4,000 characters in one TXT value (Route 53 Developer Guide, TXT record type). */
 export const ROUTE53_MAX_TXT_VALUE = 4000;
 /**
  * Each `aws.route53.Record` is one ChangeResourceRecordSets request, which may carry at most 1,000
@@ -50,9 +50,10 @@ export interface Route53RecordSet {
 }
 
 /**
- * One `records` element per logical value (rules C3), never pre-quoted (the provider adds the outer
- * quotes, rules C4), with `""` at each 255-octet boundary so the provider sends several
- * character-strings of one record (rules C5).
+ * One `records` element per logical value, since each element is a record of its own (pulumi-aws#5451;
+ * terraform-provider-aws flex.go, expandResourceRecords), never pre-quoted (the provider adds the outer
+ * quotes, flex.go), with `""` at each 255-octet boundary so the provider sends several
+ * character-strings of one record (aws.route53.Record `records` docs).
  */
 export function route53Element(type: RecordType, value: string): string {
   return type === "TXT" ? splitCharacterStrings(value).join('""') : value;
@@ -103,9 +104,14 @@ function requestSizeProblems(
     const first = records.find((record) => record.id === set.id);
     problems.push({
       // The apex set grows with preserveTxt; any other set is one config entry's record.
-      path: set.shared || first === undefined ? ["dns", "preserveTxt"] : configPathOf(first),
-      message: `makes the ${set.type} record set at ${set.name} ${set.records.length} values with ${characters} characters of value text; Route53 takes a record set in one ChangeResourceRecordSets request and counts both twice when it updates the set (UPSERT)`,
-      allowed: `at most ${ROUTE53_MAX_SET_VALUES} values and ${ROUTE53_MAX_SET_CHARACTERS} characters of value text (quotes included) per record set on Route53`,
+      path: set.shared || first === undefined ? ["dns", "preserveTxt"] : first.path,
+      message:
+        `makes the ${set.type} record set at ${set.name} ${set.records.length} values with ${characters} ` +
+        "characters of value text; Route53 takes a record set in one ChangeResourceRecordSets request and " +
+        "counts both twice when it updates the set (UPSERT)",
+      allowed:
+        `at most ${ROUTE53_MAX_SET_VALUES} values and ${ROUTE53_MAX_SET_CHARACTERS} characters of value text ` +
+        "(quotes included) per record set on Route53",
     });
   }
   return problems;
@@ -134,6 +140,10 @@ function servedRecords(resource: RegisteredRecordResource): ServedRecord[] {
 
 export const route53: DnsProviderAdapter = {
   kind: "route53",
+  title: "Route53",
+  zoneIdForm: "the hosted zone ID such as Z0123456789ABCDEFGHIJ",
+  ttlRange: "0–2147483647",
+  keepsApexTxtInOneSet: true,
 
   configProblems(dns: DnsConfig): ProviderProblem[] {
     const problems: ProviderProblem[] = [];
@@ -159,7 +169,7 @@ export const route53: DnsProviderAdapter = {
   audit(config, records) {
     const problems: ProviderProblem[] = [...requestSizeProblems(config.domain, records, config.dns.preserveTxt)];
     const values = [
-      ...records.map((record) => ({ record, path: configPathOf(record), value: record.value })),
+      ...records.map((record) => ({ record, path: record.path, value: record.value })),
       ...config.dns.preserveTxt.map((value, index) => ({
         record: undefined,
         path: ["dns", "preserveTxt", index],
@@ -195,15 +205,17 @@ export const route53: DnsProviderAdapter = {
             type: set.type,
             ttl: set.ttl,
             records: [...set.records],
-            // rules C10: an UPSERT over an existing set would wipe values it does not list. Adopt
-            // existing sets with `pulumi import` instead (README).
+            // An UPSERT over an existing set would wipe values it does not list (aws.route53.Record
+            // `allowOverwrite` docs; terraform-provider-aws#4493). Adopt existing sets with
+            // `pulumi import` instead (README).
             allowOverwrite: false,
           },
           {
             ...opts,
             // Route53 refuses to create a set that exists, so a replacement must delete first.
             deleteBeforeReplace: true,
-            // rules C11: deleting the apex TXT set would delete the verification tokens with it.
+            // Deleting the apex TXT set deletes the whole set as Route53 serves it, verification tokens
+            // included (terraform-provider-aws record.go, resourceRecordDelete).
             ...(set.shared ? { retainOnDelete: true } : {}),
           },
         ),

@@ -1,38 +1,14 @@
-/** The seam between provider-neutral records and one DNS provider's resources and quirks. */
+/** The seam between provider-neutral records and one DNS provider's resources, facts and quirks. */
 import type * as pulumi from "@pulumi/pulumi";
-import {
-  RECORD_TYPES,
-  type DnsConfig,
-  type DnsProvider,
-  type DnsRecord,
-  type RecordType,
-  type SenderAuthConfig,
-} from "../model";
+import { RECORD_TYPES, type DnsConfig, type DnsRecord, type RecordType, type SenderAuthConfig } from "../model";
+import type { KeyProblem } from "../problems";
+
+/** DNS providers a stack can publish to (`sender-auth:dns.provider`). */
+export const DNS_PROVIDERS = ["cloudflare", "route53"] as const;
+export type DnsProvider = (typeof DNS_PROVIDERS)[number];
 
 /** A problem found by a provider's rules, with the config key path it belongs to. */
-export interface ProviderProblem {
-  readonly path: readonly PropertyKey[];
-  readonly message: string;
-  readonly value?: unknown;
-  /** What the provider accepts; defaults to the key's general description. */
-  readonly allowed?: string;
-}
-
-/** The config key a record comes from, for messages about it. */
-export function configPathOf(record: DnsRecord): PropertyKey[] {
-  switch (record.purpose) {
-    case "dkim":
-      return record.selector === undefined || record.selector === "*"
-        ? ["dkim"]
-        : ["dkim", "selectors", record.selector, "publicKey"];
-    case "dmarc-report-auth":
-      return ["dmarc", "authorizeReportsFor"];
-    case "mx":
-      return ["parked"];
-    default:
-      return [record.purpose];
-  }
-}
+export type ProviderProblem = KeyProblem;
 
 export interface ProviderAudit {
   readonly problems: readonly ProviderProblem[];
@@ -97,6 +73,18 @@ export function recordTypeInput(resource: RegisteredRecordResource): RecordType 
 
 export interface DnsProviderAdapter {
   readonly kind: DnsProvider;
+  /** The provider's name in messages: "Cloudflare". */
+  readonly title: string;
+  /** What a zone ID looks like, for `sender-auth:dns.zoneId`'s allowed text. */
+  readonly zoneIdForm: string;
+  /** The TTLs it accepts, for `sender-auth:dns.ttl`'s allowed text. */
+  readonly ttlRange: string;
+  /**
+   * Whether all TXT values of the apex are one record set (one resource): then values sender-auth
+   * does not own (`preserveTxt`) are written into the set of its own apex record, and without one
+   * they are not touched at all.
+   */
+  readonly keepsApexTxtInOneSet: boolean;
   /** Checks `sender-auth:dns` against what this provider accepts (zone ID form, TTL range). */
   configProblems(dns: DnsConfig): ProviderProblem[];
   /** Checks the built records against this provider's limits. */

@@ -49,7 +49,9 @@ export function domainNameProblem(value: string, rules: NameRules): string | und
     const punycode = aLabelProblem(label);
     if (punycode !== undefined) return punycode;
   }
-  if (/^[0-9]+$/.test(labels[labels.length - 1] ?? "")) return "must not end in a numeric label (it looks like an IP address)";
+  if (/^[0-9]+$/.test(labels[labels.length - 1] ?? "")) {
+    return "must not end in a numeric label (it looks like an IP address)";
+  }
   if (value !== lower) return `must be lower case; use "${lower}"`;
   return undefined;
 }
@@ -105,6 +107,14 @@ export function nameLengthProblem(name: string): string | undefined {
   if (name.length <= MAX_NAME_LENGTH) return undefined;
   return `${name.length} characters (${name.length + 2} octets on the wire); RFC 1035 §2.3.4 allows at most ${MAX_NAME_LENGTH} (${MAX_NAME_OCTETS} octets)`;
 }
+
+/** How long `part` of `name` may be for the whole name to fit (RFC 1035 §2.3.4), given the rest of it. */
+export function lengthBudget(name: string, part: string): number {
+  return MAX_NAME_LENGTH - (name.length - part.length);
+}
+
+/** The shortest domain name sender-auth accepts (two one-letter labels, e.g. a.b). */
+export const SHORTEST_DOMAIN = 3;
 
 /** True when `host` is `domain` or lies below it. */
 export function isWithinDomain(host: string, domain: string): boolean {

@@ -1,5 +1,6 @@
 /**
- * TXT character-string handling shared by every record type and both providers (rules A1–A5).
+ * TXT character-string handling shared by every record type and both providers: RFC 1035 §3.3
+ * character-strings of at most 255 octets, which SPF, DKIM and DMARC consumers join with no separator.
  * Pure functions, no Pulumi imports.
  */
 
@@ -9,7 +10,7 @@ export const MAX_CHARACTER_STRING = 255;
 /**
  * Why a TXT value cannot be published verbatim, or undefined when it can. Only printable ASCII without
  * `"` and `\` is accepted, so characters equal octets and no presentation-format escaping is ever needed
- * (rules A4; RFC 1035 §5.1).
+ * (RFC 1035 §5.1: `"` and `\` would need escaping inside a quoted string).
  */
 export function txtValueProblem(value: string): string | undefined {
   if (value.length === 0) return "must not be empty";
@@ -26,8 +27,10 @@ export function txtValueProblem(value: string): string | undefined {
 }
 
 /**
- * Cuts a value into character-strings of at most 255 octets, greedily from the start (rules A3), so that
- * `chunks.join("") === value` (rules A2: SPF, DKIM and DMARC consumers concatenate with no separator).
+ * Cuts a value into character-strings of at most 255 octets, greedily from the start, where Cloudflare
+ * and Route53 cut too (terraform-provider-cloudflare#6238; Route 53 Developer Guide, TXT record type),
+ * so that `chunks.join("") === value`: SPF, DKIM and DMARC consumers concatenate with no separator
+ * (RFC 7208 §3.3, RFC 6376 §3.6.2.2, RFC 7489 §6.3).
  * The value must already satisfy {@link txtValueProblem}, which makes characters equal octets.
  */
 export function splitCharacterStrings(value: string): string[] {
@@ -47,7 +50,7 @@ export function quoteCharacterStrings(chunks: readonly string[]): string {
 /**
  * Parses RFC 1035 §5.1 presentation text (quoted or bare character-strings separated by white space,
  * with `\X` and `\DDD` escapes) back into the character-strings it denotes. Used to prove round trips
- * (rules A5) and to read provider payloads the way the provider would.
+ * and to read provider payloads the way the provider would.
  */
 export function parseCharacterStrings(text: string): string[] {
   const result: string[] = [];
@@ -101,7 +104,9 @@ export function parseCharacterStrings(text: string): string[] {
       }
     }
     if (Buffer.byteLength(current, "latin1") > MAX_CHARACTER_STRING) {
-      throw new Error(`character-string of ${current.length} octets exceeds ${MAX_CHARACTER_STRING} in ${JSON.stringify(text)}`);
+      throw new Error(
+        `character-string of ${current.length} octets exceeds ${MAX_CHARACTER_STRING} in ${JSON.stringify(text)}`,
+      );
     }
     result.push(current);
   }

@@ -9,7 +9,10 @@
  */
 import fc from "fast-check";
 import { stringify as stringifyYaml } from "yaml";
-import { DKIM_ALGORITHMS, DMARC_ALIGNMENTS, DMARC_POLICIES, isRecord, SPF_ALL_VALUES } from "../../components/model";
+import { isRecord } from "../../components/model";
+import { DKIM_ALGORITHMS } from "../../components/sections/dkim";
+import { DMARC_ALIGNMENTS, DMARC_POLICIES } from "../../components/sections/dmarc";
+import { SPF_ALL_VALUES } from "../../components/sections/spf";
 import { fixtureKey, type FixtureKeyName } from "./fixtures";
 
 /** Run parameters: `numRuns` unless FC_RUNS says otherwise; FC_SEED and FC_PATH replay a reported failure. */

@@ -80,7 +80,10 @@ describe("GitHub workflows", () => {
     assert.equal(inputs["comment-on-pr"], true);
     assert.equal(inputs["edit-pr-comment"], true);
     const parallel = inputs["parallel"];
-    assert.ok(typeof parallel === "number" && parallel >= 1 && parallel <= 8, "parallel bounded (rules B16/C15)");
+    assert.ok(
+      typeof parallel === "number" && parallel >= 1 && parallel <= 8,
+      "parallel bounded (Cloudflare and Route 53 API rate limits)",
+    );
     const maxParallel = wf.jobs["preview"]?.strategy?.["max-parallel"];
     assert.ok(typeof maxParallel === "number" && maxParallel <= 8);
     assert.match(runs(wf), /npx sender-auth diff --base "origin\/\$\{BASE_REF\}" --format markdown/);

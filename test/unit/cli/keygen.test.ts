@@ -207,7 +207,7 @@ interface DerivedKey {
   readonly publicKey: string;
 }
 
-/** What node:crypto makes of a PEM private key, independently of components/dkimKeys.ts. */
+/** What node:crypto makes of a PEM private key, independently of components/sections/dkim/keys.ts. */
 function derive(pem: string): DerivedKey {
   const key = createPrivateKey(pem);
   const spki = createPublicKey(key).export({ type: "spki", format: "der" });

@@ -109,7 +109,7 @@ describe("MailDomain on Cloudflare", () => {
     );
   });
 
-  it("parents every record to the component and deletes before replacing (rules B11, B14)", async () => {
+  it("parents every record to the component and deletes before replacing (Cloudflare refuses an identical record, error 81058; Pulumi creates first by default)", async () => {
     const options: CapturedOptions[] = [];
     await publish(exampleStack("example-com"), options);
     const children = options.filter((o) => o.type === CF);
@@ -123,7 +123,7 @@ describe("MailDomain on Cloudflare", () => {
 });
 
 describe("MailDomain on Route53", () => {
-  it("creates one Record per name and type, the apex one holding SPF and every preserveTxt value (rules C8)", async () => {
+  it("creates one Record per name and type, the apex one holding SPF and every preserveTxt value (Route 53 Developer Guide, TXT record type)", async () => {
     const resources = await publish(exampleStack("example-org"));
     assert.deepEqual(
       resources.map((r) => [r.type, r.name]),
@@ -152,11 +152,15 @@ describe("MailDomain on Route53", () => {
       `${rsa4096.slice(0, 255)}""${rsa4096.slice(255, 510)}""${rsa4096.slice(510)}`,
     ]);
     for (const resource of resources) {
-      assert.equal(resource.inputs["allowOverwrite"], false, "never allowOverwrite (rules C10)");
+      assert.equal(
+        resource.inputs["allowOverwrite"],
+        false,
+        "never allowOverwrite (an UPSERT wipes the values it does not list)",
+      );
     }
   });
 
-  it("retains only the shared apex record on delete (rules C11) and deletes before replacing everywhere", async () => {
+  it("retains only the shared apex record on delete (terraform-provider-aws deletes a record set whole) and deletes before replacing everywhere", async () => {
     const options: CapturedOptions[] = [];
     await publish(exampleStack("example-org"), options);
     const children = options.filter((o) => o.type === R53);

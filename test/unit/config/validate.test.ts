@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decodeConfigMap, keyPath, validateStack } from "../../../components/config";
+import { decodeConfigMap, validateStack } from "../../../components/config";
+import { keyPath } from "../../../components/keyPath";
 import { problemLines } from "../../support/validation";
 import { fixtureKey, oversizedRsaPublicKey } from "../../support/fixtures";
 

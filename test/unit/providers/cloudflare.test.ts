@@ -14,9 +14,10 @@ const txt = (value: string): DnsRecord => ({
   value,
   purpose: "dkim",
   selector: "s1",
+  path: ["dkim", "selectors", "s1", "publicKey"],
 });
 
-describe("cloudflareContent (rules B6–B8)", () => {
+describe("cloudflareContent (Cloudflare's API schema; terraform-provider-cloudflare#6238)", () => {
   const cases: [string, string, number][] = [
     ["a short SPF record", "v=spf1 -all", 1],
     ["a 2048-bit DKIM record", `v=DKIM1; k=rsa; p=${fixtureKey("rsa-2048").publicKey}`, 2],
@@ -25,7 +26,10 @@ describe("cloudflareContent (rules B6–B8)", () => {
   for (const [name, value, strings] of cases) {
     it(`quotes ${name} as ${strings} character-string(s) of at most 255 octets, one space apart`, () => {
       const content = cloudflareContent(txt(value));
-      assert.ok(content.startsWith('"') && content.endsWith('"'), "content must be quoted (rules B7)");
+      assert.ok(
+        content.startsWith('"') && content.endsWith('"'),
+        "content must be quoted (the dashboard warns about unquoted TXT content)",
+      );
       const chunks = parseCharacterStrings(content);
       assert.equal(chunks.length, strings);
       assert.ok(chunks.every((chunk) => chunk.length >= 1 && chunk.length <= 255));
@@ -42,10 +46,10 @@ describe("cloudflareContent (rules B6–B8)", () => {
 });
 
 describe("cloudflareRecordInputs", () => {
-  it("gives a TXT record no proxied flag (rules B4)", () => {
+  it("gives a TXT record no proxied flag (Cloudflare DNS FAQ: only A, AAAA and CNAME can be proxied)", () => {
     assert.deepEqual(
       cloudflareRecordInputs(
-        { id: "spf", name: "example.com", type: "TXT", ttl: 300, value: "v=spf1 -all", purpose: "spf" },
+        { id: "spf", name: "example.com", type: "TXT", ttl: 300, value: "v=spf1 -all", purpose: "spf", path: ["spf"] },
         "zone",
       ),
       {
@@ -69,6 +73,7 @@ describe("cloudflareRecordInputs", () => {
           value: "s1.esp.example.net",
           purpose: "dkim",
           selector: "s1",
+          path: ["dkim", "selectors", "s1", "publicKey"],
         },
         "zone",
       ),
@@ -86,7 +91,7 @@ describe("cloudflareRecordInputs", () => {
   it("writes a null MX as priority 0 and content . (RFC 7505)", () => {
     assert.deepEqual(
       cloudflareRecordInputs(
-        { id: "mx", name: "example.com", type: "MX", ttl: 3600, value: "0 .", purpose: "mx" },
+        { id: "mx", name: "example.com", type: "MX", ttl: 3600, value: "0 .", purpose: "mx", path: ["parked"] },
         "zone",
       ),
       {
@@ -136,7 +141,7 @@ describe("cloudflare.configProblems and audit", () => {
       "sender-auth:dns.zoneId: this stack creates 201 records in the zone; a Cloudflare Free zone holds at most 200 records of any kind (1,000 if created before 2024-09-01, 3,500 on paid plans), and creating more fails",
     ]);
   });
-  it("refuses more than 8,192 characters of TXT at the apex, preserved values included (rules B9)", () => {
+  it("refuses more than 8,192 characters of TXT at the apex, preserved values included (Cloudflare docs, DNS record types: TXT)", () => {
     const { config, records } = validateStack("t", { domain: "example.com", dns, spf: {} });
     const preserveTxt = Array.from({ length: 9 }, (_, i) => `token${i}=${"x".repeat(1000)}`);
     // validateStack runs this audit itself; call it directly to see the problem it reports.

@@ -5,10 +5,10 @@ import { route53, route53Element, route53RecordSets } from "../../../components/
 import { parseCharacterStrings } from "../../../components/records/txt";
 import { fixtureKey } from "../../support/fixtures";
 
-/** What the provider sends for one element: the element wrapped in one pair of quotes (rules C4). */
+/** What the provider sends for one element: the element wrapped in one pair of quotes (terraform-provider-aws flex.go). */
 const asSent = (element: string): string[] => parseCharacterStrings(`"${element}"`);
 
-describe("route53Element (rules C3–C5)", () => {
+describe(`route53Element (one element per value, unquoted, split with "")`, () => {
   it("leaves a short value unquoted", () => {
     assert.equal(route53Element("TXT", "v=spf1 -all"), "v=spf1 -all");
   });
@@ -19,7 +19,10 @@ describe("route53Element (rules C3–C5)", () => {
     it(`inserts "" at every 255-octet boundary of a ${name} DKIM record`, () => {
       const value = `v=DKIM1; k=rsa; p=${fixtureKey(fixture).publicKey}`;
       const element = route53Element("TXT", value);
-      assert.ok(!element.startsWith('"') && !element.endsWith('"'), "never pre-quoted (rules C4)");
+      assert.ok(
+        !element.startsWith('"') && !element.endsWith('"'),
+        "never pre-quoted (terraform-provider-aws flex.go)",
+      );
       assert.equal(element.split('""').length, strings);
       const chunks = asSent(element);
       assert.equal(chunks.length, strings);
@@ -33,7 +36,7 @@ describe("route53Element (rules C3–C5)", () => {
   });
 });
 
-describe("route53RecordSets (rules C8)", () => {
+describe("route53RecordSets (Route 53 Developer Guide, TXT record type)", () => {
   const dns = {
     provider: "route53",
     zoneId: "Z0123456789ABCDEFGHIJ",
@@ -92,7 +95,7 @@ describe("route53.configProblems and audit", () => {
       { path: ["dns", "ttl"], message: "is outside what Route53 accepts", value: 2147483648 },
     ]);
   });
-  it("refuses a TXT value over 4,000 characters (rules C6), naming the preserveTxt entry", () => {
+  it("refuses a TXT value over 4,000 characters (Route 53 Developer Guide, TXT record type), naming the preserveTxt entry", () => {
     const { config, records } = validateStack("t", { domain: "example.org", dns, spf: {} });
     // validateStack runs this audit itself; call it directly to see the problem it reports.
     assert.deepEqual(

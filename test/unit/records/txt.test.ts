@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseCharacterStrings, quoteCharacterStrings, splitCharacterStrings, txtValueProblem } from "../../../components/records/txt";
+import {
+  parseCharacterStrings,
+  quoteCharacterStrings,
+  splitCharacterStrings,
+  txtValueProblem,
+} from "../../../components/records/txt";
 
 describe("splitCharacterStrings", () => {
   const cases: [string, string, number[]][] = [
@@ -17,12 +22,12 @@ describe("splitCharacterStrings", () => {
         chunks.map((chunk) => chunk.length),
         lengths,
       );
-      // rules A2: joined with no separator they equal the value.
+      // RFC 7208 §3.3, RFC 6376 §3.6.2.2: joined with no separator they equal the value.
       assert.equal(chunks.join(""), value);
     });
   }
 
-  it("cuts between terms without moving the space (rules E12)", () => {
+  it("cuts between terms without moving the space (RFC 7208 §3.3)", () => {
     const value = `v=spf1 ${"ip4:192.0.2.1 ".repeat(20)}-all`;
     const chunks = splitCharacterStrings(value);
     assert.equal(chunks.length, 2);
@@ -32,7 +37,7 @@ describe("splitCharacterStrings", () => {
 });
 
 describe("quoteCharacterStrings", () => {
-  it("quotes every chunk and separates them with exactly one space (rules B6)", () => {
+  it("quotes every chunk and separates them with exactly one space (Cloudflare's TXT content form)", () => {
     assert.equal(quoteCharacterStrings(["abc", "def"]), '"abc" "def"');
     assert.equal(quoteCharacterStrings(["v=spf1 -all"]), '"v=spf1 -all"');
   });
@@ -60,10 +65,13 @@ describe("parseCharacterStrings", () => {
   ];
   for (const [name, text, message] of bad) {
     it(`rejects ${name}`, () => {
-      assert.throws(() => parseCharacterStrings(text), (error: Error) => error.message.startsWith(message));
+      assert.throws(
+        () => parseCharacterStrings(text),
+        (error: Error) => error.message.startsWith(message),
+      );
     });
   }
-  it("round-trips what quoteCharacterStrings writes (rules A5)", () => {
+  it("round-trips what quoteCharacterStrings writes (RFC 1035 §5.1)", () => {
     const value = `v=DKIM1; k=rsa; p=${"A".repeat(600)}`;
     assert.equal(parseCharacterStrings(quoteCharacterStrings(splitCharacterStrings(value))).join(""), value);
   });

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { DmarcConfig } from "../../../components/model";
-import { buildDmarcValue, dmarcRecordName, inspectMailto, PARKED_DMARC, reportAuthName } from "../../../components/records/dmarc";
+import type { DmarcConfig } from "../../../../components/sections/dmarc";
+import {
+  buildDmarcValue,
+  dmarcRecordName,
+  PARKED_DMARC,
+  reportAuthName,
+} from "../../../../components/sections/dmarc/records";
+import { inspectMailto } from "../../../../components/sections/dmarc/reportUri";
 
 const minimal: DmarcConfig = {
   policy: "none",
@@ -21,7 +27,7 @@ describe("buildDmarcValue", () => {
   const cases: [string, Partial<DmarcConfig>, string][] = [
     ["only the policy", {}, "v=DMARC1; p=none"],
     [
-      "every tag, v first and p second (rules F2, F3)",
+      "every tag, v first and p second (RFC 7489 §6.3, §6.4)",
       {
         policy: "quarantine",
         subdomainPolicy: "reject",
@@ -71,8 +77,14 @@ describe("inspectMailto", () => {
     ["dmarc@example.com", "is not a mailto: URI (DMARC receivers are only required to support mailto:)"],
     ["mailto:example.com", "does not hold an address local@domain (percent-encode , and ! inside it)"],
     ["mailto:a,b@example.com", "does not hold an address local@domain (percent-encode , and ! inside it)"],
-    ["mailto:dmarc@example.com!10x", "has a malformed size limit; it must be !<digits> optionally followed by k, m, g or t"],
-    ["mailto:dmarc@example.com!1!2", "has a malformed size limit; it must be !<digits> optionally followed by k, m, g or t"],
+    [
+      "mailto:dmarc@example.com!10x",
+      "has a malformed size limit; it must be !<digits> optionally followed by k, m, g or t",
+    ],
+    [
+      "mailto:dmarc@example.com!1!2",
+      "has a malformed size limit; it must be !<digits> optionally followed by k, m, g or t",
+    ],
     ["mailto:dmarc@Example.com", 'has a domain that must be lower case; use "example.com"'],
     ["mailto:dmarc@localhost", "has a domain that needs at least two labels, such as example.com"],
   ];

@@ -1,6 +1,15 @@
 /** DKIM key record builder (RFC 6376 §3.6.1, RFC 8301, RFC 8463). Pure, no Pulumi imports. */
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
-import type { DkimAlgorithm, DkimKeyInfo } from "../model";
+import type { DkimAlgorithm } from "./schema";
+
+/** Facts about a parsed DKIM public key. */
+export interface DkimKeyInfo {
+  readonly algorithm: DkimAlgorithm;
+  /** Modulus length for RSA, 256 for Ed25519. */
+  readonly bits: number;
+  /** SHA-256 of the published `p=` bytes, lower-case hex. */
+  readonly fingerprint: string;
+}
 
 /** RFC 6376 §3.6.1: an empty `p=` means the key has been revoked. */
 export const REVOKED_DKIM = "v=DKIM1; p=";
@@ -20,24 +29,12 @@ export function dkimRecordName(selector: string, domain: string): string {
 }
 
 /**
- * The key record: `v=DKIM1` first (RFC 6376 §3.6.1, rules D5), `k=` always explicit (required for
- * ed25519, RFC 8463 §4.2), then `p=` with no whitespace inside (rules D15).
+ * The key record: `v=DKIM1` first (RFC 6376 §3.6.1: if present it MUST be the first tag), `k=` always
+ * explicit (required for ed25519, RFC 8463 §4.2), then `p=` with no whitespace inside (RFC 6376 §3.6.1
+ * allows folding white space in base64; splitting into character-strings needs none).
  */
 export function buildDkimValue(algorithm: DkimAlgorithm, publicKey: string): string {
   return `v=DKIM1; k=${algorithm}; p=${publicKey}`;
-}
-
-/**
- * The `tag=value` pairs of a tag-list (RFC 6376 §3.2; DMARC uses the same syntax, RFC 7489 §6.3).
- * White space inside values is dropped: base64 in `p=` may be folded.
- */
-export function parseTagList(record: string): Map<string, string> {
-  const tags = new Map<string, string>();
-  for (const part of record.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0) tags.set(part.slice(0, eq).trim(), part.slice(eq + 1).replace(/\s+/g, ""));
-  }
-  return tags;
 }
 
 export type KeyInspection =
@@ -77,21 +74,33 @@ function tryKey(create: () => KeyObject): KeyObject | undefined {
 }
 
 /**
- * Parses a configured `publicKey` the way verifiers will: RSA as base64 SPKI DER (not PKCS#1, rules D8),
- * Ed25519 as the raw 32-byte key (not SPKI, rules D9). Names the common mix-ups precisely.
+ * Parses a configured `publicKey` the way verifiers will: RSA as base64 SubjectPublicKeyInfo DER, as
+ * RFC 6376 Appendix C publishes it and verifiers read it (not PKCS#1, whatever §3.6.1's prose says:
+ * RFC 6376 erratum 3017), Ed25519 as the raw 32-byte key (not SPKI, RFC 8463 §4.2). Names the common
+ * mix-ups precisely.
  */
 export function inspectDkimPublicKey(algorithm: DkimAlgorithm, publicKey: string): KeyInspection {
   const allowed = algorithm === "rsa" ? RSA_ALLOWED : ED25519_ALLOWED;
   if (/-----BEGIN/.test(publicKey)) {
-    return { ok: false, problem: "is a PEM block; give only the base64 body, without the BEGIN/END lines and line breaks", allowed };
+    return {
+      ok: false,
+      problem: "is a PEM block; give only the base64 body, without the BEGIN/END lines and line breaks",
+      allowed,
+    };
   }
   const der = decodeCanonicalBase64(publicKey);
-  if (der === undefined) return { ok: false, problem: "is not canonical base64 (no spaces or line breaks inside)", allowed };
+  if (der === undefined) {
+    return { ok: false, problem: "is not canonical base64 (no spaces or line breaks inside)", allowed };
+  }
   if (algorithm === "ed25519") {
     if (der.length === 32) return { ok: true, info: { algorithm, bits: 256, fingerprint: fingerprint(der) } };
     if (der.length === 44 && der.subarray(0, 12).equals(ED25519_SPKI_PREFIX)) {
       const raw = der.subarray(12).toString("base64");
-      return { ok: false, problem: `is an SPKI-wrapped Ed25519 key; RFC 8463 §4.2 publishes the raw key: use "${raw}"`, allowed };
+      return {
+        ok: false,
+        problem: `is an SPKI-wrapped Ed25519 key; RFC 8463 §4.2 publishes the raw key: use "${raw}"`,
+        allowed,
+      };
     }
     return { ok: false, problem: `decodes to ${der.length} bytes; an Ed25519 key is 32`, allowed };
   }
@@ -101,7 +110,9 @@ export function inspectDkimPublicKey(algorithm: DkimAlgorithm, publicKey: string
     if (pkcs1 !== undefined) {
       return {
         ok: false,
-        problem: "is a PKCS#1 RSAPublicKey (starts MIIBCgKCAQEA); verifiers need SubjectPublicKeyInfo (rules D8): convert with `openssl rsa -RSAPublicKey_in -pubout`",
+        problem:
+          "is a PKCS#1 RSAPublicKey (starts MIIBCgKCAQEA); verifiers need SubjectPublicKeyInfo (RFC 6376 " +
+          "Appendix C): convert with `openssl rsa -RSAPublicKey_in -pubout`",
         allowed,
       };
     }
@@ -115,10 +126,20 @@ export function inspectDkimPublicKey(algorithm: DkimAlgorithm, publicKey: string
   }
   const bits = spki.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < RSA_MIN_BITS) {
-    return { ok: false, problem: `is a ${bits}-bit RSA key; RFC 8301 §3.2 requires at least ${RSA_MIN_BITS} bits (${RSA_RECOMMENDED_BITS} recommended)`, allowed: `${allowed}, ${RSA_MIN_BITS}–${RSA_MAX_BITS} bits` };
+    return {
+      ok: false,
+      problem:
+        `is a ${bits}-bit RSA key; RFC 8301 §3.2 requires at least ${RSA_MIN_BITS} bits ` +
+        `(${RSA_RECOMMENDED_BITS} recommended)`,
+      allowed: `${allowed}, ${RSA_MIN_BITS}–${RSA_MAX_BITS} bits`,
+    };
   }
   if (bits > RSA_MAX_BITS) {
-    return { ok: false, problem: `is a ${bits}-bit RSA key; RFC 8301 §3.2 only obliges verifiers to handle up to ${RSA_MAX_BITS} bits`, allowed: `${allowed}, ${RSA_MIN_BITS}–${RSA_MAX_BITS} bits` };
+    return {
+      ok: false,
+      problem: `is a ${bits}-bit RSA key; RFC 8301 §3.2 only obliges verifiers to handle up to ${RSA_MAX_BITS} bits`,
+      allowed: `${allowed}, ${RSA_MIN_BITS}–${RSA_MAX_BITS} bits`,
+    };
   }
   return { ok: true, info: { algorithm, bits, fingerprint: fingerprint(der) } };
 }

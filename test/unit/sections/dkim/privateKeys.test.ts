@@ -1,17 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { ConfigError, decodeConfigMap, formatProblem, validateStack } from "../../../../components/config";
 import {
-  ConfigError,
-  decodeConfigMap,
-  plaintextPrivateKeyProblem,
+  plaintextPrivateKey,
   privateKeyProblems,
   privateKeysOf,
-  selectorSummaries,
   signingKeysOf,
-  validateStack,
-} from "../../../components/config";
-import { problemLines } from "../../support/validation";
-import { fixtureKey } from "../../support/fixtures";
+} from "../../../../components/sections/dkim/keys";
+import { selectorSummary } from "../../../../components/sections/dkim/selectors";
+import { problemLines } from "../../../support/validation";
+import { fixtureKey } from "../../../support/fixtures";
 
 const dns = { provider: "cloudflare", zoneId: "023e105f4ecef8ad9ca31a8372d0c353" };
 const NOW = new Date("2026-11-28T12:00:00Z");
@@ -128,7 +126,7 @@ describe("private keys (read only from secret config)", () => {
       () => validateStack("test", raw, NOW),
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
-        assert.deepEqual(error.problems, [plaintextPrivateKeyProblem("a")]);
+        assert.deepEqual(error.problems, [formatProblem(plaintextPrivateKey("a"))]);
         assert.ok(!error.message.includes("PRIVATE KEY") && !error.message.includes(rsa.privatePem.slice(40, 80)));
         return true;
       },
@@ -169,7 +167,9 @@ describe("private keys (read only from secret config)", () => {
         ["zz", rsa.privatePem],
         ["a2", "garbage"],
       ]),
-    ).map((p) => `${p.path}: ${p.message}`);
+    )
+      .map((p) => formatProblem(p))
+      .map((p) => `${p.path}: ${p.message}`);
     const published = (name: "rsa-2048" | "rsa-2048-b"): string => {
       const inspection = validateStack(
         "t",
@@ -225,7 +225,7 @@ describe("private keys (read only from secret config)", () => {
       },
       NOW,
     );
-    const summaries = selectorSummaries(dated, NOW);
+    const summaries = dated.dkim?.selectors.map((selector) => selectorSummary(selector, NOW));
     assert.deepEqual(summaries, [
       {
         selector: "a",

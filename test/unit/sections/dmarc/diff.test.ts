@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseTagList } from "../../../components/records/dkim";
-import { dmarcTagMeaning } from "../../../cli/diff/dmarc";
+import { parseTagList } from "../../../../components/records/tagList";
+import { dmarcTagMeaning } from "../../../../components/sections/dmarc/tagMeanings";
 
 const D = "example.com";
 

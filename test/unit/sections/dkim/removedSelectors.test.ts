@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, validateStack } from "../../../components/config";
-import { fixtureKey } from "../../support/fixtures";
+import { ConfigError, validateStack } from "../../../../components/config";
+import { fixtureKey } from "../../../support/fixtures";
 
 const dns = { provider: "cloudflare", zoneId: "023e105f4ecef8ad9ca31a8372d0c353" };
 const NOW = new Date("2026-11-28T12:00:00Z");

@@ -2,11 +2,17 @@ import assert from "node:assert/strict";
 import { createPrivateKey } from "node:crypto";
 import { describe, it } from "node:test";
 import forge from "node-forge";
-import { validateStack } from "../../../components/config";
-import { encryptPrivateKey, generateDkimKey, KEY_TYPES, publicKeyOf, type KeyType } from "../../../components/dkimKeys";
-import { publishedRecord } from "../../../components/model";
-import { fixtureKey } from "../../support/fixtures";
-import { recordsResolver, signMessage, verifyDkim } from "../../support/mail";
+import { validateStack } from "../../../../components/config";
+import {
+  encryptPrivateKey,
+  generateDkimKey,
+  KEY_TYPES,
+  publicKeyOf,
+  type KeyType,
+} from "../../../../components/sections/dkim/keys";
+import { publishedRecord } from "../../../../components/model";
+import { fixtureKey } from "../../../support/fixtures";
+import { recordsResolver, signMessage, verifyDkim } from "../../../support/mail";
 
 const dns = { provider: "cloudflare", zoneId: "023e105f4ecef8ad9ca31a8372d0c353" };
 
@@ -28,7 +34,7 @@ describe("generateDkimKey", { concurrency: true }, () => {
       assert.match(
         key.publicKey,
         expected.prefix,
-        "RSA p= is SPKI DER (rules D8), Ed25519 p= the raw 32-byte key (rules D9)",
+        "RSA p= is SPKI DER (RFC 6376 Appendix C), Ed25519 p= the raw 32-byte key (RFC 8463 §4.2)",
       );
       assert.deepEqual(publicKeyOf(key.privateKeyPem), {
         algorithm: key.algorithm,
@@ -64,7 +70,7 @@ describe("generateDkimKey", { concurrency: true }, () => {
 });
 
 describe("publicKeyOf", () => {
-  it("derives the p= value of PKCS#8 and PKCS#1 RSA keys and of Ed25519 keys (rules G3)", () => {
+  it("derives the p= value of PKCS#8 and PKCS#1 RSA keys and of Ed25519 keys", () => {
     for (const name of ["rsa-2048", "rsa-4096", "ed25519"] as const) {
       const key = fixtureKey(name);
       assert.equal(publicKeyOf(key.privatePem).publicKey, key.publicKey);
@@ -82,7 +88,7 @@ describe("publicKeyOf", () => {
   });
 });
 
-describe("encryptPrivateKey (rules G4)", () => {
+describe("encryptPrivateKey (AES-256-CBC with PBKDF2-HMAC-SHA256, as PHPMailer opens it)", () => {
   /** OIDs inside the PBES2 parameters, read with forge's ASN.1 parser. */
   function oids(pem: string): string[] {
     const der = Buffer.from(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""), "base64");

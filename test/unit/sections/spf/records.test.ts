@@ -1,9 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { SpfConfig } from "../../../components/model";
-import { buildSpfValue, countSpfLookups, ip4Problem, ip6Problem } from "../../../components/records/spf";
+import type { SpfConfig } from "../../../../components/sections/spf";
+import { buildSpfValue, countSpfLookups, ip4Problem, ip6Problem } from "../../../../components/sections/spf/records";
 
-const empty: SpfConfig = { ip4: [], ip6: [], a: false, mx: false, include: [], exists: [], all: "fail", redirect: undefined };
+const empty: SpfConfig = {
+  ip4: [],
+  ip6: [],
+  a: false,
+  mx: false,
+  include: [],
+  exists: [],
+  all: "fail",
+  redirect: undefined,
+};
 
 describe("buildSpfValue", () => {
   const cases: [string, Partial<SpfConfig>, string][] = [
@@ -12,7 +21,14 @@ describe("buildSpfValue", () => {
     ["neutral", { all: "neutral" }, "v=spf1 ?all"],
     [
       "every mechanism, address mechanisms first",
-      { include: ["_spf.google.com"], mx: true, a: true, ip6: ["2001:db8::/32"], ip4: ["192.0.2.1", "198.51.100.0/24"], exists: ["%{i}._spf.example.com".replace("%{i}.", "x.")] },
+      {
+        include: ["_spf.google.com"],
+        mx: true,
+        a: true,
+        ip6: ["2001:db8::/32"],
+        ip4: ["192.0.2.1", "198.51.100.0/24"],
+        exists: ["%{i}._spf.example.com".replace("%{i}.", "x.")],
+      },
       "v=spf1 ip4:192.0.2.1 ip4:198.51.100.0/24 ip6:2001:db8::/32 a mx include:_spf.google.com exists:x._spf.example.com -all",
     ],
     ["redirect instead of all", { all: undefined, redirect: "_spf.example.net" }, "v=spf1 redirect=_spf.example.net"],
