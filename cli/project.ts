@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { parseDocument, type Document } from "yaml";
 import { ConfigError, reportable, type Problem } from "../components/config";
 import { isRecord } from "../components/model";
+import { pathBelow } from "../components/keyPath";
 import { ProjectError, UsageError } from "./errors";
 import { printable } from "./render/printable";
 import { entryAt, fsError, readYamlFile } from "./safeFs";
@@ -324,7 +325,7 @@ function stripSecrets(
   isPrivateKey: (at: readonly (string | number)[]) => boolean,
 ): unknown {
   if (isSecure(value)) {
-    paths.push(renderPath(at));
+    paths.push(pathBelow(String(at[0]), at.slice(1)));
     return isPrivateKey(at) ? undefined : UNDECRYPTED_SECRET;
   }
   if (Array.isArray(value)) return value.map((item, index) => stripSecrets(item, [...at, index], paths, isPrivateKey));
@@ -338,17 +339,6 @@ function stripSecrets(
     return Object.fromEntries(out);
   }
   return value;
-}
-
-/** `ns:key.a["b.c"][0]`, the `pulumi config --path` form. */
-function renderPath(at: readonly (string | number)[]): string {
-  return at
-    .map((segment, index) => {
-      if (typeof segment === "number") return `[${segment}]`;
-      if (index === 0) return segment;
-      return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment) ? `.${segment}` : `[${JSON.stringify(segment)}]`;
-    })
-    .join("");
 }
 
 /** Reads one stack's config as the Pulumi CLI would pass it to the program. */

@@ -87,19 +87,22 @@ export function nextSelectorName(taken: readonly string[], now: Date): string {
   throw new Error(`no free selector name with prefix ${prefix}`);
 }
 
-/** Checks a requested selector name: a DNS label sequence never used in this stack, not even by a removed selector. */
+/** Checks a requested selector name: DNS labels never used in this stack, not even by a removed selector. */
 export function checkNewSelector(name: string, keys: StackKeys): void {
   const problem = selectorProblem(name);
   if (problem !== undefined) throw new UsageError(`--selector ${JSON.stringify(name)} ${problem}`);
   if (keys.selectors.some((s) => s.name === name)) {
     throw new UsageError(
-      `selector ${name} already exists in stack ${keys.stack}; a selector is never re-bound to a new key (RFC 6376 §3.1): choose another name or leave --selector out`,
+      `selector ${name} already exists in stack ${keys.stack}; a selector is never re-bound to a new key ` +
+        "(RFC 6376 §3.1): choose another name or leave --selector out",
     );
   }
   const removedOn = keys.removedSelectors.get(name);
   if (removedOn !== undefined) {
     throw new UsageError(
-      `selector ${name} of stack ${keys.stack} was bound to a key until it was removed on ${removedOn} (${keyPath(["dkim", "removedSelectors", name])}); a selector is never re-bound to a new key (RFC 6376 §3.1): choose another name or leave --selector out`,
+      `selector ${name} of stack ${keys.stack} was bound to a key until it was removed on ${removedOn} ` +
+        `(${keyPath(["dkim", "removedSelectors", name])}); a selector is never re-bound to a new key ` +
+        "(RFC 6376 §3.1): choose another name or leave --selector out",
     );
   }
 }

@@ -44,7 +44,11 @@ export function domainNameProblem(value: string, rules: NameRules): string | und
       return `has a label of ${label.length} characters; at most ${MAX_LABEL_LENGTH} are allowed`;
     }
     if (!pattern.test(label)) {
-      return `has an invalid label "${label}": use letters, digits and hyphens${rules.underscores ? " (and a leading underscore)" : ""}, not starting or ending with a hyphen`;
+      const underscore = rules.underscores ? " (and a leading underscore)" : "";
+      return (
+        `has an invalid label "${label}": use letters, digits and hyphens${underscore}, ` +
+        "not starting or ending with a hyphen"
+      );
     }
     const punycode = aLabelProblem(label);
     if (punycode !== undefined) return punycode;
@@ -95,8 +99,10 @@ export function aLabelProblem(label: string): string | undefined {
       ? "nothing"
       : `"${unicode.replace(/[\p{C}\p{Z}]/gu, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16).toUpperCase()}}`)}"`;
   return ascii === "" || ascii.includes(".")
-    ? `has an invalid Punycode label "${label}": it decodes to ${shown}, which IDNA does not allow in a domain name (RFC 5891 §5.4)`
-    : `has an invalid Punycode label "${label}": it decodes to ${shown}, which converts back to "${ascii}", not "${label}" (RFC 5890 §2.3.2.1: an A-label must round-trip)`;
+    ? `has an invalid Punycode label "${label}": it decodes to ${shown}, which IDNA does not allow in a ` +
+        "domain name (RFC 5891 §5.4)"
+    : `has an invalid Punycode label "${label}": it decodes to ${shown}, which converts back to "${ascii}", ` +
+        `not "${label}" (RFC 5890 §2.3.2.1: an A-label must round-trip)`;
 }
 
 /**

@@ -98,11 +98,15 @@ function alignmentMeaning(tag: "adkim" | "aspf", before: Tags, after: Tags, doma
   if (strict === wasStrict) return { text: `no change in effect: alignment stays ${mode(strict)}`, weakens: false };
   return strict
     ? {
-        text: `strict ${tag === "adkim" ? "DKIM" : "SPF"} alignment: ${what} must be exactly ${domain}; mail where it is a subdomain or parent now fails this check`,
+        text:
+          `strict ${tag === "adkim" ? "DKIM" : "SPF"} alignment: ${what} must be exactly ${domain}; ` +
+          "mail where it is a subdomain or parent now fails this check",
         weakens: false,
       }
     : {
-        text: `relaxed ${tag === "adkim" ? "DKIM" : "SPF"} alignment: ${what} now aligns when it shares ${domain}'s organizational domain, not only when it is exactly ${domain}`,
+        text:
+          `relaxed ${tag === "adkim" ? "DKIM" : "SPF"} alignment: ${what} now aligns when it shares ` +
+          `${domain}'s organizational domain, not only when it is exactly ${domain}`,
         weakens: true,
       };
 }
