@@ -5,6 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsProvider, PublishedRecord } from "../components/model";
+import { SECTIONS } from "../components/sections";
+import type { AnySection } from "../components/sections/types";
 import type { Project, StackConfig } from "./project";
 
 /** A resource as registered with the engine: type token, logical name, inputs. */
@@ -24,6 +26,11 @@ export interface StackPlan {
   readonly records: readonly PublishedRecord[];
   readonly resources: readonly RegisteredResource[];
   readonly warnings: readonly string[];
+  /**
+   * The stack outputs a record family also shows in `plan --format json` (its section's
+   * `planOutputs`), by output name. @default {} (none)
+   */
+  readonly outputs?: Readonly<Record<string, unknown>>;
 }
 
 /** The stack outputs index.ts exports. */
@@ -33,6 +40,14 @@ interface ProgramExports {
   readonly zoneId: string;
   readonly records: readonly PublishedRecord[];
   readonly warnings: readonly string[];
+}
+
+/** The outputs of `program` that the families of `sections` show in `plan --format json`, by name. */
+export function planOutputsOf(
+  program: Readonly<Record<string, unknown>>,
+  sections: readonly AnySection[] = SECTIONS,
+): Record<string, unknown> {
+  return Object.fromEntries(sections.flatMap((s) => (s.planOutputs ?? []).map((name) => [name, program[name]])));
 }
 
 /** Sorts object keys so that output never depends on registration details. */
@@ -80,7 +95,7 @@ export async function runStackUnderMocks(project: Project, stack: StackConfig): 
   // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
   delete require.cache[require.resolve(project.main)];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const program = require(project.main) as ProgramExports;
+  const program = require(project.main) as ProgramExports & Readonly<Record<string, unknown>>;
   // Waits until every resource registration has reached the mock engine.
   await pulumi.runtime.disconnect();
   return {
@@ -91,5 +106,6 @@ export async function runStackUnderMocks(project: Project, stack: StackConfig): 
     records: program.records,
     resources: registered.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     warnings: program.warnings,
+    outputs: planOutputsOf(program),
   };
 }

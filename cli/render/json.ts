@@ -1,4 +1,7 @@
-/** Machine-readable plan: one object per stack, stable key order, 2-space indent. */
+/**
+ * Machine-readable plan: one object per stack, stable key order, 2-space indent. A record family's
+ * own fields (its section's `planOutputs`, e.g. a policy text) follow `warnings`, in registry order.
+ */
 import type { StackPlan } from "../mockRun";
 
 export function renderJson(plans: readonly StackPlan[]): string {
@@ -9,6 +12,7 @@ export function renderJson(plans: readonly StackPlan[]): string {
     records: plan.records,
     resources: plan.resources,
     warnings: plan.warnings,
+    ...plan.outputs,
   }));
   return `${JSON.stringify(out, null, 2)}\n`;
 }
