@@ -5,10 +5,12 @@
  * (config.ts), the parked profile, the records, the program's stack outputs (program.ts), `plan`'s
  * JSON, `diff` and `check`. docs/sections.md says what a new family implements.
  *
- * Sections are pure: no Pulumi, network or CLI imports. Their `diff` part is loaded only by `diff`
- * (never by the Pulumi program); their live checks live in cli/sections/<key>/check.ts.
+ * Sections are pure: no Pulumi, network or CLI imports, except in the parts loaded on first use
+ * and never by the Pulumi program: `diff()` (by `diff`) and `check()` (by `check`, which asks DNS
+ * through the stack's client and mailauth, cli/check/context.ts).
  */
 import type { z } from "zod";
+import type { SectionCheck } from "../../cli/check/context";
 import type { DnsRecord, PublishedRecord, SenderAuthConfig } from "../model";
 import type { KeyProblem } from "../problems";
 
@@ -128,6 +130,8 @@ export interface Section<T extends SectionTypes = SectionTypes> {
   readonly secrets?: SectionSecrets<NonNullable<T["secrets"]>>;
   /** The family's part of `diff`, loaded on first use. */
   diff?(): SectionDiff;
+  /** The family's live checks for `check` (components/sections/<key>/check.ts), loaded on first use. */
+  check?(): SectionCheck;
 }
 
 /** Any section, as the registry and the loops over it hold them. */

@@ -11,6 +11,7 @@ import { showValue, type KeyProblem } from "../../problems";
 import { lengthBudget, nameLengthProblem, selectorProblem } from "../../records/names";
 import type { Resolved } from "../fields";
 import type { RawStack, Section, ValidationContext } from "../types";
+import type * as DkimCheck from "./check";
 import type * as DkimDiff from "./diff";
 import {
   isPrivateKeyPath,
@@ -315,5 +316,10 @@ export const dkim: Section<{
   diff() {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by `diff` only, never by the program
     return (require("./diff") as typeof DkimDiff).dkimDiff;
+  },
+
+  check() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by `check` only, never by the program
+    return (require("./check") as typeof DkimCheck).dkimCheck;
   },
 };

@@ -1,5 +1,6 @@
 /** DKIM key record builder (RFC 6376 §3.6.1, RFC 8301, RFC 8463). Pure, no Pulumi imports. */
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
+import { parseTagList } from "../../records/tagList";
 import type { DkimAlgorithm } from "./schema";
 
 /** Facts about a parsed DKIM public key. */
@@ -63,6 +64,15 @@ export function publicKeyFingerprint(publicKey: string): string | undefined {
 /** How messages name a key: `SHA-256 ` and the first 16 hex digits of its fingerprint. */
 export function fingerprintLabel(fingerprint: string): string {
   return `SHA-256 ${fingerprint.slice(0, 16)}…`;
+}
+
+/** A DKIM record's key as messages name it: `key SHA-256 …`, or revoked; undefined when it has none readable. */
+export function keyOfRecord(value: string): string | undefined {
+  const p = parseTagList(value).get("p");
+  if (p === undefined) return undefined;
+  if (p === "") return "no key (revoked: empty p=)";
+  const fingerprint = publicKeyFingerprint(p);
+  return fingerprint === undefined ? undefined : `key ${fingerprintLabel(fingerprint)}`;
 }
 
 function tryKey(create: () => KeyObject): KeyObject | undefined {

@@ -9,6 +9,7 @@ import type { KeyProblem } from "../../problems";
 import { isWithinDomain, lengthBudget, MAX_NAME_LENGTH, nameLengthProblem, SHORTEST_DOMAIN } from "../../records/names";
 import { domainCheck } from "../fields";
 import type { RawStack, Section } from "../types";
+import type * as DmarcCheck from "./check";
 import type * as DmarcDiff from "./diff";
 import { buildDmarcValue, dmarcRecordName, PARKED_DMARC, REPORT_AUTH_VALUE, reportAuthName } from "./records";
 import { inspectMailto } from "./reportUri";
@@ -190,5 +191,10 @@ export const dmarc: Section<{
   diff() {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by `diff` only, never by the program
     return (require("./diff") as typeof DmarcDiff).dmarcDiff;
+  },
+
+  check() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by `check` only, never by the program
+    return (require("./check") as typeof DmarcCheck).dmarcCheck;
   },
 };

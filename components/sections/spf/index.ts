@@ -5,6 +5,7 @@
 import { isRecord, type DnsRecord, type SenderAuthConfig } from "../../model";
 import type { KeyProblem } from "../../problems";
 import type { BuiltRecords, Section } from "../types";
+import type * as SpfCheck from "./check";
 import type * as SpfDiff from "./diff";
 import { buildSpfValue, countSpfLookups, NULL_MX, PARKED_SPF, SPF_MAX_LOOKUPS, SPF_UDP_BUDGET } from "./records";
 import { SPF_ALLOWED, spfSchema, type SpfConfig } from "./schema";
@@ -111,5 +112,10 @@ export const spf: Section<{ key: "spf"; schema: typeof spfSchema; model: SpfConf
   diff() {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by `diff` only, never by the program
     return (require("./diff") as typeof SpfDiff).spfDiff;
+  },
+
+  check() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by `check` only, never by the program
+    return (require("./check") as typeof SpfCheck).spfCheck;
   },
 };

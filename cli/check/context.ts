@@ -1,0 +1,221 @@
+/**
+ * What every family's live checks share (issue 13): the findings `check` reports, the stack's check
+ * context, and the lookups every check asks through. Each question goes through the stack's `ask`
+ * (its DNS client within its budget, StackBudget), and one that gets no usable answer is a failing
+ * finding naming the question, the server and what happened; never ok.
+ */
+import type { PublishedRecord, SenderAuthConfig } from "../../components/model";
+import { dnsFailureHint, type Advice } from "./advice";
+import {
+  DnsFailure,
+  txtValues,
+  type DnsClient,
+  type DnsFailureCode,
+  type DnsResponse,
+  type DnsServer,
+  type QueryFunction,
+  type QueryOptions,
+  type QueryType,
+} from "./dnsClient";
+import type { CheckLimits } from "./limits";
+
+export type FindingResult = "ok" | "warn" | "fail";
+
+export interface Finding {
+  /** Stable machine-readable code, e.g. `record-missing`, `spf-lookups`. */
+  readonly code: string;
+  readonly result: FindingResult;
+  /** What was checked: a DNS name, or `spf`, `dmarc`, `dkim <selector>`. */
+  readonly subject: string;
+  readonly message: string;
+  /** What the stack declares, in full (the table shows long keys by fingerprint). */
+  readonly expected?: string;
+  /** What DNS serves, in full. */
+  readonly served?: readonly string[];
+  /** Served TTL in seconds, where an answer came back. */
+  readonly ttl?: number;
+  /** The server that gave this answer (authoritative mode checks every one). */
+  readonly server?: string;
+  /** What to do about it: the command to run, or whom to ask. Every failing finding has one. */
+  readonly hint?: string;
+}
+
+/** A private key to sign the test message with, and where it came from. */
+export interface PrivateKeyAtHand {
+  /** PEM. Secret: never in a finding. */
+  readonly pem: string;
+  /** Where it came from, as findings name it after "the key": `in <file>`, `in the stack's secret config (…)`. */
+  readonly origin: string;
+}
+
+export interface CheckContext {
+  /** The recursive resolver: managed names are compared there (unless `authoritative`), mailauth evaluates through it. */
+  readonly resolver: DnsServer;
+  /**
+   * Compare managed names at every authoritative server of the zone instead (its NS records through
+   * the resolver, then their addresses), asked without recursion on `port`.
+   */
+  readonly authoritative?: { readonly port: number } | undefined;
+  readonly queryOptions: QueryOptions;
+  /** Private keys at hand, by selector. */
+  readonly privateKeys: ReadonlyMap<string, PrivateKeyAtHand>;
+  /** @default DEFAULT_CHECK_LIMITS */
+  readonly limits?: CheckLimits | undefined;
+  /** When the stack's deadline (limits.stackTimeoutMs) started, in ms since the epoch. @default now */
+  readonly startedAt?: number | undefined;
+  /** How the stack's questions are asked, within its budget (StackBudget). @default networkDns */
+  readonly dns?: DnsClient | undefined;
+  /** The stack, for the commands hints name. @default none named */
+  readonly stack?: string | undefined;
+  /** "Now", for the times hints name. @default currentTime (SENDER_AUTH_NOW pins it) */
+  readonly now?: (() => Date) | undefined;
+}
+
+/** One stack's check: its questions are asked once each and within its budget (see StackBudget). */
+export interface StackContext extends CheckContext {
+  /** Where managed names are compared: the resolver, or every authoritative server. */
+  readonly servers: readonly DnsServer[];
+  readonly ask: QueryFunction;
+  readonly advice: Advice;
+}
+
+/** The finding code of a lookup that got no answer. */
+const FAILURE_FINDING: Readonly<Record<DnsFailureCode, string>> = {
+  TIMEOUT: "dns-timeout",
+  UNREACHABLE: "dns-unreachable",
+  BADRESPONSE: "dns-error",
+  LIMIT: "check-limit",
+};
+
+/** Finding codes of lookups that got no answer at all (nothing was learnt about the record). */
+export const NO_ANSWER = new Set(["dns-timeout", "dns-unreachable", "check-limit"]);
+
+export const serverName = (server: DnsServer): string => `${server.host}:${server.port}`;
+export const ttlOf = (response: DnsResponse): number | undefined => response.records[0]?.ttl;
+
+// ---------------------------------------------------------------------------------------------------
+// Lookups: every question the check asks goes through the stack's `ask`; one that gets no usable
+// answer is a failing finding naming the question, the server and what happened.
+
+/** A question that got no usable answer: nothing was learnt, and a hint on finding out why. */
+export interface FailedQuestion {
+  readonly server: DnsServer;
+  readonly name: string;
+  readonly type: QueryType;
+  /** The client's failure, or the response code the server answered with. */
+  readonly failure: DnsFailure | string;
+}
+
+/** `TXT name: what happened`. */
+export function questionFailure({ server, name, type, failure }: FailedQuestion): string {
+  return `${type} ${name}: ${typeof failure === "string" ? `${serverName(server)} answered ${failure}` : failure.message}`;
+}
+
+/** A failing finding for a question that got no usable answer. */
+export function failureFinding(
+  subject: string,
+  question: FailedQuestion,
+  message = questionFailure(question),
+): Finding {
+  const { failure } = question;
+  const limited = typeof failure !== "string" && failure.code === "LIMIT";
+  return {
+    code: typeof failure === "string" ? "dns-error" : FAILURE_FINDING[failure.code],
+    result: "fail",
+    subject,
+    message,
+    server: serverName(question.server),
+    hint: limited
+      ? "unverified: a bound of the check stopped this lookup (see the finding for `check`)"
+      : dnsFailureHint(question.server, question.name, question.type),
+  };
+}
+
+export type Lookup =
+  { readonly ok: true; readonly response: DnsResponse } | { readonly ok: false; readonly finding: Finding };
+
+/** One question; `recursion` false for an authoritative server. */
+export async function lookup(
+  context: StackContext,
+  server: DnsServer,
+  subject: string,
+  name: string,
+  type: QueryType,
+  recursion: boolean,
+): Promise<Lookup> {
+  try {
+    const response = await context.ask(server, name, type, { ...context.queryOptions, recursion });
+    if (response.rcode !== "NOERROR" && response.rcode !== "NXDOMAIN") {
+      return { ok: false, finding: failureFinding(subject, { server, name, type, failure: response.rcode }) };
+    }
+    return { ok: true, response };
+  } catch (error) {
+    if (!(error instanceof DnsFailure)) throw error;
+    return { ok: false, finding: failureFinding(subject, { server, name, type, failure: error }) };
+  }
+}
+
+export type ServedTxt =
+  | { readonly ok: true; readonly values: readonly string[]; readonly response: DnsResponse }
+  | { readonly ok: false; readonly finding: Finding };
+
+/**
+ * The TXT values at `name` as receivers see them: through the resolver, CNAMEs followed, each
+ * record's character-strings joined. The same question as mailauth's, so it is asked once.
+ */
+export async function servedTxt(context: StackContext, subject: string, name: string): Promise<ServedTxt> {
+  const result = await lookup(context, context.resolver, subject, name, "TXT", true);
+  return result.ok ? { ok: true, values: txtValues(result.response), response: result.response } : result;
+}
+
+/** Why a name has no record of the kind looked for, for messages: `NXDOMAIN`, `no TXT record`, ... */
+export function absence(response: DnsResponse, values: readonly string[], kind: string): string {
+  if (response.rcode === "NXDOMAIN") return "NXDOMAIN";
+  if (values.length === 0) return "no TXT record";
+  return values.length === 1
+    ? `its one TXT record is not ${kind}`
+    : `none of its ${values.length} TXT records is ${kind}`;
+}
+
+/**
+ * The questions behind a mailauth evaluation that got no usable answer, in order: mailauth reports
+ * a temperror, the findings name the question.
+ */
+export function recording(ask: QueryFunction): { readonly ask: QueryFunction; readonly failures: FailedQuestion[] } {
+  const failures: FailedQuestion[] = [];
+  const recorded: QueryFunction = async (server, name, type, options) => {
+    try {
+      const response = await ask(server, name, type, options);
+      if (response.rcode !== "NOERROR" && response.rcode !== "NXDOMAIN") {
+        failures.push({ server, name, type, failure: response.rcode });
+      }
+      return response;
+    } catch (error) {
+      if (error instanceof DnsFailure) failures.push({ server, name, type, failure: error });
+      throw error;
+    }
+  };
+  return { ask: recorded, failures };
+}
+
+/** A record family's part of `check` (its section's `check()`), loaded by `check` only. */
+export interface SectionCheck {
+  /**
+   * The family's live checks of one stack, once its managed records were compared with what DNS
+   * serves and some server answered: what receivers and verifiers make of what is served.
+   */
+  check(context: StackContext, config: SenderAuthConfig, records: readonly PublishedRecord[]): Promise<Finding[]>;
+  /**
+   * Findings about values served beside one of the family's records at its name, where receivers read
+   * only one (a second SPF record); `base` is the finding's subject, TTL and server, `at` names the
+   * server in authoritative mode.
+   */
+  beside?(
+    context: StackContext,
+    config: SenderAuthConfig,
+    record: PublishedRecord,
+    served: readonly string[],
+    base: Pick<Finding, "subject" | "ttl" | "server">,
+    at: string,
+  ): Finding[];
+}
