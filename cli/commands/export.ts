@@ -5,7 +5,7 @@
  * variable, never from argv.
  */
 import { Option, type Command } from "commander";
-import { encryptPrivateKey, publicKeyOf } from "../../components/sections/dkim/keys";
+import { encryptPrivateKey, keyPairProblem, publicKeyOf } from "../../components/sections/dkim/keys";
 import { dkimRecordName, buildDkimValue, inspectDkimPublicKey } from "../../components/sections/dkim/records";
 import { CommandError } from "../errors";
 import { type CommandContext, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
@@ -138,10 +138,11 @@ export async function exportKey(options: ExportOptions, io: Io, pulumi?: PulumiC
       EXIT_FAILURE,
     );
   }
-  // Never hand out a key that does not sign for the published record.
-  if (derived.publicKey !== selector.publicKey) {
+  // Never hand out a key that does not sign for the published record (the program's own check).
+  const mismatch = keyPairProblem(derived, selector);
+  if (mismatch !== undefined) {
     throw new CommandError(
-      `${selectorPath(selector.name, "privateKey")} does not match its publicKey; refusing to export a key that would fail DKIM`,
+      `${selectorPath(selector.name, "privateKey")} ${mismatch}; refusing to export a key that would fail DKIM`,
       EXIT_FAILURE,
     );
   }

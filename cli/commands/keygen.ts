@@ -6,6 +6,7 @@
 import { Option, type Command } from "commander";
 import { DEFAULT_KEY_TYPE, KEY_TYPES, WEAK_KEY_TYPES, type KeyType } from "../../components/sections/dkim/keys";
 import { selectorProblem } from "../../components/records/names";
+import { ED25519_ONLY_WARNING, publishesEd25519Only } from "../../components/sections/dkim/selectors";
 import {
   addedChanges,
   addSelector,
@@ -37,20 +38,17 @@ export interface KeygenOptions {
   readonly now: Date;
 }
 
-function warnings(keys: StackKeys, keyType: KeyType): string[] {
+function warnings(keys: StackKeys, keyType: KeyType, status: NewSelectorStatus): string[] {
   const out: string[] = [];
   if (WEAK_KEY_TYPES.includes(keyType)) {
     out.push(
       `${keyType} is below the 2048 bits RFC 8301 §3.2 says signers SHOULD use; some receivers treat such signatures as failing`,
     );
   }
-  const hasRsa = keys.selectors.some(
-    (s) => s.algorithm === "rsa" && s.publicKey !== undefined && s.status !== "revoked",
-  );
-  if (keyType === "ed25519" && !hasRsa) {
-    out.push(
-      "an Ed25519 selector needs an RSA selector beside it: many receivers verify only RSA (RFC 8463), so sign with both; add one with --algorithm rsa-2048",
-    );
+  // The warning plan gives for the stack as it will be, with the command that resolves it.
+  const added = { status, key: { algorithm: keyType === "ed25519" ? "ed25519" : "rsa" } } as const;
+  if (publishesEd25519Only([...keys.selectors, added])) {
+    out.push(`${ED25519_ONLY_WARNING}: add one with --algorithm rsa-2048`);
   }
   return out;
 }
@@ -72,7 +70,7 @@ export async function keygen(options: KeygenOptions, io: Io, pulumi?: PulumiCli)
       const keys = stackKeysOf(edit.config);
       const selector = options.selector ?? nextSelectorName(usedSelectorNames(keys), options.now);
       checkNewSelector(selector, keys);
-      for (const warning of warnings(keys, options.keyType)) io.stderr.write(`warning: ${warning}\n`);
+      for (const warning of warnings(keys, options.keyType, options.status)) io.stderr.write(`warning: ${warning}\n`);
       await edit.pulumi.checkStack(options.stack);
       const result = await addSelector(edit.pulumi, {
         stack: options.stack,

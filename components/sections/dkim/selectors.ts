@@ -91,8 +91,13 @@ export function selectorSummary(selector: DkimSelector, now: Date): SelectorSumm
   };
 }
 
-/** Whether `selectors` publish Ed25519 keys but no RSA key. */
-export function publishesEd25519Only(selectors: readonly Pick<SelectorInFile, "status" | "key">[]): boolean {
+/** Whether `selectors` publish Ed25519 keys but no RSA key (configured ones, or about to be: keygen). */
+export function publishesEd25519Only(
+  selectors: readonly {
+    readonly status: DkimStatus | undefined;
+    readonly key?: { readonly algorithm: DkimAlgorithm } | undefined;
+  }[],
+): boolean {
   const publishes = (algorithm: DkimAlgorithm): boolean =>
     selectors.some((s) => s.status !== "revoked" && s.key?.algorithm === algorithm);
   return publishes("ed25519") && !publishes("rsa");

@@ -316,8 +316,10 @@ function expectedStdout(
 
 const WARN_WEAK =
   "warning: rsa-1024 is below the 2048 bits RFC 8301 §3.2 says signers SHOULD use; some receivers treat such signatures as failing\n";
+// The warning plan gives (the same words, issue 13), with the command that resolves it.
 const WARN_ED25519_ALONE =
-  "warning: an Ed25519 selector needs an RSA selector beside it: many receivers verify only RSA (RFC 8463), so sign with both; add one with --algorithm rsa-2048\n";
+  "warning: sender-auth:dkim.selectors: Ed25519 keys are published but no RSA key; many receivers cannot verify " +
+  "Ed25519 (RFC 8463), so sign with an RSA selector too: add one with --algorithm rsa-2048\n";
 
 // ---------------------------------------------------------------------------------------------------
 // The successful runs, shared: one project, one plan over all of its stacks.
