@@ -4,6 +4,7 @@
  * managed names were asked at a resolver (caches) or at the authoritative servers, the TTL served and
  * "now". Also the short key fingerprints findings name instead of whole keys.
  */
+import { providerFor, type DnsProvider } from "../../components/providers";
 import { fingerprintLabel, publicKeyFingerprint } from "../../components/sections/dkim/records";
 import type { DnsResponse, DnsServer, QueryType } from "./dnsClient";
 
@@ -58,8 +59,8 @@ export function dnsFailureHint(server: DnsServer, name: string, type: QueryType)
 }
 
 /** A key sender-auth does not manage was added beside sender-auth's own record (or into its record set). */
-export function extraRecordHint(advice: Advice, provider: string, name: string, what: string): string {
-  return provider === "route53"
+export function extraRecordHint(advice: Advice, provider: DnsProvider, name: string, what: string): string {
+  return providerFor(provider).oneRecordSetPerName
     ? `edited by hand outside sender-auth: ${up(advice, true)} puts the declared record set at ${name} back`
     : `delete the other ${what} at ${name} at the DNS provider: it is not sender-auth's record`;
 }

@@ -105,7 +105,7 @@ export const cloudflare: DnsProviderAdapter = {
   title: "Cloudflare",
   zoneIdForm: "32 hex characters",
   ttlRange: "1 (automatic) or 60–86400",
-  keepsApexTxtInOneSet: false,
+  oneRecordSetPerName: false,
 
   configProblems(dns: DnsConfig): ProviderProblem[] {
     const problems: ProviderProblem[] = [];

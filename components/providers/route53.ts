@@ -143,7 +143,7 @@ export const route53: DnsProviderAdapter = {
   title: "Route53",
   zoneIdForm: "the hosted zone ID such as Z0123456789ABCDEFGHIJ",
   ttlRange: "0–2147483647",
-  keepsApexTxtInOneSet: true,
+  oneRecordSetPerName: true,
 
   configProblems(dns: DnsConfig): ProviderProblem[] {
     const problems: ProviderProblem[] = [];

@@ -80,11 +80,12 @@ export interface DnsProviderAdapter {
   /** The TTLs it accepts, for `sender-auth:dns.ttl`'s allowed text. */
   readonly ttlRange: string;
   /**
-   * Whether all TXT values of the apex are one record set (one resource): then values sender-auth
-   * does not own (`preserveTxt`) are written into the set of its own apex record, and without one
-   * they are not touched at all.
+   * Whether all values of one name and type are one record set (one resource). Then values
+   * sender-auth does not own at the apex (`preserveTxt`) are written into the set of its own apex
+   * record, and without one they are not touched at all; and a value added by hand beside one of
+   * sender-auth's records is in its set, which `pulumi up --refresh` puts back as declared.
    */
-  readonly keepsApexTxtInOneSet: boolean;
+  readonly oneRecordSetPerName: boolean;
   /** Checks `sender-auth:dns` against what this provider accepts (zone ID form, TTL range). */
   configProblems(dns: DnsConfig): ProviderProblem[];
   /** Checks the built records against this provider's limits. */

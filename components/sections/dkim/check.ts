@@ -17,6 +17,7 @@ import {
   type StackContext,
 } from "../../../cli/check/context";
 import { mailauthResolver } from "../../../cli/check/dnsClient";
+import { keyPath } from "../../keyPath";
 import type { SenderAuthConfig } from "../../model";
 import { parseTagList } from "../../records/tagList";
 import { publicKeyOf } from "./keys";
@@ -38,7 +39,8 @@ function message(domain: string, selector: string): string {
 
 /** The hint for a CNAME selector whose key the email provider does not serve as it should. */
 const providerKeyHint = (selector: DkimSelector): string =>
-  `the email provider serves this key at ${selector.cname ?? ""}: finish the selector's setup there, or correct sender-auth:dkim.selectors.${selector.name}.cname`;
+  `the email provider serves this key at ${selector.cname ?? ""}: finish the selector's setup there, ` +
+  `or correct ${keyPath(["dkim", "selectors", selector.name, "cname"])}`;
 
 /** Keys, revocations and CNAME targets as verifiers see them, and a real signature per key at hand. */
 async function checkDkim(context: StackContext, config: SenderAuthConfig): Promise<Finding[]> {

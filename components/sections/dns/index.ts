@@ -92,7 +92,7 @@ export const dns: Section<{
     const { preserveTxt, provider } = config.dns;
     // Where all TXT values of a name are one record set, the tokens ride on sender-auth's apex record.
     const apexTxt = records.some((record) => record.name === config.domain && record.type === "TXT");
-    if (preserveTxt.length === 0 || apexTxt || !providerFor(provider).keepsApexTxtInOneSet) return [];
+    if (preserveTxt.length === 0 || apexTxt || !providerFor(provider).oneRecordSetPerName) return [];
     return [
       "sender-auth:dns.preserveTxt: has no effect without sender-auth:spf: sender-auth manages no TXT record at the apex",
     ];
