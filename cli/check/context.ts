@@ -5,7 +5,7 @@
  * finding naming the question, the server and what happened; never ok.
  */
 import type { PublishedRecord, SenderAuthConfig } from "../../components/model";
-import { dnsFailureHint, type Advice } from "./advice";
+import { dnsFailureHint, extraRecordHint, type Advice } from "./advice";
 import {
   DnsFailure,
   txtValues,
@@ -218,4 +218,36 @@ export interface SectionCheck {
     base: Pick<Finding, "subject" | "ttl" | "server">,
     at: string,
   ): Finding[];
+}
+
+/** A kind of record receivers read only one of at a name: how to tell it, and what a second one breaks. */
+export interface SingleRecordKind {
+  readonly purpose: PublishedRecord["purpose"];
+  readonly code: string;
+  readonly is: (value: string) => boolean;
+  /** The record as messages name it: `v=spf1`. */
+  readonly kind: string;
+  /** What a second one does to mail, with its source. */
+  readonly effect: string;
+  /** Added to the hint. @default "" */
+  readonly also?: string;
+}
+
+/** A `beside()` for a family whose records receivers read only one of at a name (SPF, DMARC). */
+export function secondRecords(single: SingleRecordKind): NonNullable<SectionCheck["beside"]> {
+  return (context, config, record, served, base, at) => {
+    const same = served.filter(single.is);
+    if (record.purpose !== single.purpose || same.length <= 1) return [];
+    const hint = extraRecordHint(context.advice, config.dns.provider, record.name, `${single.kind} record`);
+    return [
+      {
+        ...base,
+        code: single.code,
+        result: "fail",
+        message: `${same.length} ${single.kind} records${at}: ${single.effect}`,
+        served: same,
+        hint: `${hint}${single.also ?? ""}`,
+      },
+    ];
+  };
 }

@@ -4,12 +4,13 @@
  */
 import type { DNSResolver } from "mailauth";
 import { dmarc } from "mailauth/lib/dmarc";
-import { deployHint, extraRecordHint, missingHint } from "../../../cli/check/advice";
+import { deployHint, missingHint } from "../../../cli/check/advice";
 import {
   absence,
   failureFinding,
   questionFailure,
   recording,
+  secondRecords,
   servedTxt,
   ttlOf,
   type Finding,
@@ -146,18 +147,11 @@ async function reportDestinations(context: StackContext, config: SenderAuthConfi
 export const dmarcCheck: SectionCheck = {
   check: (context, config) => checkDmarc(context, config),
 
-  beside(context, config, record, served, base, at) {
-    const same = served.filter(isDmarc);
-    if (record.purpose !== "dmarc" || same.length <= 1) return [];
-    return [
-      {
-        ...base,
-        code: "dmarc-multiple",
-        result: "fail",
-        message: `${same.length} v=DMARC1 records${at}: receivers apply no policy (RFC 7489 §6.6.3)`,
-        served: same,
-        hint: extraRecordHint(context.advice, config.dns.provider, record.name, "v=DMARC1 record"),
-      },
-    ];
-  },
+  beside: secondRecords({
+    purpose: "dmarc",
+    code: "dmarc-multiple",
+    is: isDmarc,
+    kind: "v=DMARC1",
+    effect: "receivers apply no policy (RFC 7489 §6.6.3)",
+  }),
 };

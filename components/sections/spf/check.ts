@@ -5,12 +5,13 @@
  */
 import type { DNSResolver } from "mailauth";
 import { spf } from "mailauth/lib/spf";
-import { extraRecordHint, missingHint } from "../../../cli/check/advice";
+import { missingHint } from "../../../cli/check/advice";
 import {
   absence,
   failureFinding,
   questionFailure,
   recording,
+  secondRecords,
   servedTxt,
   type Finding,
   type SectionCheck,
@@ -235,19 +236,12 @@ export const spfCheck: SectionCheck = {
   check: (context, config, records) =>
     records.some((r) => r.purpose === "spf") ? checkSpf(context, config) : Promise.resolve([]),
 
-  beside(context, config, record, served, base, at) {
-    const same = served.filter(isSpf);
-    if (record.purpose !== "spf" || same.length <= 1) return [];
-    const hint = extraRecordHint(context.advice, config.dns.provider, record.name, "v=spf1 record");
-    return [
-      {
-        ...base,
-        code: "spf-multiple",
-        result: "fail",
-        message: `${same.length} v=spf1 records${at}: SPF fails with permerror (RFC 7208 §3.2)`,
-        served: same,
-        hint: `${hint}; move what it allows into sender-auth:spf first`,
-      },
-    ];
-  },
+  beside: secondRecords({
+    purpose: "spf",
+    code: "spf-multiple",
+    is: isSpf,
+    kind: "v=spf1",
+    effect: "SPF fails with permerror (RFC 7208 §3.2)",
+    also: "; move what it allows into sender-auth:spf first",
+  }),
 };
