@@ -99,12 +99,58 @@ const SPEC: Spec = {
   },
 };
 
+/** Where a leaf's text goes. */
+const META = 0;
+const POLICY = 1;
+const FIELD = 2;
+const REASON = 3;
+const ENTRY = 4;
+
+/** `record`'s leaves (`policy_evaluated`, `identifiers`), by slot. */
+const FIELDS = ["source_ip", "count", "disposition", "dkim", "spf", "header_from", "envelope_from"] as const;
+type Field = (typeof FIELDS)[number];
+const SOURCE_IP = 0;
+const COUNT = 1;
+const DISPOSITION = 2;
+const DKIM = 3;
+const SPF = 4;
+const HEADER_FROM = 5;
+const ENVELOPE_FROM = 6;
+/** An `auth_results` entry's leaves by slot: domain, selector or scope, result. */
+const ENTRY_DOMAIN = 0;
+const ENTRY_SCOPE = 1;
+const ENTRY_RESULT = 2;
+
+/** Elements that start or end something besides a leaf. */
+const PLAIN = 0;
+const RECORD = 1;
+const AUTH_DKIM = 2;
+const AUTH_SPF = 3;
+const METADATA = 4;
+
 interface PathNode {
   /** `record/row/count`: the path below `<feedback>`. */
   readonly path: string;
+  /** The element's name. */
+  readonly name: string;
   readonly leaf: boolean;
   readonly children: ReadonlyMap<string, PathNode>;
+  /** RECORD, AUTH_DKIM, ...: what opening and closing it does (PLAIN: nothing). */
+  readonly kind: number;
+  /** For a leaf: META, POLICY, FIELD, REASON or ENTRY. */
+  readonly target: number;
+  /** For a FIELD or ENTRY leaf: its slot. */
+  readonly slot: number;
+  /** For an ENTRY leaf: `auth_results/dkim` or `auth_results/spf`, for messages. */
+  readonly within: string;
 }
+
+const KINDS: Readonly<Record<string, number>> = {
+  record: RECORD,
+  "record/auth_results/dkim": AUTH_DKIM,
+  "record/auth_results/spf": AUTH_SPF,
+  report_metadata: METADATA,
+};
 
 function buildNode(spec: Spec | true, path: string): PathNode {
   const children = new Map<string, PathNode>();
@@ -113,21 +159,53 @@ function buildNode(spec: Spec | true, path: string): PathNode {
       children.set(name, buildNode(child, path === "" ? name : `${path}/${name}`));
     }
   }
-  return { path, leaf: spec === true, children };
+  const slash = path.lastIndexOf("/");
+  const name = path.slice(slash + 1);
+  let target = FIELD;
+  let slot = FIELDS.indexOf(name as Field);
+  if (path === "version" || path.startsWith("report_metadata/")) target = META;
+  else if (path.startsWith("policy_published/")) target = POLICY;
+  else if (path === "record/row/policy_evaluated/reason/type") target = REASON;
+  else if (path.startsWith("record/auth_results/")) {
+    target = ENTRY;
+    slot = name === "domain" ? ENTRY_DOMAIN : name === "result" ? ENTRY_RESULT : ENTRY_SCOPE;
+  }
+  return {
+    path,
+    name,
+    leaf: spec === true,
+    children,
+    kind: KINDS[path] ?? PLAIN,
+    target,
+    slot,
+    within: path.slice(7, slash),
+  };
 }
 
 const ROOT = buildNode(SPEC, "");
 
 // ---------------------------------------------------------------------------------------------------
 
+/** An `auth_results` entry: domain, selector (DKIM) or scope (SPF), result. */
+type Entry = [string | undefined, string | undefined, string | undefined];
+
 interface RecordDraft {
   readonly index: number;
-  fields: Map<string, string>;
-  reasons: string[];
-  dkim: Map<string, string>[];
-  spf: Map<string, string>[];
+  /** By slot (FIELDS). */
+  readonly fields: (string | undefined)[];
+  readonly reasons: string[];
+  readonly dkim: Entry[];
+  readonly spf: Entry[];
   /** The auth_results entry being read. */
-  entry: Map<string, string> | undefined;
+  entry: Entry | undefined;
+}
+
+/** The namespace declarations in scope at an element. */
+interface Scope {
+  /** Prefix (`""` for the default namespace) → namespace name. */
+  readonly names: ReadonlyMap<string, string>;
+  /** Whether an unprefixed element here is in the root element's namespace (set once the root is read). */
+  defaultIsRoot: boolean;
 }
 
 export interface ReportParserOptions {
@@ -192,6 +270,12 @@ export function reportDomain(text: string): string | undefined {
   return name;
 }
 
+/** Keeps the first `<key>` of its kind; a second one is refused. */
+function once(into: Map<string, string>, key: string, value: string, where: string): void {
+  if (into.has(key)) throw new ReportError(`${where}<${key}> appears twice`);
+  into.set(key, value);
+}
+
 const show = (value: string): string => JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
 
 function wholeNumber(value: string, max: number, what: string): number {
@@ -216,8 +300,13 @@ export class ReportParser {
   private readonly sax = new SaxesParser({ xmlns: false });
   private decoder: TextDecoder | undefined;
   private encoding = "utf-8";
+  /** The path node of each open element (null: skipped), by depth; `depth` of them are open. */
   private readonly nodes: (PathNode | null)[] = [];
-  private readonly scopes: ReadonlyMap<string, string>[] = [new Map()];
+  private depth = 0;
+  /** The namespace scope at each depth: shared with the parent unless the element declares one. */
+  private readonly scopes: Scope[] = [];
+  /** Namespace declarations (`xmlns`, `xmlns:p`) among the attributes of the element being opened. */
+  private declarations: [string, string][] | undefined;
   private rootNamespace = "";
   private text = "";
   private capturing: PathNode | null = null;
@@ -229,6 +318,9 @@ export class ReportParser {
   private record: RecordDraft | undefined;
   private closedRoot = false;
   private skipped = false;
+  private readonly onText = (text: string): void => {
+    this.addText(text);
+  };
 
   constructor(private readonly options: ReportParserOptions) {
     this.sax.on("doctype", () => {
@@ -236,18 +328,21 @@ export class ReportParser {
         "the document has a DOCTYPE: DMARC reports have none, and DTDs and entities are never processed here",
       );
     });
+    // Attributes are rare in reports (the root's namespace): only declarations are kept.
+    this.sax.on("attribute", (attribute) => {
+      const name = attribute.name;
+      if (name === "xmlns" || name.startsWith("xmlns:")) {
+        (this.declarations ??= []).push([name === "xmlns" ? "" : name.slice(6), attribute.value]);
+      }
+    });
     this.sax.on("opentag", (tag) => {
       this.open(tag);
     });
     this.sax.on("closetag", () => {
       this.close();
     });
-    this.sax.on("text", (text) => {
-      this.addText(text);
-    });
-    this.sax.on("cdata", (text) => {
-      this.addText(text);
-    });
+    this.sax.on("text", this.onText);
+    this.sax.on("cdata", this.onText);
   }
 
   /** Whether the rest of the document need not be read (before `since`). */
@@ -305,56 +400,71 @@ export class ReportParser {
     }
   }
 
+  /** The scope of an element at `depth`: its parent's, or a new one with its declarations. */
+  private scopeFor(depth: number): Scope {
+    const parent = depth === 0 ? undefined : this.scopes[depth - 1];
+    const declarations = this.declarations;
+    if (declarations === undefined) return parent ?? { names: new Map(), defaultIsRoot: true };
+    this.declarations = undefined;
+    const names = new Map(parent?.names);
+    for (const [prefix, name] of declarations) names.set(prefix, name);
+    return { names, defaultIsRoot: (names.get("") ?? "") === this.rootNamespace };
+  }
+
   private open(tag: SaxesTagPlain): void {
-    const depth = this.nodes.length;
+    const depth = this.depth;
     if (depth >= this.options.maxDepth) {
       throw new ReportError(`elements are nested more than ${this.options.maxDepth} deep`);
     }
-    let scope = this.scopes[this.scopes.length - 1] ?? new Map<string, string>();
-    // Namespace declarations are rare (the root, extensions): a plain key walk, no arrays per element.
-    for (const name in tag.attributes) {
-      if (name === "xmlns" || name.startsWith("xmlns:")) {
-        if (scope === this.scopes[this.scopes.length - 1]) scope = new Map(scope);
-        (scope as Map<string, string>).set(name === "xmlns" ? "" : name.slice(6), tag.attributes[name] ?? "");
-      }
-    }
-    this.scopes.push(scope);
-    const colon = tag.name.indexOf(":");
-    const prefix = colon < 0 ? "" : tag.name.slice(0, colon);
-    const local = colon < 0 ? tag.name : tag.name.slice(colon + 1);
-    const namespace = scope.get(prefix) ?? (prefix === "" ? "" : undefined);
+    const scope = this.scopeFor(depth);
+    this.scopes[depth] = scope;
+    this.depth = depth + 1;
+    const name = tag.name;
+    const colon = name.indexOf(":");
+    const local = colon < 0 ? name : name.slice(colon + 1);
     if (depth === 0) {
       if (local !== "feedback") {
-        throw new ReportError(`not a DMARC aggregate report: the root element is <${tag.name.slice(0, 64)}>`);
+        throw new ReportError(`not a DMARC aggregate report: the root element is <${name.slice(0, 64)}>`);
       }
-      this.rootNamespace = namespace ?? "";
-      this.nodes.push(ROOT);
+      const prefix = colon < 0 ? "" : name.slice(0, colon);
+      this.rootNamespace = scope.names.get(prefix) ?? "";
+      // The root's scope is its own object (or the initial one), so setting this here is safe.
+      this.scopes[0] = { names: scope.names, defaultIsRoot: (scope.names.get("") ?? "") === this.rootNamespace };
+      this.nodes[0] = ROOT;
       return;
     }
     const parent = this.nodes[depth - 1] ?? null;
     // Elements of another namespace are extensions (RFC 9990 §5): skipped with their content.
-    const node = parent === null || namespace !== this.rootNamespace ? null : (parent.children.get(local) ?? null);
-    this.nodes.push(node);
+    const inRoot = colon < 0 ? scope.defaultIsRoot : scope.names.get(name.slice(0, colon)) === this.rootNamespace;
+    const node = parent === null || !inRoot ? null : (parent.children.get(local) ?? null);
+    this.nodes[depth] = node;
     if (node === null) return;
     if (node.leaf) {
       this.capturing = node;
       this.text = "";
       return;
     }
-    switch (node.path) {
-      case "record":
+    switch (node.kind) {
+      case RECORD:
         this.records++;
-        this.record = { index: this.records, fields: new Map(), reasons: [], dkim: [], spf: [], entry: undefined };
+        this.record = {
+          index: this.records,
+          fields: [undefined, undefined, undefined, undefined, undefined, undefined, undefined],
+          reasons: [],
+          dkim: [],
+          spf: [],
+          entry: undefined,
+        };
         break;
-      case "record/auth_results/dkim":
-      case "record/auth_results/spf":
-        if (this.record !== undefined) this.record.entry = new Map();
+      case AUTH_DKIM:
+      case AUTH_SPF:
+        if (this.record !== undefined) this.record.entry = [undefined, undefined, undefined];
         break;
     }
   }
 
   private addText(text: string): void {
-    if (this.capturing === null || this.capturing !== this.nodes[this.nodes.length - 1]) return;
+    if (this.capturing === null || this.capturing !== this.nodes[this.depth - 1]) return;
     this.text += text;
     if (this.text.length > MAX_FIELD_CHARS) {
       throw new ReportError(`<${this.capturing.path}> is longer than ${MAX_FIELD_CHARS} characters`);
@@ -362,59 +472,60 @@ export class ReportParser {
   }
 
   private close(): void {
-    const node = this.nodes.pop() ?? null;
-    this.scopes.pop();
-    if (this.nodes.length === 0) this.closedRoot = true;
+    const depth = --this.depth;
+    const node = this.nodes[depth] ?? null;
+    if (depth === 0) this.closedRoot = true;
     if (node === null) return;
     if (node.leaf) {
       this.capturing = null;
-      this.leaf(node.path, this.text.trim());
+      this.leaf(node, this.text.trim());
       return;
     }
-    switch (node.path) {
-      case "report_metadata":
+    switch (node.kind) {
+      case METADATA:
         this.checkDates();
         break;
-      case "record":
+      case RECORD:
         this.endRecord();
         break;
-      case "record/auth_results/dkim":
+      case AUTH_DKIM:
         if (this.record?.entry !== undefined) this.record.dkim.push(this.record.entry);
         break;
-      case "record/auth_results/spf":
+      case AUTH_SPF:
         if (this.record?.entry !== undefined) this.record.spf.push(this.record.entry);
         break;
     }
   }
 
-  private leaf(path: string, value: string): void {
-    const once = (into: Map<string, string>, key: string, where: string): void => {
-      if (into.has(key)) throw new ReportError(`${where}<${key}> appears twice`);
-      into.set(key, value);
-    };
-    const slash = path.lastIndexOf("/");
-    const name = path.slice(slash + 1);
-    if (path === "version") {
-      once(this.meta, "version", "");
-      return;
-    }
-    if (path.startsWith("report_metadata/")) {
-      once(this.meta, name, "report_metadata: ");
-      return;
-    }
-    if (path.startsWith("policy_published/")) {
-      once(this.policy, name, "policy_published: ");
-      return;
+  private leaf(node: PathNode, value: string): void {
+    switch (node.target) {
+      case META:
+        once(this.meta, node.name, value, node.path === "version" ? "" : "report_metadata: ");
+        return;
+      case POLICY:
+        once(this.policy, node.name, value, "policy_published: ");
+        return;
     }
     const record = this.record;
     if (record === undefined) return;
-    const where = `record ${record.index}: `;
-    if (path === "record/row/policy_evaluated/reason/type") {
-      record.reasons.push(value);
-    } else if (path.startsWith("record/auth_results/")) {
-      if (record.entry !== undefined) once(record.entry, name, `${where}${path.slice(7, slash)} `);
-    } else {
-      once(record.fields, name, where);
+    switch (node.target) {
+      case REASON:
+        record.reasons.push(value);
+        return;
+      case ENTRY: {
+        const entry = record.entry;
+        if (entry === undefined) return;
+        if (entry[node.slot] !== undefined) {
+          throw new ReportError(`record ${record.index}: ${node.within} <${node.name}> appears twice`);
+        }
+        entry[node.slot] = value;
+        return;
+      }
+      default:
+        if (record.fields[node.slot] !== undefined) {
+          throw new ReportError(`record ${record.index}: <${node.name}> appears twice`);
+        }
+        record.fields[node.slot] = value;
     }
   }
 
@@ -434,29 +545,34 @@ export class ReportParser {
     const record = this.record;
     this.record = undefined;
     if (record === undefined) return;
-    const where = `record ${record.index}: `;
-    const need = (name: string): string => {
-      const value = record.fields.get(name);
-      if (value === undefined || value === "") throw new ReportError(`${where}<${name}> is missing`);
+    const fields = record.fields;
+    const need = (slot: number): string => {
+      const value = fields[slot];
+      if (value === undefined || value === "") {
+        throw new ReportError(`record ${record.index}: <${FIELDS[slot] ?? ""}> is missing`);
+      }
       return value;
     };
-    const ipText = need("source_ip");
+    const where = (): string => `record ${record.index}: `;
+    const ipText = need(SOURCE_IP);
     const ip = canonicalIp(ipText);
-    if (ip === undefined) throw new ReportError(`${where}source_ip ${show(ipText)} is not an IPv4 or IPv6 address`);
-    const count = wholeNumber(need("count"), MAX_ROW_COUNT, `${where}count`);
-    const disposition: Disposition = oneOf(need("disposition"), DISPOSITIONS, `${where}disposition`);
-    const aligned = (name: "dkim" | "spf"): boolean => {
-      const value = need(name).toLowerCase();
+    if (ip === undefined) throw new ReportError(`${where()}source_ip ${show(ipText)} is not an IPv4 or IPv6 address`);
+    const count = wholeNumber(need(COUNT), MAX_ROW_COUNT, `${where()}count`);
+    const disposition: Disposition = oneOf(need(DISPOSITION), DISPOSITIONS, `${where()}disposition`);
+    const aligned = (slot: number, name: "dkim" | "spf"): boolean => {
+      const value = need(slot).toLowerCase();
       if (value === "pass") return true;
       // policy_evaluated carries pass or fail; a raw result (softfail, none, ...) is a failed alignment.
       if (value === "fail" || AUTH_RESULTS.has(value) || value in AUTH_RESULT_ALIASES) return false;
-      throw new ReportError(`${where}policy_evaluated ${name} ${show(value)} is not pass or fail`);
+      throw new ReportError(`${where()}policy_evaluated ${name} ${show(value)} is not pass or fail`);
     };
-    const dkimAligned = aligned("dkim");
-    const spfAligned = aligned("spf");
-    const headerFromText = need("header_from");
+    const dkimAligned = aligned(DKIM, "dkim");
+    const spfAligned = aligned(SPF, "spf");
+    const headerFromText = need(HEADER_FROM);
     const headerFrom = reportDomain(headerFromText);
-    if (headerFrom === undefined) throw new ReportError(`${where}header_from ${show(headerFromText)} is not a domain`);
+    if (headerFrom === undefined) {
+      throw new ReportError(`${where()}header_from ${show(headerFromText)} is not a domain`);
+    }
     const key = rowKey(ip, disposition, spfAligned, dkimAligned);
     let row = this.rows.get(key);
     if (row === undefined) {
@@ -466,7 +582,7 @@ export class ReportParser {
     row.count += count;
     this.messages += count;
     tallyAdd(row.headerFrom, headerFrom, count);
-    const envelope = record.fields.get("envelope_from");
+    const envelope = fields[ENVELOPE_FROM];
     // An empty envelope_from is a null reverse-path (RFC 9990 §3.1.9).
     if (envelope !== undefined) tallyAdd(row.envelopeFrom, reportDomain(envelope) ?? "", count);
     for (const reason of record.reasons) {
@@ -474,14 +590,14 @@ export class ReportParser {
       tallyAdd(row.reasons, OVERRIDE_TYPES.has(type) ? type : "other", count);
     }
     for (const entry of record.dkim) {
-      const domain = reportDomain(entry.get("domain") ?? "") ?? "";
-      const selector = (entry.get("selector") ?? "").toLowerCase();
-      tallyAdd(row.dkim, `${domain}\0${selector}\0${authResult(entry, `${where}dkim result`)}`, count);
+      const domain = reportDomain(entry[ENTRY_DOMAIN] ?? "") ?? "";
+      const selector = (entry[ENTRY_SCOPE] ?? "").toLowerCase();
+      tallyAdd(row.dkim, `${domain}\0${selector}\0${authResult(entry, `${where()}dkim result`)}`, count);
     }
     for (const entry of record.spf) {
-      const domain = reportDomain(entry.get("domain") ?? "") ?? "";
-      const scope = (entry.get("scope") ?? "").toLowerCase();
-      tallyAdd(row.spf, `${domain}\0${scope}\0${authResult(entry, `${where}spf result`)}`, count);
+      const domain = reportDomain(entry[ENTRY_DOMAIN] ?? "") ?? "";
+      const scope = (entry[ENTRY_SCOPE] ?? "").toLowerCase();
+      tallyAdd(row.spf, `${domain}\0${scope}\0${authResult(entry, `${where()}spf result`)}`, count);
     }
   }
 
@@ -540,8 +656,8 @@ export class ReportParser {
   }
 }
 
-function authResult(entry: Map<string, string>, what: string): string {
-  const value = (entry.get("result") ?? "").toLowerCase();
+function authResult(entry: Entry, what: string): string {
+  const value = (entry[ENTRY_RESULT] ?? "").toLowerCase();
   const result = AUTH_RESULT_ALIASES[value] ?? value;
   if (!AUTH_RESULTS.has(result)) throw new ReportError(`${what} ${show(value)} is not an RFC 8601 result`);
   return result;
