@@ -4,7 +4,10 @@
  * the project, a huge file or binary junk, because a branch can commit any of these.
  *
  * - Reads open the file itself, never a symbolic link (O_NOFOLLOW), without blocking on a FIFO
- *   (O_NONBLOCK), and accept only a regular file of bounded size.
+ *   (O_NONBLOCK), and accept only a regular file of bounded size (openRegularFile decides, on the
+ *   descriptor itself, so nothing can be swapped in between a check and the open). Reads are
+ *   synchronous, whole (readUpTo) or chunk by chunk (readChunks), so that no read is ever in flight
+ *   on a descriptor once it is closed and its number reused.
  * - Writes never follow a symbolic link: a temporary file is created beside the target (O_EXCL |
  *   O_NOFOLLOW), synced, then renamed over it, so a reader sees the old or the new file, never half.
  * - Every file-system failure becomes a ProjectError naming the path and what went wrong (EACCES,
@@ -106,6 +109,70 @@ export interface ReadOptions {
   readonly followLink?: boolean;
 }
 
+/** Thrown by {@link openRegularFile} when what is at the path is not a regular file (a FIFO, a directory, ...). */
+export class NotRegularFileError extends Error {
+  override readonly name = "NotRegularFileError";
+  constructor(readonly stats: Stats) {
+    super(`is ${kindOf(stats)}, not a regular file`);
+  }
+}
+
+/** A regular file open for reading: its descriptor (the caller closes it) and its size when opened. */
+export interface OpenedFile {
+  readonly fd: number;
+  readonly size: number;
+}
+
+/**
+ * Opens `file` for reading if it is a regular file. A symbolic link is not followed (O_NOFOLLOW:
+ * the errno error ELOOP) unless `followLink` (a file the user names on the command line), a FIFO
+ * does not block the open (O_NONBLOCK), and fstat on the descriptor decides: anything else than a
+ * regular file is closed again and refused with NotRegularFileError. Other failures are thrown as
+ * the errno errors they are, for the caller to word.
+ */
+export function openRegularFile(file: string, options: { readonly followLink?: boolean } = {}): OpenedFile {
+  const noFollow = options.followLink === true ? 0 : constants.O_NOFOLLOW;
+  const fd = openSync(file, constants.O_RDONLY | noFollow | constants.O_NONBLOCK);
+  let stats: Stats;
+  try {
+    stats = fstatSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  if (!stats.isFile()) {
+    closeSync(fd);
+    throw new NotRegularFileError(stats);
+  }
+  return { fd, size: stats.size };
+}
+
+/** Reads `fd` from its start until `buffer` is full or the file ends; returns how many bytes were read. */
+export function readUpTo(fd: number, buffer: Uint8Array): number {
+  let length = 0;
+  while (length < buffer.length) {
+    const read = readSync(fd, buffer, length, buffer.length - length, length);
+    if (read === 0) break;
+    length += read;
+  }
+  return length;
+}
+
+/**
+ * The bytes of an open file from its start, at most `chunkBytes` at a time, each read only when the
+ * previous chunk has been consumed: a large file is never held whole. Each read is synchronous, so
+ * none is left in flight when the consumer stops and the descriptor is closed.
+ */
+export function* readChunks(fd: number, chunkBytes: number): Generator<Buffer, void, undefined> {
+  for (let position = 0; ;) {
+    const buffer = Buffer.allocUnsafe(chunkBytes);
+    const read = readSync(fd, buffer, 0, chunkBytes, position);
+    if (read === 0) return;
+    position += read;
+    yield buffer.subarray(0, read);
+  }
+}
+
 /**
  * The bytes of `file`, if it is a regular file of at most `maxBytes`: a symbolic link (unless
  * `followLink`), FIFO, device, directory or larger file is refused with a message naming it, before a
@@ -114,11 +181,11 @@ export interface ReadOptions {
 export function readRegularFile(file: string, options: ReadOptions = {}): Buffer {
   const label = options.label ?? file;
   const maxBytes = options.maxBytes ?? MAX_CONFIG_FILE_BYTES;
-  let fd: number;
+  let opened: OpenedFile;
   try {
-    const noFollow = options.followLink === true ? 0 : constants.O_NOFOLLOW;
-    fd = openSync(file, constants.O_RDONLY | noFollow | constants.O_NONBLOCK);
+    opened = openRegularFile(file, { followLink: options.followLink === true });
   } catch (error) {
+    if (error instanceof NotRegularFileError) throw new ProjectError(`${label}: ${error.message}`);
     if (errnoCode(error) === "ELOOP" && options.followLink === true) {
       throw new ProjectError(`${label}: cannot read: a loop of symbolic links (ELOOP)`);
     }
@@ -131,29 +198,22 @@ export function readRegularFile(file: string, options: ReadOptions = {}): Buffer
     throw fsError(error, label, "read");
   }
   try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new ProjectError(`${label}: is ${kindOf(stats)}, not a regular file`);
-    if (stats.size > maxBytes) {
+    if (opened.size > maxBytes) {
       throw new ProjectError(
-        `${label}: is ${stats.size} bytes long; sender-auth reads at most ${formatBytes(maxBytes)}`,
+        `${label}: is ${opened.size} bytes long; sender-auth reads at most ${formatBytes(maxBytes)}`,
       );
     }
     // One byte more than allowed, to notice a file that grows while it is read.
-    const buffer = Buffer.alloc(stats.size + 1);
-    let length = 0;
-    for (;;) {
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
-      if (read === 0) break;
-      length += read;
-      if (length === buffer.length) {
-        throw new ProjectError(`${label}: grew while it was read; run the command again once nothing writes it`);
-      }
+    const buffer = Buffer.alloc(opened.size + 1);
+    const length = readUpTo(opened.fd, buffer);
+    if (length === buffer.length) {
+      throw new ProjectError(`${label}: grew while it was read; run the command again once nothing writes it`);
     }
     return buffer.subarray(0, length);
   } catch (error) {
     throw fsError(error, label, "read");
   } finally {
-    closeSync(fd);
+    closeSync(opened.fd);
   }
 }
 

@@ -2,12 +2,14 @@
  * The files `reports` reads: the paths given, directories walked recursively in name order. A
  * symbolic link met in a walk is followed only when its target lies inside one of the given paths
  * (report folders often link an archive in); one that leads elsewhere, FIFOs, sockets and devices
- * are `errors` entries, never read. Files are opened without following a link that appeared since
- * (O_NOFOLLOW) and without blocking on a FIFO (O_NONBLOCK), then checked to be regular files.
+ * are `errors` entries, never read. The walk is synchronous: it only lists names, and a report run
+ * needs the whole list before it can hand files out in order. Files are later opened through
+ * cli/safeFs.ts (openRegularFile: no link followed, no FIFO blocked on, regular files only), and
+ * {@link openProblem} words its refusals for `errors`.
  */
-import { constants } from "node:fs";
-import { lstat, open, readdir, realpath, stat, type FileHandle } from "node:fs/promises";
+import { lstatSync, readdirSync, realpathSync, statSync, type Dirent } from "node:fs";
 import * as path from "node:path";
+import { NotRegularFileError } from "../safeFs";
 
 export interface InputFile {
   /** The name to report: a given path, or a given directory joined with the path below it. */
@@ -62,9 +64,7 @@ const within = (child: string, parent: string): boolean =>
   child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : `${parent}${path.sep}`);
 
 /** Collects the files under `paths` (in the order given, each directory in name order). */
-export async function collectInputs(
-  paths: readonly string[],
-): Promise<{ files: InputFile[]; problems: InputProblem[] }> {
+export function collectInputs(paths: readonly string[]): { files: InputFile[]; problems: InputProblem[] } {
   const files: InputFile[] = [];
   const problems: InputProblem[] = [];
   const seen = new Set<string>();
@@ -73,8 +73,8 @@ export async function collectInputs(
   for (const display of paths) {
     try {
       // A path named on the command line is the user's choice: its links are resolved.
-      const real = await realpath(display);
-      const stats = await stat(real);
+      const real = realpathSync(display);
+      const stats = statSync(real);
       if (stats.isDirectory()) {
         roots.push(real);
         given.push({ display, real, directory: true });
@@ -99,8 +99,14 @@ export async function collectInputs(
     files.push({ display, real, walked });
   };
   const visited = new Set<string>();
-  const walk = async (display: string, real: string, depth: number): Promise<void> => {
-    const dirStats = await stat(real);
+  const walk = (display: string, real: string, depth: number): void => {
+    let dirStats;
+    try {
+      dirStats = statSync(real);
+    } catch (error) {
+      problems.push({ file: display, message: errnoMessage(error) });
+      return;
+    }
     const id = `${dirStats.dev}:${dirStats.ino}`;
     if (visited.has(id)) return;
     visited.add(id);
@@ -108,9 +114,9 @@ export async function collectInputs(
       problems.push({ file: display, message: `directories nested more than ${MAX_WALK_DEPTH} deep: not read` });
       return;
     }
-    let entries;
+    let entries: Dirent[];
     try {
-      entries = await readdir(real, { withFileTypes: true });
+      entries = readdirSync(real, { withFileTypes: true });
     } catch (error) {
       problems.push({ file: display, message: errnoMessage(error) });
       return;
@@ -123,7 +129,7 @@ export async function collectInputs(
         if (entry.isSymbolicLink()) {
           let target: string;
           try {
-            target = await realpath(childReal);
+            target = realpathSync(childReal);
           } catch {
             problems.push({ file: childDisplay, message: "broken symbolic link: not followed" });
             continue;
@@ -132,16 +138,16 @@ export async function collectInputs(
             problems.push({ file: childDisplay, message: "symbolic link to outside the given paths: not followed" });
             continue;
           }
-          const stats = await stat(target);
-          if (stats.isDirectory()) await walk(childDisplay, target, depth + 1);
+          const stats = statSync(target);
+          if (stats.isDirectory()) walk(childDisplay, target, depth + 1);
           else if (stats.isFile()) add(childDisplay, target, true);
           else problems.push({ file: childDisplay, message: `${kindOf(stats)}: not read` });
         } else if (entry.isDirectory()) {
-          await walk(childDisplay, childReal, depth + 1);
+          walk(childDisplay, childReal, depth + 1);
         } else if (entry.isFile()) {
           add(childDisplay, childReal, true);
         } else {
-          problems.push({ file: childDisplay, message: `${kindOf(await lstat(childReal))}: not read` });
+          problems.push({ file: childDisplay, message: `${kindOf(lstatSync(childReal))}: not read` });
         }
       } catch (error) {
         problems.push({ file: childDisplay, message: errnoMessage(error) });
@@ -149,27 +155,13 @@ export async function collectInputs(
     }
   };
   for (const item of given) {
-    if (item.directory) await walk(item.display, item.real, 0);
+    if (item.directory) walk(item.display, item.real, 0);
     else add(item.display, item.real, false);
   }
   return { files, problems };
 }
 
-/**
- * Opens a regular file for reading without following a final symbolic link and without blocking
- * on a FIFO put in its place since the walk. Throws an Error with a message fit for `errors`.
- */
-export async function openRegularFile(file: string): Promise<{ handle: FileHandle; size: number }> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    throw new Error(errnoMessage(error));
-  }
-  const stats = await handle.stat();
-  if (!stats.isFile()) {
-    await handle.close();
-    throw new Error(`${kindOf(stats)}: not read`);
-  }
-  return { handle, size: stats.size };
+/** Why cli/safeFs.ts's openRegularFile refused a file, as an `errors` message. */
+export function openProblem(error: unknown): string {
+  return error instanceof NotRegularFileError ? `${kindOf(error.stats)}: not read` : errnoMessage(error);
 }

@@ -3,16 +3,22 @@
  * (node:zlib), zip (yauzl), an email with the report attached (mailparser, from the nodemailer
  * family mailauth uses) or an mbox of such emails, nested up to {@link ReadLimits.nesting}
  * containers deep (an email whose attachment is a zip of gzip files). The format is recognised by
- * its first bytes, not by the file name. Everything is streamed: no file is read whole, and every
- * decompressed byte counts against the per-document, per-file and per-run bounds, so gzip and zip
- * bombs end as an `errors` entry naming the file and the member, and the next input is read.
+ * its first bytes, not by the file name. Files are opened and read through cli/safeFs.ts (no link
+ * followed, no FIFO blocked on, regular files only). Everything larger than one read is streamed:
+ * no large file is read whole, and every decompressed byte counts against the per-document,
+ * per-file and per-run bounds, so gzip and zip bombs end as an `errors` entry naming the file and
+ * the member, and the next input is read. A small plain XML file (a daily report) is read in one
+ * call and parsed at once, without streams: most reports arrive so, and stream set-up costs more
+ * than parsing one.
  */
 import { once } from "node:events";
+import { closeSync } from "node:fs";
 import { Readable, pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { MailParser as MailParserType } from "mailparser";
 import type * as Yauzl from "yauzl";
-import { openRegularFile, type InputFile } from "./files";
+import { openRegularFile, readChunks, readUpTo, type OpenedFile } from "../safeFs";
+import { openProblem, type InputFile } from "./files";
 import { formatBytes, type Origin, type ParsedReport, type ReadLimits } from "./model";
 import { ReportError, ReportParser } from "./parse";
 
@@ -63,27 +69,36 @@ const REPORT_TYPES = new Set([
 /** Reads one input file; every problem becomes a `sink.error` naming it. */
 export async function readInputFile(input: InputFile, options: ReadOptions, sink: ReadSink): Promise<void> {
   const origin: Origin = { file: input.display, inside: [] };
-  let opened;
+  let opened: OpenedFile;
   try {
-    opened = await openRegularFile(input.real);
+    opened = openRegularFile(input.real);
   } catch (error) {
-    sink.error(origin, error instanceof Error ? error.message : String(error));
+    sink.error(origin, openProblem(error));
     return;
   }
-  const { handle, size } = opened;
+  const { fd, size } = opened;
   const context: Context = { options, sink, file: { used: 0 } };
+  const hints: SourceHints = { size, fd, walked: input.walked };
   try {
-    // A small file (a daily report) is read in one call: stream set-up costs more than the read.
-    const chunks: Chunks =
-      size <= CHUNK_BYTES
-        ? Readable.from([await handle.readFile()])
-        : handle.createReadStream({ highWaterMark: CHUNK_BYTES, autoClose: false });
-    await readSource(context, origin, chunks, 0, { size, fd: handle.fd, walked: input.walked });
+    let chunks: Chunks;
+    if (size <= CHUNK_BYTES) {
+      const buffer = Buffer.allocUnsafe(size);
+      const bytes = buffer.subarray(0, readUpTo(fd, buffer));
+      if (bytes.length > 0 && sniff(bytes) === "xml") {
+        readWholeDocument(context, origin, bytes, hints);
+        return;
+      }
+      chunks = Readable.from([bytes]);
+    } else {
+      // Synchronous reads, at most one chunk ahead of the reader: none is in flight when fd closes.
+      chunks = Readable.from(readChunks(fd, CHUNK_BYTES), { highWaterMark: 1 });
+    }
+    await readSource(context, origin, chunks, 0, hints);
   } catch (error) {
     // readSource reports every input problem itself; anything else still ends as this file's error.
     sink.error(origin, describe(error));
   } finally {
-    await handle.close().catch(() => undefined);
+    closeSync(fd);
   }
 }
 
@@ -114,16 +129,11 @@ async function readSource(context: Context, origin: Origin, chunks: Chunks, dept
         await readZip(context, origin, rest, depth, hints);
         return;
       }
-      case "xml":
-        if (hints.size !== undefined && hints.size > context.options.limits.documentBytes) {
-          throw new InputError(
-            `is ${formatBytes(hints.size)}, over the ${formatBytes(context.options.limits.documentBytes)} limit for one report`,
-          );
-        }
-        {
-          await readDocument(context, origin, rest);
-          return;
-        }
+      case "xml": {
+        checkDocumentSize(context, hints);
+        await readDocument(context, origin, rest);
+        return;
+      }
       case "mbox": {
         await readMbox(context, origin, rest, depth);
         return;
@@ -150,6 +160,27 @@ async function readSource(context: Context, origin: Origin, chunks: Chunks, dept
   }
 }
 
+/** A document whose size is known (a file on disk) is refused before it is read when too large. */
+function checkDocumentSize(context: Context, hints: SourceHints): void {
+  const { documentBytes } = context.options.limits;
+  if (hints.size !== undefined && hints.size > documentBytes) {
+    throw new InputError(`is ${formatBytes(hints.size)}, over the ${formatBytes(documentBytes)} limit for one report`);
+  }
+}
+
+/** A small XML file held whole: what readSource and readDocument do with it, without streams. */
+function readWholeDocument(context: Context, origin: Origin, bytes: Buffer, hints: SourceHints): void {
+  try {
+    checkDocumentSize(context, hints);
+    const parser = newParser(context);
+    if (bytes.length > context.options.limits.documentBytes) throw documentTooLarge(context);
+    parser.write(bytes);
+    deliver(context, origin, parser);
+  } catch (error) {
+    context.sink.error(origin, describe(error));
+  }
+}
+
 function describe(error: unknown): string {
   if (error instanceof InputError || error instanceof ReportError) return error.message;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
@@ -161,6 +192,9 @@ function describe(error: unknown): string {
 
 type Kind = "gzip" | "zip" | "xml" | "mbox" | "email" | "unknown";
 
+/** Bytes that `\s` matches in Latin-1 (TAB to CR, space, NBSP): what may precede the first `<`. */
+const isSpaceByte = (byte: number): boolean => (byte >= 0x09 && byte <= 0x0d) || byte === 0x20 || byte === 0xa0;
+
 function sniff(head: Buffer): Kind {
   if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
   // Local file header, or the end record of an empty archive.
@@ -168,8 +202,12 @@ function sniff(head: Buffer): Kind {
     return "zip";
   }
   if ((head[0] === 0xfe && head[1] === 0xff) || (head[0] === 0xff && head[1] === 0xfe)) return "xml";
-  const text = head.toString("latin1").replace(/^\xef\xbb\xbf/, "");
-  if (/^\s*</.test(text)) return "xml";
+  const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  let first = bom;
+  while (first < head.length && isSpaceByte(head[first] ?? 0)) first++;
+  if (head[first] === 0x3c) return "xml";
+  // Only the start is looked at below: a whole first chunk need not become a string.
+  const text = head.subarray(bom, bom + 1024).toString("latin1");
   if (text.startsWith("From ")) return "mbox";
   // A header field name (RFC 5322 §3.6.8) and its colon.
   if (/^[\x21-\x39\x3b-\x7e]+:/.test(text)) return "email";
@@ -235,24 +273,34 @@ async function* gunzip(context: Context, chunks: Chunks): Chunks {
   }
 }
 
-/** Feeds one XML document to the report parser. */
-async function readDocument(context: Context, origin: Origin, chunks: Chunks): Promise<void> {
+function newParser(context: Context): ReportParser {
   const { limits, since } = context.options;
-  const parser = new ReportParser(
-    since === undefined ? { maxDepth: limits.xmlDepth } : { maxDepth: limits.xmlDepth, since },
-  );
-  let bytes = 0;
-  for await (const chunk of chunks) {
-    bytes += chunk.length;
-    if (bytes > limits.documentBytes) {
-      throw new InputError(`the report is larger than ${formatBytes(limits.documentBytes)} (the limit for one report)`);
-    }
-    parser.write(chunk);
-    if (parser.done) break;
-  }
+  return new ReportParser(since === undefined ? { maxDepth: limits.xmlDepth } : { maxDepth: limits.xmlDepth, since });
+}
+
+function documentTooLarge(context: Context): InputError {
+  const { documentBytes } = context.options.limits;
+  return new InputError(`the report is larger than ${formatBytes(documentBytes)} (the limit for one report)`);
+}
+
+/** Ends the document and hands its report (or its skip by `--since`) to the sink. */
+function deliver(context: Context, origin: Origin, parser: ReportParser): void {
   const report = parser.end();
   if (report === "before-since") context.sink.beforeSince(origin);
   else context.sink.report(origin, report);
+}
+
+/** Feeds one XML document to the report parser. */
+async function readDocument(context: Context, origin: Origin, chunks: Chunks): Promise<void> {
+  const parser = newParser(context);
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    bytes += chunk.length;
+    if (bytes > context.options.limits.documentBytes) throw documentTooLarge(context);
+    parser.write(chunk);
+    if (parser.done) break;
+  }
+  deliver(context, origin, parser);
 }
 
 async function readAll(chunks: Chunks, limit: number, what: string): Promise<Buffer> {

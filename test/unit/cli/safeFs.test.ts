@@ -4,7 +4,17 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { ProjectError } from "../../../cli/errors";
@@ -14,7 +24,11 @@ import {
   decodeYamlText,
   ensureDirectory,
   fsError,
+  NotRegularFileError,
+  openRegularFile,
+  readChunks,
   readRegularFile,
+  readUpTo,
   replaceFile,
 } from "../../../cli/safeFs";
 import { tempDirs } from "../../support/tempDirs";
@@ -136,6 +150,72 @@ describe("readRegularFile", () => {
       () => readRegularFile(path.join(dir, "loop-a"), { label: "loop-a", followLink: true }),
       new ProjectError("loop-a: cannot read: a loop of symbolic links (ELOOP)"),
     );
+  });
+});
+
+describe("openRegularFile, readUpTo, readChunks (the reader `reports` streams large files with)", () => {
+  it("opens a regular file and gives its size; reads it whole or chunk by chunk from its start", () => {
+    const file = path.join(tempDir(), "a");
+    writeFileSync(file, "0123456789");
+    const { fd, size } = openRegularFile(file);
+    try {
+      assert.equal(size, 10);
+      const buffer = Buffer.alloc(4);
+      assert.equal(readUpTo(fd, buffer), 4);
+      assert.equal(buffer.toString(), "0123");
+      // Each call starts at the file's start, whatever was read before.
+      assert.equal(readUpTo(fd, Buffer.alloc(16)), 10);
+      const chunks = [...readChunks(fd, 4)].map((c) => c.toString());
+      assert.deepEqual(chunks, ["0123", "4567", "89"]);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it("reads a chunk only when the previous one was taken", () => {
+    const file = path.join(tempDir(), "a");
+    writeFileSync(file, "abcdef");
+    const { fd } = openRegularFile(file);
+    try {
+      const chunks = readChunks(fd, 2);
+      assert.equal(chunks.next().value?.toString(), "ab");
+      // The file changes after the first read: the next chunk is read now, not before.
+      writeFileSync(file, "abXYef");
+      assert.equal(chunks.next().value?.toString(), "XY");
+      chunks.return(undefined);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it("refuses a directory and a FIFO (without blocking) with the kind, and a symbolic link with ELOOP; leaves no descriptor open", () => {
+    const dir = tempDir();
+    const fifo = path.join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const target = path.join(dir, "target");
+    writeFileSync(target, "x");
+    symlinkSync(target, path.join(dir, "link"));
+    const openFds = (): number => readdirSync("/proc/self/fd").length;
+    const before = openFds();
+    for (const [file, kind] of [
+      [dir, "a directory"],
+      [fifo, "a FIFO (named pipe)"],
+    ] as const) {
+      assert.throws(
+        () => openRegularFile(file),
+        (error: unknown) =>
+          error instanceof NotRegularFileError &&
+          error.message === `is ${kind}, not a regular file` &&
+          !error.stats.isFile(),
+      );
+    }
+    assert.throws(() => openRegularFile(path.join(dir, "link")), { code: "ELOOP" });
+    assert.throws(() => openRegularFile(path.join(dir, "none")), { code: "ENOENT" });
+    assert.equal(openFds(), before);
+    // The check is made on the descriptor itself: what was opened is what was checked.
+    const { fd, size } = openRegularFile(target);
+    assert.equal(fstatSync(fd).size, size);
+    closeSync(fd);
   });
 });
 
