@@ -51,10 +51,11 @@ export class Aggregator {
       return "duplicate";
     }
     let state = this.domains.get(report.policy.domain);
-    const fresh = report.rows.filter(
-      (row) => !state?.rows.has(rowKey(row.ip, row.disposition, row.spfAligned, row.dkimAligned)),
-    );
-    if (this.sources + fresh.length > this.maxSources) {
+    // Each row's key is computed once: this runs for every row of every report.
+    const keys = report.rows.map((row) => rowKey(row.ip, row.disposition, row.spfAligned, row.dkimAligned));
+    let fresh = 0;
+    for (const key of keys) if (state?.rows.has(key) !== true) fresh++;
+    if (this.sources + fresh > this.maxSources) {
       return { error: `more than ${this.maxSources} distinct sources in this run: the report is not counted` };
     }
     if ((state?.messages ?? 0) + report.messages > Number.MAX_SAFE_INTEGER) {
@@ -77,7 +78,7 @@ export class Aggregator {
       };
       this.domains.set(state.domain, state);
     }
-    this.sources += fresh.length;
+    this.sources += fresh;
     state.reports++;
     state.messages += report.messages;
     const org = state.organisations.get(report.org) ?? { reports: 0, messages: 0 };
@@ -93,9 +94,9 @@ export class Aggregator {
     if (state.latest === undefined || report.end > state.latest.end) {
       state.latest = { end: report.end, policy: report.policy };
     }
-    for (const row of report.rows) {
+    for (const [i, row] of report.rows.entries()) {
       if (row.spfAligned || row.dkimAligned) state.dmarcPass += row.count;
-      const rk = rowKey(row.ip, row.disposition, row.spfAligned, row.dkimAligned);
+      const rk = keys[i] ?? "";
       let into = state.rows.get(rk);
       if (into === undefined) {
         into = newRow(row.ip, row.disposition, row.spfAligned, row.dkimAligned);

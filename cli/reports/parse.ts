@@ -249,8 +249,27 @@ function takeDecoder(label: string): TextDecoder {
   }
 }
 
+/**
+ * Results of a pure function of a string, remembered: the same source addresses and domains recur in
+ * every record and report, and checking them again cost more than a tenth of a report's parse.
+ * Bounded: emptied when full, so hostile input cannot grow it.
+ */
+function remembered<T>(compute: (text: string) => T): (text: string) => T {
+  const known = new Map<string, T>();
+  return (text) => {
+    const hit = known.get(text);
+    if (hit !== undefined || known.has(text)) return hit as T;
+    if (known.size >= 4096) known.clear();
+    const value = compute(text);
+    known.set(text, value);
+    return value;
+  };
+}
+
 /** Lower-case IPv4 dotted quad or compressed IPv6, or undefined. */
-export function canonicalIp(text: string): string | undefined {
+export const canonicalIp = remembered(canonicalIpOf);
+
+function canonicalIpOf(text: string): string | undefined {
   const kind = isIP(text);
   if (kind === 4) return text;
   if (kind !== 6 || text.includes("%")) return undefined;
@@ -262,7 +281,9 @@ export function canonicalIp(text: string): string | undefined {
 }
 
 /** A domain name as reports write it: lower-case, without a trailing dot; undefined if it cannot be one. */
-export function reportDomain(text: string): string | undefined {
+export const reportDomain = remembered(reportDomainOf);
+
+function reportDomainOf(text: string): string | undefined {
   const name = text.toLowerCase().replace(/\.$/, "");
   // Names in reports are Punycode or UTF-8 (RFC 9990 §3.1.5); whitespace, controls and markup never.
   // eslint-disable-next-line no-control-regex -- control characters are what is refused here
