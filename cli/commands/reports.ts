@@ -18,9 +18,10 @@ import { Aggregator, emptySummary } from "../reports/aggregate";
 import { collectInputs } from "../reports/files";
 import { joinStack } from "../reports/join";
 import { compareText, DEFAULT_LIMITS, type Origin, type ReadLimits } from "../reports/model";
-import { readInputFile } from "../reports/readers";
+import { readInputs } from "../reports/run";
 import { renderErrors, renderJson, renderTable, type ReportEntry, type ReportsResult } from "../reports/render";
 import { stackViewOf, type StackView } from "../reports/stackView";
+import { defaultWorkers } from "../workers/pool";
 
 export const REPORTS_FORMATS = ["table", "json"] as const;
 export type ReportsFormat = (typeof REPORTS_FORMATS)[number];
@@ -37,6 +38,8 @@ export interface ReportsOptions {
   readonly now: Date;
   /** @default DEFAULT_LIMITS */
   readonly limits?: ReadLimits;
+  /** Worker threads that read and parse files when there are many (0: none). @default one per core */
+  readonly workers?: number;
 }
 
 /** `2026-11-28` → seconds since the epoch at 00:00:00Z, or undefined if it is not a real date. */
@@ -94,7 +97,7 @@ export async function reports(options: ReportsOptions, io: Io): Promise<number> 
   const limits = options.limits ?? DEFAULT_LIMITS;
   const errors: ReportEntry[] = [...stacks.errors];
   const skipped: ReportEntry[] = [];
-  const { files, problems } = await collectInputs(options.paths);
+  const { files, problems } = collectInputs(options.paths);
   for (const p of problems) errors.push({ file: p.file, inside: [], message: p.message });
   const aggregator = new Aggregator(limits.sources);
   let beforeSince = 0;
@@ -115,9 +118,9 @@ export async function reports(options: ReportsOptions, io: Io): Promise<number> 
     skip: (origin: Origin, reason: string) => skipped.push(entry(origin, reason)),
   };
   const total = { used: 0 };
-  for (const file of files) {
-    await readInputFile(file, since === undefined ? { limits, total } : { limits, total, since }, sink);
-  }
+  await readInputs(files, since === undefined ? { limits, total } : { limits, total, since }, sink, {
+    workers: options.workers ?? defaultWorkers(),
+  });
 
   const byPlace = (a: ReportEntry, b: ReportEntry): number =>
     compareText(a.file, b.file) ||
