@@ -12,7 +12,7 @@ import { Option, type Command } from "commander";
 import { ConfigError, decodeConfigMap, validateStack } from "../../components/config";
 import { problemLines } from "../errors";
 import { EXIT_FAILURE, EXIT_OK, type CommandContext, type Io } from "../io";
-import { valueParser } from "../options";
+import { valueParser, wholeNumber } from "../options";
 import { loadProject, readStackConfig, selectStacks, ProjectError, UsageError, type Project } from "../project";
 import { Aggregator, emptySummary } from "../reports/aggregate";
 import { collectInputs } from "../reports/files";
@@ -41,6 +41,9 @@ export interface ReportsOptions {
   /** Worker threads that read and parse files when there are many (0: none). @default one per core */
   readonly workers?: number;
 }
+
+/** Most worker threads `--workers` accepts. */
+export const MAX_WORKERS = 64;
 
 /** `2026-11-28` → seconds since the epoch at 00:00:00Z, or undefined if it is not a real date. */
 export function parseSince(text: string): number | undefined {
@@ -174,12 +177,27 @@ export function register(program: Command, { io, finish, now }: CommandContext):
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
-    .action(async (paths: string[], opts: { format: ReportsFormat; since?: number; stack: string[] }) => {
-      finish(
-        await reports(
-          { paths, format: opts.format, since: opts.since, stacks: opts.stack, cwd: process.cwd(), now: now() },
-          io,
-        ),
-      );
-    });
+    .option(
+      "--workers <n>",
+      "threads that read and parse reports (default: one per core from 500 files on; 0: none)",
+      wholeNumber(0, MAX_WORKERS, `a whole number from 0 to ${MAX_WORKERS}`),
+    )
+    .action(
+      async (paths: string[], opts: { format: ReportsFormat; since?: number; stack: string[]; workers?: number }) => {
+        finish(
+          await reports(
+            {
+              paths,
+              format: opts.format,
+              since: opts.since,
+              stacks: opts.stack,
+              cwd: process.cwd(),
+              now: now(),
+              ...(opts.workers === undefined ? {} : { workers: opts.workers }),
+            },
+            io,
+          ),
+        );
+      },
+    );
 }

@@ -252,6 +252,28 @@ describe("reports CLI", () => {
     assert.ok(peakRssKiB < 200 * 1024, `peak RSS ${Math.round(peakRssKiB / 1024)} MiB`);
   });
 
+  it("reads 250 files in worker threads (TypeScript loaded as the binary loads it) with the same output as in one thread", async () => {
+    const many = mkdtempSync(path.join(dir, "many-"));
+    for (let i = 0; i < 250; i++) {
+      const xml = reportXml({
+        reportId: `many-${i}`,
+        domain: `brand${i % 3}.example`,
+        begin: 1790812800 + (i % 10) * 86_400,
+        records: [
+          { ip: `198.51.100.${i % 40}`, count: 1 + (i % 9), dkim: i % 4 === 0 ? "fail" : "pass" },
+          { ip: `2001:db8::${i % 7}`, count: 2, spf: "fail", dkim: "fail" },
+        ],
+      });
+      writeFileSync(path.join(many, `r${String(i).padStart(3, "0")}.xml`), i === 77 ? xml.slice(0, 200) : xml);
+    }
+    const single = await runCli(["reports", many, "--workers", "0"], { cwd: dir });
+    const pooled = await runCli(["reports", many, "--workers", "2"], { cwd: dir });
+    assert.equal(single.code, 1);
+    assert.match(single.stdout, /^brand0\.example: 84 reports, /);
+    assert.match(single.stderr, /r077\.xml: not well-formed XML/);
+    assert.deepEqual(pooled, single);
+  });
+
   for (const [args, message] of [
     [["reports"], "error: missing required argument 'paths'"],
     [
@@ -269,6 +291,14 @@ describe("reports CLI", () => {
     [
       ["reports", ".", "--stack", "nope"],
       'error: --stack: no stack file for "nope" (stacks/Pulumi.nope.yaml); stacks: broken, other, seed',
+    ],
+    [
+      ["reports", ".", "--workers", "two"],
+      "error: option '--workers <n>' argument 'two' is invalid. It must be a whole number from 0 to 64.",
+    ],
+    [
+      ["reports", ".", "--workers", "65"],
+      "error: option '--workers <n>' argument '65' is invalid. It must be a whole number from 0 to 64.",
     ],
   ] as const) {
     it(`usage error: ${args.slice(1).join(" ") || "no paths"} → exit 2`, async () => {
