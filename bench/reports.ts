@@ -1,16 +1,28 @@
 /**
  * Benchmark 5, reports (issue #15): `sender-auth reports <dir> --format json` over N generated
- * aggregate reports (about 10 KB of XML each, 25 records, 20 domains, 4 receivers' shapes), against
- * a floor that reads the same files and parses them with the same XML parser (saxes) and nothing
- * else. The reports are plain XML so that both sides parse the same bytes.
+ * aggregate reports (about 12 KB of XML each, 25 records, 20 domains, 4 receivers' shapes), in
+ * worker threads, one per core (the default from 500 files on), and in one thread (`--workers 0`), against a floor that reads the same files and parses them with the same XML
+ * parser (saxes) in one thread and nothing else. The reports are plain XML so that every side parses
+ * the same bytes. The three run in turn, so that machine load hits them alike; the load average is
+ * printed with the results, since the 2 cores are shared.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import type { ReportsResult } from "../cli/reports/render";
 import { reportXml, type RecordSpec } from "../test/support/reports";
 import { REPO_ROOT } from "./lib/generate";
-import { alternate, floorEnv, formatSummary, megabytes, progress, runChild, table, type ChildRun } from "./lib/stats";
+import {
+  floorEnv,
+  formatSummary,
+  megabytes,
+  progress,
+  runChild,
+  summarize,
+  table,
+  type ChildRun,
+  type Summary,
+} from "./lib/stats";
 
 const CLI = path.join(REPO_ROOT, "bin", "sender-auth.js");
 const FLOOR = path.join(__dirname, "floors", "reports-floor.cjs");
@@ -45,6 +57,21 @@ export function generatedReport(i: number): string {
   });
 }
 
+/** Runs each side `runs` times in turn (a, b, c, a, b, c, ...) after one untimed warm-up of each. */
+async function inTurn(runs: number, sides: readonly (() => Promise<ChildRun>)[]): Promise<ChildRun[][]> {
+  for (const side of sides) await side();
+  const results: ChildRun[][] = sides.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    for (const [s, side] of sides.entries()) results[s]?.push(await side());
+  }
+  return results;
+}
+
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+
 export async function benchReports(sizes: readonly number[], runs: number): Promise<string> {
   const rows: string[][] = [];
   for (const n of sizes) {
@@ -57,24 +84,39 @@ export async function benchReports(sizes: readonly number[], runs: number): Prom
         writeFileSync(path.join(dir, `r${String(i).padStart(6, "0")}.xml`), xml);
       }
       progress(`reports: N=${n} (${megabytes(bytes)})`);
-      const subject = (): Promise<ChildRun> =>
-        runChild(process.execPath, [CLI, "reports", dir, "--format", "json"], { cwd: dir, rss: true });
+      const subject = (workers: readonly string[]) => (): Promise<ChildRun> =>
+        runChild(process.execPath, [CLI, "reports", dir, "--format", "json", ...workers], { cwd: dir, rss: true });
       const floor = (): Promise<ChildRun> =>
         runChild(process.execPath, [FLOOR, dir], { cwd: REPO_ROOT, env: floorEnv(), rss: true });
-      const first = JSON.parse((await subject()).stdout) as ReportsResult;
-      if (first.summary.reports !== n || first.errors.length > 0) {
-        throw new Error(`reports should count all ${n} generated reports: ${JSON.stringify(first.summary)}`);
+      const first = await subject(["--workers", "2"])();
+      const parsed = JSON.parse(first.stdout) as ReportsResult;
+      if (parsed.summary.reports !== n || parsed.errors.length > 0) {
+        throw new Error(`reports should count all ${n} generated reports: ${JSON.stringify(parsed.summary)}`);
       }
-      const result = await alternate(runs, subject, floor, (r) => r.wallMs);
+      if ((await subject(["--workers", "0"])()).stdout !== first.stdout) {
+        throw new Error("reports printed different output with worker threads and without");
+      }
+      const loadBefore = load();
+      // One thread per core, as the default is from 500 files on (and below, so --quick uses them too).
+      const threads = ["--workers", String(availableParallelism())];
+      const [pooled = [], single = [], floors = []] = await inTurn(runs, [
+        subject(threads),
+        subject(["--workers", "0"]),
+        floor,
+      ]);
+      const wall = (list: readonly ChildRun[]): Summary => summarize(list.map((r) => r.wallMs));
       const rss = (list: readonly ChildRun[]): string => megabytes(Math.max(...list.map((r) => r.maxRssBytes ?? 0)));
+      const [p, o, f] = [wall(pooled), wall(single), wall(floors)];
       rows.push([
         String(n),
         megabytes(bytes),
-        formatSummary(result.subjectMs),
-        formatSummary(result.floorMs),
-        `${(result.subjectMs.median / result.floorMs.median).toFixed(2)}×`,
-        `${(bytes / (1024 * 1024) / (result.subjectMs.median / 1000)).toFixed(1)} MiB/s`,
-        `${rss(result.subject)} / ${rss(result.floor)}`,
+        formatSummary(p),
+        formatSummary(o),
+        formatSummary(f),
+        `${(p.median / f.median).toFixed(2)}× / ${(o.median / f.median).toFixed(2)}×`,
+        `${(bytes / (1024 * 1024) / (p.median / 1000)).toFixed(1)} MiB/s`,
+        `${rss(pooled)} / ${rss(single)} / ${rss(floors)}`,
+        `${loadBefore} → ${load()}`,
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -84,11 +126,13 @@ export async function benchReports(sizes: readonly number[], runs: number): Prom
     [
       "reports",
       "XML",
-      "reports --format json: median (min–max)",
-      "floor: median (min–max)",
-      "ratio",
+      "reports --workers <cores>: median (min–max)",
+      "reports --workers 0",
+      "floor",
+      "ratio threads / one thread",
       "throughput",
-      "peak RSS reports / floor",
+      "peak RSS threads / one / floor",
+      "load average (1, 5, 15 min) before → after",
     ],
     rows,
   );

@@ -92,7 +92,7 @@ async function main(): Promise<number> {
         out.push("## 4. check", "", await benchCheck(sizes ?? (quick ? [2] : [10, 100, 500]), n));
         break;
       case "reports":
-        out.push("## 5. reports", "", await benchReports(sizes ?? (quick ? [20] : [1000, 10000]), n));
+        out.push("## 5. reports", "", await benchReports(sizes ?? (quick ? [50] : [1000, 10000]), n));
         break;
     }
   }

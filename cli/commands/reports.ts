@@ -21,7 +21,6 @@ import { compareText, DEFAULT_LIMITS, type Origin, type ReadLimits } from "../re
 import { readInputs } from "../reports/run";
 import { renderErrors, renderJson, renderTable, type ReportEntry, type ReportsResult } from "../reports/render";
 import { stackViewOf, type StackView } from "../reports/stackView";
-import { defaultWorkers } from "../workers/pool";
 
 export const REPORTS_FORMATS = ["table", "json"] as const;
 export type ReportsFormat = (typeof REPORTS_FORMATS)[number];
@@ -38,7 +37,7 @@ export interface ReportsOptions {
   readonly now: Date;
   /** @default DEFAULT_LIMITS */
   readonly limits?: ReadLimits;
-  /** Worker threads that read and parse files when there are many (0: none). @default one per core */
+  /** Worker threads that read and parse files (0: none). @default one per core from 500 files on, else none */
   readonly workers?: number;
 }
 
@@ -122,7 +121,7 @@ export async function reports(options: ReportsOptions, io: Io): Promise<number> 
   };
   const total = { used: 0 };
   await readInputs(files, since === undefined ? { limits, total } : { limits, total, since }, sink, {
-    workers: options.workers ?? defaultWorkers(),
+    workers: options.workers ?? "auto",
   });
 
   const byPlace = (a: ReportEntry, b: ReportEntry): number =>

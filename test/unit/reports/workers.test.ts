@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
@@ -14,11 +14,10 @@ import { reports, type ReportsOptions } from "../../../cli/commands/reports";
 import { collectInputs } from "../../../cli/reports/files";
 import { DEFAULT_LIMITS, type ReadLimits } from "../../../cli/reports/model";
 import type { ReadSink } from "../../../cli/reports/readers";
-import { readInputs } from "../../../cli/reports/run";
+import { MIN_FILES_FOR_WORKERS, readInputs } from "../../../cli/reports/run";
 import { email, reportXml, zipArchive, type RecordSpec } from "../../support/reports";
 
 const DAY = 86_400;
-/** Above MIN_FILES_FOR_WORKERS (cli/reports/run.ts): the tests check that two threads were used. */
 const FILES = 420;
 
 /** Input `i`: mostly plain reports, and every few a gzip, zip, email, duplicate, broken or old one. */
@@ -98,7 +97,11 @@ describe("reports in worker threads", () => {
   }
 
   /** What the sink is told, in order, as plain data. */
-  async function events(workers: number, limits: ReadLimits): Promise<{ threads: number; calls: unknown[] }> {
+  async function events(
+    workers: number | "auto",
+    limits: ReadLimits,
+    repeat = 0,
+  ): Promise<{ threads: number; calls: unknown[] }> {
     const calls: unknown[] = [];
     const sink: ReadSink = {
       report: (origin, report) => calls.push(["report", origin, report]),
@@ -107,7 +110,8 @@ describe("reports in worker threads", () => {
       skip: (origin, message) => calls.push(["skip", origin, message]),
     };
     const total = { used: 0 };
-    const { files } = collectInputs([dir]);
+    const { files: found } = collectInputs([dir]);
+    const files = [...found, ...found.slice(0, repeat)];
     const threads = await readInputs(files, { limits, total, since: 1790812800 - 30 * DAY }, sink, { workers });
     calls.push(["total", total.used]);
     return { threads, calls };
@@ -121,6 +125,13 @@ describe("reports in worker threads", () => {
     assert.deepEqual(two.calls, one.calls);
     const kinds = new Set(one.calls.map((c) => (c as unknown[])[0]));
     assert.deepEqual([...kinds].sort(), ["beforeSince", "error", "report", "skip", "total"]);
+  });
+
+  it("uses one thread per core by default from MIN_FILES_FOR_WORKERS files on, none below", async () => {
+    assert.equal((await events("auto", DEFAULT_LIMITS)).threads, 0);
+    const many = await events("auto", DEFAULT_LIMITS, MIN_FILES_FOR_WORKERS - FILES);
+    assert.equal(many.threads, availableParallelism());
+    assert.deepEqual(many.calls, (await events(0, DEFAULT_LIMITS, MIN_FILES_FOR_WORKERS - FILES)).calls);
   });
 
   it("cuts at the run's decompression bound where one thread cuts", async () => {
