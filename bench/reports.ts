@@ -16,6 +16,7 @@ import {
   floorEnv,
   formatSummary,
   megabytes,
+  ms,
   progress,
   runChild,
   summarize,
@@ -107,6 +108,8 @@ export async function benchReports(sizes: readonly number[], runs: number): Prom
       const wall = (list: readonly ChildRun[]): Summary => summarize(list.map((r) => r.wallMs));
       const rss = (list: readonly ChildRun[]): string => megabytes(Math.max(...list.map((r) => r.maxRssBytes ?? 0)));
       const [p, o, f] = [wall(pooled), wall(single), wall(floors)];
+      const cpu = (list: readonly ChildRun[]): number => summarize(list.map((r) => r.cpuMs ?? 0)).median;
+      const [pc, oc, fc] = [cpu(pooled), cpu(single), cpu(floors)];
       rows.push([
         String(n),
         megabytes(bytes),
@@ -114,6 +117,7 @@ export async function benchReports(sizes: readonly number[], runs: number): Prom
         formatSummary(o),
         formatSummary(f),
         `${(p.median / f.median).toFixed(2)}× / ${(o.median / f.median).toFixed(2)}×`,
+        `${ms(pc)} / ${ms(oc)} / ${ms(fc)} (${(pc / fc).toFixed(2)}× / ${(oc / fc).toFixed(2)}×)`,
         `${(bytes / (1024 * 1024) / (p.median / 1000)).toFixed(1)} MiB/s`,
         `${rss(pooled)} / ${rss(single)} / ${rss(floors)}`,
         `${loadBefore} → ${load()}`,
@@ -129,7 +133,8 @@ export async function benchReports(sizes: readonly number[], runs: number): Prom
       "reports --workers <cores>: median (min–max)",
       "reports --workers 0",
       "floor",
-      "ratio threads / one thread",
+      "wall ratio to the floor: threads / one",
+      "CPU (all threads) threads / one / floor (ratio to the floor)",
       "throughput",
       "peak RSS threads / one / floor",
       "load average (1, 5, 15 min) before → after",

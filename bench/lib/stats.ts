@@ -51,6 +51,8 @@ export interface ChildRun {
   readonly wallMs: number;
   /** Peak resident set size of the child, bytes (from the rss preload). */
   readonly maxRssBytes: number | undefined;
+  /** CPU time of the child, all its threads, user + system, milliseconds (from the rss preload). */
+  readonly cpuMs: number | undefined;
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -61,7 +63,7 @@ export interface RunChildOptions extends Pick<SpawnOptions, "cwd"> {
   readonly env?: NodeJS.ProcessEnv;
   /** Stdin text. */
   readonly input?: string;
-  /** Measure the child's peak RSS (adds a tiny `--require` preload, to every side alike). */
+  /** Measure the child's peak RSS and CPU time (adds a tiny `--require` preload, to every side alike). */
   readonly rss?: boolean;
   /** Exit codes that count as success. @default [0] */
   readonly okCodes?: readonly number[];
@@ -98,8 +100,10 @@ export async function runChild(
     if (!(options.okCodes ?? [0]).includes(result.code ?? -1)) {
       throw new Error(`${command} ${args.join(" ")} exited ${String(result.code)}\n${result.stderr.slice(-4000)}`);
     }
-    const maxRssBytes = rssFile === undefined ? undefined : Number(readFileSync(rssFile, "utf8")) * 1024;
-    return { wallMs, maxRssBytes, stdout: result.stdout, stderr: result.stderr };
+    const [rssKiB, cpuMicros] = rssFile === undefined ? [] : readFileSync(rssFile, "utf8").split(" ").map(Number);
+    const maxRssBytes = rssKiB === undefined ? undefined : rssKiB * 1024;
+    const cpuMs = cpuMicros === undefined ? undefined : cpuMicros / 1000;
+    return { wallMs, maxRssBytes, cpuMs, stdout: result.stdout, stderr: result.stderr };
   } finally {
     if (rssDir !== undefined) rmSync(rssDir, { recursive: true, force: true });
   }

@@ -10,10 +10,11 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
-import { reports, type ReportsOptions } from "../../../cli/commands/reports";
+import type { ReportsOptions } from "../../../cli/commands/reports";
 import type { ReadLimits } from "../../../cli/reports/model";
 import type { ReportsResult } from "../../../cli/reports/render";
 import { email, mbox, REPORT_FIXTURES, reportXml, zipArchive } from "../../support/reports";
+import { runReports } from "../../support/reportsRun";
 
 const fixture = (name: string): Buffer => readFileSync(path.join(REPORT_FIXTURES, name));
 const KIB = 1024;
@@ -32,21 +33,8 @@ async function run(
   paths: readonly string[],
   options: Partial<ReportsOptions> = {},
 ): Promise<{ code: number; result: ReportsResult; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await reports(
-    {
-      paths,
-      format: "json",
-      since: undefined,
-      stacks: [],
-      cwd: tmpdir(),
-      now: new Date("2026-11-01T00:00:00Z"),
-      ...options,
-    },
-    { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } },
-  );
-  return { code, result: JSON.parse(out.join("")) as ReportsResult, stderr: err.join("") };
+  const { code, stdout, stderr } = await runReports(paths, options);
+  return { code, result: JSON.parse(stdout) as ReportsResult, stderr };
 }
 
 const good = (id: string, count = 1): Buffer =>

@@ -10,12 +10,13 @@ import { availableParallelism, tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
-import { reports, type ReportsOptions } from "../../../cli/commands/reports";
+import type { ReportsOptions } from "../../../cli/commands/reports";
 import { collectInputs } from "../../../cli/reports/files";
 import { DEFAULT_LIMITS, type ReadLimits } from "../../../cli/reports/model";
 import type { ReadSink } from "../../../cli/reports/readers";
 import { MIN_FILES_FOR_WORKERS, readInputs } from "../../../cli/reports/run";
 import { email, reportXml, zipArchive, type RecordSpec } from "../../support/reports";
+import { runReports } from "../../support/reportsRun";
 
 const DAY = 86_400;
 const FILES = 420;
@@ -78,23 +79,7 @@ describe("reports in worker threads", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function run(options: Partial<ReportsOptions>): Promise<{ code: number; stdout: string; stderr: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await reports(
-      {
-        paths: [dir],
-        format: "json",
-        since: undefined,
-        stacks: [],
-        cwd: tmpdir(),
-        now: new Date("2026-11-01T00:00:00Z"),
-        ...options,
-      },
-      { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } },
-    );
-    return { code, stdout: out.join(""), stderr: err.join("") };
-  }
+  const run = (options: Partial<ReportsOptions>): ReturnType<typeof runReports> => runReports([dir], options);
 
   /** What the sink is told, in order, as plain data. */
   async function events(
