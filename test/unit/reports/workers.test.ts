@@ -135,8 +135,8 @@ describe("reports in worker threads", () => {
 
   for (const format of ["json", "table"] as const) {
     it(`prints byte-identical ${format} output and exit code with workers and without`, async () => {
-      const single = await run({ format, workers: 0, since: "2025-01-01" });
-      const pooled = await run({ format, workers: 2, since: "2025-01-01" });
+      const single = await run({ format, workers: 0, since: Date.UTC(2025, 0, 1) / 1000 });
+      const pooled = await run({ format, workers: 2, since: Date.UTC(2025, 0, 1) / 1000 });
       assert.equal(single.code, 1);
       assert.ok(single.stdout.length > 10_000);
       assert.equal(pooled.code, single.code);
