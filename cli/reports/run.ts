@@ -1,7 +1,8 @@
 /**
  * Reads every input file of a `reports` run into a sink, in input order: in this thread, or, for
- * many files or when asked, in worker threads (cli/workers/pool.ts) whose results are replayed here in the same
- * order, so that the aggregation, and so the output, is byte for byte what one thread produces.
+ * many files or when asked, in worker threads (cli/workers/pool.ts) whose results are replayed here
+ * in the same order, so that the aggregation, and so the output, is byte for byte what one thread
+ * produces.
  *
  * The one thing a worker cannot know is the run's bound on decompressed bytes, which depends on
  * every earlier file. A worker reads with the figure known when its batch was handed out (a lower

@@ -41,7 +41,7 @@ export class WorkerError extends Error {
   override readonly name = "WorkerError";
 }
 
-/** Messages between the pool and a worker (see worker.cjs). */
+/** Messages between the pool and a worker (see worker.ts). */
 export type ToWorker = { readonly id: number; readonly task: unknown };
 export type FromWorker =
   | { readonly id: number; readonly result: unknown }
