@@ -16,6 +16,7 @@ import { SECTIONS } from "./sections";
 import { providerProblems } from "./sections/dns";
 import { BOOLEAN_ALLOWED, checkedString, domainCheck, DOMAIN_ALLOWED } from "./sections/fields";
 import type { AnySection, FixedName, RawStack, ValidationContext } from "./sections/types";
+import { unknownKeyHint, valueHint } from "./userSpellings";
 
 /** One thing wrong with a stack's configuration. */
 export interface Problem {
@@ -175,8 +176,14 @@ function decodeValue(key: string, text: string, isSecret: () => boolean, section
 
 function worded(registry: Registry, found: KeyProblem): Problem {
   const got = found.value === undefined ? "" : ` (got ${showValue(found.value)})`;
+  // The user's own spelling (`~all`, a pasted DKIM record, ...) named in the words we use
+  // (components/userSpellings.ts).
+  const hint = found.value === undefined ? undefined : valueHint(found.path, found.value);
   const allowed = found.allowed ?? allowedFor(registry, found.path);
-  return { path: keyPath(found.path), message: `${found.message}${got}${allowed ? `; allowed: ${allowed}` : ""}` };
+  return {
+    path: keyPath(found.path),
+    message: `${found.message}${got}${hint === undefined ? "" : `: ${hint}`}${allowed ? `; allowed: ${allowed}` : ""}`,
+  };
 }
 
 /** A problem worded for the stack: the key path, what is wrong, the bad value if given, and what is allowed. */
@@ -207,9 +214,11 @@ function fromIssue(registry: Registry, issue: z.core.$ZodIssue): Problem[] {
     case "unrecognized_keys":
       return issue.keys.map((key) => {
         const known = knownKeysAt(registry, issue.path);
+        // A DMARC tag name (`p`, `aspf`, ...) names the key to use instead (components/userSpellings.ts).
+        const hint = unknownKeyHint([...issue.path, key], isRecord(input) ? input[key] : undefined);
         return worded(registry, {
           path: [...issue.path, key],
-          message: "unknown key",
+          message: hint === undefined ? "unknown key" : `unknown key: ${hint}`,
           ...(known === undefined ? {} : { allowed: known }),
         });
       });
