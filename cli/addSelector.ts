@@ -6,6 +6,7 @@
  */
 import { generateDkimKey, type GeneratedKey, type KeyType } from "../components/sections/dkim/keys";
 import { buildDkimValue, dkimRecordName, inspectDkimPublicKey } from "../components/sections/dkim/records";
+import { nextLines, reviewSteps } from "./nextSteps";
 import { type PulumiCli } from "./pulumiCli";
 import { type ConfigChange } from "./stackEdit";
 import { isoDate, selectorPath } from "./stackKeys";
@@ -60,12 +61,13 @@ export function addedChanges(added: AddedSelector): ConfigChange[] {
   ];
 }
 
-/** What a new selector means and what to do next, for stdout. */
+/** What a new selector means and what to do next (with `plan --write` when the project keeps `snapshots`), for stdout. */
 export function describeAddedSelector(
   stack: string,
   domain: string | undefined,
   added: AddedSelector,
   status: NewSelectorStatus,
+  snapshots: boolean,
 ): string {
   const { key, selector } = added;
   const inspection = inspectDkimPublicKey(key.algorithm, key.publicKey);
@@ -76,12 +78,11 @@ export function describeAddedSelector(
     `  public key SHA-256 ${fingerprint}`,
     `  record: ${name} TXT "${buildDkimValue(key.algorithm, key.publicKey)}"`,
     "  the private key is stored as a secret in the stack config (never printed)",
-    "next:",
-    `  1. review: npx sender-auth plan ${stack}`,
-    "  2. commit the stack file and open a pull request",
-    `  3. after review: pulumi up --stack ${stack}`,
-    status === "published"
-      ? `  4. once DNS serves ${name} (wait at least the record TTL), make it active: npx sender-auth rotate ${stack}`
-      : `  4. give your signer the key: npx sender-auth export ${stack} --selector ${selector} --format pem`,
+    ...nextLines([
+      ...reviewSteps(stack, snapshots),
+      status === "published"
+        ? `once DNS serves ${name} (wait at least the record TTL), make it active: npx sender-auth rotate ${stack}`
+        : `give your signer the key: npx sender-auth export ${stack} --selector ${selector} --format pem`,
+    ]),
   ].join("\n");
 }

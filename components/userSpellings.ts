@@ -5,7 +5,8 @@
  * or invalid-value message adds, or undefined when the input is no such spelling. Pure: no Pulumi, no
  * config imports, so the message code in config.ts only has to call it.
  */
-import { DMARC_ALIGNMENTS, DMARC_FAILURE_OPTIONS, DMARC_POLICIES, SPF_ALL_VALUES } from "./model";
+import { DMARC_ALIGNMENTS, DMARC_FAILURE_OPTIONS, DMARC_POLICIES } from "./sections/dmarc/schema";
+import { SPF_ALL_VALUES } from "./sections/spf/schema";
 
 type Path = readonly PropertyKey[];
 

@@ -17,6 +17,7 @@ import {
 import { type CommandContext, EXIT_OK, type Io } from "../io";
 import { checkedName } from "../options";
 import { loadProject, selectStacks, UsageError } from "../project";
+import { keepsSnapshots } from "../nextSteps";
 import { type PulumiCli } from "../pulumiCli";
 import { editStack } from "../stackEdit";
 import {
@@ -40,6 +41,12 @@ export interface KeygenOptions {
 
 function warnings(keys: StackKeys, keyType: KeyType, status: NewSelectorStatus): string[] {
   const out: string[] = [];
+  if (status === "active") {
+    // The README's own example used to lead into this wall (issue 12).
+    out.push(
+      "--status active: mail signed with the new key fails DKIM until DNS serves it, so `sender-auth diff` reports a selector added as active as unsafe and its pull request fails the diff gate unless merged with --allow-unsafe; the safe order is the default, --status published, then sender-auth rotate once DNS serves the key",
+    );
+  }
   if (WEAK_KEY_TYPES.includes(keyType)) {
     out.push(
       `${keyType} is below the 2048 bits RFC 8301 §3.2 says signers SHOULD use; some receivers treat such signatures as failing`,
@@ -56,6 +63,7 @@ function warnings(keys: StackKeys, keyType: KeyType, status: NewSelectorStatus):
 export async function keygen(options: KeygenOptions, io: Io, pulumi?: PulumiCli): Promise<number> {
   const project = loadProject(options.cwd);
   selectStacks(project, [options.stack]);
+  const snapshots = keepsSnapshots(project);
   if (WEAK_KEY_TYPES.includes(options.keyType) && !options.allowWeak) {
     throw new UsageError(
       `--algorithm ${options.keyType} needs --allow-weak: RFC 8301 §3.2 says signers SHOULD use at least 2048 bits`,
@@ -83,7 +91,7 @@ export async function keygen(options: KeygenOptions, io: Io, pulumi?: PulumiCli)
       return { added: result, domain: keys.domain };
     },
   );
-  io.stdout.write(`${describeAddedSelector(options.stack, domain, added, options.status)}\n`);
+  io.stdout.write(`${describeAddedSelector(options.stack, domain, added, options.status, snapshots)}\n`);
   return EXIT_OK;
 }
 

@@ -16,6 +16,8 @@ import { decodeConfigMap } from "../../components/config";
 import { keyPath } from "../../components/keyPath";
 import { parseTagList } from "../../components/records/tagList";
 import { DKIM_ALGORITHMS, type DkimAlgorithm } from "../../components/sections/dkim";
+import { DEFAULT_MAX_KEY_AGE_DAYS } from "../../components/sections/dkim/schema";
+import { ageInDays } from "../../components/sections/dkim/selectors";
 import { dkimRecordName } from "../../components/sections/dkim/records";
 import { addedChanges, addSelector, describeAddedSelector } from "../addSelector";
 import { DnsFailure, networkDns, systemServer, txtValues, type DnsClient, type DnsServer } from "../check/dnsClient";
@@ -23,6 +25,7 @@ import { CommandError } from "../errors";
 import { type CommandContext, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
 import { dnsServer, wholeNumber } from "../options";
 import { loadProject, readStackConfig, selectStacks } from "../project";
+import { keepsSnapshots, nextLines, reviewSteps } from "../nextSteps";
 import { type PulumiCli } from "../pulumiCli";
 import { editStack, type ConfigChange, type StackEdit } from "../stackEdit";
 import {
@@ -109,6 +112,60 @@ export function planRotation(keys: StackKeys, algorithm: DkimAlgorithm, overlapD
   return { kind: "generate", current, keyType: keyType === "rsa-1024" ? "rsa-2048" : keyType };
 }
 
+export type RotationStart =
+  | { readonly start: true; /** Why a new rotation starts, for the step's first line. */ readonly why: string }
+  | { readonly start: false; readonly reason: string };
+
+/**
+ * Whether step 1 may start a new rotation of `current` (pure). Right after a rotation finished (a
+ * selector was removed on or after the day `current` was created, so `current` came in through it) a
+ * new one starts only when `current` is due (older than `maxKeyAgeDays`, the age at which validation
+ * warns) or with `force`; otherwise running `rotate` once more would silently start the next rotation
+ * (issue 12).
+ */
+export function rotationStart(
+  keys: StackKeys,
+  current: SelectorState,
+  maxKeyAgeDays: number,
+  force: boolean,
+  now: Date,
+): RotationStart {
+  const created = current.createdAt === undefined ? Number.NaN : Date.parse(current.createdAt);
+  const age = Number.isNaN(created) ? undefined : ageInDays(current.createdAt, now);
+  const maxAge = `sender-auth:dkim.maxKeyAgeDays (${maxKeyAgeDays})`;
+  if (age !== undefined && age > maxKeyAgeDays) {
+    return { start: true, why: `${current.name} is ${age} days old, over ${maxAge}: a new rotation starts` };
+  }
+  const since = Number.isNaN(created) ? "" : isoDate(new Date(created));
+  const last = [...keys.removedSelectors]
+    .filter(([, date]) => date >= since)
+    .sort(([a, x], [b, y]) => x.localeCompare(y) || a.localeCompare(b))
+    .at(-1);
+  if (last === undefined) return { start: true, why: `${current.name} is active and nothing newer exists` };
+  const [removed, removedOn] = last;
+  const dueFrom = Number.isNaN(created) ? undefined : isoDate(new Date(created + (maxKeyAgeDays + 1) * DAY_MS));
+  const due =
+    dueFrom === undefined
+      ? `its age is unknown (no createdAt), so it is never due by ${maxAge}`
+      : `it is ${String(age)} days old and due for rotation from ${dueFrom} (over ${maxAge})`;
+  if (force) {
+    return {
+      start: true,
+      why:
+        `a rotation finished on ${removedOn} (${removed} removed); ` +
+        `--force starts a new one although ${current.name} is not due: ${due}`,
+    };
+  }
+  return {
+    start: false,
+    reason:
+      `a rotation of stack ${keys.stack} just finished on ${removedOn}: ${removed} was removed and ` +
+      `${current.name} is the active key; ${due}. Not starting a new rotation: ` +
+      `npx sender-auth rotate ${keys.stack} --force starts one now anyway ` +
+      `(step 1: a new selector, status published, beside ${current.name})`,
+  };
+}
+
 /** Each lookup of the served key: one answer within 3 s, two tries (a key rotation is no hurry). */
 const SERVED_KEY_QUERY = { timeoutMs: 3000, attempts: 2 } as const;
 
@@ -163,10 +220,11 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
   selectStacks(project, [options.stack]);
   // An unreadable stack file is refused before taking the lock; the step is decided under it.
   readStackConfig(project, options.stack);
+  const snapshots = keepsSnapshots(project);
   const resolver = options.resolver ?? systemServer();
   const stdout = await editStack(
     { project, stack: options.stack, command: "sender-auth rotate", io, ...(pulumi === undefined ? {} : { pulumi }) },
-    (edit) => rotateStep(edit, options, resolver, io),
+    (edit) => rotateStep(edit, { ...options, snapshots }, resolver, io),
   );
   // Printed once the edit is committed.
   io.stdout.write(stdout);
@@ -177,7 +235,12 @@ export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli)
 const refusal = (message: string): CommandError => new CommandError(message, EXIT_FAILURE);
 
 /** Decides and takes one rotation step on the stack config read under the lock; returns what to print. */
-async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: DnsServer, io: Io): Promise<string> {
+async function rotateStep(
+  edit: StackEdit,
+  options: RotateOptions & { readonly snapshots: boolean },
+  resolver: DnsServer,
+  io: Io,
+): Promise<string> {
   const keys = stackKeysOf(edit.config);
   const dns = decodeConfigMap(edit.config.config)["dns"];
   const dnsIsObject = typeof dns === "object" && dns !== null && !Array.isArray(dns);
@@ -192,6 +255,21 @@ async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Dns
   }
   const step = planRotation(keys, options.algorithm, options.overlapDays, options.now);
   if (step.kind === "refuse") throw refusal(step.reason);
+  const dkim = decodeConfigMap(edit.config.config)["dkim"];
+  const maxAge =
+    typeof dkim === "object" && dkim !== null ? (dkim as Record<string, unknown>)["maxKeyAgeDays"] : undefined;
+  const start =
+    step.kind === "generate"
+      ? rotationStart(
+          keys,
+          step.current,
+          typeof maxAge === "number" ? maxAge : DEFAULT_MAX_KEY_AGE_DAYS,
+          options.force,
+          options.now,
+        )
+      : undefined;
+  if (start?.start === false) throw refusal(start.reason);
+  const review = (applies?: string): string[] => reviewSteps(options.stack, options.snapshots, applies);
   const today = isoDate(options.now);
   const wait = `${ttl} seconds (the record TTL)`;
   const cli = edit.pulumi;
@@ -207,8 +285,8 @@ async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Dns
         now: options.now,
       });
       await edit.verify(addedChanges(added), [selector]);
-      const description = describeAddedSelector(options.stack, domain, added, "published");
-      return `rotate step 1 of 4: ${step.current.name} is active and nothing newer exists\n${description}\n`;
+      const description = describeAddedSelector(options.stack, domain, added, "published", options.snapshots);
+      return `rotate step 1 of 4: ${start?.why ?? ""}\n${description}\n`;
     }
     case "activate": {
       if (options.force) {
@@ -252,16 +330,17 @@ async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Dns
                 `  ${step.current.name}: active → retired (retiredAt ${today}); its key stays published for mail in flight`,
               ]
             : []),
-          "next:",
-          `  1. review: npx sender-auth plan ${options.stack}; commit; pulumi up --stack ${options.stack}`,
-          `  2. switch your signer to ${step.next.name}: npx sender-auth export ${options.stack} --selector ${step.next.name} --format pem`,
-          ...(step.current
-            ? [
-                `  3. after ${options.overlapDays} days ` +
-                  `(from ${isoDate(new Date(options.now.getTime() + options.overlapDays * DAY_MS))}), ` +
-                  `revoke ${step.current.name}: npx sender-auth rotate ${options.stack}`,
-              ]
-            : []),
+          ...nextLines([
+            ...review(),
+            `switch your signer to ${step.next.name}: npx sender-auth export ${options.stack} --selector ${step.next.name} --format pem`,
+            ...(step.current
+              ? [
+                  `after ${options.overlapDays} days ` +
+                    `(from ${isoDate(new Date(options.now.getTime() + options.overlapDays * DAY_MS))}), ` +
+                    `revoke ${step.current.name}: npx sender-auth rotate ${options.stack}`,
+                ]
+              : []),
+          ]),
         ].join("\n") + "\n"
       );
     }
@@ -272,9 +351,7 @@ async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Dns
         [
           `rotate step 3 of 4: ${step.retired.name} was retired on ${step.retired.retiredAt ?? "?"}, at least ${options.overlapDays} days ago`,
           `  ${step.retired.name}: retired → revoked (its record becomes "v=DKIM1; p=", RFC 6376 §3.6.1)`,
-          "next:",
-          `  1. review, commit, pulumi up --stack ${options.stack}`,
-          `  2. after ${wait}, remove it: npx sender-auth rotate ${options.stack}`,
+          ...nextLines([...review(), `after ${wait}, remove it: npx sender-auth rotate ${options.stack}`]),
         ].join("\n") + "\n"
       );
     }
@@ -295,9 +372,9 @@ async function rotateStep(edit: StackEdit, options: RotateOptions, resolver: Dns
           `rotate step 4 of 4: ${name} is revoked`,
           `  ${name}: removed from the stack config${step.revoked.hasPrivateKey ? ", private key included" : ""}; ` +
             `its name stays in ${keyPath(["dkim", "removedSelectors"])}, never to be used again`,
-          "next:",
-          `  1. review, commit, pulumi up --stack ${options.stack} (deletes its record)`,
-          `  2. the next rotation starts with: npx sender-auth rotate ${options.stack}`,
+          ...nextLines(review("deletes its record")),
+          `the rotation is finished; the next one starts with npx sender-auth rotate ${options.stack} ` +
+            "once the active key is older than sender-auth:dkim.maxKeyAgeDays (before that, rotate asks for --force)",
         ].join("\n") + "\n"
       );
     }
@@ -323,7 +400,11 @@ export function register(program: Command, { io, finish, now }: CommandContext):
         .argParser(wholeNumber(0, MAX_OVERLAP_DAYS, `a whole number of days from 0 to ${MAX_OVERLAP_DAYS}`))
         .default(DEFAULT_OVERLAP_DAYS),
     )
-    .option("--force", "activate without checking that DNS serves the new key", false)
+    .option(
+      "--force",
+      "activate without checking that DNS serves the new key; start a new rotation before the active key is due",
+      false,
+    )
     .addOption(
       new Option("--algorithm <algorithm>", "which key line to rotate").choices(DKIM_ALGORITHMS).default("rsa"),
     )

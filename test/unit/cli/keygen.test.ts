@@ -316,6 +316,8 @@ function expectedStdout(
 
 const WARN_WEAK =
   "warning: rsa-1024 is below the 2048 bits RFC 8301 §3.2 says signers SHOULD use; some receivers treat such signatures as failing\n";
+const WARN_ACTIVE =
+  "warning: --status active: mail signed with the new key fails DKIM until DNS serves it, so `sender-auth diff` reports a selector added as active as unsafe and its pull request fails the diff gate unless merged with --allow-unsafe; the safe order is the default, --status published, then sender-auth rotate once DNS serves the key\n";
 // The warning plan gives (the same words, issue 13), with the command that resolves it.
 const WARN_ED25519_ALONE =
   "warning: sender-auth:dkim.selectors: Ed25519 keys are published but no RSA key; many receivers cannot verify " +
@@ -532,11 +534,11 @@ describe("sender-auth keygen", { concurrency: true, timeout: 180_000 }, () => {
     assert.equal(selectorEntry(config, "s202611a")["algorithm"], "rsa");
   });
 
-  it("--selector and --status active are honoured (README: mail2026, rsa-4096); the next step is export", async () => {
+  it("--selector and --status active are honoured (mail2026, rsa-4096), with a warning that the diff gate refuses a selector added as active; the next step is export", async () => {
     const { project, runs } = await generated();
     const run = runs["cf-4096"];
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(run.stderr, "");
+    assert.equal(run.stderr, WARN_ACTIVE);
     const config = project.config("cf-4096");
     const entry = selectorEntry(config, "mail2026");
     assert.deepEqual([entry["status"], entry["algorithm"], entry["createdAt"]], ["active", "rsa", NOW]);

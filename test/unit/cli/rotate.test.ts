@@ -389,11 +389,17 @@ function assertGenerated(run: RotateRun, expected: Generated): string {
   return publicKey;
 }
 
-function step1Stdout(current: string, generated: Generated, publicKey: string, domain = DOMAIN): string {
+function step1Stdout(
+  current: string,
+  generated: Generated,
+  publicKey: string,
+  domain = DOMAIN,
+  why = `${current} is active and nothing newer exists`,
+): string {
   const name = `${generated.selector}._domainkey.${domain}`;
   const fingerprint = createHash("sha256").update(Buffer.from(publicKey, "base64")).digest("hex");
   return [
-    `rotate step 1 of 4: ${current} is active and nothing newer exists`,
+    `rotate step 1 of 4: ${why}`,
     `added selector ${generated.selector} to stack ${STACK}: ${generated.algorithm === "rsa" ? `RSA ${String(generated.bits)}` : "Ed25519"}, status published, created ${generated.createdAt}`,
     `  public key SHA-256 ${fingerprint}`,
     `  record: ${name} TXT "v=DKIM1; k=${generated.algorithm}; p=${publicKey}"`,
@@ -415,11 +421,13 @@ function step2Stdout(next: string, current: string | undefined, revocableFrom = 
       ? []
       : [`  ${current}: active → retired (retiredAt ${TODAY}); its key stays published for mail in flight`]),
     "next:",
-    `  1. review: npx sender-auth plan ${STACK}; commit; pulumi up --stack ${STACK}`,
-    `  2. switch your signer to ${next}: npx sender-auth export ${STACK} --selector ${next} --format pem`,
+    `  1. review: npx sender-auth plan ${STACK}`,
+    "  2. commit the stack file and open a pull request",
+    `  3. after review: pulumi up --stack ${STACK}`,
+    `  4. switch your signer to ${next}: npx sender-auth export ${STACK} --selector ${next} --format pem`,
     ...(current === undefined
       ? []
-      : [`  3. after ${overlapDays} days (from ${revocableFrom}), revoke ${current}: npx sender-auth rotate ${STACK}`]),
+      : [`  5. after ${overlapDays} days (from ${revocableFrom}), revoke ${current}: npx sender-auth rotate ${STACK}`]),
     "",
   ].join("\n");
 }
@@ -469,8 +477,10 @@ function step3Stdout(retired: string, retiredAt: string, overlapDays: number): s
     `rotate step 3 of 4: ${retired} was retired on ${retiredAt}, at least ${overlapDays} days ago`,
     `  ${retired}: retired → revoked (its record becomes "v=DKIM1; p=", RFC 6376 §3.6.1)`,
     "next:",
-    `  1. review, commit, pulumi up --stack ${STACK}`,
-    `  2. after ${TTL} seconds (the record TTL), remove it: npx sender-auth rotate ${STACK}`,
+    `  1. review: npx sender-auth plan ${STACK}`,
+    "  2. commit the stack file and open a pull request",
+    `  3. after review: pulumi up --stack ${STACK}`,
+    `  4. after ${TTL} seconds (the record TTL), remove it: npx sender-auth rotate ${STACK}`,
     "",
   ].join("\n");
 }
@@ -545,7 +555,17 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
       const generated: Generated = { selector: "s202611a", algorithm: "rsa", bits: 2048, createdAt: TODAY };
       const publicKey = assertGenerated(run, generated);
       assert.equal(run.stderr, "");
-      assert.equal(run.stdout, step1Stdout("s202601a", generated, publicKey));
+      // Created 327 days ago: past the default maxKeyAgeDays (180), so the step says why a rotation starts.
+      assert.equal(
+        run.stdout,
+        step1Stdout(
+          "s202601a",
+          generated,
+          publicKey,
+          DOMAIN,
+          "s202601a is 327 days old, over sender-auth:dkim.maxKeyAgeDays (180): a new rotation starts",
+        ),
+      );
       assert.equal(run.code, 0);
     });
 
@@ -909,8 +929,10 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
           "rotate step 4 of 4: s202609a is revoked",
           "  s202609a: removed from the stack config, private key included; its name stays in sender-auth:dkim.removedSelectors, never to be used again",
           "next:",
-          `  1. review, commit, pulumi up --stack ${STACK} (deletes its record)`,
-          `  2. the next rotation starts with: npx sender-auth rotate ${STACK}`,
+          `  1. review: npx sender-auth plan ${STACK}`,
+          "  2. commit the stack file and open a pull request",
+          `  3. after review: pulumi up --stack ${STACK} (deletes its record)`,
+          `the rotation is finished; the next one starts with npx sender-auth rotate ${STACK} once the active key is older than sender-auth:dkim.maxKeyAgeDays (before that, rotate asks for --force)`,
           "",
         ].join("\n"),
       );
@@ -961,11 +983,21 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
       const removed = await rotateAt(project, [STACK]);
       assert.equal(removed.code, 0, removed.stderr);
       assert.match(removed.stdout, /^rotate step 4 of 4: s202611a is revoked\n/);
-      const generatedNext = await rotateAt(project, [STACK]);
+      // Right after a finished rotation a new one needs --force (see "after a finished rotation" below).
+      const generatedNext = await rotateAt(project, [STACK, "--force"]);
       assert.equal(generatedNext.code, 0, generatedNext.stderr);
       const generated: Generated = { selector: "s202611c", algorithm: "rsa", bits: 2048, createdAt: TODAY };
       const publicKey = assertGenerated(generatedNext, generated);
-      assert.equal(generatedNext.stdout, step1Stdout("s202611b", generated, publicKey));
+      assert.equal(
+        generatedNext.stdout,
+        step1Stdout(
+          "s202611b",
+          generated,
+          publicKey,
+          DOMAIN,
+          "a rotation finished on 2026-11-28 (s202611a removed); --force starts a new one although s202611b is not due: it is 18 days old and due for rotation from 2027-05-10 (over sender-auth:dkim.maxKeyAgeDays (180))",
+        ),
+      );
       assert.deepEqual(generatedNext.after.config["sender-auth:dkim"], {
         selectors: selectorsOf(generatedNext.after),
         removedSelectors: { s202611a: TODAY },
@@ -982,6 +1014,73 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
       assertUnchanged(run);
     });
   });
+
+  describe(
+    "after a finished rotation: a new one starts only when the key is due, or with --force (issue 12)",
+    { concurrency: true },
+    () => {
+      /** A stack whose rotation finished: `active` came in, the old key was removed on `removedOn`. */
+      function finished(createdAt: string, removedOn: string, maxKeyAgeDays?: number): StackDoc {
+        const doc = stackDoc({ s202611b: keySelector({ status: "active", key: "rsa-2048", createdAt }) });
+        const dkim = doc.config["sender-auth:dkim"];
+        assert.ok(isRecord(dkim));
+        dkim["removedSelectors"] = { s202611a: removedOn };
+        if (maxKeyAgeDays !== undefined) dkim["maxKeyAgeDays"] = maxKeyAgeDays;
+        return doc;
+      }
+
+      it("right after step 4 (the same day): exit 1 saying when it finished, when the key is due and what --force does; nothing written, no pulumi call", async () => {
+        const run = await rotate(finished("2026-11-10", TODAY));
+        assert.equal(run.stdout, "");
+        assert.equal(
+          run.stderr,
+          `error: a rotation of stack ${STACK} just finished on ${TODAY}: s202611a was removed and s202611b is the active key; it is 18 days old and due for rotation from 2027-05-10 (over sender-auth:dkim.maxKeyAgeDays (180)). Not starting a new rotation: npx sender-auth rotate ${STACK} --force starts one now anyway (step 1: a new selector, status published, beside s202611b)\n`,
+        );
+        assert.equal(run.code, 1);
+        assertUnchanged(run);
+        assert.deepEqual(argvOf(run), []);
+      });
+
+      it("a configured maxKeyAgeDays decides when it is due: 90 days refuses a 58-day-old key, 30 days starts a rotation and says why", async () => {
+        const notDue = await rotate(finished("2026-10-01", "2026-10-09", 90));
+        assert.match(
+          notDue.stderr,
+          /^error: a rotation of stack demo just finished on 2026-10-09: s202611a was removed and s202611b is the active key; it is 58 days old and due for rotation from 2026-12-31 \(over sender-auth:dkim\.maxKeyAgeDays \(90\)\)\. /,
+        );
+        assert.equal(notDue.code, 1);
+        assertUnchanged(notDue);
+        const due = await rotate(finished("2026-10-01", "2026-10-09", 30));
+        assert.equal(due.code, 0, due.stderr);
+        const generated: Generated = { selector: "s202611c", algorithm: "rsa", bits: 2048, createdAt: TODAY };
+        const publicKey = assertGenerated(due, generated);
+        assert.equal(
+          due.stdout,
+          step1Stdout(
+            "s202611b",
+            generated,
+            publicKey,
+            DOMAIN,
+            "s202611b is 58 days old, over sender-auth:dkim.maxKeyAgeDays (30): a new rotation starts",
+          ),
+        );
+      });
+
+      it("past the default maxKeyAgeDays (180) a new rotation starts without --force", async () => {
+        const run = await rotate(finished("2026-05-01", "2026-05-20"));
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(
+          run.stdout,
+          /^rotate step 1 of 4: s202611b is 211 days old, over sender-auth:dkim\.maxKeyAgeDays \(180\): a new rotation starts\nadded selector s202611c /,
+        );
+      });
+
+      it("a selector removed before the active key was made is no finished rotation of it: the step starts as before", async () => {
+        const run = await rotate(finished("2026-11-10", "2026-11-09"));
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stdout, /^rotate step 1 of 4: s202611b is active and nothing newer exists\n/);
+      });
+    },
+  );
 
   describe("refusals", { concurrency: true }, () => {
     it("no active key at all → exit 1, pointing at keygen", async () => {
