@@ -6,13 +6,13 @@
  * Right after the rotation finishes, `rotate` asks for --force instead of starting the next one.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { skipOrFailWithoutNamed, startNamedWith, type BindServer } from "../../support/bind";
+import { skipOrFailWithoutNamed, type BindServer } from "../../support/bind";
 import { createTempProject, describeResult, runCli, type CliResult, type TempProject } from "../../support/cli";
 import { fakeEncrypt, fakePulumiEnv } from "../../support/pulumiStandIn";
 import { fixtureKey } from "../../support/fixtures";
+import { servePlan } from "../../support/servePlan";
 
 const STACK = "demo";
 const DOMAIN = "example.test";
@@ -86,27 +86,7 @@ class Project {
   async up(): Promise<void> {
     const zone = (await this.ok(["plan", STACK, "--format", "bind"])).stdout;
     await this.server?.stop();
-    this.server = await startNamedWith(
-      (dir, port) => {
-        writeFileSync(path.join(dir, `${DOMAIN}.zone`), zone);
-        const conf = [
-          "options {",
-          `  directory "${dir}";`,
-          '  pid-file "named.pid";',
-          '  session-keyfile "session.key";',
-          `  listen-on port ${port} { 127.0.0.1; };`,
-          "  listen-on-v6 { none; };",
-          "  recursion no;",
-          "};",
-          "controls { };",
-          `zone "${DOMAIN}" { type primary; file "${DOMAIN}.zone"; };`,
-          "",
-        ].join("\n");
-        writeFileSync(path.join(dir, "named.conf"), conf);
-        return path.join(dir, "named.conf");
-      },
-      [DOMAIN],
-    );
+    this.server = await servePlan(DOMAIN, zone);
   }
 
   /**
