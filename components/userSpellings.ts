@@ -156,8 +156,9 @@ function publicKeyHint(value: unknown): string | undefined {
   const tags = pastedDkimTags(value);
   if (tags === undefined) return undefined;
   const key = tags.get("p");
-  if (key === undefined)
+  if (key === undefined) {
     return "this is a DKIM record without a p= tag: publicKey is the base64 key of its p= tag alone";
+  }
   if (key === "") {
     return "this is a revoked DKIM record (empty p=): set status: revoked and leave publicKey out";
   }
