@@ -10,6 +10,9 @@ import { SPF_ALL_VALUES } from "./sections/spf/schema";
 
 type Path = readonly PropertyKey[];
 
+/** The longest value a hint repeats. */
+const MAX_SHOWN = 200;
+
 /** A DMARC tag's config key, and how a tag value becomes that key's value (undefined: not one). */
 interface TagSpelling {
   readonly key: string;
@@ -61,7 +64,8 @@ export const DMARC_TAG_KEYS: Readonly<Record<string, TagSpelling>> = {
     key: "failureOptions",
     value: (tagValue) => {
       const options = text(tagValue)?.split(":");
-      if (options === undefined || !options.every((o) => DMARC_FAILURE_OPTIONS.some((allowed) => allowed === o))) {
+      const known = (o: string): boolean => DMARC_FAILURE_OPTIONS.some((allowed) => allowed === o);
+      if (options === undefined || options.length > DMARC_FAILURE_OPTIONS.length || !options.every(known)) {
         return undefined;
       }
       return `[${options.map((o) => JSON.stringify(o)).join(", ")}]`;
@@ -173,6 +177,8 @@ const isPublicKeyPath = (path: Path): boolean =>
 /** `rua: mailto:a@example.com` (the DMARC record's spelling) for a key that takes a list. */
 function reportListHint(key: string, value: unknown): string | undefined {
   if (typeof value !== "string" || value.trim() === "") return undefined;
+  // A message repeats a value only as long as one line can show it.
+  if (value.length > MAX_SHOWN) return `write a list: ${key}: ["mailto:…", "mailto:…"]`;
   const uris = value.split(",").map((uri) => JSON.stringify(uri.trim()));
   return `write a list: ${key}: [${uris.join(", ")}]`;
 }
@@ -188,7 +194,10 @@ function tagValueHint(key: string, value: unknown): string | undefined {
   const spelling = tag === undefined ? undefined : DMARC_TAG_KEYS[tag];
   if (tag === undefined || spelling === undefined || typeof value !== "string") return undefined;
   const mapped = spelling.value(value);
-  return mapped === undefined || mapped === value ? undefined : `${tag}=${value} is written ${key}: ${mapped} here`;
+  // Only short values map, so the value shown is short too (trimmed: it may be padded).
+  return mapped === undefined || mapped === value
+    ? undefined
+    : `${tag}=${value.trim()} is written ${key}: ${mapped} here`;
 }
 
 /** For a bad value at `path`: the spelling sender-auth uses for what the user wrote, if it is one. */
