@@ -22,6 +22,7 @@ const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
   diff: () => require("./commands/diff") as CommandModule,
   check: () => require("./commands/check") as CommandModule,
   reports: () => require("./commands/reports") as CommandModule,
+  status: () => require("./commands/status") as CommandModule,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -1,0 +1,126 @@
+/**
+ * `sender-auth status [STACK...] [--format table|json] [--reports PATH...] [--overlap-days N]`: the
+ * fleet at a glance (issue #14), one row per stack: domain, provider, DMARC stage, selectors with
+ * their age, the rotation step due next and from when, counts of warnings and problems; with
+ * `--reports`, the recommendation of the DMARC aggregate reports (issue #15) and the evidence a
+ * revoke needs. Offline, like `plan`: no DNS, no Pulumi CLI. Each row is computed from its stack
+ * file's text and "now" alone (cli/status/row.ts); the rows are printed in stack order.
+ *
+ * Exit 0 when every stack is valid, 1 when any stack has a problem (its row still says which) or a
+ * report could not be read, 2 on usage errors.
+ */
+import { Option, type Command } from "commander";
+import { inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CommandContext, type Io } from "../io";
+import { loadProject, stackFile, type Project } from "../project";
+import { readYamlFile } from "../safeFs";
+import { printable } from "../render/printable";
+import { DEFAULT_OVERLAP_DAYS, MAX_OVERLAP_DAYS } from "./rotate";
+import { selectStacks } from "./plan";
+import { loadReports, type LoadedReports } from "../status/reports";
+import { renderStatusJson, renderStatusTable } from "../status/render";
+import { statusRow, type StackSource, type StatusSettings } from "../status/row";
+
+export const STATUS_FORMATS = ["table", "json"] as const;
+export type StatusFormat = (typeof STATUS_FORMATS)[number];
+
+export interface StatusOptions {
+  /** Stack names; empty means every stack file. */
+  readonly stacks: readonly string[];
+  /** @default "table" */
+  readonly format: StatusFormat;
+  /** DMARC aggregate report files or directories. @default [] (no recommendation, no revoke evidence) */
+  readonly reports: readonly string[];
+  /** rotate's --overlap-days, so that status shows what rotate --due would do. @default 7 */
+  readonly overlapDays: number;
+  readonly cwd: string;
+  readonly now: Date;
+}
+
+/** A stack file's text, or why it cannot be read (a row's problem, not the command's). */
+export function stackSource(project: Project, stack: string): StackSource {
+  const file = stackFile(project, stack);
+  try {
+    return { stack, file, text: readYamlFile(file) };
+  } catch (error) {
+    return { stack, file, text: { error: error instanceof Error ? error.message : String(error) } };
+  }
+}
+
+/** Reads the reports named by `--reports`, reporting unreadable ones on stderr; undefined without any. */
+export async function reportsFor(paths: readonly string[], io: Io): Promise<LoadedReports | undefined> {
+  if (paths.length === 0) return undefined;
+  const loaded = await loadReports(paths);
+  for (const error of loaded.errors) io.stderr.write(`error: --reports: ${printable(error)}\n`);
+  return loaded;
+}
+
+export async function status(options: StatusOptions, io: Io): Promise<number> {
+  let project: Project;
+  let stacks: string[];
+  try {
+    project = loadProject(options.cwd);
+    stacks = selectStacks(project, options.stacks);
+  } catch (error) {
+    return inputErrorCode(io, error);
+  }
+  const reports = await reportsFor(options.reports, io);
+  const settings: StatusSettings = {
+    project,
+    now: options.now,
+    overlapDays: options.overlapDays,
+    ...(reports === undefined ? {} : { reports }),
+  };
+  const rows = stacks.map((stack) => statusRow(stackSource(project, stack), settings));
+  io.stdout.write(options.format === "json" ? renderStatusJson(rows) : renderStatusTable(rows));
+  const broken = rows.filter((r) => r.problems.length > 0);
+  if (broken.length > 0) {
+    io.stderr.write(
+      `error: ${broken.length} of ${rows.length} stack${rows.length === 1 ? "" : "s"} ${broken.length === 1 ? "has" : "have"} problems: ${broken.map((r) => r.stack).join(", ")}\n`,
+    );
+  }
+  return broken.length > 0 || (reports?.errors.length ?? 0) > 0 ? EXIT_FAILURE : EXIT_OK;
+}
+
+/** commander's value parser for --overlap-days (rotate's rule). */
+export function overlapDaysValue(value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > MAX_OVERLAP_DAYS) {
+    throw new RangeError(
+      `--overlap-days must be a whole number of days from 0 to ${MAX_OVERLAP_DAYS}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return Number(value);
+}
+
+export function register(program: Command, { io, finish, now }: CommandContext): void {
+  program
+    .command("status")
+    .description("one row per stack: DMARC stage, keys and their age, the rotation step due next (offline)")
+    .argument("[stacks...]", "stack names (stacks/Pulumi.<name>.yaml); default: every stack file")
+    .addOption(new Option("-f, --format <format>", "output format").choices(STATUS_FORMATS).default("table"))
+    .option(
+      "--reports <path>",
+      "DMARC aggregate reports (files or directories, repeatable): recommendation and revoke evidence",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      "--overlap-days <days>",
+      "days a retired key stays published before it is revoked (as rotate)",
+      String(DEFAULT_OVERLAP_DAYS),
+    )
+    .action(async (stacks: string[], opts: { format: StatusFormat; reports: string[]; overlapDays: string }) => {
+      let overlapDays: number;
+      try {
+        overlapDays = overlapDaysValue(opts.overlapDays);
+      } catch (error) {
+        finish(reportError(io, error instanceof Error ? error.message : String(error), EXIT_USAGE));
+        return;
+      }
+      finish(
+        await status(
+          { stacks, format: opts.format, reports: opts.reports, overlapDays, cwd: process.cwd(), now: now() },
+          io,
+        ),
+      );
+    });
+}
