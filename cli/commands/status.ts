@@ -9,6 +9,7 @@
  * Exit 0 when every stack is valid, 1 when any stack has a problem (its row still says which) or a
  * report could not be read, 2 on usage errors.
  */
+import * as path from "node:path";
 import { Option, type Command } from "commander";
 import { inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CommandContext, type Io } from "../io";
 import { loadProject, stackFile, type Project } from "../project";
@@ -38,9 +39,9 @@ export interface StatusOptions {
 
 /** A stack file's text, or why it cannot be read (a row's problem, not the command's). */
 export function stackSource(project: Project, stack: string): StackSource {
-  const file = stackFile(project, stack);
+  const file = path.relative(process.cwd(), stackFile(project, stack)) || stackFile(project, stack);
   try {
-    return { stack, file, text: readYamlFile(file) };
+    return { stack, file, text: readYamlFile(stackFile(project, stack), { label: file }) };
   } catch (error) {
     return { stack, file, text: { error: error instanceof Error ? error.message : String(error) } };
   }

@@ -116,7 +116,7 @@ export function assessStack(source: StackSource, settings: StatusSettings): Stac
     warnings: [],
   };
   if (typeof source.text !== "string") {
-    return { row: { ...empty, problems: [source.text.error] }, keys: undefined, due: undefined };
+    return { row: { ...empty, problems: [source.text.error.split("\n")[0] ?? ""] }, keys: undefined, due: undefined };
   }
   let stackConfig: StackConfig;
   let fileProblems: readonly Problem[] = [];
@@ -127,7 +127,8 @@ export function assessStack(source: StackSource, settings: StatusSettings): Stac
       ({ stackConfig, problems: fileProblems } = error);
     } else {
       return {
-        row: { ...empty, problems: [error instanceof Error ? error.message : String(error)] },
+        // A YAML error quotes the source line below its message: the message line says where.
+        row: { ...empty, problems: [(error instanceof Error ? error.message : String(error)).split("\n")[0] ?? ""] },
         keys: undefined,
         due: undefined,
       };
