@@ -9,7 +9,7 @@
  * No step leaves the domain without a published active key, and none removes a key still active. Each
  * step is one edit (cli/stackEdit.ts): locked, backed up, verified, committed whole or restored.
  */
-import { Option, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { KEY_TYPES, type KeyType } from "../../components/sections/dkim/keys";
 import { DAY_MS } from "../../components/clock";
 import { decodeConfigMap } from "../../components/config";
@@ -21,10 +21,10 @@ import { ageInDays } from "../../components/sections/dkim/selectors";
 import { dkimRecordName } from "../../components/sections/dkim/records";
 import { addedChanges, addSelector, describeAddedSelector } from "../addSelector";
 import { DnsFailure, networkDns, systemServer, txtValues, type DnsClient, type DnsServer } from "../check/dnsClient";
-import { CommandError } from "../errors";
+import { CommandError, UsageError } from "../errors";
 import { type CommandContext, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
 import { dnsServer, wholeNumber } from "../options";
-import { loadProject, readStackConfig, selectStacks } from "../project";
+import { loadProject, readStackConfig, selectStacks, stackNameProblem } from "../project";
 import { keepsSnapshots, nextLines, reviewSteps } from "../nextSteps";
 import { type PulumiCli } from "../pulumiCli";
 import { editStack, type ConfigChange, type StackEdit } from "../stackEdit";
@@ -173,6 +173,31 @@ const SERVED_KEY_QUERY = { timeoutMs: 3000, attempts: 2 } as const;
  * Undefined when `server` serves exactly the selector's key; else what it served instead. Asked through
  * `dns`, the client `check` uses too (cli/check/dnsClient.ts), so each lookup ends within its bound.
  */
+/**
+ * The TXT records `server` serves at `name`, or what went wrong (NXDOMAIN, no TXT, a failed lookup).
+ * Asked through `dns`, the client `check` uses too (cli/check/dnsClient.ts), so each lookup ends
+ * within its bound. Also rotate --due's removal gate (the revocation served).
+ */
+export async function servedTxt(
+  dns: DnsClient,
+  server: DnsServer,
+  name: string,
+): Promise<{ readonly records: string[] } | { readonly problem: string }> {
+  let response;
+  try {
+    response = await dns.query(server, name, "TXT", SERVED_KEY_QUERY);
+  } catch (error) {
+    if (error instanceof DnsFailure) return { problem: `${name}: lookup failed: ${error.message}` };
+    throw error;
+  }
+  if (response.rcode === "NXDOMAIN") return { problem: `${name}: no such name (NXDOMAIN)` };
+  if (response.rcode !== "NOERROR") return { problem: `${name}: lookup failed (${response.rcode})` };
+  const records = txtValues(response);
+  if (records.length === 0) return { problem: `${name}: no TXT record` };
+  return { records };
+}
+
+/** Undefined when `server` serves exactly the selector's key; else what it served instead. */
 export async function servedKeyProblem(
   dns: DnsClient,
   server: DnsServer,
@@ -180,20 +205,12 @@ export async function servedKeyProblem(
   selector: SelectorState,
 ): Promise<string | undefined> {
   const name = dkimRecordName(selector.name, domain);
-  let response;
-  try {
-    response = await dns.query(server, name, "TXT", SERVED_KEY_QUERY);
-  } catch (error) {
-    if (error instanceof DnsFailure) return `${name}: lookup failed: ${error.message}`;
-    throw error;
-  }
-  if (response.rcode === "NXDOMAIN") return `${name}: no such name (NXDOMAIN)`;
-  if (response.rcode !== "NOERROR") return `${name}: lookup failed (${response.rcode})`;
-  const records = txtValues(response);
-  if (records.length === 0) return `${name}: no TXT record`;
+  const served = await servedTxt(dns, server, name);
+  if ("problem" in served) return served.problem;
+  const { records } = served;
   if (records.length !== 1) {
-    const served = records.map((r) => JSON.stringify(r)).join(", ");
-    return `${name}: ${records.length} TXT records (a selector needs exactly one, RFC 6376 §3.6.2.2): ${served}`;
+    const listed = records.map((r) => JSON.stringify(r)).join(", ");
+    return `${name}: ${records.length} TXT records (a selector needs exactly one, RFC 6376 §3.6.2.2): ${listed}`;
   }
   const tags = parseTagList(records[0] ?? "");
   if ((tags.get("k") ?? "rsa") !== selector.algorithm || tags.get("p") !== selector.publicKey) {
@@ -213,6 +230,8 @@ export interface RotateOptions {
   readonly now: Date;
   /** How DNS is asked; tests replace it. @default networkDns */
   readonly dns?: DnsClient;
+  /** rotate --due: the step it decided on; any other step found under the lock is refused. */
+  readonly expect?: Exclude<RotationStep["kind"], "refuse">;
 }
 
 export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli): Promise<number> {
@@ -255,6 +274,11 @@ async function rotateStep(
   }
   const step = planRotation(keys, options.algorithm, options.overlapDays, options.now);
   if (step.kind === "refuse") throw refusal(step.reason);
+  if (options.expect !== undefined && step.kind !== options.expect) {
+    throw refusal(
+      `stack ${options.stack} changed while rotate --due ran (${step.kind} is next, not ${options.expect}): run it again`,
+    );
+  }
   const dkim = decodeConfigMap(edit.config.config)["dkim"];
   const maxAge =
     typeof dkim === "object" && dkim !== null ? (dkim as Record<string, unknown>)["maxKeyAgeDays"] : undefined;
@@ -388,7 +412,7 @@ export function register(program: Command, { io, finish, now }: CommandContext):
   program
     .command("rotate")
     .description("advance a DKIM key rotation by one reviewable step (generate → activate → revoke → remove)")
-    .argument("<stack>", "stack name")
+    .argument("[stacks...]", "stack name (with --due: stack names, default every stack file)")
     .addOption(
       new Option(
         "--resolver <host[:port]>",
@@ -408,25 +432,87 @@ export function register(program: Command, { io, finish, now }: CommandContext):
     .addOption(
       new Option("--algorithm <algorithm>", "which key line to rotate").choices(DKIM_ALGORITHMS).default("rsa"),
     )
-    .action(
-      async (
-        stack: string,
-        opts: { resolver?: DnsServer; overlapDays: number; force: boolean; algorithm: DkimAlgorithm },
-      ) => {
+    .option("--due", "take the step `status` says is due, for every stack or those named (README: The fleet)", false)
+    .option("--dry-run", "with --due: say what is due, change nothing", false)
+    .option(
+      "--reports <path>",
+      "with --due: DMARC aggregate reports (repeatable), the evidence a revoke needs",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .addOption(
+      new Option("--approve-revoke <stack>", "with --due: revoke this stack's retired key without report evidence")
+        .argParser((value: string, previous: string[] | undefined) => {
+          const problem = stackNameProblem(value);
+          if (problem !== undefined) throw new InvalidArgumentError(`It must be a stack name: ${problem}.`);
+          return [...(previous ?? []), value];
+        })
+        .default([]),
+    )
+    .action(async (stacks: string[], opts: RotateCommandOptions) => {
+      checkModeOptions(stacks, opts);
+      if (opts.due) {
+        // Loaded here: rotate --due builds on this module and the reports readers; a manual rotate needs neither.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { rotateDue } = require("./rotateDue") as typeof import("./rotateDue");
+        const { resolver, overlapDays, reports, approveRevoke, dryRun } = opts;
         finish(
-          await rotate(
-            {
-              stack,
-              resolver: opts.resolver,
-              overlapDays: opts.overlapDays,
-              force: opts.force,
-              algorithm: opts.algorithm,
-              cwd: process.cwd(),
-              now: now(),
-            },
+          await rotateDue(
+            { stacks, resolver, overlapDays, reports, approveRevoke, dryRun, cwd: process.cwd(), now: now() },
             io,
           ),
         );
-      },
+        return;
+      }
+      finish(
+        await rotate(
+          {
+            stack: stacks[0] ?? "",
+            resolver: opts.resolver,
+            overlapDays: opts.overlapDays,
+            force: opts.force,
+            algorithm: opts.algorithm,
+            cwd: process.cwd(),
+            now: now(),
+          },
+          io,
+        ),
+      );
+    });
+}
+
+interface RotateCommandOptions {
+  readonly resolver?: DnsServer;
+  readonly overlapDays: number;
+  readonly force: boolean;
+  readonly algorithm: DkimAlgorithm;
+  readonly due: boolean;
+  readonly dryRun: boolean;
+  readonly reports: string[];
+  readonly approveRevoke: string[];
+}
+
+/** One stack without --due, the --due options only with it, and never --force with --due (its gates are the point). */
+function checkModeOptions(stacks: readonly string[], opts: RotateCommandOptions): void {
+  if (opts.due) {
+    if (opts.force) {
+      throw new UsageError("--force cannot be combined with --due: rotate --due takes a step only through its gates");
+    }
+    return;
+  }
+  const dueOnly = [
+    ...(opts.dryRun ? ["--dry-run"] : []),
+    ...(opts.reports.length > 0 ? ["--reports"] : []),
+    ...(opts.approveRevoke.length > 0 ? ["--approve-revoke"] : []),
+  ];
+  if (dueOnly.length > 0) {
+    throw new UsageError(`${dueOnly.join(", ")} only go${dueOnly.length === 1 ? "es" : ""} with --due`);
+  }
+  if (stacks.length !== 1) {
+    throw new UsageError(
+      stacks.length === 0
+        ? "missing required argument 'stack' (or --due for every stack)"
+        : `rotate takes one stack, got ${stacks.length}: ${stacks.join(" ")} (rotate --due takes several)`,
     );
+  }
 }

@@ -9,14 +9,13 @@
  * Exit 0 when every stack is valid, 1 when any stack has a problem (its row still says which) or a
  * report could not be read, 2 on usage errors.
  */
-import * as path from "node:path";
 import { Option, type Command } from "commander";
-import { inputErrorCode, reportError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CommandContext, type Io } from "../io";
-import { loadProject, stackFile, type Project } from "../project";
+import { EXIT_FAILURE, EXIT_OK, type CommandContext, type Io } from "../io";
+import { wholeNumber } from "../options";
+import { displayPath, loadProject, selectStacks, stackFile, type Project } from "../project";
 import { readYamlFile } from "../safeFs";
 import { printable } from "../render/printable";
 import { DEFAULT_OVERLAP_DAYS, MAX_OVERLAP_DAYS } from "./rotate";
-import { selectStacks } from "./plan";
 import { loadReports, type LoadedReports } from "../status/reports";
 import { renderStatusJson, renderStatusTable } from "../status/render";
 import { statusRow, type StackSource, type StatusSettings } from "../status/row";
@@ -39,7 +38,7 @@ export interface StatusOptions {
 
 /** A stack file's text, or why it cannot be read (a row's problem, not the command's). */
 export function stackSource(project: Project, stack: string): StackSource {
-  const file = path.relative(process.cwd(), stackFile(project, stack)) || stackFile(project, stack);
+  const file = displayPath(stackFile(project, stack));
   try {
     return { stack, file, text: readYamlFile(stackFile(project, stack), { label: file }) };
   } catch (error) {
@@ -56,14 +55,8 @@ export async function reportsFor(paths: readonly string[], io: Io): Promise<Load
 }
 
 export async function status(options: StatusOptions, io: Io): Promise<number> {
-  let project: Project;
-  let stacks: string[];
-  try {
-    project = loadProject(options.cwd);
-    stacks = selectStacks(project, options.stacks);
-  } catch (error) {
-    return inputErrorCode(io, error);
-  }
+  const project = loadProject(options.cwd);
+  const stacks = selectStacks(project, options.stacks);
   const reports = await reportsFor(options.reports, io);
   const settings: StatusSettings = {
     project,
@@ -82,16 +75,6 @@ export async function status(options: StatusOptions, io: Io): Promise<number> {
   return broken.length > 0 || (reports?.errors.length ?? 0) > 0 ? EXIT_FAILURE : EXIT_OK;
 }
 
-/** commander's value parser for --overlap-days (rotate's rule). */
-export function overlapDaysValue(value: string): number {
-  if (!/^\d{1,5}$/.test(value) || Number(value) > MAX_OVERLAP_DAYS) {
-    throw new RangeError(
-      `--overlap-days must be a whole number of days from 0 to ${MAX_OVERLAP_DAYS}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return Number(value);
-}
-
 export function register(program: Command, { io, finish, now }: CommandContext): void {
   program
     .command("status")
@@ -104,19 +87,13 @@ export function register(program: Command, { io, finish, now }: CommandContext):
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
-    .option(
-      "--overlap-days <days>",
-      "days a retired key stays published before it is revoked (as rotate)",
-      String(DEFAULT_OVERLAP_DAYS),
+    .addOption(
+      new Option("--overlap-days <days>", "days a retired key stays published before it is revoked (as rotate)")
+        .argParser(wholeNumber(0, MAX_OVERLAP_DAYS, `a whole number of days from 0 to ${MAX_OVERLAP_DAYS}`))
+        .default(DEFAULT_OVERLAP_DAYS),
     )
-    .action(async (stacks: string[], opts: { format: StatusFormat; reports: string[]; overlapDays: string }) => {
-      let overlapDays: number;
-      try {
-        overlapDays = overlapDaysValue(opts.overlapDays);
-      } catch (error) {
-        finish(reportError(io, error instanceof Error ? error.message : String(error), EXIT_USAGE));
-        return;
-      }
+    .action(async (stacks: string[], opts: { format: StatusFormat; reports: string[]; overlapDays: number }) => {
+      const { overlapDays } = opts;
       finish(
         await status(
           { stacks, format: opts.format, reports: opts.reports, overlapDays, cwd: process.cwd(), now: now() },

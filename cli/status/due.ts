@@ -14,8 +14,9 @@
  * Pure: the same keys, settings, evidence and time always give the same answer.
  */
 import { DAY_MS } from "../../components/clock";
-import { ageInDays, keyPath } from "../../components/config";
-import { DKIM_ALGORITHMS, type DkimAlgorithm } from "../../components/model";
+import { keyPath } from "../../components/keyPath";
+import { DKIM_ALGORITHMS, type DkimAlgorithm } from "../../components/sections/dkim";
+import { ageInDays } from "../../components/sections/dkim/selectors";
 import { planRotation, type RotationStep } from "../commands/rotate";
 import { isoDate, type SelectorState, type StackKeys } from "../stackKeys";
 import type { Sighting } from "./evidence";

@@ -5,8 +5,9 @@
  * stack order. A stack that cannot be read or validated is a row with its problems, never an error.
  */
 import { ConfigError, decodeConfigMap, validateStack, type Problem } from "../../components/config";
-import { DNS_PROVIDERS, isRecord, type DkimStatus, type DmarcPolicy } from "../../components/model";
-import { ageInDays } from "../../components/config";
+import { isRecord, type DkimStatus, type DmarcPolicy } from "../../components/model";
+import { DNS_PROVIDERS } from "../../components/providers/types";
+import { ageInDays } from "../../components/sections/dkim/selectors";
 import { emptySummary, type DomainSummary } from "../reports/aggregate";
 import { recommendationFor } from "../reports/join";
 import type { Verdict } from "../reports/recommend";

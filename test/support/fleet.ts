@@ -5,7 +5,7 @@
  */
 import { stringify as stringifyYaml } from "yaml";
 import type { TempProject } from "./cli";
-import { fakeEncrypt } from "./fakePulumi";
+import { fakeEncrypt } from "./pulumiStandIn";
 import { fixtureKey, type FixtureKeyName } from "./fixtures";
 
 export const FLEET_NOW = "2027-06-01T10:00:00Z";

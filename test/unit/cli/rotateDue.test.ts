@@ -1,0 +1,311 @@
+/**
+ * `sender-auth rotate --due` end to end (issue #14): the real binary spawned on the fleet of
+ * test/support/fleet.ts with the stand-in `pulumi` first on PATH, SENDER_AUTH_NOW pinned and a real
+ * BIND answering the DNS gates (a published key served for activation, a revocation served for
+ * removal). Exact output, exact exit codes, the stack files each run leaves behind; a second run
+ * right after does nothing and says so, and `status` agrees with what was done.
+ */
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parse as parseYaml } from "yaml";
+import { namedAvailable, skipOrFailWithoutNamed, startBind, txtRdata, type BindServer } from "../../support/bind";
+import { createTempProject, describeResult, runCli, type TempProject } from "../../support/cli";
+import { fakePulumiEnv, readPulumiLog } from "../../support/pulumiStandIn";
+import { fixtureKey } from "../../support/fixtures";
+import { FLEET, FLEET_NOW, writeFleet } from "../../support/fleet";
+import { reportXml } from "../../support/reports";
+
+const NEW_KEY = fixtureKey("rsa-2048-b");
+
+/** Every domain of the fleet has a zone, so that a missing record is NXDOMAIN, not a refusal. */
+const ZONES: Readonly<Record<string, string>> = {
+  "fresh.test": '@ IN TXT "v=spf1 -all"',
+  "old.test": '@ IN TXT "v=spf1 -all"',
+  "custom.test": '@ IN TXT "v=spf1 -all"',
+  "publishing.test": `s202705a._domainkey IN TXT ${txtRdata(`v=DKIM1; k=rsa; p=${NEW_KEY.publicKey}`)}`,
+  "overlap.test": '@ IN TXT "v=spf1 -all"',
+  "retired.test": '@ IN TXT "v=spf1 -all"',
+  "revoked.test": `s202611a._domainkey IN TXT ${txtRdata("v=DKIM1; p=")}`,
+};
+
+let bind: BindServer | undefined;
+const projects: TempProject[] = [];
+
+before(async () => {
+  if (!namedAvailable()) return;
+  bind = await startBind(Object.entries(ZONES).map(([origin, body]) => ({ origin, body })));
+});
+after(async () => {
+  await bind?.stop();
+  for (const project of projects) project.remove();
+});
+
+function fleetProject(): TempProject {
+  const project = createTempProject("sender-auth-rotate-due-");
+  projects.push(project);
+  writeFleet(project);
+  return project;
+}
+
+const dayStart = (day: string): number => Date.parse(`${day}T00:00:00Z`) / 1000;
+
+/** Reports of the window after f-retired's retirement showing only its new selector signing. */
+function writeEvidence(project: TempProject): string {
+  const dir = project.subdir("dmarc");
+  for (const [index, day] of ["2027-05-26", "2027-05-28", "2027-05-31"].entries()) {
+    writeFileSync(
+      path.join(dir, `r${index}.xml`),
+      reportXml({
+        reportId: `r${index}`,
+        domain: "retired.test",
+        p: "reject",
+        begin: dayStart(day),
+        records: [
+          {
+            ip: "192.0.2.10",
+            count: 40,
+            dkimResults: [{ domain: "retired.test", selector: "s202705a", result: "pass" }],
+          },
+        ],
+      }),
+    );
+  }
+  return dir;
+}
+
+async function sa(project: TempProject, args: readonly string[]) {
+  const log = path.join(project.dir, "pulumi.log");
+  writeFileSync(log, "");
+  const result = await runCli(args, {
+    cwd: project.dir,
+    env: fakePulumiEnv(log, { SENDER_AUTH_NOW: FLEET_NOW }),
+    timeoutMs: 120_000,
+  });
+  return { ...result, log: readPulumiLog(log) };
+}
+
+const resolver = (): string[] => {
+  assert.ok(bind, "BIND did not start: see the before hook");
+  return ["--resolver", `127.0.0.1:${bind.port}`];
+};
+
+type Selectors = Record<string, Record<string, unknown>>;
+
+function selectorsOf(project: TempProject, stack: string): Selectors {
+  const doc = parseYaml(readFileSync(path.join(project.stacksDir, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config: Record<string, { selectors: Selectors; removedSelectors?: Record<string, string> }>;
+  };
+  return doc.config["sender-auth:dkim"]?.selectors ?? {};
+}
+
+/** Status and the key facts of each selector: what a run must (or must not) change. */
+function summary(project: TempProject, stack: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(selectorsOf(project, stack)).map(([name, s]) => [
+      name,
+      [s["status"], s["retiredAt"], s["createdAt"]]
+        .filter((v) => v !== undefined)
+        .map(String)
+        .join(" "),
+    ]),
+  );
+}
+
+function stackTexts(project: TempProject): Record<string, string> {
+  return Object.fromEntries(
+    Object.keys(FLEET).map((stack) => [
+      stack,
+      readFileSync(path.join(project.stacksDir, `Pulumi.${stack}.yaml`), "utf8"),
+    ]),
+  );
+}
+
+const WAIT_FOR_REVOCATION = (domain: string): string =>
+  `waiting: DNS does not serve the revocation of s202611a yet (s202611a._domainkey.${domain}: no such name (NXDOMAIN)); it is removed once pulumi up has published it`;
+
+describe("sender-auth rotate --due", () => {
+  it("takes exactly the step due for each stack, one line per stack; a second run does nothing and says so", async (t) => {
+    if (skipOrFailWithoutNamed(t)) return;
+    const project = fleetProject();
+    const reports = writeEvidence(project);
+    const first = await sa(project, ["rotate", "--due", ...resolver(), "--reports", reports]);
+    assert.equal(
+      first.stdout,
+      [
+        "a-fresh: nothing due: s202705a is 31 days old (sender-auth:dkim.maxKeyAgeDays 180)",
+        "b-old: started s202706a, a new rsa-2048 key, published (s202611a is 212 days old, over sender-auth:dkim.maxKeyAgeDays 180); it is activated on a later run once DNS serves it",
+        "c-custom-age: started s202706a, a new rsa-2048 key, published (s202705a is 31 days old, over sender-auth:dkim.maxKeyAgeDays 30); it is activated on a later run once DNS serves it",
+        "d-publishing: activated s202705a, s202611a retired (DNS serves it): switch every signer to s202705a (npx sender-auth export d-publishing --selector s202705a --format pem)",
+        "e-overlap: nothing due: s202611a was retired on 2027-05-28; mail signed with it may still be in flight, so it can be revoked from 2027-06-04 (--overlap-days 7)",
+        "f-retired: revoked s202611a: 3 reports for retired.test from 2027-05-26 to 2027-05-31 show only s202705a signing (120 messages), none with s202611a",
+        "g-revoked: removed s202611a (DNS serves its revocation)",
+        "h-undated: nothing due: s1 has no createdAt, so its age is unknown: set sender-auth:dkim.selectors.s1.createdAt, or rotate by hand",
+        "i-cname: nothing due: no DKIM keys of its own (CNAME selectors are rotated by their provider)",
+        "j-broken: not rotated: the stack config has 3 problems (npx sender-auth status j-broken lists them)",
+        "k-unreadable: not rotated: the stack config has 1 problem (npx sender-auth status k-unreadable lists them)",
+        "",
+      ].join("\n"),
+      describeResult(first),
+    );
+    assert.equal(first.stderr, "");
+    assert.equal(first.code, 1, "the broken stacks fail the run; the others are rotated");
+    // Private keys travel on standard input only.
+    for (const call of first.log) assert.ok(!call.argv.join(" ").includes("PRIVATE KEY"), call.argv.join(" "));
+
+    assert.deepEqual(summary(project, "b-old"), {
+      s202611a: "active 2026-11-01",
+      s202706a: "published 2027-06-01",
+    });
+    assert.deepEqual(summary(project, "d-publishing"), {
+      s202611a: "retired 2027-06-01 2026-11-01",
+      s202705a: "active 2027-05-30",
+    });
+    assert.deepEqual(summary(project, "f-retired"), {
+      s202611a: "revoked 2027-05-10 2026-11-01",
+      s202705a: "active 2027-05-08",
+    });
+    assert.deepEqual(summary(project, "g-revoked"), { s202705a: "active 2027-05-08" });
+    for (const unchanged of ["a-fresh", "e-overlap", "h-undated", "i-cname", "j-broken"]) {
+      assert.deepEqual(summary(project, unchanged), summary(fleetProjectOnce(), unchanged), unchanged);
+    }
+
+    // Right after: every step taken waits for DNS or the calendar; nothing changes.
+    const texts = stackTexts(project);
+    const second = await sa(project, ["rotate", "--due", ...resolver(), "--reports", reports]);
+    assert.equal(
+      second.stdout,
+      [
+        "a-fresh: nothing due: s202705a is 31 days old (sender-auth:dkim.maxKeyAgeDays 180)",
+        "b-old: waiting: DNS does not serve s202706a yet (s202706a._domainkey.old.test: no such name (NXDOMAIN)); it is activated once pulumi up has published it and the record TTL has passed",
+        "c-custom-age: waiting: DNS does not serve s202706a yet (s202706a._domainkey.custom.test: no such name (NXDOMAIN)); it is activated once pulumi up has published it and the record TTL has passed",
+        "d-publishing: nothing due: s202611a was retired on 2027-06-01; mail signed with it may still be in flight, so it can be revoked from 2027-06-08 (--overlap-days 7)",
+        "e-overlap: nothing due: s202611a was retired on 2027-05-28; mail signed with it may still be in flight, so it can be revoked from 2027-06-04 (--overlap-days 7)",
+        `f-retired: ${WAIT_FOR_REVOCATION("retired.test")}`,
+        "g-revoked: nothing due: s202705a is 24 days old (sender-auth:dkim.maxKeyAgeDays 180)",
+        "h-undated: nothing due: s1 has no createdAt, so its age is unknown: set sender-auth:dkim.selectors.s1.createdAt, or rotate by hand",
+        "i-cname: nothing due: no DKIM keys of its own (CNAME selectors are rotated by their provider)",
+        "j-broken: not rotated: the stack config has 3 problems (npx sender-auth status j-broken lists them)",
+        "k-unreadable: not rotated: the stack config has 1 problem (npx sender-auth status k-unreadable lists them)",
+        "",
+      ].join("\n"),
+      describeResult(second),
+    );
+    assert.deepEqual(stackTexts(project), texts);
+    assert.deepEqual(second.log, [], "no pulumi call when nothing is done");
+
+    // status says what rotate --due just found.
+    const status = await sa(project, ["status", "--format", "json", "--reports", reports]);
+    const rows = JSON.parse(status.stdout) as { stack: string; rotation: { due: boolean; next: string | null } }[];
+    assert.deepEqual(
+      Object.fromEntries(rows.map((r) => [r.stack, `${r.rotation.next ?? "-"} ${r.rotation.due ? "due" : "not due"}`])),
+      {
+        "a-fresh": "start not due",
+        "b-old": "activate due",
+        "c-custom-age": "activate due",
+        "d-publishing": "revoke not due",
+        "e-overlap": "revoke not due",
+        "f-retired": "remove due",
+        "g-revoked": "start not due",
+        "h-undated": "start not due",
+        "i-cname": "- not due",
+        "j-broken": "- not due",
+        "k-unreadable": "- not due",
+      },
+    );
+  });
+
+  it("--dry-run says what it would do and changes nothing; without evidence a revoke waits", async (t) => {
+    if (skipOrFailWithoutNamed(t)) return;
+    const project = fleetProject();
+    const texts = stackTexts(project);
+    const run = await sa(project, [
+      "rotate",
+      "--due",
+      "--dry-run",
+      ...resolver(),
+      "b-old",
+      "d-publishing",
+      "f-retired",
+      "g-revoked",
+    ]);
+    assert.equal(
+      run.stdout,
+      [
+        "b-old: would start a new rsa-2048 key (s202611a is 212 days old, over sender-auth:dkim.maxKeyAgeDays 180)",
+        "d-publishing: would activate s202705a, s202611a retired (DNS serves it)",
+        "f-retired: waiting: revoking s202611a needs evidence that no mail is still signed with it: DMARC aggregate reports (--reports PATH) from 2027-05-25 showing only s202705a signing, or approve it (rotate --due --approve-revoke <stack>)",
+        "g-revoked: would remove s202611a (DNS serves its revocation)",
+        "",
+      ].join("\n"),
+      describeResult(run),
+    );
+    assert.equal(run.code, 0);
+    assert.deepEqual(stackTexts(project), texts);
+    assert.deepEqual(run.log, []);
+  });
+
+  it("--approve-revoke revokes without report evidence, for the stacks it names only", async (t) => {
+    if (skipOrFailWithoutNamed(t)) return;
+    const project = fleetProject();
+    const run = await sa(project, [
+      "rotate",
+      "--due",
+      ...resolver(),
+      "--approve-revoke",
+      "f-retired",
+      "f-retired",
+      "e-overlap",
+    ]);
+    assert.equal(
+      run.stdout,
+      [
+        "f-retired: revoked s202611a: s202611a retired on 2027-05-10; revoking it was approved (--approve-revoke)",
+        // An approval does not shorten the overlap.
+        "e-overlap: nothing due: s202611a was retired on 2027-05-28; mail signed with it may still be in flight, so it can be revoked from 2027-06-04 (--overlap-days 7)",
+        "",
+      ].join("\n"),
+      describeResult(run),
+    );
+    assert.equal(run.code, 0);
+    assert.equal(selectorsOf(project, "f-retired")["s202611a"]?.["status"], "revoked");
+  });
+
+  it("usage errors exit 2 and change nothing", async () => {
+    const project = fleetProject();
+    const texts = stackTexts(project);
+    for (const [args, message] of [
+      [["rotate"], "error: missing required argument 'stack' (or --due for every stack)\n"],
+      [
+        ["rotate", "a-fresh", "b-old"],
+        "error: rotate takes one stack, got 2: a-fresh b-old (rotate --due takes several)\n",
+      ],
+      [["rotate", "a-fresh", "--dry-run"], "error: --dry-run only goes with --due\n"],
+      [
+        ["rotate", "--due", "--force"],
+        "error: --force cannot be combined with --due: rotate --due takes a step only through its gates\n",
+      ],
+      [
+        ["rotate", "--due", "b-old", "--approve-revoke", "f-retired"],
+        'error: --approve-revoke: "f-retired" is not among the stacks of this run (b-old)\n',
+      ],
+      [["rotate", "--due", "nope"], /^error: no stack file for "nope"/],
+      [["rotate", "--due", "--approve-revoke", "../x"], /^error: invalid stack name/],
+    ] as const) {
+      const run = await sa(project, args);
+      assert.equal(run.code, 2, `${args.join(" ")}\n${describeResult(run)}`);
+      assert.equal(run.stdout, "");
+      if (typeof message === "string") assert.equal(run.stderr, message);
+      else assert.match(run.stderr, message);
+    }
+    assert.deepEqual(stackTexts(project), texts);
+  });
+});
+
+let pristine: TempProject | undefined;
+/** An untouched copy of the fleet, to compare with. */
+function fleetProjectOnce(): TempProject {
+  pristine ??= fleetProject();
+  return pristine;
+}
