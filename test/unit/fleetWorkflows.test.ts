@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { REPO_ROOT } from "../support/cli";
+import { CLI_BIN, REPO_ROOT } from "../support/cli";
 
 const WORKFLOWS = path.join(REPO_ROOT, ".github", "workflows");
 const SCRIPTS = path.join(REPO_ROOT, ".github", "scripts");
@@ -330,6 +330,11 @@ describe("rotate.yml: rotation that runs itself through pull requests", () => {
     assert.deepEqual(some.log, [
       "npx sender-auth rotate --due --resolver 1.1.1.1 --reports dmarc --approve-revoke f-retired --approve-revoke g --approve-revoke x --dry-run -- a-fresh b-old",
     ]);
+    // Every option the step builds is one rotate has.
+    const help = execFileSync(process.execPath, [CLI_BIN, "rotate", "--help"], { cwd: REPO_ROOT, encoding: "utf8" });
+    for (const option of (some.log[0] ?? "").match(/--[a-z][a-z-]*/g) ?? []) {
+      assert.ok(help.includes(`${option} `) || help.includes(`${option}\n`), `rotate accepts ${option}`);
+    }
     // A reports path that is not there is left out rather than failing every week.
     const missing = runStep(run.run ?? "", dir, {
       STACKS: "",

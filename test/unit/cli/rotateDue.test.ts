@@ -291,7 +291,10 @@ describe("sender-auth rotate --due", () => {
         'error: --approve-revoke: "f-retired" is not among the stacks of this run (b-old)\n',
       ],
       [["rotate", "--due", "nope"], /^error: no stack file for "nope"/],
-      [["rotate", "--due", "--approve-revoke", "../x"], /^error: invalid stack name/],
+      [
+        ["rotate", "--due", "--approve-revoke", "../x"],
+        `error: option '--approve-revoke <stack>' argument '../x' is invalid. It must be a stack name: "/" at position 2 is not allowed: a stack name may only contain letters, digits, hyphens, underscores and periods (Pulumi's stack-name characters), so it is never a path.\n(run with --help for usage)\n`,
+      ],
     ] as const) {
       const run = await sa(project, args);
       assert.equal(run.code, 2, `${args.join(" ")}\n${describeResult(run)}`);
