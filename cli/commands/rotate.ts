@@ -432,7 +432,7 @@ export function register(program: Command, { io, finish, now }: CommandContext):
     .addOption(
       new Option("--algorithm <algorithm>", "which key line to rotate").choices(DKIM_ALGORITHMS).default("rsa"),
     )
-    .option("--due", "take the step `status` says is due, for every stack or those named (README: The fleet)", false)
+    .option("--due", 'take the step `status` says is due, for every stack or those named (README "The fleet")', false)
     .option("--dry-run", "with --due: say what is due, change nothing", false)
     .option(
       "--reports <path>",
