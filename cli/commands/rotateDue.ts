@@ -18,9 +18,9 @@ import { loadProject, readStackConfig, selectStacks, type Project } from "../pro
 import type { PulumiCli } from "../pulumiCli";
 import { stackKeysOf, type SelectorState } from "../stackKeys";
 import type { LineDue } from "../status/due";
-import { assessStack, type StatusSettings } from "../status/row";
+import { assessStack } from "../status/row";
 import { rotate, servedKeyProblem, servedTxt } from "./rotate";
-import { reportsFor, stackSource } from "./status";
+import { reportsFor, stackSource, statusSettings } from "./status";
 
 export interface RotateDueOptions {
   /** Stack names; empty means every stack file. */
@@ -92,13 +92,7 @@ export async function rotateDue(options: RotateDueOptions, io: Io, pulumi?: Pulu
   }
   const dns = { client: options.dns ?? networkDns, server: options.resolver ?? systemServer() };
   const reports = await reportsFor(options.reports, io);
-  const settings: StatusSettings = {
-    project,
-    now: options.now,
-    overlapDays: options.overlapDays,
-    ...(reports === undefined ? {} : { reports }),
-    approvedRevokes: new Set(options.approveRevoke),
-  };
+  const settings = statusSettings(project, options, reports, new Set(options.approveRevoke));
   let failed = (reports?.errors.length ?? 0) > 0;
   for (const stack of stacks) {
     const { row, due } = assessStack(stackSource(project, stack), settings);

@@ -54,16 +54,27 @@ export async function reportsFor(paths: readonly string[], io: Io): Promise<Load
   return loaded;
 }
 
-export async function status(options: StatusOptions, io: Io): Promise<number> {
-  const project = loadProject(options.cwd);
-  const stacks = selectStacks(project, options.stacks);
-  const reports = await reportsFor(options.reports, io);
-  const settings: StatusSettings = {
+/** What every row depends on besides its stack file (status, rotate --due). */
+export function statusSettings(
+  project: Project,
+  options: { readonly now: Date; readonly overlapDays: number },
+  reports: LoadedReports | undefined,
+  approvedRevokes: ReadonlySet<string> = new Set(),
+): StatusSettings {
+  return {
     project,
     now: options.now,
     overlapDays: options.overlapDays,
     ...(reports === undefined ? {} : { reports }),
+    approvedRevokes,
   };
+}
+
+export async function status(options: StatusOptions, io: Io): Promise<number> {
+  const project = loadProject(options.cwd);
+  const stacks = selectStacks(project, options.stacks);
+  const reports = await reportsFor(options.reports, io);
+  const settings = statusSettings(project, options, reports);
   const rows = stacks.map((stack) => statusRow(stackSource(project, stack), settings));
   io.stdout.write(options.format === "json" ? renderStatusJson(rows) : renderStatusTable(rows));
   const broken = rows.filter((r) => r.problems.length > 0);

@@ -4,6 +4,7 @@
  * order), each from its own data alone, so the output never depends on how the rows were computed.
  */
 import { printable } from "../render/printable";
+import { describePolicy } from "../reports/policy";
 import type { StatusRow } from "./row";
 
 export function renderStatusJson(rows: readonly StatusRow[]): string {
@@ -12,13 +13,7 @@ export function renderStatusJson(rows: readonly StatusRow[]): string {
 
 function dmarcCell(row: StatusRow): string {
   const d = row.dmarc;
-  if (d === null) return "-";
-  return [
-    `p=${d.policy}`,
-    ...(d.subdomainPolicy === null ? [] : [`sp=${d.subdomainPolicy}`]),
-    ...(d.testing ? ["t=y"] : []),
-    ...(d.percent === null ? [] : [`pct=${d.percent}`]),
-  ].join(" ");
+  return d === null ? "-" : describePolicy({ p: d.policy, sp: d.subdomainPolicy, testing: d.testing, pct: d.percent });
 }
 
 function selectorsCell(row: StatusRow): string {

@@ -11,48 +11,10 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeF
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { parse as parseYaml } from "yaml";
 import { CLI_BIN, REPO_ROOT } from "../support/cli";
+import { WORKFLOWS, workflow, type Job, type Json, type Step, type Workflow } from "../support/workflows";
 
-const WORKFLOWS = path.join(REPO_ROOT, ".github", "workflows");
 const SCRIPTS = path.join(REPO_ROOT, ".github", "scripts");
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-interface Step {
-  readonly id?: string;
-  readonly name?: string;
-  readonly uses?: string;
-  readonly run?: string;
-  readonly if?: string;
-  readonly with?: Record<string, Json>;
-  readonly env?: Record<string, string>;
-}
-interface Job {
-  readonly if?: string;
-  readonly needs?: string;
-  readonly uses?: string;
-  readonly with?: Record<string, Json>;
-  readonly secrets?: string;
-  readonly steps?: Step[];
-  readonly concurrency?: { group: string; "cancel-in-progress": boolean };
-  readonly strategy?: { "max-parallel"?: number; "fail-fast"?: boolean; matrix?: Record<string, Json> };
-  readonly outputs?: Record<string, string>;
-}
-interface Workflow {
-  readonly on: Record<string, Json>;
-  readonly permissions?: Record<string, string>;
-  readonly concurrency?: { group: string; "cancel-in-progress": boolean };
-  readonly jobs: Record<string, Job>;
-}
-
-function workflow(file: string): Workflow {
-  const doc = parseYaml(readFileSync(path.join(WORKFLOWS, file), "utf8"), {
-    strict: true,
-    uniqueKeys: true,
-  }) as unknown;
-  assert.ok(typeof doc === "object" && doc !== null && "jobs" in doc, `${file} has jobs`);
-  return doc as Workflow;
-}
 
 const expression = (text: string): string => ["$", "{{ ", text, " }}"].join("");
 

@@ -1,44 +1,15 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { describe, it } from "node:test";
-import { parse as parseYaml } from "yaml";
 import { CLI_BIN, REPO_ROOT } from "../support/cli";
+import { WORKFLOWS, workflow, type Step, type Workflow } from "../support/workflows";
 
 const execFileAsync = promisify(execFile);
-const WORKFLOWS = path.join(REPO_ROOT, ".github", "workflows");
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-interface Step {
-  readonly uses?: string;
-  readonly run?: string;
-  readonly with?: Record<string, Json>;
-  readonly env?: Record<string, string>;
-}
-interface Job {
-  readonly if?: string;
-  readonly uses?: string;
-  readonly steps?: Step[];
-  readonly permissions?: Record<string, string>;
-  readonly strategy?: { "max-parallel"?: number };
-}
-interface Workflow {
-  readonly on: Json;
-  readonly permissions?: Record<string, string>;
-  readonly jobs: Record<string, Job>;
-}
-
-function workflow(file: string): Workflow {
-  const doc = parseYaml(readFileSync(path.join(WORKFLOWS, file), "utf8"), {
-    strict: true,
-    uniqueKeys: true,
-  }) as unknown;
-  assert.ok(typeof doc === "object" && doc !== null && "jobs" in doc, `${file} has jobs`);
-  return doc as Workflow;
-}
 // A job that calls a reusable workflow (deploy.yml) has no steps of its own.
 const steps = (wf: Workflow): Step[] => Object.values(wf.jobs).flatMap((job) => job.steps ?? []);
 const runs = (wf: Workflow): string =>

@@ -33,18 +33,18 @@ after(() => {
   project.remove();
 });
 
-const TABLE = `STACK         DOMAIN           PROVIDER    DMARC          SELECTORS                                                      ROTATION                WARNINGS  PROBLEMS
-a-fresh       fresh.test       cloudflare  p=none pct=10  s202705a active rsa-2048 31d                                   start from 2027-10-29   1         0
-b-old         old.test         cloudflare  p=reject       s202611a active rsa-2048 212d                                  start due               1         0
-c-custom-age  custom.test      cloudflare  p=reject       s202705a active rsa-2048 31d                                   start due               1         0
-d-publishing  publishing.test  cloudflare  p=reject       s202611a active rsa-2048 212d, s202705a published rsa-2048 2d  activate due            1         0
-e-overlap     overlap.test     cloudflare  p=reject       s202611a retired rsa-2048 212d, s202705a active rsa-2048 5d    revoke from 2027-06-04  0         0
-f-retired     retired.test     cloudflare  p=reject       s202611a retired rsa-2048 212d, s202705a active rsa-2048 24d   revoke waiting          0         0
-g-revoked     revoked.test     cloudflare  p=reject       s202611a revoked rsa-2048 212d, s202705a active rsa-2048 24d   remove due              0         0
-h-undated     undated.test     cloudflare  p=reject       s1 active rsa-2048                                             start not due           0         0
-i-cname       cname.test       cloudflare  p=reject       s1 active cname                                                -                       0         0
-j-broken      broken.test      -           -              s202611a active rsa-2048 212d                                  -                       0         3
-k-unreadable  -                -           -              -                                                              -                       0         1
+const TABLE = `STACK         DOMAIN           PROVIDER    DMARC           SELECTORS                                                      ROTATION                WARNINGS  PROBLEMS
+a-fresh       fresh.test       cloudflare  p=none; pct=10  s202705a active rsa-2048 31d                                   start from 2027-10-29   1         0
+b-old         old.test         cloudflare  p=reject        s202611a active rsa-2048 212d                                  start due               1         0
+c-custom-age  custom.test      cloudflare  p=reject        s202705a active rsa-2048 31d                                   start due               1         0
+d-publishing  publishing.test  cloudflare  p=reject        s202611a active rsa-2048 212d, s202705a published rsa-2048 2d  activate due            1         0
+e-overlap     overlap.test     cloudflare  p=reject        s202611a retired rsa-2048 212d, s202705a active rsa-2048 5d    revoke from 2027-06-04  0         0
+f-retired     retired.test     cloudflare  p=reject        s202611a retired rsa-2048 212d, s202705a active rsa-2048 24d   revoke waiting          0         0
+g-revoked     revoked.test     cloudflare  p=reject        s202611a revoked rsa-2048 212d, s202705a active rsa-2048 24d   remove due              0         0
+h-undated     undated.test     cloudflare  p=reject        s1 active rsa-2048                                             start not due           0         0
+i-cname       cname.test       cloudflare  p=reject        s1 active cname                                                -                       0         0
+j-broken      broken.test      -           -               s202611a active rsa-2048 212d                                  -                       0         3
+k-unreadable  -                -           -               -                                                              -                       0         1
 
 a-fresh: rotation: s202705a is 31 days old (sender-auth:dkim.maxKeyAgeDays 180)
 b-old: rotation: s202611a is 212 days old, over sender-auth:dkim.maxKeyAgeDays 180
