@@ -3,10 +3,13 @@
  * tests: each stack file is written as keygen and rotate write them (public values in plain text,
  * private keys fake-encrypted `secure:` values the stand-in `pulumi` decrypts). "Now" is NOW.
  */
+import { writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { stringify as stringifyYaml } from "yaml";
 import type { TempProject } from "./cli";
 import { fakeEncrypt } from "./pulumiStandIn";
 import { fixtureKey, type FixtureKeyName } from "./fixtures";
+import { reportXml } from "./reports";
 
 export const FLEET_NOW = "2027-06-01T10:00:00Z";
 export const FLEET_TTL = 300;
@@ -142,5 +145,41 @@ export const FLEET: Readonly<Record<string, FleetStack | string>> = {
 export function writeFleet(project: TempProject, fleet: Readonly<Record<string, FleetStack | string>> = FLEET): void {
   for (const [stack, spec] of Object.entries(fleet)) {
     project.writeStack(stack, typeof spec === "string" ? spec : fleetStackText(spec));
+  }
+}
+
+/** Seconds since the epoch at 00:00 UTC of `day` (YYYY-MM-DD). */
+export const dayStart = (day: string): number => Date.parse(`${day}T00:00:00Z`) / 1000;
+
+/**
+ * A one-day DMARC aggregate report for retired.test (f-retired's domain) at `dir/<id>.xml`: per
+ * selector, the messages signed with it from 192.0.2.10.
+ */
+export function writeRetiredReport(
+  dir: string,
+  id: string,
+  day: string,
+  signed: Readonly<Record<string, number>>,
+): void {
+  writeFileSync(
+    path.join(dir, `${id}.xml`),
+    reportXml({
+      reportId: id,
+      domain: "retired.test",
+      p: "reject",
+      begin: dayStart(day),
+      records: Object.entries(signed).map(([selector, count]) => ({
+        ip: "192.0.2.10",
+        count,
+        dkimResults: [{ domain: "retired.test", selector, result: "pass" }],
+      })),
+    }),
+  );
+}
+
+/** Reports of the window after f-retired's retirement showing only its new selector signing (40 a day). */
+export function writeRevokeEvidence(dir: string): void {
+  for (const [index, day] of ["2027-05-26", "2027-05-28", "2027-05-31"].entries()) {
+    writeRetiredReport(dir, `r${index}`, day, { s202705a: 40 });
   }
 }

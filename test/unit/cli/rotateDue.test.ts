@@ -14,8 +14,7 @@ import { namedAvailable, skipOrFailWithoutNamed, startBind, txtRdata, type BindS
 import { createTempProject, describeResult, runCli, type TempProject } from "../../support/cli";
 import { fakePulumiEnv, readPulumiLog } from "../../support/pulumiStandIn";
 import { fixtureKey } from "../../support/fixtures";
-import { FLEET, FLEET_NOW, writeFleet } from "../../support/fleet";
-import { reportXml } from "../../support/reports";
+import { FLEET, FLEET_NOW, writeFleet, writeRevokeEvidence } from "../../support/fleet";
 
 const NEW_KEY = fixtureKey("rsa-2048-b");
 
@@ -49,29 +48,10 @@ function fleetProject(): TempProject {
   return project;
 }
 
-const dayStart = (day: string): number => Date.parse(`${day}T00:00:00Z`) / 1000;
-
 /** Reports of the window after f-retired's retirement showing only its new selector signing. */
 function writeEvidence(project: TempProject): string {
   const dir = project.subdir("dmarc");
-  for (const [index, day] of ["2027-05-26", "2027-05-28", "2027-05-31"].entries()) {
-    writeFileSync(
-      path.join(dir, `r${index}.xml`),
-      reportXml({
-        reportId: `r${index}`,
-        domain: "retired.test",
-        p: "reject",
-        begin: dayStart(day),
-        records: [
-          {
-            ip: "192.0.2.10",
-            count: 40,
-            dkimResults: [{ domain: "retired.test", selector: "s202705a", result: "pass" }],
-          },
-        ],
-      }),
-    );
-  }
+  writeRevokeEvidence(dir);
   return dir;
 }
 
@@ -122,6 +102,19 @@ function stackTexts(project: TempProject): Record<string, string> {
   );
 }
 
+/** What both runs say of the stacks that have nothing to do, or cannot be rotated. */
+const UNCHANGED: Readonly<Record<string, string>> = {
+  "a-fresh": "a-fresh: nothing due: s202705a is 31 days old (sender-auth:dkim.maxKeyAgeDays 180)",
+  "e-overlap":
+    "e-overlap: nothing due: s202611a was retired on 2027-05-28; mail signed with it may still be in flight, so it can be revoked from 2027-06-04 (--overlap-days 7)",
+  "h-undated":
+    "h-undated: nothing due: s1 has no createdAt, so its age is unknown: set sender-auth:dkim.selectors.s1.createdAt, or rotate by hand",
+  "i-cname": "i-cname: nothing due: no DKIM keys of its own (CNAME selectors are rotated by their provider)",
+  "j-broken": "j-broken: not rotated: the stack config has 3 problems (npx sender-auth status j-broken lists them)",
+  "k-unreadable":
+    "k-unreadable: not rotated: the stack config has 1 problem (npx sender-auth status k-unreadable lists them)",
+};
+
 const WAIT_FOR_REVOCATION = (domain: string): string =>
   `waiting: DNS does not serve the revocation of s202611a yet (s202611a._domainkey.${domain}: no such name (NXDOMAIN)); it is removed once pulumi up has published it`;
 
@@ -134,17 +127,17 @@ describe("sender-auth rotate --due", () => {
     assert.equal(
       first.stdout,
       [
-        "a-fresh: nothing due: s202705a is 31 days old (sender-auth:dkim.maxKeyAgeDays 180)",
+        UNCHANGED["a-fresh"],
         "b-old: started s202706a, a new rsa-2048 key, published (s202611a is 212 days old, over sender-auth:dkim.maxKeyAgeDays 180); it is activated on a later run once DNS serves it",
         "c-custom-age: started s202706a, a new rsa-2048 key, published (s202705a is 31 days old, over sender-auth:dkim.maxKeyAgeDays 30); it is activated on a later run once DNS serves it",
         "d-publishing: activated s202705a, s202611a retired (DNS serves it): switch every signer to s202705a (npx sender-auth export d-publishing --selector s202705a --format pem)",
-        "e-overlap: nothing due: s202611a was retired on 2027-05-28; mail signed with it may still be in flight, so it can be revoked from 2027-06-04 (--overlap-days 7)",
+        UNCHANGED["e-overlap"],
         "f-retired: revoked s202611a: 3 reports for retired.test from 2027-05-26 to 2027-05-31 show only s202705a signing (120 messages), none with s202611a",
         "g-revoked: removed s202611a (DNS serves its revocation)",
-        "h-undated: nothing due: s1 has no createdAt, so its age is unknown: set sender-auth:dkim.selectors.s1.createdAt, or rotate by hand",
-        "i-cname: nothing due: no DKIM keys of its own (CNAME selectors are rotated by their provider)",
-        "j-broken: not rotated: the stack config has 3 problems (npx sender-auth status j-broken lists them)",
-        "k-unreadable: not rotated: the stack config has 1 problem (npx sender-auth status k-unreadable lists them)",
+        UNCHANGED["h-undated"],
+        UNCHANGED["i-cname"],
+        UNCHANGED["j-broken"],
+        UNCHANGED["k-unreadable"],
         "",
       ].join("\n"),
       describeResult(first),
@@ -177,17 +170,17 @@ describe("sender-auth rotate --due", () => {
     assert.equal(
       second.stdout,
       [
-        "a-fresh: nothing due: s202705a is 31 days old (sender-auth:dkim.maxKeyAgeDays 180)",
+        UNCHANGED["a-fresh"],
         "b-old: waiting: DNS does not serve s202706a yet (s202706a._domainkey.old.test: no such name (NXDOMAIN)); it is activated once pulumi up has published it and the record TTL has passed",
         "c-custom-age: waiting: DNS does not serve s202706a yet (s202706a._domainkey.custom.test: no such name (NXDOMAIN)); it is activated once pulumi up has published it and the record TTL has passed",
         "d-publishing: nothing due: s202611a was retired on 2027-06-01; mail signed with it may still be in flight, so it can be revoked from 2027-06-08 (--overlap-days 7)",
-        "e-overlap: nothing due: s202611a was retired on 2027-05-28; mail signed with it may still be in flight, so it can be revoked from 2027-06-04 (--overlap-days 7)",
+        UNCHANGED["e-overlap"],
         `f-retired: ${WAIT_FOR_REVOCATION("retired.test")}`,
         "g-revoked: nothing due: s202705a is 24 days old (sender-auth:dkim.maxKeyAgeDays 180)",
-        "h-undated: nothing due: s1 has no createdAt, so its age is unknown: set sender-auth:dkim.selectors.s1.createdAt, or rotate by hand",
-        "i-cname: nothing due: no DKIM keys of its own (CNAME selectors are rotated by their provider)",
-        "j-broken: not rotated: the stack config has 3 problems (npx sender-auth status j-broken lists them)",
-        "k-unreadable: not rotated: the stack config has 1 problem (npx sender-auth status k-unreadable lists them)",
+        UNCHANGED["h-undated"],
+        UNCHANGED["i-cname"],
+        UNCHANGED["j-broken"],
+        UNCHANGED["k-unreadable"],
         "",
       ].join("\n"),
       describeResult(second),
@@ -263,7 +256,7 @@ describe("sender-auth rotate --due", () => {
       [
         "f-retired: revoked s202611a: s202611a retired on 2027-05-10; revoking it was approved (--approve-revoke)",
         // An approval does not shorten the overlap.
-        "e-overlap: nothing due: s202611a was retired on 2027-05-28; mail signed with it may still be in flight, so it can be revoked from 2027-06-04 (--overlap-days 7)",
+        UNCHANGED["e-overlap"],
         "",
       ].join("\n"),
       describeResult(run),

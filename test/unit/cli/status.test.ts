@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createTempProject, describeResult, inheritedEnv, runCli, type TempProject } from "../../support/cli";
-import { FLEET_NOW, writeFleet } from "../../support/fleet";
+import { dayStart, FLEET_NOW, writeFleet, writeRetiredReport, writeRevokeEvidence } from "../../support/fleet";
 import { reportXml } from "../../support/reports";
 
 let project: TempProject;
@@ -21,9 +21,6 @@ function env(): NodeJS.ProcessEnv {
 }
 
 const status = (...args: string[]) => runCli(["status", ...args], { cwd: project.dir, env: env() });
-
-/** Seconds since the epoch at 00:00 UTC of `day`. */
-const dayStart = (day: string): number => Date.parse(`${day}T00:00:00Z`) / 1000;
 
 before(() => {
   project = createTempProject("sender-auth-status-");
@@ -226,34 +223,9 @@ describe("sender-auth status", () => {
     let reports: string;
     before(() => {
       reports = project.subdir("reports");
-      const signed = (selector: string, count: number) => ({
-        ip: "192.0.2.10",
-        count,
-        dkimResults: [{ domain: "retired.test", selector, result: "pass" }],
-      });
       // Before the window (the day after retirement): the old selector still signed then.
-      writeFileSync(
-        path.join(reports, "early.xml"),
-        reportXml({
-          reportId: "early",
-          domain: "retired.test",
-          p: "reject",
-          begin: dayStart("2027-05-12"),
-          records: [signed("s202611a", 5)],
-        }),
-      );
-      for (const [index, day] of ["2027-05-26", "2027-05-28", "2027-05-31"].entries()) {
-        writeFileSync(
-          path.join(reports, `r${index}.xml`),
-          reportXml({
-            reportId: `r${index}`,
-            domain: "retired.test",
-            p: "reject",
-            begin: dayStart(day),
-            records: [signed("s202705a", 40)],
-          }),
-        );
-      }
+      writeRetiredReport(reports, "early", "2027-05-12", { s202611a: 5 });
+      writeRevokeEvidence(reports);
     });
 
     it("reports of the window showing only the new selector make the revoke due; the recommendation is shown", async () => {
