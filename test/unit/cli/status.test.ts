@@ -6,11 +6,12 @@
  * recommendation.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createTempProject, describeResult, inheritedEnv, runCli, type TempProject } from "../../support/cli";
-import { dayStart, FLEET_NOW, writeFleet, writeRetiredReport, writeRevokeEvidence } from "../../support/fleet";
+import { dayStart, FLEET, FLEET_NOW, writeFleet, writeRetiredReport, writeRevokeEvidence } from "../../support/fleet";
 import { reportXml } from "../../support/reports";
 
 let project: TempProject;
@@ -323,6 +324,34 @@ f-retired: reports: 100.0 % aligned over 4 days (125 messages, 1 reporting organ
       assert.match(result.stderr, /^error: --reports: .*broken\.xml: /);
       assert.equal((JSON.parse(result.stdout) as unknown[]).length, 1);
     });
+  });
+
+  it("a stack file that is a symbolic link or a FIFO is a row with its problem, in bounded time", async () => {
+    const hostile = createTempProject("sender-auth-status-hostile-");
+    try {
+      writeFleet(hostile, { "a-fresh": FLEET["a-fresh"] ?? "" });
+      symlinkSync(
+        path.join(hostile.stacksDir, "Pulumi.a-fresh.yaml"),
+        path.join(hostile.stacksDir, "Pulumi.b-link.yaml"),
+      );
+      execFileSync("mkfifo", [path.join(hostile.stacksDir, "Pulumi.c-fifo.yaml")]);
+      const result = await runCli(["status", "--format", "json"], { cwd: hostile.dir, env: env(), timeoutMs: 30_000 });
+      assert.equal(result.signal, null, "status finished on its own");
+      assert.equal(result.code, 1, describeResult(result));
+      const rows = JSON.parse(result.stdout) as { stack: string; problems: string[] }[];
+      assert.deepEqual(
+        rows.map((r) => [r.stack, r.problems.length]),
+        [
+          ["a-fresh", 0],
+          ["b-link", 1],
+          ["c-fifo", 1],
+        ],
+      );
+      assert.match(rows[1]?.problems[0] ?? "", /^stacks\/Pulumi\.b-link\.yaml: .*symbolic link/);
+      assert.match(rows[2]?.problems[0] ?? "", /^stacks\/Pulumi\.c-fifo\.yaml: /);
+    } finally {
+      hostile.remove();
+    }
   });
 
   it("usage errors exit 2 and print nothing on stdout", async () => {
