@@ -6,8 +6,8 @@
  * until DNS serves the revocation (so a second run right after either step finds nothing to do), and
  * a retired key is revoked only on DMARC report evidence or an explicit approval.
  *
- * Exit 0 when every stack was rotated, is waiting or has nothing due; 1 when any stack is invalid or
- * a step failed (the others are still rotated); 2 on usage errors.
+ * Exit 0 when every stack was rotated, is waiting or has nothing due; 1 when any stack is invalid, a
+ * step failed or rotate refuses its selectors (the others are still rotated); 2 on usage errors.
  */
 import { parseTagList } from "../../components/records/tagList";
 import { dkimRecordName } from "../../components/sections/dkim/records";
@@ -107,7 +107,15 @@ export async function rotateDue(options: RotateDueOptions, io: Io, pulumi?: Pulu
     const dueLines = due.lines.filter((line) => line.due);
     if (dueLines.length === 0) {
       const reason = row.rotation.reason;
-      io.stdout.write(`${stack}: ${reason.startsWith("waiting: ") ? reason : `nothing due: ${reason}`}\n`);
+      // Selectors rotate refuses until a person fixes them fail the run, as a manual rotate would.
+      const blocked = due.headline?.blocked === true;
+      if (blocked) failed = true;
+      const said = blocked
+        ? `not rotated: ${reason}`
+        : reason.startsWith("waiting: ")
+          ? reason
+          : `nothing due: ${reason}`;
+      io.stdout.write(`${stack}: ${said}\n`);
       continue;
     }
     const outcomes: LineOutcome[] = [];

@@ -14,7 +14,7 @@ import { namedAvailable, skipOrFailWithoutNamed, startBind, txtRdata, type BindS
 import { createTempProject, describeResult, runCli, type TempProject } from "../../support/cli";
 import { fakePulumiEnv, readPulumiLog } from "../../support/pulumiStandIn";
 import { fixtureKey } from "../../support/fixtures";
-import { FLEET, FLEET_NOW, writeFleet, writeRevokeEvidence } from "../../support/fleet";
+import { FLEET, FLEET_NOW, fleetStackText, writeFleet, writeRevokeEvidence } from "../../support/fleet";
 
 const NEW_KEY = fixtureKey("rsa-2048-b");
 
@@ -263,6 +263,31 @@ describe("sender-auth rotate --due", () => {
     );
     assert.equal(run.code, 0);
     assert.equal(selectorsOf(project, "f-retired")["s202611a"]?.["status"], "revoked");
+  });
+
+  it("selectors rotate refuses (two active keys) fail the run with rotate's reason; nothing changes", async () => {
+    const project = createTempProject("sender-auth-rotate-due-blocked-");
+    projects.push(project);
+    project.writeStack(
+      "two-active",
+      fleetStackText({
+        domain: "two.test",
+        selectors: {
+          s202611a: { status: "active", createdAt: "2026-11-01" },
+          s202611b: { status: "active", key: "rsa-2048-b", createdAt: "2026-11-02" },
+        },
+      }),
+    );
+    const before = readFileSync(path.join(project.stacksDir, "Pulumi.two-active.yaml"), "utf8");
+    const run = await sa(project, ["rotate", "--due", "--resolver", "127.0.0.1:1"]);
+    assert.equal(
+      run.stdout,
+      "two-active: not rotated: s202611a and s202611b are all active rsa selectors; retire all but one by hand before rotating\n",
+      describeResult(run),
+    );
+    assert.equal(run.code, 1);
+    assert.equal(readFileSync(path.join(project.stacksDir, "Pulumi.two-active.yaml"), "utf8"), before);
+    assert.deepEqual(run.log, []);
   });
 
   it("usage errors exit 2 and change nothing", async () => {
