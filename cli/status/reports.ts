@@ -19,7 +19,7 @@ export interface LoadedReports {
 
 export async function loadReports(paths: readonly string[]): Promise<LoadedReports> {
   const errors: string[] = [];
-  const { files, problems } = await collectInputs(paths);
+  const { files, problems } = collectInputs(paths);
   for (const p of problems) errors.push(`${p.file}: ${p.message}`);
   const aggregator = new Aggregator(DEFAULT_LIMITS.sources);
   const sightings = new Map<string, Sighting[]>();
