@@ -7,9 +7,10 @@
 import { dkim } from "./dkim";
 import { dmarc } from "./dmarc";
 import { dns } from "./dns";
+import { mtaSts } from "./mtaSts";
 import { spf } from "./spf";
 
 // dns after spf: the meanings of a TTL, zone or provider change have always followed SPF's.
-export const SECTIONS = [spf, dns, dkim, dmarc] as const;
+export const SECTIONS = [spf, dns, dkim, dmarc, mtaSts] as const;
 
 export type { AnySection, Section } from "./types";
