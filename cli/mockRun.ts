@@ -42,12 +42,19 @@ interface ProgramExports {
   readonly warnings: readonly string[];
 }
 
-/** The outputs of `program` that the families of `sections` show in `plan --format json`, by name. */
+/**
+ * The outputs of `program` that the families of `sections` show in `plan --format json`, by name;
+ * one a stack does not have (its family's key is not set) is left out.
+ */
 export function planOutputsOf(
   program: Readonly<Record<string, unknown>>,
   sections: readonly AnySection[] = SECTIONS,
 ): Record<string, unknown> {
-  return Object.fromEntries(sections.flatMap((s) => (s.planOutputs ?? []).map((name) => [name, program[name]])));
+  return Object.fromEntries(
+    sections.flatMap((s) =>
+      (s.planOutputs ?? []).flatMap((name) => (program[name] === undefined ? [] : [[name, program[name]]])),
+    ),
+  );
 }
 
 /** Sorts object keys so that output never depends on registration details. */

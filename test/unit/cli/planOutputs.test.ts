@@ -41,6 +41,11 @@ describe("plan outputs of record families", () => {
     assert.deepEqual(planOutputsOf({ domain: "example.com", dkimSelectors: [] }), {});
   });
 
+  it("leaves out an output the stack does not have (its family's key not set)", () => {
+    const program = { domain: "example.com", hidden: "not in plan" };
+    assert.deepEqual(planOutputsOf(program, [...SECTIONS, policySection]), {});
+  });
+
   it("shows them per stack after warnings in the JSON plan", () => {
     const json = renderJson([{ ...plan, outputs: { policyText: "version: 1\n" } }]);
     assert.equal(
