@@ -41,7 +41,7 @@ function outputCommand(context: StackContext): string {
 }
 
 const serveHint = (context: StackContext, url: string): string =>
-  `serve the declared policy, ${outputCommand(context)}, at ${url} as text/plain with status 200 (README "MTA-STS")`;
+  `serve the declared policy, ${outputCommand(context)}, at ${url} as text/plain with status 200 (README "Hosting the MTA-STS policy")`;
 
 /**
  * The id senders find in DNS against the declared policy's; `announced` when it is the declared id,

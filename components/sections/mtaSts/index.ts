@@ -2,7 +2,7 @@
  * The MTA-STS family (RFC 8461): `sender-auth:mtaSts` publishes `_mta-sts.<domain>` TXT
  * `v=STSv1; id=<id>`, the id derived from the policy text, and the policy text itself as the stack
  * output `mtaStsPolicy`; serving it at https://mta-sts.<domain>/.well-known/mta-sts.txt is the
- * user's (README "MTA-STS"). A parked domain publishes none: its null MX (RFC 7505) already tells
+ * user's (README "Hosting the MTA-STS policy"). A parked domain publishes none: its null MX (RFC 7505) already tells
  * senders it receives no mail, so there is no delivery for a policy to protect.
  */
 import { isRecord } from "../../model";

@@ -22,7 +22,7 @@ const POLICY =
   "version: STSv1\r\nmode: enforce\r\nmx: mail.example.test\r\nmx: *.mx.example.net\r\nmax_age: 604800\r\n";
 // `printf '<POLICY>' | sha256sum`, first 32 hex digits.
 const ID = "8864918e0b00732ce83fe7a9a978f524";
-const HINT = `serve the declared policy, \`pulumi stack output mtaStsPolicy --stack test\`, at ${URL} as text/plain with status 200 (README "MTA-STS")`;
+const HINT = `serve the declared policy, \`pulumi stack output mtaStsPolicy --stack test\`, at ${URL} as text/plain with status 200 (README "Hosting the MTA-STS policy")`;
 const MX_HINT = `add their names (or a *.suffix that covers them) to sender-auth:mtaSts.mx, or point the MX records of ${D} at hosts it lists`;
 
 interface Setup {
