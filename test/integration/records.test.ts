@@ -110,6 +110,7 @@ function stackFileContent(spec: StackSpec): string {
       },
     },
     "sender-auth:dmarc": { policy: spec.policy, rua: [`mailto:dmarc-reports@${spec.domain}`] },
+    "sender-auth:mtaSts": { mode: "enforce", mx: [`mail.${spec.domain}`, `*.mx.${spec.domain}`] },
   };
   return stringifyYaml({ config }, { lineWidth: 0 });
 }
@@ -523,6 +524,7 @@ describe("planned records, served by BIND and checked by mailauth", () => {
             // only lists what sender-auth owns.
             if (sourceName === "provider payload") expected.set(domain, [...(expected.get(domain) ?? []), spec.token]);
             assert.ok(expected.has(`${SEL.rsa4096}._domainkey.${domain}`));
+            assert.match(expected.get(`_mta-sts.${domain}`)?.[0] ?? "", /^v=STSv1; id=[0-9a-f]{32}$/);
             for (const [name, values] of expected) {
               const answers = await txtAnswers(server, name);
               for (const chunks of answers) {
