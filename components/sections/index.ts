@@ -8,8 +8,9 @@ import { dkim } from "./dkim";
 import { dmarc } from "./dmarc";
 import { dns } from "./dns";
 import { spf } from "./spf";
+import { tlsRpt } from "./tlsRpt";
 
 // dns after spf: the meanings of a TTL, zone or provider change have always followed SPF's.
-export const SECTIONS = [spf, dns, dkim, dmarc] as const;
+export const SECTIONS = [spf, dns, dkim, dmarc, tlsRpt] as const;
 
 export type { AnySection, Section } from "./types";
