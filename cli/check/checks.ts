@@ -17,6 +17,7 @@ import { keyOfRecord } from "../../components/sections/dkim/records";
 import type { AnySection } from "../../components/sections/types";
 import { deployHint, missingHint, type Advice } from "./advice";
 import {
+  addressesThrough,
   failureFinding,
   lookup,
   NO_ANSWER,
@@ -34,6 +35,7 @@ import {
   type QueryFunction,
   type QueryType,
 } from "./dnsClient";
+import { networkFetch } from "./https";
 import { DEFAULT_CHECK_LIMITS, StackBudget } from "./limits";
 
 export type { CheckContext, Finding, FindingResult, PrivateKeyAtHand } from "./context";
@@ -240,9 +242,16 @@ export async function checkStack(
       authoritative: checkContext.authoritative !== undefined,
       now: (checkContext.now ?? currentTime)(),
     };
+    const fetch =
+      checkContext.fetch ??
+      networkFetch({
+        resolve: addressesThrough(budget.ask, checkContext.resolver, checkContext.queryOptions),
+        port: checkContext.httpsPort,
+        signal: budget.signal,
+      });
     if (servers.length > 0) {
       findings.push(
-        ...(await checkServed({ ...checkContext, servers, ask: budget.ask, advice }, config, records, sections)),
+        ...(await checkServed({ ...checkContext, servers, ask: budget.ask, advice, fetch }, config, records, sections)),
       );
     }
     return [...findings, ...budget.findings()];

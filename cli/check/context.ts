@@ -17,6 +17,7 @@ import {
   type QueryOptions,
   type QueryType,
 } from "./dnsClient";
+import { HttpsFailure, type HttpsFailureCode, type HttpsFetch } from "./https";
 import type { CheckLimits } from "./limits";
 
 export type FindingResult = "ok" | "warn" | "fail";
@@ -69,6 +70,13 @@ export interface CheckContext {
   readonly stack?: string | undefined;
   /** "Now", for the times hints name. @default currentTime (SENDER_AUTH_NOW pins it) */
   readonly now?: (() => Date) | undefined;
+  /** Port every HTTPS fetch connects to (`check --https-port`, for test setups). @default 443 */
+  readonly httpsPort?: number | undefined;
+  /**
+   * How HTTPS is fetched (a policy, a logo). @default networkFetch, each host's address asked through
+   * the stack's DNS client at the resolver, cut short at the stack's deadline
+   */
+  readonly fetch?: HttpsFetch | undefined;
 }
 
 /** One stack's check: its questions are asked once each and within its budget (see StackBudget). */
@@ -77,6 +85,8 @@ export interface StackContext extends CheckContext {
   readonly servers: readonly DnsServer[];
   readonly ask: QueryFunction;
   readonly advice: Advice;
+  /** The stack's HTTPS fetch (CheckContext.fetch, or the network's within the stack's budget). */
+  readonly fetch: HttpsFetch;
 }
 
 /** The finding code of a lookup that got no answer. */
@@ -196,6 +206,82 @@ export function recording(ask: QueryFunction): { readonly ask: QueryFunction; re
     }
   };
   return { ask: recorded, failures };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// HTTPS: what families publish over the web is fetched through the stack's `fetch`.
+
+/**
+ * The addresses of `host` as receivers find them: A, else AAAA, through the resolver and the stack's
+ * `ask` (so within its budget, answered in process in tests); none, or a lookup without a usable
+ * answer, is an HttpsFailure naming the question.
+ */
+export function addressesThrough(
+  ask: QueryFunction,
+  resolver: DnsServer,
+  queryOptions: QueryOptions,
+): (host: string) => Promise<readonly string[]> {
+  return async (host) => {
+    for (const type of ["A", "AAAA"] as const) {
+      let response: DnsResponse;
+      try {
+        response = await ask(resolver, host, type, { ...queryOptions, recursion: true });
+      } catch (error) {
+        if (!(error instanceof DnsFailure)) throw error;
+        const message = questionFailure({ server: resolver, name: host, type, failure: error });
+        throw new HttpsFailure(error.code === "LIMIT" ? "LIMIT" : "DNS", message);
+      }
+      if (response.rcode === "NXDOMAIN") throw new HttpsFailure("DNS", `${type} ${host}: NXDOMAIN`);
+      if (response.rcode !== "NOERROR") {
+        throw new HttpsFailure("DNS", questionFailure({ server: resolver, name: host, type, failure: response.rcode }));
+      }
+      const addresses = response.records.map((record) => String(record.data));
+      if (addresses.length > 0) return addresses;
+    }
+    throw new HttpsFailure("DNS", `${host} has no A or AAAA record`);
+  };
+}
+
+/** The finding code of a fetch that got no usable answer. */
+const FETCH_FINDING: Readonly<Record<HttpsFailureCode, string>> = {
+  DNS: "https-dns",
+  CONNECT: "https-unreachable",
+  TLS: "https-certificate",
+  TIMEOUT: "https-timeout",
+  TOO_LARGE: "https-too-large",
+  BADRESPONSE: "https-error",
+  LIMIT: "check-limit",
+};
+
+/** What to do about a fetch of `host` that failed so; `what` names what it serves ("the MTA-STS policy"). */
+export function fetchFailureHint(failure: HttpsFailure, host: string, what: string): string {
+  switch (failure.code) {
+    case "DNS":
+      return `${host} must resolve to the web server that serves ${what}: \`dig A ${host}\` should list its address`;
+    case "CONNECT":
+      return `no web server answered at ${host}:443: serve ${what} there over HTTPS`;
+    case "TLS":
+      return `the server at ${host} must present a certificate for ${host} (a subjectAltName), unexpired, from a CA the public trusts`;
+    case "TIMEOUT":
+      return `the server at ${host} did not answer in time: run the check again; if it persists, \`curl -v\` the URL yourself`;
+    case "TOO_LARGE":
+      return `serve ${what} itself at that URL, not a larger file`;
+    case "BADRESPONSE":
+      return `the server at ${host} did not answer with a complete HTTP response: \`curl -v\` the URL yourself`;
+    case "LIMIT":
+      return "unverified: a bound of the check stopped this fetch (see the finding for `check`)";
+  }
+}
+
+/** A failing finding for a fetch that got no usable answer. */
+export function fetchFailureFinding(subject: string, failure: HttpsFailure, host: string, what: string): Finding {
+  return {
+    code: FETCH_FINDING[failure.code],
+    result: "fail",
+    subject,
+    message: failure.message,
+    hint: fetchFailureHint(failure, host, what),
+  };
 }
 
 /** A record family's part of `check` (its section's `check()`), loaded by `check` only. */

@@ -170,6 +170,11 @@ export class StackBudget {
     });
   }
 
+  /** Aborted at the stack's deadline (its reason a LIMIT DnsFailure): what else the check does stops then too. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
   close(): void {
     clearTimeout(this.timer);
   }

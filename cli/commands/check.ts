@@ -48,6 +48,8 @@ export interface CheckOptions {
   readonly usePulumi: boolean;
   /** Port the authoritative servers are asked on. @default 53 */
   readonly nsPort: number;
+  /** Port HTTPS fetches (an MTA-STS policy, a BIMI logo) connect to. @default 443 */
+  readonly httpsPort?: number;
   /** Bounds of each stack's check. @default DEFAULT_CHECK_LIMITS */
   readonly limits?: CheckLimits;
   readonly cwd: string;
@@ -176,6 +178,7 @@ async function checkOne(
         dns,
         stack,
         now: options.now,
+        httpsPort: options.httpsPort,
       },
       config,
       records,
@@ -342,6 +345,11 @@ export function register(program: Command, { io, finish, now }: CommandContext):
         .default(53),
     )
     .addOption(
+      new Option("--https-port <port>", "port HTTPS fetches connect to (an MTA-STS policy; for test setups)")
+        .argParser(wholeNumber(1, 65535, "a port number from 1 to 65535"))
+        .default(443),
+    )
+    .addOption(
       new Option(
         "--stack-timeout <seconds>",
         "deadline for checking each stack; lookups still waiting then fail as check-limit",
@@ -360,6 +368,7 @@ export function register(program: Command, { io, finish, now }: CommandContext):
           keyFile: KeyFileOption[];
           pulumi: boolean;
           nsPort: number;
+          httpsPort: number;
           stackTimeout: number;
         },
       ) => {
@@ -374,6 +383,7 @@ export function register(program: Command, { io, finish, now }: CommandContext):
               keyFiles: opts.keyFile,
               usePulumi: opts.pulumi,
               nsPort: opts.nsPort,
+              httpsPort: opts.httpsPort,
               limits: { ...DEFAULT_CHECK_LIMITS, stackTimeoutMs: Math.round(opts.stackTimeout * 1000) },
               cwd: process.cwd(),
               progress: true,
