@@ -31,7 +31,7 @@ describe("validateStack rejections (each names stack, key path, bad value and wh
     [
       "an unknown top-level key",
       { ...base(), colour: "blue" },
-      ["stack test: sender-auth:colour: unknown key; allowed: domain, dns, spf, dkim, dmarc, tlsRpt, parked"],
+      ["stack test: sender-auth:colour: unknown key; allowed: domain, dns, spf, dkim, dmarc, tlsRpt, bimi, parked"],
     ],
     [
       "a domain with a trailing dot",
