@@ -118,13 +118,14 @@ describe("TLS-RPT and BIMI: provider inputs served by BIND, checked live", () =>
       const web = spec.provider === "cloudflare" ? "bimi" : "cdn";
       return { origin: spec.domain, body: `${providerZone(plan, spec)}\n${web} ${TTL} IN A 127.0.0.1\n` };
     });
-    bind = await startBind(zones);
+    const server = await startBind(zones);
+    bind = server;
     for (const spec of SPECS) {
       const plan = plans.find((p) => p.stack === spec.stack);
       const purposes = plan?.records.map((r) => r.purpose).sort();
       assert.deepEqual(purposes, ["bimi", "dmarc", "tls-rpt"]);
       for (const record of plan?.records ?? []) {
-        const served = (await bind.resolver.resolveTxt(record.name)).map((chunks) => chunks.join(""));
+        const served: string[] = (await server.resolver.resolveTxt(record.name)).map((chunks) => chunks.join(""));
         assert.deepEqual(served, [record.value], `${spec.stack} ${record.name}`);
       }
     }
