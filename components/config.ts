@@ -287,19 +287,26 @@ function withoutRefusedKeys(
 // ---------------------------------------------------------------------------------------------------
 // Checks across families, on the raw input, so they are reported together with the schema's findings.
 
-/** A family with parked records publishes them instead of its own: its key cannot be set on a parked domain. */
+/**
+ * A family with parked records publishes them instead of its own: its key cannot be set on a parked
+ * domain. Nor can the key of a family without any: a parked domain sends and receives no mail, so its
+ * records would say nothing, and dropping the key silently would hide the mistake.
+ */
 function parkedProblems(sections: readonly AnySection[], raw: RawStack): KeyProblem[] {
   if (raw["parked"] !== true) return [];
-  const replaced = sections.filter((s) => s.parked !== undefined && !s.required);
-  const titles = replaced.map((s) => s.title);
+  const optional = sections.filter((s) => !s.required);
+  const titles = optional.filter((s) => s.parked !== undefined).map((s) => s.title);
   const own = titles.length > 1 ? `${titles.slice(0, -1).join(", ")} and ${titles.at(-1) ?? ""}` : titles.join("");
-  return replaced
+  return optional
     .filter((s) => raw[s.key] !== undefined)
     .map((s) => ({
       path: [s.key],
       message:
-        `is not allowed together with sender-auth:parked: true (a parked domain publishes its own ${own} ` +
-        "records); remove it or set parked: false",
+        "is not allowed together with sender-auth:parked: true " +
+        (s.parked === undefined
+          ? `(a parked domain sends and receives no mail, so it publishes no ${s.title} record)`
+          : `(a parked domain publishes its own ${own} records)`) +
+        "; remove it or set parked: false",
       allowed: "",
     }));
 }

@@ -63,3 +63,32 @@ export const BOOLEAN_ALLOWED = "true or false";
 export type Resolved<T> = {
   readonly [K in keyof T]-?: T[K] extends readonly (infer E)[] ? readonly E[] : T[K];
 };
+
+/**
+ * What is wrong with an `https:` URL a record publishes (a TLS-RPT `rua`, a BIMI logo or certificate),
+ * or undefined. Characters in `reserved` end the value in the record's syntax (`;` a tag-list tag,
+ * `,` a TLS-RPT URI list), so they must be percent-encoded (RFC 3986 §2.1).
+ */
+export function httpsUrlProblem(value: string, reserved: readonly string[]): string | undefined {
+  if (!value.startsWith("https://")) return "is not an https:// URL";
+  if (!/^[\x21-\x7e]+$/.test(value)) {
+    return "contains white space or characters outside printable ASCII; percent-encode them (RFC 3986 §2.1)";
+  }
+  const cut = reserved.find((c) => value.includes(c));
+  if (cut !== undefined) {
+    return `contains "${cut}", which ends the value in the record; percent-encode it as %${cut.charCodeAt(0).toString(16).toUpperCase()}`;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "is not a valid URL (RFC 3986)";
+  }
+  if (url.username !== "" || url.password !== "") return "holds a user name or password, which DNS would publish";
+  if (url.hash !== "" || value.includes("#")) return "has a #fragment, which is never sent to the server";
+  const host = /^https:\/\/([^/?#:]*)/.exec(value)?.[1] ?? "";
+  const hostProblem = domainNameProblem(host, { underscores: false });
+  return hostProblem === undefined ? undefined : `has a host name that ${hostProblem}`;
+}
+
+export const HTTPS_URL_ALLOWED = "an https:// URL on a domain name, e.g. https://example.com/path";

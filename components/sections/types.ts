@@ -120,7 +120,8 @@ export interface Section<T extends SectionTypes = SectionTypes> {
   records?(config: SenderAuthConfig): BuiltRecords;
   /**
    * The records of a parked domain (`sender-auth:parked: true`, one that sends and receives no mail).
-   * An optional key of a family that has them cannot be set on a parked domain.
+   * An optional key cannot be set on a parked domain: a family that has them publishes them instead,
+   * one without publishes nothing there (a parked domain sends and receives no mail).
    */
   parked?(config: SenderAuthConfig): BuiltRecords;
   /** Stack outputs (index.ts exports each). */

@@ -19,17 +19,7 @@ export { MTA_STS_MAX_AGE, MTA_STS_MODES, mtaStsSchema, type MtaStsConfig, type M
 function mtaStsProblems(raw: RawStack): KeyProblem[] {
   const value = raw["mtaSts"];
   if (value === undefined) return [];
-  if (raw["parked"] === true) {
-    return [
-      {
-        path: ["mtaSts"],
-        message:
-          "is not allowed together with sender-auth:parked: true: a parked domain receives no mail (its null MX, " +
-          "RFC 7505), so there is no delivery for an MTA-STS policy to protect; remove it or set parked: false",
-        allowed: "",
-      },
-    ];
-  }
+  // On a parked domain the registry refuses the key (components/config.ts parkedProblems).
   if (!isRecord(value)) return [];
   const { mode, mx } = value;
   const empty = mx === undefined || (Array.isArray(mx) && mx.length === 0);

@@ -58,10 +58,10 @@ const extra: AnySection = {
 };
 
 describe("check loops over the registry's sections", () => {
-  it("the registry's families, in its order (SPF, DNS without checks, DKIM, DMARC, MTA-STS not set here)", async () => {
+  it("the registry's families, in its order (SPF, DNS without checks, DKIM, DMARC, MTA-STS, TLS-RPT and BIMI: none set here)", async () => {
     assert.deepEqual(
       SECTIONS.map((s) => s.key),
-      ["spf", "dns", "dkim", "dmarc", "mtaSts"],
+      ["spf", "dns", "dkim", "dmarc", "mtaSts", "tlsRpt", "bimi"],
     );
     assert.deepEqual(codes(await check()), [...RECORDS, ...SPF, ...DKIM, ...DMARC]);
   });

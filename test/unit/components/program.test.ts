@@ -59,7 +59,7 @@ describe("senderAuthProgram", () => {
           [
             'stack prod: sender-auth:dns.ttl: must be a number (got "1h"); allowed: a whole number of seconds: 1 (automatic) or 60–86400 on Cloudflare, 0–2147483647 on Route53',
             'stack prod: sender-auth:dmarc.rua[0]: is not a mailto: URI (DMARC receivers are only required to support mailto:) (got "dmarc@example.com"); allowed: a mailto: URI such as mailto:dmarc@example.com',
-            "stack prod: sender-auth:sfp: unknown key; allowed: domain, dns, spf, dkim, dmarc, mtaSts, parked",
+            "stack prod: sender-auth:sfp: unknown key; allowed: domain, dns, spf, dkim, dmarc, mtaSts, tlsRpt, bimi, parked",
           ].join("\n"),
     );
     await new Promise((resolve) => setImmediate(resolve));

@@ -31,7 +31,9 @@ describe("validateStack rejections (each names stack, key path, bad value and wh
     [
       "an unknown top-level key",
       { ...base(), colour: "blue" },
-      ["stack test: sender-auth:colour: unknown key; allowed: domain, dns, spf, dkim, dmarc, mtaSts, parked"],
+      [
+        "stack test: sender-auth:colour: unknown key; allowed: domain, dns, spf, dkim, dmarc, mtaSts, tlsRpt, bimi, parked",
+      ],
     ],
     [
       "a domain with a trailing dot",

@@ -218,7 +218,7 @@ describe("sender-auth:mtaSts validation", () => {
       { mode: "enforce", mx: ["mail.example.com"] },
       { parked: true },
       [
-        "stack test: sender-auth:mtaSts: is not allowed together with sender-auth:parked: true: a parked domain receives no mail (its null MX, RFC 7505), so there is no delivery for an MTA-STS policy to protect; remove it or set parked: false",
+        "stack test: sender-auth:mtaSts: is not allowed together with sender-auth:parked: true (a parked domain sends and receives no mail, so it publishes no MTA-STS record); remove it or set parked: false",
       ],
     ],
     [

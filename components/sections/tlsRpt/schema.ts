@@ -1,0 +1,21 @@
+/** `sender-auth:tlsRpt`: where sending servers report failed SMTP TLS sessions (RFC 8460). Schema and model. Pure. */
+import { z } from "zod";
+import { checkedList, HTTPS_URL_ALLOWED, type Resolved } from "../fields";
+import { reportUriProblem } from "./records";
+
+export const tlsRptSchema = z.strictObject({
+  /** Report destinations, `rua=` (RFC 8460 §3): `mailto:` addresses and `https:` endpoints. */
+  rua: checkedList(reportUriProblem).refine((uris) => uris.length > 0, {
+    // Also when rua is left out: the list defaults to empty, and this says what is missing.
+    error: "must name at least one report destination: rua is the record's one required field (RFC 8460 §3)",
+    abort: true,
+  }),
+});
+
+export type TlsRptConfig = Resolved<z.output<typeof tlsRptSchema>>;
+
+export const TLS_RPT_ALLOWED: Readonly<Record<string, string>> = {
+  "": "an object with rua",
+  rua: "a list of at least one mailto: or https:// URI",
+  "rua[]": `a mailto: URI such as mailto:tlsrpt@example.com, or ${HTTPS_URL_ALLOWED.replace(/^an /, "")}`,
+};
