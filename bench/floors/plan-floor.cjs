@@ -8,6 +8,9 @@
 const { readFileSync } = require("node:fs");
 const pulumi = require("@pulumi/pulumi");
 
+// As plan does (cli/mockRun.ts): no stack trace is captured for each promise the SDK makes.
+Error.stackTraceLimit = 0;
+
 const stacks = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const types = new Set(stacks.flatMap((s) => s.resources.map((r) => r.type)));
 const classes = {};
