@@ -4,7 +4,7 @@
  * error (exit 2) naming the option, the value and what it must be, e.g.
  * `error: option '--ns-port <port>' argument '0' is invalid. It must be a port number from 1 to 65535.`
  */
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import { parseServer, type DnsServer } from "./check/server";
 
 /** A parser that refuses a value `parse` cannot read, saying what it must be (`rule`). */
@@ -67,4 +67,18 @@ export function keyFiles(value: string, previous: readonly KeyFileOption[]): Key
     throw new InvalidArgumentError(`Selector ${selector} is given twice: give each selector one key file.`);
   }
   return [...previous, { selector, path: value.slice(eq + 1) }];
+}
+
+/** Most worker threads `--workers` accepts. */
+export const MAX_WORKERS = 64;
+
+/**
+ * `--workers <n>`: worker threads that share a fleet's stacks (issue #14), 0 for none; left out, one
+ * per core from `minStacks` stacks on.
+ */
+export function workersOption(minStacks: number): Option {
+  return new Option(
+    "--workers <n>",
+    `worker threads that share the stacks (default: one per core from ${minStacks} stacks on; 0: none)`,
+  ).argParser(wholeNumber(0, MAX_WORKERS, `a whole number from 0 to ${MAX_WORKERS}`));
 }

@@ -2,13 +2,15 @@
  * `sender-auth plan [STACK...]`: what `pulumi up` would create, computed offline by running index.ts
  * under the Pulumi SDK's mock runtime for each stack file.
  */
+import * as path from "node:path";
 import { Option, type Command } from "commander";
 import { ConfigError, type Problem } from "../../components/config";
 import { paintFor } from "../colour";
 import { CommandError, problemLines } from "../errors";
 import { type CommandContext, reportError, EXIT_FAILURE, EXIT_OK, type Io, type TerminalIo } from "../io";
 import { runStackUnderMocks, type StackPlan } from "../mockRun";
-import { pathValue } from "../options";
+import { runInWorkers, workersFor, type WorkersOption } from "../fleet/run";
+import { pathValue, workersOption } from "../options";
 import { writeIntoDir } from "../outDir";
 import {
   loadProject,
@@ -27,6 +29,9 @@ import { renderZone } from "../render/zone";
 import { checkSnapshots, RECORDS_DIR, writeSnapshots } from "../snapshots";
 import { mergeProblems } from "../stackFile";
 
+/** The module worker threads run for plan (cli/fleet/planTask.ts). */
+const PLAN_TASK = path.join(__dirname, "..", "fleet", "planTask.ts");
+
 export const PLAN_FORMATS = ["table", "zone", "json", "bind"] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
 
@@ -43,6 +48,8 @@ export interface PlanOptions {
   readonly check?: boolean;
   /** With format `bind`: write `<out>/<domain>.zone` per stack instead of printing. @default undefined (stdout) */
   readonly out?: string | undefined;
+  /** Worker threads that plan stacks (0: none, all in this thread). @default one per core from MIN_STACKS_FOR_WORKERS stacks on */
+  readonly workers?: WorkersOption;
 }
 
 export type PlanOutcome =
@@ -73,18 +80,54 @@ async function planStack(project: Project, stack: string): Promise<StackPlan> {
   throw new ConfigError(stack, mergeProblems(fileProblems, programProblems));
 }
 
-/** Plans every requested stack, one at a time (the mock runtime is global), collecting all errors. */
-export async function planStacks(project: Project, stacks: readonly string[]): Promise<PlanOutcome> {
+/** One stack's plan, or the lines that say why it has none, or a usage error that ends the run. */
+export type StackOutcome =
+  { readonly plan: StackPlan } | { readonly errors: readonly string[] } | { readonly usage: string };
+
+/** Plans one stack and says how it went; what a worker thread runs for each stack (cli/fleet/planTask.ts). */
+export async function planOutcome(project: Project, stack: string): Promise<StackOutcome> {
+  try {
+    return { plan: await planStack(project, stack) };
+  } catch (error) {
+    if (error instanceof UsageError) return { usage: error.message };
+    if (error instanceof ConfigError) return { errors: problemLines(error) };
+    return { errors: [`stack ${stack}: ${error instanceof Error ? error.message : String(error)}`] };
+  }
+}
+
+/**
+ * Below this many stacks `plan` runs in this thread unless `--workers` says otherwise: each thread
+ * loads the Pulumi SDK and the provider SDKs afresh (~1 CPU-second), as long as ~50 stacks take.
+ */
+export const MIN_STACKS_FOR_WORKERS = 100;
+/** Stacks per task handed to a worker thread. */
+const MAX_BATCH = 16;
+
+/**
+ * Plans every requested stack, collecting all errors, in stack order: one at a time in this thread
+ * (the mock runtime is global), or over worker threads, each with its own runtime (issue #14).
+ */
+export async function planStacks(
+  project: Project,
+  stacks: readonly string[],
+  workers: WorkersOption = "auto",
+): Promise<PlanOutcome> {
+  const threads = workersFor(workers, stacks.length, MIN_STACKS_FOR_WORKERS);
   const plans: StackPlan[] = [];
   const errors: string[] = [];
-  for (const stack of stacks) {
-    try {
-      plans.push(await planStack(project, stack));
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      if (error instanceof ConfigError) errors.push(...problemLines(error));
-      else errors.push(`stack ${stack}: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  const add = (outcome: StackOutcome): void => {
+    if ("usage" in outcome) throw new UsageError(outcome.usage);
+    if ("plan" in outcome) plans.push(outcome.plan);
+    else errors.push(...outcome.errors);
+  };
+  if (threads === 0) {
+    for (const stack of stacks) add(await planOutcome(project, stack));
+  } else {
+    const outcomes = await runInWorkers<null, StackOutcome>(PLAN_TASK, project.dir, stacks, null, {
+      workers: threads,
+      maxBatch: MAX_BATCH,
+    });
+    for (const outcome of outcomes) add(outcome);
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, plans };
 }
@@ -151,8 +194,12 @@ function writeBindFiles(out: string, plans: readonly StackPlan[], io: Io): numbe
  * Plans `stacks`; when any stack cannot be planned, fails with every error (nothing on stdout: a
  * partial plan would look like a complete one). Also `check --planned`'s.
  */
-export async function planOrFail(project: Project, stacks: readonly string[]): Promise<StackPlan[]> {
-  const outcome = await planStacks(project, stacks);
+export async function planOrFail(
+  project: Project,
+  stacks: readonly string[],
+  workers: WorkersOption = "auto",
+): Promise<StackPlan[]> {
+  const outcome = await planStacks(project, stacks, workers);
   if (!outcome.ok) throw new CommandError(outcome.errors.join("\n"), EXIT_FAILURE);
   return [...outcome.plans];
 }
@@ -162,7 +209,7 @@ export async function plan(options: PlanOptions, io: TerminalIo): Promise<number
   const project = loadProject(options.cwd);
   const stacks = selectStacks(project, options.stacks);
   checkBindTargets(options, stacks);
-  const planned = await planOrFail(project, stacks);
+  const planned = await planOrFail(project, stacks, options.workers ?? "auto");
   for (const p of planned) {
     for (const warning of p.warnings) io.stderr.write(`warning: stack ${p.stack}: ${warning}\n`);
   }
@@ -210,12 +257,26 @@ export function register(program: Command, { io, finish }: CommandContext): void
     .addOption(
       new Option("--out <dir>", "with --format bind: write <dir>/<domain>.zone for each stack").argParser(pathValue),
     )
-    .action(async (stacks: string[], opts: { format: PlanFormat; write: boolean; check: boolean; out?: string }) => {
-      finish(
-        await plan(
-          { stacks, format: opts.format, cwd: process.cwd(), write: opts.write, check: opts.check, out: opts.out },
-          io,
-        ),
-      );
-    });
+    .addOption(workersOption(MIN_STACKS_FOR_WORKERS))
+    .action(
+      async (
+        stacks: string[],
+        opts: { format: PlanFormat; write: boolean; check: boolean; out?: string; workers?: number },
+      ) => {
+        finish(
+          await plan(
+            {
+              stacks,
+              format: opts.format,
+              cwd: process.cwd(),
+              write: opts.write,
+              check: opts.check,
+              out: opts.out,
+              workers: opts.workers ?? "auto",
+            },
+            io,
+          ),
+        );
+      },
+    );
 }
