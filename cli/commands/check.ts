@@ -4,8 +4,10 @@
  * with mailauth through the same resolver, and exits 1 on any failure (issue #5). `--planned` runs
  * the same check against the working tree's plan before `pulumi up` (issue #12, check/planned.ts).
  */
+import * as path from "node:path";
 import { Option, type Command } from "commander";
-import { ConfigError, decodeConfigMap, validateStack } from "../../components/config";
+import { currentTime } from "../../components/clock";
+import { ConfigError, decodeConfigMap, validateStack, type Problem } from "../../components/config";
 import { publishedRecord } from "../../components/model";
 import { abbreviateKeys } from "../check/advice";
 import { checkStack, type Finding, type PrivateKeyAtHand } from "../check/checks";
@@ -17,17 +19,20 @@ import { printable } from "../render/printable";
 import { readRegularFile } from "../safeFs";
 import { problemLines } from "../errors";
 import { type CommandContext, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
-import { dnsServer, keyFiles, seconds, wholeNumber, type KeyFileOption } from "../options";
+import { runInWorkers, workersFor, type WorkersOption } from "../fleet/run";
+import { dnsServer, keyFiles, seconds, wholeNumber, workersOption, type KeyFileOption } from "../options";
 import {
   loadProject,
   ProjectError,
   readStackConfig,
   selectStacks,
+  StackFileError,
   UsageError,
   type Project,
   type StackConfig,
 } from "../project";
 import { pulumiCli, PulumiCliError } from "../pulumiCli";
+import { mergeProblems } from "../stackFile";
 import { selectorPath, stackKeysOf } from "../stackKeys";
 
 export const CHECK_FORMATS = ["table", "json"] as const;
@@ -59,6 +64,8 @@ export interface CheckOptions {
   readonly now?: () => Date;
   /** How DNS is asked (`--planned` routes the plan's questions to its own server). @default networkDns */
   readonly dns?: DnsClient;
+  /** Worker threads that share the stacks (0: none). @default one per core from MIN_STACKS_FOR_WORKERS stacks on */
+  readonly workers?: WorkersOption;
 }
 
 export interface StackReport {
@@ -149,36 +156,56 @@ async function privateKeysFor(
   return { keys, findings };
 }
 
+/**
+ * What checking one stack needs besides the stack itself, as plain data: the same in this thread and
+ * in a worker thread (cli/fleet/checkTask.ts), to which it is copied.
+ */
+export interface CheckSettings {
+  readonly resolver: DnsServer;
+  readonly authoritative: boolean;
+  readonly nsPort: number;
+  /** `--https-port`: every HTTPS fetch (MTA-STS policy, BIMI logo) connects to this port (test setups). */
+  readonly httpsPort: number | undefined;
+  readonly planned: boolean;
+  readonly usePulumi: boolean;
+  readonly limits: CheckLimits;
+  /** The `--key-file` keys (read once, in the main thread). */
+  readonly keyFiles: ReadonlyMap<string, PrivateKeyAtHand>;
+  /** "Now" for the whole run, in ms since the epoch: one instant, so that no thread's clock shows. */
+  readonly now: number;
+}
+
+/** One stack's report, or the lines that say why it has none (its config is invalid). */
+export type CheckOutcome = { readonly report: StackReport } | { readonly errors: readonly string[] };
+
 async function checkOne(
   project: Project,
   stackConfig: StackConfig,
-  options: CheckOptions,
-  resolver: DnsServer,
-  keyFiles: ReadonlyMap<string, PrivateKeyAtHand>,
+  settings: CheckSettings,
   dns: DnsClient | undefined,
 ): Promise<StackReport> {
   const { stack } = stackConfig;
   const validated = validateStack(stack, decodeConfigMap(stackConfig.config));
   const { config } = validated;
   const records = validated.records.map(publishedRecord);
-  const limits = options.limits ?? DEFAULT_CHECK_LIMITS;
+  const { limits } = settings;
   // One deadline for the whole stack, key reads included.
   const startedAt = Date.now();
-  const keys = await privateKeysFor(project, stackConfig, keyFiles, options.usePulumi, limits);
+  const keys = await privateKeysFor(project, stackConfig, settings.keyFiles, settings.usePulumi, limits);
   const findings: Finding[] = [
     ...keys.findings,
     ...(await checkStack(
       {
-        resolver,
-        authoritative: options.authoritative ? { port: options.nsPort } : undefined,
+        resolver: settings.resolver,
+        authoritative: settings.authoritative ? { port: settings.nsPort } : undefined,
         queryOptions: QUERY_OPTIONS,
         privateKeys: keys.keys,
         limits,
         startedAt,
         dns,
         stack,
-        now: options.now,
-        httpsPort: options.httpsPort,
+        now: () => new Date(settings.now),
+        httpsPort: settings.httpsPort,
       },
       config,
       records,
@@ -188,11 +215,75 @@ async function checkOne(
   return {
     stack,
     domain: config.domain,
-    planned: options.planned === true,
+    planned: settings.planned,
     ok: count("fail") === 0,
     counts: { ok: count("ok"), warn: count("warn"), fail: count("fail") },
     findings,
   };
+}
+
+/**
+ * A stack's config as far as it can be read: a stack file with problems of its own (StackFileError)
+ * still gives what it holds, and its problems.
+ */
+function readTolerantly(project: Project, stack: string): { stackConfig: StackConfig; problems: readonly Problem[] } {
+  try {
+    return { stackConfig: readStackConfig(project, stack), problems: [] };
+  } catch (error) {
+    if (!(error instanceof StackFileError)) throw error;
+    return { stackConfig: error.stackConfig, problems: error.problems };
+  }
+}
+
+/**
+ * Checks one stack (read here unless given) and says how it went: an invalid stack is its error
+ * lines, every problem of the file and of the config at once, never a reason to skip the others.
+ * What a worker thread runs for each stack (cli/fleet/checkTask.ts).
+ */
+export async function checkOutcome(
+  project: Project,
+  stack: string | StackConfig,
+  settings: CheckSettings,
+  dns?: DnsClient,
+): Promise<CheckOutcome> {
+  const { stackConfig, problems } =
+    typeof stack === "string" ? readTolerantly(project, stack) : { stackConfig: stack, problems: [] };
+  try {
+    if (problems.length > 0) {
+      let configProblems: readonly Problem[] = [];
+      try {
+        validateStack(stackConfig.stack, decodeConfigMap(stackConfig.config));
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        configProblems = error.problems;
+      }
+      throw new ConfigError(stackConfig.stack, mergeProblems(problems, configProblems));
+    }
+    return { report: await checkOne(project, stackConfig, settings, dns) };
+  } catch (error) {
+    if (error instanceof ConfigError) return { errors: problemLines(error) };
+    throw error;
+  }
+}
+
+/** `fn` over `items`, at most `limit` at a time; the results in the order of `items`. */
+export async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+  onEach?: () => void,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+      onEach?.();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }
 
 /**
@@ -238,19 +329,34 @@ export async function check(options: CheckOptions, io: Io & { readonly stderr: {
   const project = loadProject(options.cwd);
   const stacks = selectStacks(project, options.stacks);
   const keyFiles = readKeyFiles(options.keyFiles);
-  // Each stack file is read and parsed once, here.
-  const stackConfigs = stacks.map((stack) => readStackConfig(project, stack));
-  const known = new Set(stackConfigs.flatMap((stackConfig) => stackKeysOf(stackConfig).selectors.map((s) => s.name)));
-  const unknownSelectors = [...keyFiles.keys()].filter((name) => !known.has(name));
-  if (unknownSelectors.length > 0) {
-    throw new UsageError(`--key-file ${unknownSelectors.join(", ")}: no such selector in ${stacks.join(", ")}`);
+  if (keyFiles.size > 0) {
+    const known = new Set(
+      stacks.flatMap((stack) => stackKeysOf(readTolerantly(project, stack).stackConfig).selectors.map((s) => s.name)),
+    );
+    const unknownSelectors = [...keyFiles.keys()].filter((name) => !known.has(name));
+    if (unknownSelectors.length > 0) {
+      throw new UsageError(`--key-file ${unknownSelectors.join(", ")}: no such selector in ${stacks.join(", ")}`);
+    }
   }
-  const resolver = options.resolver ?? systemServer();
-  const planned = options.planned === true ? await startPlanned(project, stacks, stackConfigs) : undefined;
+  const settings: CheckSettings = {
+    resolver: options.resolver ?? systemServer(),
+    authoritative: options.authoritative,
+    nsPort: options.nsPort,
+    httpsPort: options.httpsPort,
+    planned: options.planned === true,
+    usePulumi: options.usePulumi,
+    limits: options.limits ?? DEFAULT_CHECK_LIMITS,
+    keyFiles,
+    now: (options.now ?? currentTime)().getTime(),
+  };
+  if (options.planned !== true) return checkAll(project, stacks, settings, options, io);
+  // Each stack file is read and parsed once, here: the plan and the check use the same config.
+  const stackConfigs = stacks.map((stack) => readStackConfig(project, stack));
+  const planned = await startPlanned(project, stacks, stackConfigs);
   try {
-    return await checkAll(project, stackConfigs, options, resolver, keyFiles, planned?.dns ?? options.dns, io);
+    return await checkAll(project, stackConfigs, settings, { ...options, dns: planned.dns }, io);
   } finally {
-    await planned?.server.close();
+    await planned.server.close();
   }
 }
 
@@ -277,40 +383,56 @@ async function startPlanned(
   );
 }
 
-/** Checks every stack, STACK_CONCURRENCY at a time, and prints the reports; the exit code. */
+/**
+ * Below this many stacks `check` runs in this thread unless `--workers` says otherwise: a thread
+ * loads the validation and mailauth afresh (~0.3 CPU-seconds), as long as ~100 stacks' checks take.
+ */
+export const MIN_STACKS_FOR_WORKERS = 500;
+
+/** The module worker threads run for check (cli/fleet/checkTask.ts). */
+const CHECK_TASK = path.join(__dirname, "..", "fleet", "checkTask.ts");
+
+/**
+ * Checks every stack, STACK_CONCURRENCY at a time (in each worker thread when there are several,
+ * issue #14), and prints the reports in stack order, then each invalid stack's errors, in stack
+ * order too; the exit code. A DNS client given in process (`--planned`'s, a test's) keeps the work
+ * in this thread: it cannot be handed to another.
+ */
 async function checkAll(
   project: Project,
-  stackConfigs: readonly StackConfig[],
+  stacks: readonly (string | StackConfig)[],
+  settings: CheckSettings,
   options: CheckOptions,
-  resolver: DnsServer,
-  keyFiles: ReadonlyMap<string, PrivateKeyAtHand>,
-  dns: DnsClient | undefined,
   io: Io & { readonly stderr: { isTTY?: boolean } },
 ): Promise<number> {
-  const stacks = stackConfigs.map((stackConfig) => stackConfig.stack);
-  const reports: (StackReport | undefined)[] = new Array<StackReport | undefined>(stacks.length);
-  const errors: string[] = [];
+  const { dns } = options;
+  const threads = dns === undefined ? workersFor(options.workers ?? "auto", stacks.length, MIN_STACKS_FOR_WORKERS) : 0;
   let done = 0;
   const showProgress = options.progress && io.stderr.isTTY === true;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < stacks.length) {
-      const index = next++;
-      const stackConfig = stackConfigs[index];
-      if (stackConfig === undefined) continue;
-      try {
-        reports[index] = await checkOne(project, stackConfig, options, resolver, keyFiles, dns);
-      } catch (error) {
-        if (error instanceof ConfigError) errors.push(...problemLines(error));
-        else throw error;
-      }
-      done++;
-      if (showProgress) io.stderr.write(`\rchecked ${done}/${stacks.length} stacks`);
-    }
+  const progress = (count: number): void => {
+    done += count;
+    if (showProgress) io.stderr.write(`\rchecked ${done}/${stacks.length} stacks`);
   };
-  await Promise.all(Array.from({ length: Math.min(STACK_CONCURRENCY, stacks.length) }, worker));
+  const outcomes =
+    threads === 0
+      ? await mapConcurrently(
+          stacks,
+          STACK_CONCURRENCY,
+          (stack) => checkOutcome(project, stack, settings, dns),
+          () => {
+            progress(1);
+          },
+        )
+      : await runInWorkers<CheckSettings, CheckOutcome>(
+          CHECK_TASK,
+          project.dir,
+          stacks.map((stack) => (typeof stack === "string" ? stack : stack.stack)),
+          settings,
+          { workers: threads, maxBatch: STACK_CONCURRENCY, onBatch: progress },
+        );
   if (showProgress) io.stderr.write("\r\x1b[K");
-  const finished = reports.filter((r): r is StackReport => r !== undefined);
+  const finished = outcomes.flatMap((outcome) => ("report" in outcome ? [outcome.report] : []));
+  const errors = outcomes.flatMap((outcome) => ("errors" in outcome ? outcome.errors : []));
   io.stdout.write(options.format === "json" ? `${JSON.stringify(finished, null, 2)}\n` : renderCheckTable(finished));
   for (const error of errors) reportError(io, error, EXIT_FAILURE);
   return errors.length > 0 || finished.some((r) => !r.ok) ? EXIT_FAILURE : EXIT_OK;
@@ -357,6 +479,7 @@ export function register(program: Command, { io, finish, now }: CommandContext):
         .argParser(seconds(MAX_STACK_TIMEOUT_S))
         .default(DEFAULT_CHECK_LIMITS.stackTimeoutMs / 1000),
     )
+    .addOption(workersOption(MIN_STACKS_FOR_WORKERS))
     .action(
       async (
         stacks: string[],
@@ -370,6 +493,7 @@ export function register(program: Command, { io, finish, now }: CommandContext):
           nsPort: number;
           httpsPort: number;
           stackTimeout: number;
+          workers?: number;
         },
       ) => {
         finish(
@@ -388,6 +512,7 @@ export function register(program: Command, { io, finish, now }: CommandContext):
               cwd: process.cwd(),
               progress: true,
               now,
+              workers: opts.workers ?? "auto",
             },
             io,
           ),

@@ -43,7 +43,12 @@ export async function runInWorkers<S, R>(
   dir: string,
   stacks: readonly string[],
   settings: S,
-  options: { readonly workers: number; readonly maxBatch: number },
+  options: {
+    readonly workers: number;
+    readonly maxBatch: number;
+    /** Called with the number of stacks each batch held, as its results are taken (progress). */
+    readonly onBatch?: (stacks: number) => void;
+  },
 ): Promise<R[]> {
   const size = Math.max(
     1,
@@ -59,6 +64,7 @@ export async function runInWorkers<S, R>(
     tasks(),
     (batch) => {
       for (const result of batch) results.push(result);
+      options.onBatch?.(batch.length);
     },
     { module, workers: Math.max(1, Math.min(options.workers, Math.ceil(stacks.length / size))) },
   );
