@@ -11,7 +11,20 @@ import * as path from "node:path";
 import type { StackReport } from "../cli/commands/check";
 import { startBind, type BindServer, type ZoneSpec } from "../test/support/bind";
 import { generateStacks, REPO_ROOT, sharedZones, writeProject, type GeneratedStack } from "./lib/generate";
-import { alternate, floorEnv, formatSummary, progress, runChild, table, type ChildRun } from "./lib/stats";
+import { LARGE_FLEET } from "./plan";
+import {
+  alternate,
+  floorEnv,
+  formatSummary,
+  loadAverages,
+  medianCpuPerWall,
+  megabytes,
+  ms,
+  progress,
+  runChild,
+  table,
+  type ChildRun,
+} from "./lib/stats";
 
 const CLI = path.join(REPO_ROOT, "bin", "sender-auth.js");
 const FLOOR = path.join(__dirname, "floors", "check-floor.cjs");
@@ -83,6 +96,7 @@ function questionsByDomain(
 
 export async function benchCheck(sizes: readonly number[], runs: number): Promise<string> {
   const rows: string[][] = [];
+  let previous: { n: number; median: number } | undefined;
   for (const n of sizes) {
     const stacks = generateStacks(n);
     const project = writeProject(stacks);
@@ -96,7 +110,7 @@ export async function benchCheck(sizes: readonly number[], runs: number): Promis
         runChild(
           process.execPath,
           [CLI, "check", "--resolver", `127.0.0.1:${at.port}`, "--no-pulumi", "--format", "json"],
-          { cwd: project.dir, okCodes: [0, 1] },
+          { cwd: project.dir, okCodes: [0, 1], rss: true },
         );
 
       logging = await startBind(zones, { recursion: true, queryLog: true });
@@ -125,11 +139,12 @@ export async function benchCheck(sizes: readonly number[], runs: number): Promis
       logging = undefined;
 
       server = await startBind(zones, { recursion: true });
-      progress(`check: N=${n}: ${questions.length} questions, ${runs} runs each`);
+      const large = n >= LARGE_FLEET;
+      progress(`check: N=${n}: ${questions.length} questions, ${large ? 1 : runs} runs each (load ${loadAverages()})`);
       const at = server;
       const floor = (): Promise<ChildRun> =>
         runChild(process.execPath, [FLOOR, floorInput, `127.0.0.1:${at.port}`], { cwd: project.dir, env: floorEnv() });
-      const result = await alternate(runs, check(at), floor, (r) => r.wallMs);
+      const result = await alternate(large ? 1 : runs, check(at), floor, (r) => r.wallMs, !large);
       const checks = reports.reduce((sum, r) => sum + r.counts.ok + r.counts.warn + r.counts.fail, 0);
       rows.push([
         String(n),
@@ -138,12 +153,32 @@ export async function benchCheck(sizes: readonly number[], runs: number): Promis
         formatSummary(result.subjectMs),
         formatSummary(result.floorMs),
         `${(result.subjectMs.median / result.floorMs.median).toFixed(2)}×`,
+        // Marginal time per added domain since the previous size: flat means linear.
+        previous === undefined ? "–" : ms((result.subjectMs.median - previous.median) / (n - previous.n)),
+        megabytes(Math.max(...result.subject.map((r) => r.maxRssBytes ?? 0))),
+        medianCpuPerWall(result.subject),
+        loadAverages(),
       ]);
+      previous = { n, median: result.subjectMs.median };
     } finally {
       await logging?.stop();
       await server?.stop();
       project.remove();
     }
   }
-  return `${table(["domains", "findings", "DNS questions", "check: median (min–max)", "floor: median (min–max)", "ratio"], rows)}\n`;
+  return `${table(
+    [
+      "domains",
+      "findings",
+      "DNS questions",
+      "check: median (min–max)",
+      "floor: median (min–max)",
+      "ratio",
+      "check per domain*",
+      "peak RSS check",
+      "check CPU / wall",
+      "load (1/5/15 min)",
+    ],
+    rows,
+  )}\n\n\\* marginal time per added domain between this size and the previous one.\n`;
 }

@@ -1,7 +1,9 @@
 /**
- * Benchmark 1, plan throughput (issue #6): `sender-auth plan --format json` over N generated stacks
- * in one process, against a floor that registers the same resources (same types, same inputs, one
- * component per stack) under the same SDK mock runtime, in plain JavaScript, with nothing else.
+ * Benchmark 1, plan throughput (issues #6 and #14): `sender-auth plan --format json` over N generated
+ * stacks in one process (worker threads, one per core, from 100 stacks on), against a floor that
+ * registers the same resources (same types, same inputs, one component per stack) under the same SDK
+ * mock runtime, in plain JavaScript, in one thread, with nothing else. Beside the times: peak RSS,
+ * CPU time over wall time (both cores busy shows as about 2×) and the load average when measured.
  */
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -9,6 +11,8 @@ import { generateStacks, REPO_ROOT, writeProject } from "./lib/generate";
 import {
   alternate,
   floorEnv,
+  loadAverages,
+  medianCpuPerWall,
   formatSummary,
   megabytes,
   ms,
@@ -35,7 +39,12 @@ export interface PlanRow {
   readonly floor: ReturnType<typeof summarize>;
   readonly subjectRss: number;
   readonly floorRss: number;
+  readonly cpuPerWall: string;
+  readonly load: string;
 }
+
+/** From this many stacks on, one timed run of each side (a run takes minutes). */
+export const LARGE_FLEET = 5000;
 
 export async function benchPlan(
   sizes: readonly number[],
@@ -45,7 +54,7 @@ export async function benchPlan(
   for (const n of sizes) {
     const project = writeProject(generateStacks(n));
     try {
-      progress(`plan: N=${n}, ${runs} runs each`);
+      progress(`plan: N=${n}, ${n >= LARGE_FLEET ? 1 : runs} runs each (load ${loadAverages()})`);
       const plan = (): Promise<ChildRun> =>
         runChild(process.execPath, [CLI, "plan", "--format", "json"], { cwd: project.dir, rss: true });
       // The floor registers exactly what plan registered.
@@ -58,7 +67,8 @@ export async function benchPlan(
       );
       const floor = (): Promise<ChildRun> =>
         runChild(process.execPath, [FLOOR, floorInput], { cwd: project.dir, rss: true, env: floorEnv() });
-      const result = await alternate(runs, plan, floor, (r) => r.wallMs);
+      const large = n >= LARGE_FLEET;
+      const result = await alternate(large ? 1 : runs, plan, floor, (r) => r.wallMs, !large);
       const resources = planned.reduce((sum, p) => sum + p.resources.length + 1, 0);
       rows.push({
         n,
@@ -67,6 +77,8 @@ export async function benchPlan(
         floor: result.floorMs,
         subjectRss: Math.max(...result.subject.map((r) => r.maxRssBytes ?? 0)),
         floorRss: Math.max(...result.floor.map((r) => r.maxRssBytes ?? 0)),
+        cpuPerWall: medianCpuPerWall(result.subject),
+        load: loadAverages(),
       });
     } finally {
       project.remove();
@@ -82,6 +94,8 @@ export async function benchPlan(
       "plan per stack*",
       "floor per stack*",
       "peak RSS plan / floor",
+      "plan CPU / wall",
+      "load (1/5/15 min)",
     ],
     rows.map((row, i) => {
       const previous = i > 0 ? rows[i - 1] : undefined;
@@ -97,6 +111,8 @@ export async function benchPlan(
         perStack(row.subject.median, previous?.subject.median),
         perStack(row.floor.median, previous?.floor.median),
         `${megabytes(row.subjectRss)} / ${megabytes(row.floorRss)}`,
+        row.cpuPerWall,
+        row.load,
       ];
     }),
   );

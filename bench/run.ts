@@ -73,7 +73,7 @@ async function main(): Promise<number> {
         out.push(
           "## 1. plan throughput",
           "",
-          (await benchPlan(sizes ?? (quick ? [2, 5] : [10, 100, 500, 1000]), n)).markdown,
+          (await benchPlan(sizes ?? (quick ? [2, 5] : [10, 100, 1000, 5000, 10000]), n)).markdown,
         );
         break;
       case "startup":
@@ -89,7 +89,7 @@ async function main(): Promise<number> {
         );
         break;
       case "check":
-        out.push("## 4. check", "", await benchCheck(sizes ?? (quick ? [2] : [10, 100, 500]), n));
+        out.push("## 4. check", "", await benchCheck(sizes ?? (quick ? [2] : [10, 100, 1000, 5000, 10000]), n));
         break;
       case "reports":
         out.push("## 5. reports", "", await benchReports(sizes ?? (quick ? [50] : [1000, 10000]), n));

@@ -4,7 +4,7 @@
  */
 import { spawn, type SpawnOptions } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 
 export interface Summary {
@@ -110,17 +110,21 @@ export async function runChild(
 }
 
 /**
- * Runs `subject` and `floor` alternately, `runs` times each after one untimed warm-up of each, so
- * that both see the same machine state (page cache, CPU frequency) and drift hits both alike.
+ * Runs `subject` and `floor` alternately, `runs` times each after one untimed warm-up of each
+ * (unless `warmUp` is false: runs of minutes, whose start-up is a rounding error), so that both see
+ * the same machine state (page cache, CPU frequency) and drift hits both alike.
  */
 export async function alternate<T>(
   runs: number,
   subject: () => Promise<T>,
   floor: () => Promise<T>,
   time: (result: T) => number,
+  warmUp = true,
 ): Promise<{ subject: T[]; floor: T[]; subjectMs: Summary; floorMs: Summary }> {
-  await subject();
-  await floor();
+  if (warmUp) {
+    await subject();
+    await floor();
+  }
   const s: T[] = [];
   const f: T[] = [];
   for (let i = 0; i < runs; i++) {
@@ -143,4 +147,21 @@ export function floorEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEn
 
 export function megabytes(bytes: number): string {
   return `${Math.round(bytes / (1024 * 1024))} MB`;
+}
+
+/** CPU time over wall time of one run: above 1 when more than one core worked (issue #14). */
+export function cpuPerWall(run: ChildRun): number {
+  return (run.cpuMs ?? 0) / run.wallMs;
+}
+
+/** The median of the runs' CPU/wall ratios, e.g. `1.83×`. */
+export function medianCpuPerWall(runs: readonly ChildRun[]): string {
+  return `${summarize(runs.map(cpuPerWall)).median.toFixed(2)}×`;
+}
+
+/** The machine's load averages (1, 5, 15 minutes), as `uptime` shows them: other work on the cores. */
+export function loadAverages(): string {
+  return loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" / ");
 }
