@@ -7,7 +7,16 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InvalidArgumentError } from "commander";
 import { selectorProblem } from "../../../components/records/names";
-import { checkedName, dnsServer, keyFiles, pathValue, seconds, wholeNumber } from "../../../cli/options";
+import {
+  checkedName,
+  dnsServer,
+  keyFiles,
+  MAX_WORKERS,
+  pathValue,
+  seconds,
+  wholeNumber,
+  workersOption,
+} from "../../../cli/options";
 
 /** What `parse(value)` returns, or the message it refuses `value` with. */
 function outcome<T>(parse: (value: string) => T, value: string): T | string {
@@ -91,5 +100,31 @@ describe("keyFiles: the repeatable <selector>=<path> option", () => {
       outcome((v) => keyFiles(v, [{ selector: "s1", path: "/k/a.pem" }]), "s1=/k/b.pem"),
       "Selector s1 is given twice: give each selector one key file.",
     );
+  });
+});
+
+describe("workersOption: --workers <n> of plan and check", () => {
+  const parse = (value: string): unknown => {
+    const parseArg = workersOption(100).parseArg;
+    assert.ok(parseArg !== undefined);
+    return outcome((text) => parseArg<unknown>(text, undefined), value);
+  };
+  const RULE = `It must be a whole number from 0 to ${MAX_WORKERS}.`;
+  for (const [value, expected] of [
+    ["0", 0],
+    ["2", 2],
+    [String(MAX_WORKERS), MAX_WORKERS],
+    [String(MAX_WORKERS + 1), RULE],
+    ["-1", RULE],
+    ["auto", RULE],
+    ["", RULE],
+  ] as const) {
+    it(`--workers ${JSON.stringify(value)} → ${JSON.stringify(expected)}`, () => {
+      assert.deepEqual(parse(value), expected);
+    });
+  }
+
+  it("its help names the default", () => {
+    assert.match(workersOption(500).description, /one per core from 500 stacks on; 0: none/);
   });
 });
