@@ -21,6 +21,7 @@ import {
   summarize,
   table,
   type ChildRun,
+  type Summary,
 } from "./lib/stats";
 
 const CLI = path.join(REPO_ROOT, "bin", "sender-auth.js");
@@ -46,6 +47,20 @@ export interface PlanRow {
 /** From this many stacks on, one timed run of each side (a run takes minutes). */
 export const LARGE_FLEET = 5000;
 
+/** One timed sample of each side: the subject's run already made, and one run of the floor. */
+export async function once(
+  subject: ChildRun,
+  floor: () => Promise<ChildRun>,
+): Promise<{ subject: ChildRun[]; floor: ChildRun[]; subjectMs: Summary; floorMs: Summary }> {
+  const floorRun = await floor();
+  return {
+    subject: [subject],
+    floor: [floorRun],
+    subjectMs: summarize([subject.wallMs]),
+    floorMs: summarize([floorRun.wallMs]),
+  };
+}
+
 export async function benchPlan(
   sizes: readonly number[],
   runs: number,
@@ -67,8 +82,8 @@ export async function benchPlan(
       );
       const floor = (): Promise<ChildRun> =>
         runChild(process.execPath, [FLOOR, floorInput], { cwd: project.dir, rss: true, env: floorEnv() });
-      const large = n >= LARGE_FLEET;
-      const result = await alternate(large ? 1 : runs, plan, floor, (r) => r.wallMs, !large);
+      // A large fleet's first run is its timed run: one run takes minutes, its start-up a rounding error.
+      const result = n >= LARGE_FLEET ? await once(first, floor) : await alternate(runs, plan, floor, (r) => r.wallMs);
       const resources = planned.reduce((sum, p) => sum + p.resources.length + 1, 0);
       rows.push({
         n,
@@ -80,6 +95,7 @@ export async function benchPlan(
         cpuPerWall: medianCpuPerWall(result.subject),
         load: loadAverages(),
       });
+      progress(`plan: N=${n}: ${JSON.stringify(rows.at(-1))}`);
     } finally {
       project.remove();
     }

@@ -110,21 +110,17 @@ export async function runChild(
 }
 
 /**
- * Runs `subject` and `floor` alternately, `runs` times each after one untimed warm-up of each
- * (unless `warmUp` is false: runs of minutes, whose start-up is a rounding error), so that both see
- * the same machine state (page cache, CPU frequency) and drift hits both alike.
+ * Runs `subject` and `floor` alternately, `runs` times each after one untimed warm-up of each, so
+ * that both see the same machine state (page cache, CPU frequency) and drift hits both alike.
  */
 export async function alternate<T>(
   runs: number,
   subject: () => Promise<T>,
   floor: () => Promise<T>,
   time: (result: T) => number,
-  warmUp = true,
 ): Promise<{ subject: T[]; floor: T[]; subjectMs: Summary; floorMs: Summary }> {
-  if (warmUp) {
-    await subject();
-    await floor();
-  }
+  await subject();
+  await floor();
   const s: T[] = [];
   const f: T[] = [];
   for (let i = 0; i < runs; i++) {
