@@ -73,12 +73,18 @@ export function keyFiles(value: string, previous: readonly KeyFileOption[]): Key
 export const MAX_WORKERS = 64;
 
 /**
- * `--workers <n>`: worker threads that share a fleet's stacks (issue #14), 0 for none; left out, one
- * per core from `minStacks` stacks on.
+ * `--workers <n>`: worker threads that share a command's work (issue #14 for stacks, #15 for report
+ * files), 0 for none; `help` says what they do and when the default starts them.
  */
-export function workersOption(minStacks: number): Option {
-  return new Option(
-    "--workers <n>",
+export function workersOption(help: string): Option {
+  return new Option("--workers <n>", help).argParser(
+    wholeNumber(0, MAX_WORKERS, `a whole number from 0 to ${MAX_WORKERS}`),
+  );
+}
+
+/** `--workers <n>` of a command over stacks: one thread per core from `minStacks` stacks on. */
+export function stackWorkersOption(minStacks: number): Option {
+  return workersOption(
     `worker threads that share the stacks (default: one per core from ${minStacks} stacks on; 0: none)`,
-  ).argParser(wholeNumber(0, MAX_WORKERS, `a whole number from 0 to ${MAX_WORKERS}`));
+  );
 }

@@ -20,7 +20,7 @@ import { readRegularFile } from "../safeFs";
 import { problemLines } from "../errors";
 import { type CommandContext, reportError, EXIT_FAILURE, EXIT_OK, type Io } from "../io";
 import { runInWorkers, workersFor, type WorkersOption } from "../fleet/run";
-import { dnsServer, keyFiles, seconds, wholeNumber, workersOption, type KeyFileOption } from "../options";
+import { dnsServer, keyFiles, seconds, wholeNumber, stackWorkersOption, type KeyFileOption } from "../options";
 import {
   loadProject,
   ProjectError,
@@ -479,7 +479,7 @@ export function register(program: Command, { io, finish, now }: CommandContext):
         .argParser(seconds(MAX_STACK_TIMEOUT_S))
         .default(DEFAULT_CHECK_LIMITS.stackTimeoutMs / 1000),
     )
-    .addOption(workersOption(MIN_STACKS_FOR_WORKERS))
+    .addOption(stackWorkersOption(MIN_STACKS_FOR_WORKERS))
     .action(
       async (
         stacks: string[],

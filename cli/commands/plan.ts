@@ -10,7 +10,7 @@ import { CommandError, problemLines } from "../errors";
 import { type CommandContext, reportError, EXIT_FAILURE, EXIT_OK, type Io, type TerminalIo } from "../io";
 import { runStackUnderMocks, type StackPlan } from "../mockRun";
 import { runInWorkers, workersFor, type WorkersOption } from "../fleet/run";
-import { pathValue, workersOption } from "../options";
+import { pathValue, stackWorkersOption } from "../options";
 import { writeIntoDir } from "../outDir";
 import {
   loadProject,
@@ -257,7 +257,7 @@ export function register(program: Command, { io, finish }: CommandContext): void
     .addOption(
       new Option("--out <dir>", "with --format bind: write <dir>/<domain>.zone for each stack").argParser(pathValue),
     )
-    .addOption(workersOption(MIN_STACKS_FOR_WORKERS))
+    .addOption(stackWorkersOption(MIN_STACKS_FOR_WORKERS))
     .action(
       async (
         stacks: string[],

@@ -12,7 +12,7 @@ import { Option, type Command } from "commander";
 import { ConfigError, decodeConfigMap, validateStack } from "../../components/config";
 import { problemLines } from "../errors";
 import { EXIT_FAILURE, EXIT_OK, type CommandContext, type Io } from "../io";
-import { valueParser, wholeNumber } from "../options";
+import { valueParser, workersOption } from "../options";
 import { loadProject, readStackConfig, selectStacks, ProjectError, UsageError, type Project } from "../project";
 import { Aggregator, emptySummary } from "../reports/aggregate";
 import { collectInputs } from "../reports/files";
@@ -40,9 +40,6 @@ export interface ReportsOptions {
   /** Worker threads that read and parse files (0: none). @default one per core from 500 files on, else none */
   readonly workers?: number;
 }
-
-/** Most worker threads `--workers` accepts. */
-export const MAX_WORKERS = 64;
 
 /** `2026-11-28` → seconds since the epoch at 00:00:00Z, or undefined if it is not a real date. */
 export function parseSince(text: string): number | undefined {
@@ -176,11 +173,7 @@ export function register(program: Command, { io, finish, now }: CommandContext):
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
-    .option(
-      "--workers <n>",
-      "threads that read and parse reports (default: one per core from 500 files on; 0: none)",
-      wholeNumber(0, MAX_WORKERS, `a whole number from 0 to ${MAX_WORKERS}`),
-    )
+    .addOption(workersOption("threads that read and parse reports (default: one per core from 500 files on; 0: none)"))
     .action(
       async (paths: string[], opts: { format: ReportsFormat; since?: number; stack: string[]; workers?: number }) => {
         finish(

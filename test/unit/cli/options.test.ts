@@ -15,7 +15,7 @@ import {
   pathValue,
   seconds,
   wholeNumber,
-  workersOption,
+  stackWorkersOption,
 } from "../../../cli/options";
 
 /** What `parse(value)` returns, or the message it refuses `value` with. */
@@ -103,9 +103,9 @@ describe("keyFiles: the repeatable <selector>=<path> option", () => {
   });
 });
 
-describe("workersOption: --workers <n> of plan and check", () => {
+describe("stackWorkersOption: --workers <n> of plan and check", () => {
   const parse = (value: string): unknown => {
-    const parseArg = workersOption(100).parseArg;
+    const parseArg = stackWorkersOption(100).parseArg;
     assert.ok(parseArg !== undefined);
     return outcome((text) => parseArg<unknown>(text, undefined), value);
   };
@@ -125,6 +125,6 @@ describe("workersOption: --workers <n> of plan and check", () => {
   }
 
   it("its help names the default", () => {
-    assert.match(workersOption(500).description, /one per core from 500 stacks on; 0: none/);
+    assert.match(stackWorkersOption(500).description, /one per core from 500 stacks on; 0: none/);
   });
 });
