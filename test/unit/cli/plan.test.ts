@@ -707,6 +707,8 @@ describe("sender-auth plan (real binary)", { concurrency: true, timeout: 180_000
           "                         from its stack's config (default: false)",
           "  --out <dir>            with --format bind: write <dir>/<domain>.zone for each",
           "                         stack",
+          "  --workers <n>          worker threads that share the stacks (default: one per",
+          "                         core from 100 stacks on; 0: none)",
           "  -h, --help             display help for command",
           "",
         ].join("\n"),
