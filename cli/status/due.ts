@@ -17,7 +17,7 @@ import { DAY_MS } from "../../components/clock";
 import { keyPath } from "../../components/keyPath";
 import { DKIM_ALGORITHMS, type DkimAlgorithm } from "../../components/sections/dkim";
 import { ageInDays } from "../../components/sections/dkim/selectors";
-import { planRotation, type RotationStep } from "../commands/rotate";
+import { planRotation, type RotationStep } from "../rotationPlan";
 import { isoDate, type SelectorState, type StackKeys } from "../stackKeys";
 import type { Sighting } from "./evidence";
 import { revokeEvidence } from "./evidence";

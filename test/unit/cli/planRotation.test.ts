@@ -1,5 +1,5 @@
 /**
- * Which one step `rotate` takes (planRotation, cli/commands/rotate.ts), in process: the selectors of
+ * Which one step `rotate` takes (planRotation, cli/rotationPlan.ts), in process: the selectors of
  * the rotated algorithm decide it, oldest first, and every refusal says why. The spawned rotate tests
  * (rotate.test.ts) cover the writes and the output; these cover the decision, each branch, and the
  * DNS check before activation (servedKeyProblem) through a DnsClient that answers from a table.
@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DnsFailure, type DnsClient, type DnsResponse } from "../../../cli/check/dnsClient";
-import { planRotation, servedKeyProblem, type RotationStep } from "../../../cli/commands/rotate";
+import { servedKeyProblem } from "../../../cli/commands/rotate";
+import { planRotation, type RotationStep } from "../../../cli/rotationPlan";
 import type { SelectorState, StackKeys } from "../../../cli/stackKeys";
 import type { DkimAlgorithm, DkimStatus } from "../../../components/model";
 

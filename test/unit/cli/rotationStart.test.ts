@@ -1,11 +1,11 @@
 /**
- * Whether rotate's step 1 starts a new rotation (rotationStart, cli/commands/rotate.ts), in process:
+ * Whether rotate's step 1 starts a new rotation (rotationStart, cli/rotationPlan.ts), in process:
  * right after a finished rotation only when the active key is due (older than maxKeyAgeDays) or with
  * --force (issue 12). The spawned rotate tests (rotate.test.ts) cover the output around it.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { rotationStart, type RotationStart } from "../../../cli/commands/rotate";
+import { rotationStart, type RotationStart } from "../../../cli/rotationPlan";
 import type { SelectorState, StackKeys } from "../../../cli/stackKeys";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
