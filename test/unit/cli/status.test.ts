@@ -359,6 +359,7 @@ f-retired: reports: 100.0 % aligned over 4 days (125 messages, 1 reporting organ
       [["--format", "xml"], /argument 'xml' is invalid/],
       [["nope"], /no stack file for "nope"/],
       [["--overlap-days", "-1"], /--overlap-days/],
+      [["--workers", "auto"], /option '--workers <n>' argument 'auto' is invalid/],
       [["../x"], /invalid stack name/],
     ] as const) {
       const result = await status(...args);
