@@ -149,12 +149,15 @@ async function rotateStep(
     );
   }
   const step = planRotation(keys, options.algorithm, options.overlapDays, options.now);
-  if (step.kind === "refuse") throw refusal(step.reason);
+  // Checked before rotate's own refusals: after another run's step (a second rotate --due) the step
+  // under the lock may be a refusal (a key just retired is in its overlap), which is not this run's.
   if (options.expect !== undefined && step.kind !== options.expect) {
+    const next = step.kind === "refuse" ? "no step can be taken now" : `${step.kind} is next`;
     throw refusal(
-      `stack ${options.stack} changed while rotate --due ran (${step.kind} is next, not ${options.expect}): run it again`,
+      `stack ${options.stack} changed while rotate --due ran (${next}, not ${options.expect}): run it again`,
     );
   }
+  if (step.kind === "refuse") throw refusal(step.reason);
   const dkim = decodeConfigMap(edit.config.config)["dkim"];
   const maxAge =
     typeof dkim === "object" && dkim !== null ? (dkim as Record<string, unknown>)["maxKeyAgeDays"] : undefined;

@@ -11,6 +11,8 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { namedAvailable, skipOrFailWithoutNamed, startBind, txtRdata, type BindServer } from "../../support/bind";
+import { setTimeout as sleep } from "node:timers/promises";
+import { lockStack } from "../../../cli/stackLock";
 import { createTempProject, describeResult, runCli, type TempProject } from "../../support/cli";
 import { fakePulumiEnv, readPulumiLog } from "../../support/pulumiStandIn";
 import { fixtureKey } from "../../support/fixtures";
@@ -118,6 +120,40 @@ const UNCHANGED: Readonly<Record<string, string>> = {
 const WAIT_FOR_REVOCATION = (domain: string): string =>
   `waiting: DNS does not serve the revocation of s202611a yet (s202611a._domainkey.${domain}: no such name (NXDOMAIN)); it is removed once pulumi up has published it`;
 
+/** What the first run (with the revoke evidence) says of the stacks whose step it takes. */
+const TAKEN: Readonly<Record<string, string>> = {
+  "b-old":
+    "b-old: started s202706a, a new rsa-2048 key, published (s202611a is 212 days old, over sender-auth:dkim.maxKeyAgeDays 180); it is activated on a later run once DNS serves it",
+  "c-custom-age":
+    "c-custom-age: started s202706a, a new rsa-2048 key, published (s202705a is 31 days old, over sender-auth:dkim.maxKeyAgeDays 30); it is activated on a later run once DNS serves it",
+  "d-publishing":
+    "d-publishing: activated s202705a, s202611a retired (DNS serves it): switch every signer to s202705a (npx sender-auth export d-publishing --selector s202705a --format pem)",
+  "f-retired":
+    "f-retired: revoked s202611a: 3 reports for retired.test from 2027-05-26 to 2027-05-31 show only s202705a signing (120 messages), none with s202611a",
+  "g-revoked": "g-revoked: removed s202611a (DNS serves its revocation)",
+};
+
+/** The selectors of those stacks once their step is taken (status, retiredAt, createdAt). */
+const TAKEN_STATE: Readonly<Record<string, Record<string, string>>> = {
+  "b-old": { s202611a: "active 2026-11-01", s202706a: "published 2027-06-01" },
+  "c-custom-age": { s202705a: "active 2027-05-01", s202706a: "published 2027-06-01" },
+  "d-publishing": { s202611a: "retired 2027-06-01 2026-11-01", s202705a: "active 2027-05-30" },
+  "f-retired": { s202611a: "revoked 2027-05-10 2026-11-01", s202705a: "active 2027-05-08" },
+  "g-revoked": { s202705a: "active 2027-05-08" },
+};
+
+/** What a run right after the first says of the same stacks: each waits for DNS or the calendar. */
+const AFTER: Readonly<Record<string, string>> = {
+  "b-old":
+    "b-old: waiting: DNS does not serve s202706a yet (s202706a._domainkey.old.test: no such name (NXDOMAIN)); it is activated once pulumi up has published it and the record TTL has passed",
+  "c-custom-age":
+    "c-custom-age: waiting: DNS does not serve s202706a yet (s202706a._domainkey.custom.test: no such name (NXDOMAIN)); it is activated once pulumi up has published it and the record TTL has passed",
+  "d-publishing":
+    "d-publishing: nothing due: s202611a was retired on 2027-06-01; mail signed with it may still be in flight, so it can be revoked from 2027-06-08 (--overlap-days 7)",
+  "f-retired": `f-retired: ${WAIT_FOR_REVOCATION("retired.test")}`,
+  "g-revoked": "g-revoked: nothing due: s202705a is 24 days old (sender-auth:dkim.maxKeyAgeDays 180)",
+};
+
 describe("sender-auth rotate --due", () => {
   it("takes exactly the step due for each stack, one line per stack; a second run does nothing and says so", async (t) => {
     if (skipOrFailWithoutNamed(t)) return;
@@ -128,12 +164,12 @@ describe("sender-auth rotate --due", () => {
       first.stdout,
       [
         UNCHANGED["a-fresh"],
-        "b-old: started s202706a, a new rsa-2048 key, published (s202611a is 212 days old, over sender-auth:dkim.maxKeyAgeDays 180); it is activated on a later run once DNS serves it",
-        "c-custom-age: started s202706a, a new rsa-2048 key, published (s202705a is 31 days old, over sender-auth:dkim.maxKeyAgeDays 30); it is activated on a later run once DNS serves it",
-        "d-publishing: activated s202705a, s202611a retired (DNS serves it): switch every signer to s202705a (npx sender-auth export d-publishing --selector s202705a --format pem)",
+        TAKEN["b-old"],
+        TAKEN["c-custom-age"],
+        TAKEN["d-publishing"],
         UNCHANGED["e-overlap"],
-        "f-retired: revoked s202611a: 3 reports for retired.test from 2027-05-26 to 2027-05-31 show only s202705a signing (120 messages), none with s202611a",
-        "g-revoked: removed s202611a (DNS serves its revocation)",
+        TAKEN["f-retired"],
+        TAKEN["g-revoked"],
         UNCHANGED["h-undated"],
         UNCHANGED["i-cname"],
         UNCHANGED["j-broken"],
@@ -147,19 +183,7 @@ describe("sender-auth rotate --due", () => {
     // Private keys travel on standard input only.
     for (const call of first.log) assert.ok(!call.argv.join(" ").includes("PRIVATE KEY"), call.argv.join(" "));
 
-    assert.deepEqual(summary(project, "b-old"), {
-      s202611a: "active 2026-11-01",
-      s202706a: "published 2027-06-01",
-    });
-    assert.deepEqual(summary(project, "d-publishing"), {
-      s202611a: "retired 2027-06-01 2026-11-01",
-      s202705a: "active 2027-05-30",
-    });
-    assert.deepEqual(summary(project, "f-retired"), {
-      s202611a: "revoked 2027-05-10 2026-11-01",
-      s202705a: "active 2027-05-08",
-    });
-    assert.deepEqual(summary(project, "g-revoked"), { s202705a: "active 2027-05-08" });
+    for (const [stack, selectors] of Object.entries(TAKEN_STATE)) assert.deepEqual(summary(project, stack), selectors);
     for (const unchanged of ["a-fresh", "e-overlap", "h-undated", "i-cname", "j-broken"]) {
       assert.deepEqual(summary(project, unchanged), summary(fleetProjectOnce(), unchanged), unchanged);
     }
@@ -171,12 +195,12 @@ describe("sender-auth rotate --due", () => {
       second.stdout,
       [
         UNCHANGED["a-fresh"],
-        "b-old: waiting: DNS does not serve s202706a yet (s202706a._domainkey.old.test: no such name (NXDOMAIN)); it is activated once pulumi up has published it and the record TTL has passed",
-        "c-custom-age: waiting: DNS does not serve s202706a yet (s202706a._domainkey.custom.test: no such name (NXDOMAIN)); it is activated once pulumi up has published it and the record TTL has passed",
-        "d-publishing: nothing due: s202611a was retired on 2027-06-01; mail signed with it may still be in flight, so it can be revoked from 2027-06-08 (--overlap-days 7)",
+        AFTER["b-old"],
+        AFTER["c-custom-age"],
+        AFTER["d-publishing"],
         UNCHANGED["e-overlap"],
-        `f-retired: ${WAIT_FOR_REVOCATION("retired.test")}`,
-        "g-revoked: nothing due: s202705a is 24 days old (sender-auth:dkim.maxKeyAgeDays 180)",
+        AFTER["f-retired"],
+        AFTER["g-revoked"],
         UNCHANGED["h-undated"],
         UNCHANGED["i-cname"],
         UNCHANGED["j-broken"],
@@ -207,6 +231,62 @@ describe("sender-auth rotate --due", () => {
         "k-unreadable": "- not due",
       },
     );
+  });
+
+  it("two runs at once on the same fleet take each step once: the stack lock serialises them, the later one finds the stack changed", async (t) => {
+    if (skipOrFailWithoutNamed(t)) return;
+    const project = fleetProject();
+    const reports = writeEvidence(project);
+    // Both runs start with d-publishing, then b-old; holding those two locks (as a third writer
+    // would) makes both runs decide on the same file and wait, so that each step is contended.
+    const held = async (stack: string) =>
+      lockStack({ stackConfigDir: project.stacksDir, stack, command: "the test", waitMs: 0 });
+    const locks = { d: await held("d-publishing"), b: await held("b-old") };
+    const order = ["d-publishing", "b-old", "c-custom-age", "f-retired", "g-revoked"];
+    const args = ["rotate", "--due", ...resolver(), "--reports", reports, ...order];
+    const runs = ["one", "two"].map(async (name) => {
+      const log = path.join(project.dir, `pulumi-${name}.log`);
+      const result = await runCli(args, {
+        cwd: project.dir,
+        env: fakePulumiEnv(log, { SENDER_AUTH_NOW: FLEET_NOW, SENDER_AUTH_LOCK_WAIT_MS: "60000" }),
+        timeoutMs: 120_000,
+      });
+      return { ...result, log: readPulumiLog(log) };
+    });
+    await sleep(8000);
+    locks.d.release();
+    await sleep(8000);
+    locks.b.release();
+    const [one, two] = await Promise.all(runs);
+    assert.ok(one !== undefined && two !== undefined);
+    for (const run of [one, two]) assert.equal(run.stderr, "", describeResult(run));
+    const lines = (run: typeof one): Map<string, string> =>
+      new Map(run.stdout.split("\n").flatMap((line) => (line === "" ? [] : [[line.split(":")[0] ?? "", line]])));
+    const [first, second] = [lines(one), lines(two)];
+    for (const stack of order) {
+      const said = [first.get(stack), second.get(stack)];
+      // Exactly one run took the step, with the words of a run alone.
+      assert.equal(said.filter((line) => line === TAKEN[stack]).length, 1, `${stack}:\n${said.join("\n")}`);
+      const other = said.find((line) => line !== TAKEN[stack]) ?? "";
+      // The other decided on the file before the step was taken and refused it under the lock, or
+      // came after and found the step taken, as a run right after does.
+      const refused = new RegExp(
+        `^${stack}: not rotated: .*stack ${stack} changed while rotate --due ran \\([a-z ]+, not (generate|activate|revoke|remove)\\): run it again$`,
+      );
+      assert.ok(refused.test(other) || other === AFTER[stack], `${stack}: ${other}`);
+    }
+    // The contended steps: both runs decided before either wrote, so the later one refused.
+    for (const stack of ["d-publishing", "b-old"]) {
+      assert.match([first.get(stack), second.get(stack)].join("\n"), /changed while rotate --due ran/, stack);
+    }
+    for (const [stack, selectors] of Object.entries(TAKEN_STATE)) assert.deepEqual(summary(project, stack), selectors);
+    const removed = parseYaml(readFileSync(path.join(project.stacksDir, "Pulumi.g-revoked.yaml"), "utf8")) as {
+      config: Record<string, { removedSelectors?: Record<string, string> }>;
+    };
+    assert.deepEqual(removed.config["sender-auth:dkim"]?.removedSelectors, { s202611a: "2027-06-01" });
+    // One new key per started rotation, generated by one run only.
+    const generated = [...one.log, ...two.log].filter((call) => call.stdin.includes("PRIVATE KEY"));
+    assert.equal(generated.length, 2, "b-old and c-custom-age, once each");
   });
 
   it("--dry-run says what it would do and changes nothing; without evidence a revoke waits", async (t) => {
