@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- [plan] [startup] [keygen] [check] [reports] [--runs N] [--sizes N,N] [--quick]`: runs the
- * benchmarks of issues #6 and #15 (all five by default) and prints a Markdown report (the body of BENCHMARKS.md's results)
+ * `npm run bench -- [plan] [startup] [keygen] [check] [reports] [status] [--runs N] [--sizes N,N] [--quick]`: runs the
+ * benchmarks of issues #6, #14 and #15 (all six by default) and prints a Markdown report (the body of BENCHMARKS.md's results)
  * on stdout; progress goes to stderr. Never part of `npm test`: timings are reported, not asserted.
  * `--quick` (tiny sizes, few runs) only proves the benchmarks still work.
  */
@@ -12,8 +12,9 @@ import { benchKeygen } from "./keygen";
 import { benchPlan } from "./plan";
 import { benchReports } from "./reports";
 import { benchStartup } from "./startup";
+import { benchStatus } from "./status";
 
-const BENCHES = ["plan", "startup", "keygen", "check", "reports"] as const;
+const BENCHES = ["plan", "startup", "keygen", "check", "reports", "status"] as const;
 type Bench = (typeof BENCHES)[number];
 
 function version(command: string, args: readonly string[]): string {
@@ -57,7 +58,7 @@ async function main(): Promise<number> {
     (sizes !== undefined && !sizes.every((n) => Number.isInteger(n) && n >= 1))
   ) {
     process.stderr.write(
-      `usage: npm run bench -- [${BENCHES.join("|")} ...] [--runs N (>= 1)] [--sizes N,N,... (plan, check, reports)] [--quick]\n`,
+      `usage: npm run bench -- [${BENCHES.join("|")} ...] [--runs N (>= 1)] [--sizes N,N,... (plan, check, reports, status)] [--quick]\n`,
     );
     return 2;
   }
@@ -93,6 +94,9 @@ async function main(): Promise<number> {
         break;
       case "reports":
         out.push("## 5. reports", "", await benchReports(sizes ?? (quick ? [50] : [1000, 10000]), n));
+        break;
+      case "status":
+        out.push("## 7. status", "", await benchStatus(sizes ?? (quick ? [5] : [1000, 5000, 10000]), n));
         break;
     }
   }
