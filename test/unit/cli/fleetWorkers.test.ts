@@ -6,24 +6,14 @@
  * stack order, errors too.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import {
-  createTempProject,
-  describeResult,
-  inheritedEnv,
-  runCli,
-  type CliResult,
-  type TempProject,
-} from "../../support/cli";
+import { createTempProject, describeResult, type TempProject } from "../../support/cli";
 import { startHostileDns, type HostileDns } from "../../support/hostileDns";
 import { hostileStack, hostileStackZone, type HostileStack } from "../../support/hostileDnsStack";
+import { threadRuns, type ThreadRuns } from "../../support/threadRuns";
 
 const NOW = "2026-11-28T10:00:00Z";
-const PRELOAD = path.join(__dirname, "..", "..", "support", "threadCount.cjs");
 const NAMES = Array.from({ length: 12 }, (_, i) => `fleet${String(i).padStart(2, "0")}`);
 /** Invalid stacks: a DMARC policy that does not exist, an SPF qualifier that does not exist. */
 const BROKEN: Readonly<Record<string, readonly [string, unknown]>> = {
@@ -33,19 +23,15 @@ const BROKEN: Readonly<Record<string, readonly [string, unknown]>> = {
 /** Its DKIM key is not served: check fails for it. */
 const UNSERVED = "fleet06";
 
-interface Run extends CliResult {
-  readonly threads: number;
-}
-
 describe("plan and check in worker threads print what one thread prints", () => {
   let project: TempProject;
   let server: HostileDns;
-  let scratch: string;
+  let runs: ThreadRuns;
   const stacks = new Map<string, HostileStack>();
 
   before(async () => {
     project = createTempProject("sender-auth-fleet-");
-    scratch = mkdtempSync(path.join(tmpdir(), "sender-auth-fleet-threads-"));
+    runs = threadRuns(project.dir, NOW);
     for (const name of NAMES) {
       const stack = hostileStack(`${name}.test`);
       stacks.set(name, stack);
@@ -66,40 +52,14 @@ describe("plan and check in worker threads print what one thread prints", () => 
   after(async () => {
     await server.close();
     project.remove();
-    rmSync(scratch, { recursive: true, force: true });
+    runs.remove();
   });
-
-  let runs = 0;
-  const run = async (args: readonly string[]): Promise<Run> => {
-    const threadsFile = path.join(scratch, `threads-${runs++}`);
-    const result = await runCli(args, {
-      cwd: project.dir,
-      env: {
-        ...inheritedEnv(),
-        SENDER_AUTH_NOW: NOW,
-        NODE_OPTIONS: `${process.env["NODE_OPTIONS"] ?? ""} --require ${PRELOAD}`,
-        SENDER_AUTH_TEST_THREADS_FILE: threadsFile,
-      },
-    });
-    return { ...result, threads: Number(readFileSync(threadsFile, "utf8")) };
-  };
-
-  /** Runs `args` with 2 threads and with none; both outputs, after asserting they are identical. */
-  const bothWays = async (args: readonly string[]): Promise<Run> => {
-    const [threaded, single] = await Promise.all([run([...args, "--workers", "2"]), run([...args, "--workers", "0"])]);
-    assert.equal(threaded.threads, 2, describeResult(threaded));
-    assert.equal(single.threads, 0, describeResult(single));
-    assert.equal(threaded.code, single.code, describeResult(threaded));
-    assert.equal(threaded.stdout, single.stdout);
-    assert.equal(threaded.stderr, single.stderr);
-    return threaded;
-  };
 
   const errorLines = (stderr: string): string[] => stderr.split("\n").filter((line) => line.startsWith("error: "));
   const valid = NAMES.filter((name) => BROKEN[name] === undefined);
 
   it("plan: every valid stack's plan, in stack order, and each stack's warnings", async () => {
-    const result = await bothWays(["plan", "--format", "json", ...valid]);
+    const result = await runs.bothWays(["plan", "--format", "json", ...valid]);
     assert.equal(result.code, 0, describeResult(result));
     const plans = JSON.parse(result.stdout) as { stack: string }[];
     assert.deepEqual(
@@ -116,7 +76,7 @@ describe("plan and check in worker threads print what one thread prints", () => 
   });
 
   it("plan: invalid stacks fail the run with every error, in stack order, and nothing on stdout", async () => {
-    const result = await bothWays(["plan", "--format", "json"]);
+    const result = await runs.bothWays(["plan", "--format", "json"]);
     assert.equal(result.code, 1, describeResult(result));
     assert.equal(result.stdout, "");
     assert.deepEqual(
@@ -130,7 +90,7 @@ describe("plan and check in worker threads print what one thread prints", () => 
 
   for (const format of ["json", "table"] as const) {
     it(`check --format ${format}: a report per valid stack in stack order, the invalid stacks' errors after`, async () => {
-      const result = await bothWays(["check", "--resolver", server.address, "--no-pulumi", "--format", format]);
+      const result = await runs.bothWays(["check", "--resolver", server.address, "--no-pulumi", "--format", format]);
       assert.equal(result.code, 1, describeResult(result));
       if (format === "json") {
         const reports = JSON.parse(result.stdout) as { stack: string; ok: boolean }[];
@@ -156,7 +116,7 @@ describe("plan and check in worker threads print what one thread prints", () => 
   }
 
   it("a small fleet stays in one thread unless --workers says otherwise", async () => {
-    const result = await run(["plan", "--format", "json", ...valid]);
+    const result = await runs.run(["plan", "--format", "json", ...valid]);
     assert.equal(result.code, 0, describeResult(result));
     assert.equal(result.threads, 0);
   });

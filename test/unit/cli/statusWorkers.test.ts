@@ -9,18 +9,10 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import {
-  createTempProject,
-  describeResult,
-  inheritedEnv,
-  runCli,
-  type CliResult,
-  type TempProject,
-} from "../../support/cli";
+import { createTempProject, describeResult, type TempProject } from "../../support/cli";
 import {
   dayStart,
   FLEET,
@@ -31,8 +23,7 @@ import {
   type FleetStack,
 } from "../../support/fleet";
 import { reportXml } from "../../support/reports";
-
-const PRELOAD = path.join(__dirname, "..", "..", "support", "threadCount.cjs");
+import { threadRuns, type ThreadRuns } from "../../support/threadRuns";
 
 /** The fleet, and the same stacks again under other names (`z-...`): more batches than threads. */
 const FLEET_TWICE: Readonly<Record<string, FleetStack | string>> = {
@@ -42,18 +33,14 @@ const FLEET_TWICE: Readonly<Record<string, FleetStack | string>> = {
 /** Every stack in stack order: the fleet's, the link and the FIFO. */
 const STACKS = [...Object.keys(FLEET_TWICE), "l-link", "m-fifo"].sort();
 
-interface Run extends CliResult {
-  readonly threads: number;
-}
-
 describe("status in worker threads prints what one thread prints", () => {
   let project: TempProject;
-  let scratch: string;
+  let runs: ThreadRuns;
   let reports: string;
 
   before(() => {
     project = createTempProject("sender-auth-status-threads-");
-    scratch = mkdtempSync(path.join(tmpdir(), "sender-auth-status-threads-"));
+    runs = threadRuns(project.dir, FLEET_NOW);
     writeFleet(project, FLEET_TWICE);
     symlinkSync(path.join(project.stacksDir, "Pulumi.b-old.yaml"), path.join(project.stacksDir, "Pulumi.l-link.yaml"));
     execFileSync("mkfifo", [path.join(project.stacksDir, "Pulumi.m-fifo.yaml")]);
@@ -82,38 +69,11 @@ describe("status in worker threads prints what one thread prints", () => {
   });
   after(() => {
     project.remove();
-    rmSync(scratch, { recursive: true, force: true });
+    runs.remove();
   });
 
-  let runs = 0;
-  const run = async (args: readonly string[]): Promise<Run> => {
-    const threadsFile = path.join(scratch, `threads-${runs++}`);
-    const result = await runCli(["status", ...args], {
-      cwd: project.dir,
-      env: {
-        ...inheritedEnv(),
-        SENDER_AUTH_NOW: FLEET_NOW,
-        NODE_OPTIONS: `${process.env["NODE_OPTIONS"] ?? ""} --require ${PRELOAD}`,
-        SENDER_AUTH_TEST_THREADS_FILE: threadsFile,
-      },
-      timeoutMs: 60_000,
-    });
-    return { ...result, threads: Number(readFileSync(threadsFile, "utf8")) };
-  };
-
-  /** Runs `args` with 2 threads and with none; the threaded run, after asserting both are identical. */
-  const bothWays = async (args: readonly string[]): Promise<Run> => {
-    const [threaded, single] = await Promise.all([run([...args, "--workers", "2"]), run([...args, "--workers", "0"])]);
-    assert.equal(threaded.threads, 2, describeResult(threaded));
-    assert.equal(single.threads, 0, describeResult(single));
-    assert.equal(threaded.code, single.code, describeResult(threaded));
-    assert.equal(threaded.stdout, single.stdout);
-    assert.equal(threaded.stderr, single.stderr);
-    return threaded;
-  };
-
   it("--format json: every stack's row in stack order, the broken ones with their problems; exit 1", async () => {
-    const result = await bothWays(["--format", "json"]);
+    const result = await runs.bothWays(["status", "--format", "json"]);
     assert.equal(result.code, 1, describeResult(result));
     const rows = JSON.parse(result.stdout) as { stack: string; problems: string[]; rotation: { next: string } }[];
     assert.deepEqual(
@@ -133,7 +93,7 @@ describe("status in worker threads prints what one thread prints", () => {
   });
 
   it("the table: rows, reasons and problems in stack order", async () => {
-    const result = await bothWays([]);
+    const result = await runs.bothWays(["status"]);
     assert.equal(result.code, 1, describeResult(result));
     const lines = result.stdout.split("\n");
     assert.deepEqual(
@@ -146,7 +106,7 @@ describe("status in worker threads prints what one thread prints", () => {
 
   for (const format of ["json", "table"] as const) {
     it(`--reports, --format ${format}: the same revoke evidence and recommendations, the unreadable report on stderr`, async () => {
-      const result = await bothWays(["--format", format, "--reports", reports]);
+      const result = await runs.bothWays(["status", "--format", format, "--reports", reports]);
       assert.equal(result.code, 1, describeResult(result));
       assert.match(result.stderr, /^error: --reports: .*broken\.xml: /);
       if (format === "json") {
@@ -173,7 +133,7 @@ describe("status in worker threads prints what one thread prints", () => {
   }
 
   it("a small fleet stays in one thread unless --workers says otherwise", async () => {
-    const result = await run(["--format", "json"]);
+    const result = await runs.run(["status", "--format", "json"]);
     assert.equal(result.code, 1, describeResult(result));
     assert.equal(result.threads, 0);
   });
