@@ -113,10 +113,15 @@ async function runProgram(project: Project, stack: StackConfig): Promise<StackPl
   );
   // Evaluate the entry module afresh for every stack, exactly as the Pulumi host loads it once. The
   // cache is keyed by the resolved real path, which differs from project.main behind a symlink.
+  const entry = require.resolve(project.main);
   // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
-  delete require.cache[require.resolve(project.main)];
+  delete require.cache[entry];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const program = require(project.main) as ProgramExports & Readonly<Record<string, unknown>>;
+  // Node's loader also lists every evaluation in this module's `children`, which the cache deletion
+  // does not touch: each stack's program with its exports stayed reachable from here, about 9 KB a
+  // stack, 44 MB in a thread that plans 5,000 (measured, issue #14). Nothing reads `children`.
+  module.children = module.children.filter((child) => child.id !== entry);
   // Waits until every resource registration has reached the mock engine.
   await pulumi.runtime.disconnect();
   return {

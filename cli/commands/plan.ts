@@ -8,7 +8,8 @@ import { ConfigError, type Problem } from "../../components/config";
 import { paintFor } from "../colour";
 import { CommandError, problemLines } from "../errors";
 import { type CommandContext, reportError, EXIT_FAILURE, EXIT_OK, type Io, type TerminalIo } from "../io";
-import { runStackUnderMocks, type StackPlan } from "../mockRun";
+import type * as MockRun from "../mockRun";
+import type { StackPlan } from "../mockRun";
 import { runInWorkers, workersFor, type WorkersOption } from "../fleet/run";
 import { pathValue, stackWorkersOption } from "../options";
 import { writeIntoDir } from "../outDir";
@@ -21,19 +22,13 @@ import {
   type Project,
   type StackConfig,
 } from "../project";
-import { renderBind } from "../render/bind";
-import { renderJson } from "../render/json";
-import { renderTable } from "../render/table";
+import { planFragment, planOutput, PLAN_FORMATS, type PlanFormat } from "../render/plans";
 import { unifiedDiff } from "../render/unifiedDiff";
-import { renderZone } from "../render/zone";
-import { checkSnapshots, RECORDS_DIR, writeSnapshots } from "../snapshots";
+import { checkSnapshots, RECORDS_DIR, snapshotText, writeSnapshots } from "../snapshots";
 import { mergeProblems } from "../stackFile";
 
 /** The module worker threads run for plan (cli/fleet/planTask.ts). */
 const PLAN_TASK = path.join(__dirname, "..", "fleet", "planTask.ts");
-
-export const PLAN_FORMATS = ["table", "zone", "json", "bind"] as const;
-export type PlanFormat = (typeof PLAN_FORMATS)[number];
 
 export interface PlanOptions {
   /** Stack names; empty means every stack file. */
@@ -52,15 +47,43 @@ export interface PlanOptions {
   readonly workers?: WorkersOption;
 }
 
-export type PlanOutcome =
-  | { readonly ok: true; readonly plans: readonly StackPlan[] }
-  | { readonly ok: false; readonly errors: readonly string[] };
+/** Every stack's plan (or what stands for it, RenderedPlan), or every error when any stack has one. */
+export type PlanOutcome<P = StackPlan> =
+  { readonly ok: true; readonly plans: readonly P[] } | { readonly ok: false; readonly errors: readonly string[] };
+
+/**
+ * What plan prints or writes for one stack, made where the stack is planned, so that only text
+ * crosses back from a worker thread and no StackPlan is kept until the end (issue #14).
+ */
+export interface RenderedPlan {
+  readonly stack: string;
+  readonly domain: string;
+  readonly warnings: readonly string[];
+  /** The stack's fragment of the output in a format (cli/render/plans.ts), or its snapshot text. */
+  readonly text: string;
+}
+
+/** Which text a RenderedPlan holds: a format's fragment, or the records/<stack>.zone snapshot. */
+export type PlanRender = PlanFormat | "snapshot";
+
+export function renderedPlan(project: Project, plan: StackPlan, render: PlanRender): RenderedPlan {
+  return {
+    stack: plan.stack,
+    domain: plan.domain,
+    warnings: plan.warnings,
+    text: render === "snapshot" ? snapshotText(project, plan) : planFragment(plan, render),
+  };
+}
 
 /**
  * Plans one stack. A stack file's own problems (StackFileError) are reported together with what the
  * program finds in the config read anyway, so one run names every problem of the stack.
  */
 async function planStack(project: Project, stack: string): Promise<StackPlan> {
+  // Loaded here, not at the top: a main thread whose stacks are all planned in worker threads never
+  // loads the Pulumi SDK (tens of MB of heap, issue #14).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runStackUnderMocks } = require("../mockRun") as typeof MockRun;
   let stackConfig: StackConfig;
   let fileProblems: readonly Problem[] = [];
   try {
@@ -81,8 +104,8 @@ async function planStack(project: Project, stack: string): Promise<StackPlan> {
 }
 
 /** One stack's plan, or the lines that say why it has none, or a usage error that ends the run. */
-export type StackOutcome =
-  { readonly plan: StackPlan } | { readonly errors: readonly string[] } | { readonly usage: string };
+export type StackOutcome<P = StackPlan> =
+  { readonly plan: P } | { readonly errors: readonly string[] } | { readonly usage: string };
 
 /** Plans one stack and says how it went; what a worker thread runs for each stack (cli/fleet/planTask.ts). */
 export async function planOutcome(project: Project, stack: string): Promise<StackOutcome> {
@@ -95,6 +118,19 @@ export async function planOutcome(project: Project, stack: string): Promise<Stac
   }
 }
 
+/** planOutcome with the plan rendered as `render` (what a worker thread runs for `plan` itself). */
+export async function renderedOutcome(
+  project: Project,
+  stack: string,
+  render: PlanRender,
+): Promise<StackOutcome<RenderedPlan>> {
+  const outcome = await planOutcome(project, stack);
+  return "plan" in outcome ? { plan: renderedPlan(project, outcome.plan, render) } : outcome;
+}
+
+/** What planTask.ts is asked per stack: the StackPlan itself (null), or its text as PlanRender says. */
+export type PlanTaskSettings = PlanRender | null;
+
 /**
  * Below this many stacks `plan` runs in this thread unless `--workers` says otherwise: each thread
  * loads the Pulumi SDK and the provider SDKs afresh (~1 CPU-second), as long as ~50 stacks take.
@@ -102,6 +138,10 @@ export async function planOutcome(project: Project, stack: string): Promise<Stac
 export const MIN_STACKS_FOR_WORKERS = 100;
 /** Stacks per task handed to a worker thread. */
 const MAX_BATCH = 16;
+// Threads are not recycled (cli/workers/pool.ts recycleAfter): measured at 10,000 stacks on two
+// threads (issue #14), a thread's heap grows by about 1.4 KB a stack once each stack's program module
+// is let go (cli/mockRun.ts), and replacing each thread every 2,500 stacks raised peak RSS (698 MB
+// against 638 MB): a fresh thread loads the SDKs while the one it replaces is still being freed.
 
 /**
  * Plans every requested stack, collecting all errors, in stack order: one at a time in this thread
@@ -112,37 +152,44 @@ export async function planStacks(
   stacks: readonly string[],
   workers: WorkersOption = "auto",
 ): Promise<PlanOutcome> {
+  return planEach(project, stacks, workers, null, (stack) => planOutcome(project, stack));
+}
+
+/** planStacks with each plan rendered as `render` where it is planned: only text is kept. */
+export async function renderStacks(
+  project: Project,
+  stacks: readonly string[],
+  workers: WorkersOption,
+  render: PlanRender,
+): Promise<PlanOutcome<RenderedPlan>> {
+  return planEach(project, stacks, workers, render, (stack) => renderedOutcome(project, stack, render));
+}
+
+async function planEach<P>(
+  project: Project,
+  stacks: readonly string[],
+  workers: WorkersOption,
+  settings: PlanTaskSettings,
+  here: (stack: string) => Promise<StackOutcome<P>>,
+): Promise<PlanOutcome<P>> {
   const threads = workersFor(workers, stacks.length, MIN_STACKS_FOR_WORKERS);
-  const plans: StackPlan[] = [];
+  const plans: P[] = [];
   const errors: string[] = [];
-  const add = (outcome: StackOutcome): void => {
+  const add = (outcome: StackOutcome<P>): void => {
     if ("usage" in outcome) throw new UsageError(outcome.usage);
     if ("plan" in outcome) plans.push(outcome.plan);
     else errors.push(...outcome.errors);
   };
   if (threads === 0) {
-    for (const stack of stacks) add(await planOutcome(project, stack));
+    for (const stack of stacks) add(await here(stack));
   } else {
-    const outcomes = await runInWorkers<null, StackOutcome>(PLAN_TASK, project.dir, stacks, null, {
+    const outcomes = await runInWorkers<PlanTaskSettings, StackOutcome<P>>(PLAN_TASK, project.dir, stacks, settings, {
       workers: threads,
       maxBatch: MAX_BATCH,
     });
     for (const outcome of outcomes) add(outcome);
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, plans };
-}
-
-export function renderPlans(plans: readonly StackPlan[], format: PlanFormat): string {
-  switch (format) {
-    case "table":
-      return renderTable(plans);
-    case "zone":
-      return plans.map(renderZone).join("\n");
-    case "json":
-      return renderJson(plans);
-    case "bind":
-      return plans.map(renderBind).join("\n");
-  }
 }
 
 /** Usage problems of the option combination, before anything is planned. */
@@ -169,8 +216,11 @@ function checkBindTargets(options: PlanOptions, stacks: readonly string[]): void
   }
 }
 
-/** Writes `<out>/<domain>.zone` per plan; two stacks of one domain would overwrite each other, so that fails. */
-function writeBindFiles(out: string, plans: readonly StackPlan[], io: Io): number {
+/**
+ * Writes `<out>/<domain>.zone` per plan (rendered as "bind"); two stacks of one domain would overwrite
+ * each other, so that fails.
+ */
+function writeBindFiles(out: string, plans: readonly RenderedPlan[], io: Io): number {
   const byDomain = new Map<string, string>();
   for (const p of plans) {
     const other = byDomain.get(p.domain);
@@ -184,7 +234,7 @@ function writeBindFiles(out: string, plans: readonly StackPlan[], io: Io): numbe
   }
   const written = writeIntoDir(
     out,
-    plans.map((p) => ({ name: `${p.domain}.zone`, text: renderBind(p) })),
+    plans.map((p) => ({ name: `${p.domain}.zone`, text: p.text })),
   );
   written.forEach((file, index) => io.stdout.write(`wrote ${file} (stack ${plans[index]?.stack ?? "?"})\n`));
   return EXIT_OK;
@@ -199,9 +249,30 @@ export async function planOrFail(
   stacks: readonly string[],
   workers: WorkersOption = "auto",
 ): Promise<StackPlan[]> {
-  const outcome = await planStacks(project, stacks, workers);
+  return [...orFail(await planStacks(project, stacks, workers))];
+}
+
+function orFail<P>(outcome: PlanOutcome<P>): readonly P[] {
   if (!outcome.ok) throw new CommandError(outcome.errors.join("\n"), EXIT_FAILURE);
-  return [...outcome.plans];
+  return outcome.plans;
+}
+
+/** Output pieces gathered into writes of about this many characters: few writes, no second copy of it all. */
+const WRITE_CHUNK = 1 << 20;
+
+function writeInChunks(io: Io, pieces: Iterable<string>): void {
+  let chunk: string[] = [];
+  let length = 0;
+  for (const piece of pieces) {
+    chunk.push(piece);
+    length += piece.length;
+    if (length >= WRITE_CHUNK) {
+      io.stdout.write(chunk.join(""));
+      chunk = [];
+      length = 0;
+    }
+  }
+  if (length > 0) io.stdout.write(chunk.join(""));
 }
 
 export async function plan(options: PlanOptions, io: TerminalIo): Promise<number> {
@@ -209,7 +280,8 @@ export async function plan(options: PlanOptions, io: TerminalIo): Promise<number
   const project = loadProject(options.cwd);
   const stacks = selectStacks(project, options.stacks);
   checkBindTargets(options, stacks);
-  const planned = await planOrFail(project, stacks, options.workers ?? "auto");
+  const render: PlanRender = options.write === true || options.check === true ? "snapshot" : options.format;
+  const planned = orFail(await renderStacks(project, stacks, options.workers ?? "auto", render));
   for (const p of planned) {
     for (const warning of p.warnings) io.stderr.write(`warning: stack ${p.stack}: ${warning}\n`);
   }
@@ -242,7 +314,13 @@ export async function plan(options: PlanOptions, io: TerminalIo): Promise<number
     return EXIT_OK;
   }
   if (options.out !== undefined) return writeBindFiles(options.out, planned, io);
-  io.stdout.write(renderPlans(planned, options.format));
+  writeInChunks(
+    io,
+    planOutput(
+      planned.map((p) => p.text),
+      options.format,
+    ),
+  );
   return EXIT_OK;
 }
 

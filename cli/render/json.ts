@@ -4,8 +4,9 @@
  */
 import type { StackPlan } from "../mockRun";
 
-export function renderJson(plans: readonly StackPlan[]): string {
-  const out = plans.map((plan) => ({
+/** The object a plan is in the JSON array. */
+function jsonObject(plan: StackPlan): Record<string, unknown> {
+  return {
     stack: plan.stack,
     domain: plan.domain,
     provider: plan.provider,
@@ -13,6 +14,19 @@ export function renderJson(plans: readonly StackPlan[]): string {
     resources: plan.resources,
     warnings: plan.warnings,
     ...plan.outputs,
-  }));
-  return `${JSON.stringify(out, null, 2)}\n`;
+  };
+}
+
+export function renderJson(plans: readonly StackPlan[]): string {
+  return `${JSON.stringify(plans.map(jsonObject), null, 2)}\n`;
+}
+
+/**
+ * One plan's element of renderJson's array exactly as it appears there: indented one level, without
+ * the comma or line break between elements (cli/render/plans.ts joins them; issue #14 renders each
+ * stack where it is planned). JSON text has no raw line break inside a string, so indenting every
+ * line nests the element as JSON.stringify does.
+ */
+export function jsonElement(plan: StackPlan): string {
+  return `  ${JSON.stringify(jsonObject(plan), null, 2).replaceAll("\n", "\n  ")}`;
 }

@@ -2,25 +2,27 @@
 import type { StackPlan } from "../mockRun";
 
 export function renderTable(plans: readonly StackPlan[]): string {
-  const blocks = plans.map((plan) => {
-    const header =
-      `${plan.stack}: ${plan.domain} on ${plan.provider} (zone ${plan.zoneId}), ${plan.records.length} records, ` +
-      `${plan.resources.length} resources`;
-    const rows = [
-      ["NAME", "TYPE", "TTL", "PURPOSE", "VALUE"],
-      ...plan.records.map((r) => [
-        r.name,
-        r.type,
-        String(r.ttl),
-        r.selector === undefined ? r.purpose : `${r.purpose} ${r.selector}`,
-        r.value,
-      ]),
-    ];
-    const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
-    const lines = rows.map((row) =>
-      `  ${row.map((cell, column) => (column < 4 ? cell.padEnd(widths[column] ?? 0) : cell)).join("  ")}`.trimEnd(),
-    );
-    return [header, ...lines].join("\n");
-  });
-  return blocks.length === 0 ? "" : `${blocks.join("\n\n")}\n`;
+  return plans.map(tableBlock).join("\n");
+}
+
+/** One stack's block of renderTable, ending in a newline (blocks are separated by an empty line). */
+export function tableBlock(plan: StackPlan): string {
+  const header =
+    `${plan.stack}: ${plan.domain} on ${plan.provider} (zone ${plan.zoneId}), ${plan.records.length} records, ` +
+    `${plan.resources.length} resources`;
+  const rows = [
+    ["NAME", "TYPE", "TTL", "PURPOSE", "VALUE"],
+    ...plan.records.map((r) => [
+      r.name,
+      r.type,
+      String(r.ttl),
+      r.selector === undefined ? r.purpose : `${r.purpose} ${r.selector}`,
+      r.value,
+    ]),
+  ];
+  const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
+  const lines = rows.map((row) =>
+    `  ${row.map((cell, column) => (column < 4 ? cell.padEnd(widths[column] ?? 0) : cell)).join("  ")}`.trimEnd(),
+  );
+  return `${[header, ...lines].join("\n")}\n`;
 }

@@ -2,16 +2,19 @@
  * `plan` and `check` over a fleet in worker threads (issue #14): the real binary, run with
  * `--workers 2` and with `--workers 0` (everything in one thread) on a small fleet with invalid
  * stacks, warnings and a failing check, prints exactly the same bytes on stdout and stderr and exits
- * alike; the threaded run did start its threads (counted by a preload), and stacks come out in
- * stack order, errors too.
+ * alike, in every plan format and with plan --out, --write and --check (the same files written,
+ * byte for byte); the threaded run did start its threads (counted by a preload), and stacks come
+ * out in stack order, errors too.
  */
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { createTempProject, describeResult, type TempProject } from "../../support/cli";
 import { startHostileDns, type HostileDns } from "../../support/hostileDns";
 import { hostileStack, hostileStackZone, type HostileStack } from "../../support/hostileDnsStack";
-import { threadRuns, type ThreadRuns } from "../../support/threadRuns";
+import { threadRuns, type ThreadRun, type ThreadRuns } from "../../support/threadRuns";
 
 const NOW = "2026-11-28T10:00:00Z";
 const NAMES = Array.from({ length: 12 }, (_, i) => `fleet${String(i).padStart(2, "0")}`);
@@ -73,6 +76,78 @@ describe("plan and check in worker threads print what one thread prints", () => 
       .map((line) => /^warning: stack (\S+):/.exec(line)?.[1]);
     assert.deepEqual([...new Set(warned)], valid);
     assert.deepEqual(warned, [...warned].sort());
+  });
+
+  for (const format of ["table", "zone"] as const) {
+    it(`plan --format ${format}: the same bytes, every valid stack in stack order`, async () => {
+      const result = await runs.bothWays(["plan", "--format", format, ...valid]);
+      assert.equal(result.code, 0, describeResult(result));
+      const heads = result.stdout.split("\n").filter((line) => (format === "table" ? /^\S/ : /^; stack /).test(line));
+      assert.deepEqual(
+        heads.map((line) => (format === "table" ? line.split(":")[0] : line.split(" ")[2]?.replace(/:$/, ""))),
+        valid,
+      );
+    });
+  }
+
+  /** The files under `dir`, by name, with their text. */
+  const filesIn = (dir: string): Record<string, string> =>
+    Object.fromEntries(
+      readdirSync(dir)
+        .sort()
+        .map((name) => [name, readFileSync(path.join(dir, name), "utf8")]),
+    );
+
+  /**
+   * Runs `args` (which write into `dir`) with 2 threads, then, with `dir` emptied, with none: the same
+   * output, exit code and files. Returns the threaded run and the files it wrote.
+   */
+  const bothWaysWriting = async (
+    args: readonly string[],
+    dir: string,
+  ): Promise<[ThreadRun, Record<string, string>]> => {
+    const threaded = await runs.run([...args, "--workers", "2"]);
+    const files = filesIn(dir);
+    rmSync(dir, { recursive: true, force: true });
+    const single = await runs.run([...args, "--workers", "0"]);
+    assert.equal(threaded.threads, 2, describeResult(threaded));
+    assert.equal(single.threads, 0, describeResult(single));
+    assert.equal(threaded.code, single.code, describeResult(threaded));
+    assert.equal(threaded.stdout, single.stdout);
+    assert.equal(threaded.stderr, single.stderr);
+    assert.deepEqual(files, filesIn(dir));
+    return [threaded, files];
+  };
+
+  it("plan --format bind --out: the same zone files, one per stack's domain, and the same lines", async () => {
+    const out = path.join(project.dir, "zones");
+    const [result, files] = await bothWaysWriting(["plan", "--format", "bind", "--out", out, ...valid], out);
+    assert.equal(result.code, 0, describeResult(result));
+    assert.deepEqual(
+      Object.keys(files),
+      valid.map((name) => `${name}.test.zone`),
+    );
+    assert.match(files["fleet00.test.zone"] ?? "", /^; stack fleet00: \S+ zone /);
+  });
+
+  it("plan --write, then --check: the same snapshots, and the same report of a stale one", async () => {
+    const records = path.join(project.dir, "records");
+    const [written, files] = await bothWaysWriting(["plan", "--write", ...valid], records);
+    assert.equal(written.code, 0, describeResult(written));
+    assert.deepEqual(
+      Object.keys(files),
+      valid.map((name) => `${name}.zone`),
+    );
+    const fresh = await runs.bothWays(["plan", "--check", ...valid]);
+    assert.equal(fresh.code, 0, describeResult(fresh));
+    assert.equal(fresh.stdout, `records/ matches the config of ${valid.length} stack(s)\n`);
+    const snapshot = files["fleet05.zone"] ?? "";
+    assert.match(snapshot, / 300 IN /);
+    writeFileSync(path.join(records, "fleet05.zone"), snapshot.replace(/ 300 IN /, " 60 IN "));
+    const stale = await runs.bothWays(["plan", "--check", ...valid]);
+    assert.equal(stale.code, 1, describeResult(stale));
+    assert.match(stale.stderr, /error: stack fleet05: records\/fleet05\.zone differs from its config:\n/);
+    rmSync(records, { recursive: true, force: true });
   });
 
   it("plan: invalid stacks fail the run with every error, in stack order, and nothing on stdout", async () => {
