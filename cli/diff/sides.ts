@@ -3,7 +3,13 @@
  * validated and built into records with the same pure code the program uses. Nothing is decrypted.
  */
 import * as path from "node:path";
-import { ConfigError, decodeConfigMap, validateStack } from "../../components/config";
+import {
+  ConfigError,
+  decodeConfigMap,
+  validateStack,
+  type Problem,
+  type ValidatedStack,
+} from "../../components/config";
 import { publishedRecord, type PublishedRecord, type SenderAuthConfig } from "../../components/model";
 import type { GitTree } from "../gitTree";
 import { problemLines } from "../errors";
@@ -13,10 +19,12 @@ import {
   ProjectError,
   readStackConfig,
   selectStacks,
+  StackFileError,
   stackFilesIn,
   type Project,
   type StackConfig,
 } from "../project";
+import { mergeProblems } from "../stackFile";
 
 export interface StackSide {
   readonly stack: string;
@@ -27,29 +35,48 @@ export interface StackSide {
   readonly errors: readonly string[];
 }
 
-function side(stack: string, configMap: Readonly<Record<string, string>>, now: Date): StackSide {
+/** A config validated into its model and records, or the problems that make it invalid. */
+function validated(
+  stack: string,
+  configMap: Readonly<Record<string, string>>,
+  now: Date,
+): ValidatedStack | { readonly problems: readonly Problem[] } {
   try {
-    const validated = validateStack(stack, decodeConfigMap(configMap), now);
-    return { stack, config: validated.config, records: validated.records.map(publishedRecord), errors: [] };
+    return validateStack(stack, decodeConfigMap(configMap), now);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      return { stack, config: undefined, records: [], errors: problemLines(error) };
-    }
+    if (error instanceof ConfigError) return { problems: error.problems };
     throw error;
   }
 }
 
+/** An invalid side, named by its problems (`stack <name>: <key path>: <what is wrong>`). */
+function invalidSide(stack: string, problems: readonly Problem[]): StackSide {
+  return { stack, config: undefined, records: [], errors: problemLines(new ConfigError(stack, problems)) };
+}
+
 /**
- * A stack file the Pulumi CLI would read differently or refuse, or that cannot be read at all (a
- * FIFO, a symbolic link, binary junk): an invalid side, named by its problems.
+ * A stack file's side. One the Pulumi CLI would read differently (StackFileError) is invalid, named
+ * by the file's problems together with what validation finds in the config read anyway, as `plan`
+ * names them, so one run names every problem of the stack. One that cannot be read at all (a FIFO, a
+ * symbolic link, binary junk, not YAML) has no key paths: its message, one line per line, says why.
  */
 function fileSide(stack: string, read: () => StackConfig, now: Date): StackSide {
+  let stackConfig: StackConfig;
+  let fileProblems: readonly Problem[] = [];
   try {
-    return side(stack, read().config, now);
+    stackConfig = read();
   } catch (error) {
     if (!(error instanceof ProjectError)) throw error;
-    return { stack, config: undefined, records: [], errors: error.message.split("\n") };
+    if (!(error instanceof StackFileError)) {
+      return { stack, config: undefined, records: [], errors: error.message.split("\n") };
+    }
+    ({ stackConfig, problems: fileProblems } = error);
   }
+  const result = validated(stack, stackConfig.config, now);
+  const programProblems = "problems" in result ? result.problems : [];
+  if (fileProblems.length > 0) return invalidSide(stack, mergeProblems(fileProblems, programProblems));
+  if ("problems" in result) return invalidSide(stack, result.problems);
+  return { stack, config: result.config, records: result.records.map(publishedRecord), errors: [] };
 }
 
 /** Every stack of the working tree. */

@@ -1047,6 +1047,34 @@ describe(
         assert.deepEqual((parseReport(fixed) as unknown as { notes: string[] }).notes, [`base: ${problem}`]);
       });
 
+      it("a stack file's own problems and its config's problems are named together, each on its line, head and base", async () => {
+        const repo = Repo.create();
+        // A bare `domain:` beside `sender-auth:domain:` (the file's problem) and a misspelt policy (the config's).
+        const both = (): void => {
+          const text = stackYaml(spec("both", { dmarc: { policy: "rejectt" } }));
+          writeFileSync(repo.stackFile("both"), `${text}  domain: other.example.com\n`);
+        };
+        both();
+        repo.commit("base");
+        // The file's problems first, as `plan` names them.
+        const problems = [
+          'stack both: sender-auth:domain: is set twice in the stack file, as "sender-auth:domain" and "domain": the Pulumi CLI reads these as one key and keeps one of the values at random; remove all but one; allowed: one spelling of each key, e.g. "sender-auth:domain"',
+          'stack both: sender-auth:dmarc.policy: is not an allowed value (got "rejectt"); allowed: none, quarantine, reject',
+        ];
+        const result = await repo.diff(["--base", "HEAD", "--format", "json"]);
+        assert.equal(result.code, 1);
+        assert.deepEqual(
+          linesOf(result.stderr),
+          problems.map((p) => `error: ${p}`),
+        );
+        const report = parseReport(result) as unknown as { errors: string[]; notes: string[] };
+        assert.deepEqual(report.errors, problems);
+        assert.deepEqual(
+          report.notes,
+          problems.map((p) => `base: ${p}`),
+        );
+      });
+
       it("an invalid head config is not reported as deleting the stack's records", async () => {
         const repo = Repo.create();
         repo.writeStack("bad", spec("bad"));
