@@ -65,9 +65,19 @@ function errnoCode(error: unknown): string | undefined {
  */
 export function fsError(error: unknown, label: string, action: string): ProjectError {
   if (error instanceof ProjectError) return error;
+  const problem = fsProblem(error, action);
+  if (problem === undefined) throw error;
+  return new ProjectError(`${label}: ${problem}`);
+}
+
+/**
+ * What a file-system error means, without the path: `cannot <action>: <why> (<code>)`, or undefined
+ * when `error` is not one. The one wording of fsError, also for callers that name the path their way
+ * (cli/reports/files.ts).
+ */
+export function fsProblem(error: unknown, action: string): string | undefined {
   const code = errnoCode(error);
-  if (code === undefined) throw error;
-  return new ProjectError(`${label}: cannot ${action}: ${FS_PROBLEMS[code] ?? "system error"} (${code})`);
+  return code === undefined ? undefined : `cannot ${action}: ${FS_PROBLEMS[code] ?? "system error"} (${code})`;
 }
 
 /** "a FIFO (named pipe)", "a directory", ...: what a non-regular file is, for messages. */
@@ -113,8 +123,41 @@ export interface ReadOptions {
 export class NotRegularFileError extends Error {
   override readonly name = "NotRegularFileError";
   constructor(readonly stats: Stats) {
-    super(`is ${kindOf(stats)}, not a regular file`);
+    super(notRegularFileProblem(stats));
   }
+}
+
+/** `is a FIFO (named pipe), not a regular file`: the refusal of what is not a regular file, without the path. */
+export function notRegularFileProblem(stats: Stats): string {
+  return `is ${kindOf(stats)}, not a regular file`;
+}
+
+/** Where a refused symbolic link could lead, by what is read: a project's file, or a report given by path. */
+export interface LinkScope {
+  /** What is read, plural: "project files". */
+  readonly files: string;
+  /** What a link could lead out of: "the project". */
+  readonly inside: string;
+}
+
+/** The scope of a project's files (Pulumi.yaml, stack files, records/). */
+export const PROJECT_FILES: LinkScope = { files: "project files", inside: "the project" };
+
+/**
+ * Why {@link openRegularFile} refused `file`, without the path, or undefined when `error` is not a
+ * refusal of the file system: a non-regular file (NotRegularFileError), a symbolic link not followed
+ * (ELOOP without `followLink`), a loop of links (ELOOP with it), or another errno error (fsProblem).
+ * readRegularFile words its refusals with it, and so does `reports` (cli/reports/files.ts).
+ */
+export function openProblem(error: unknown, followLink: boolean, scope: LinkScope = PROJECT_FILES): string | undefined {
+  if (error instanceof NotRegularFileError) return error.message;
+  if (errnoCode(error) === "ELOOP") {
+    return followLink
+      ? "cannot read: a loop of symbolic links (ELOOP)"
+      : `is a symbolic link; sender-auth reads ${scope.files} only as regular files, ` +
+          `never through a link (it could point outside ${scope.inside}, or at a device)`;
+  }
+  return fsProblem(error, "read");
 }
 
 /** A regular file open for reading: its descriptor (the caller closes it) and its size when opened. */
@@ -185,17 +228,9 @@ export function readRegularFile(file: string, options: ReadOptions = {}): Buffer
   try {
     opened = openRegularFile(file, { followLink: options.followLink === true });
   } catch (error) {
-    if (error instanceof NotRegularFileError) throw new ProjectError(`${label}: ${error.message}`);
-    if (errnoCode(error) === "ELOOP" && options.followLink === true) {
-      throw new ProjectError(`${label}: cannot read: a loop of symbolic links (ELOOP)`);
-    }
-    if (errnoCode(error) === "ELOOP") {
-      throw new ProjectError(
-        `${label}: is a symbolic link; sender-auth reads project files only as regular files, ` +
-          "never through a link (it could point outside the project, or at a device)",
-      );
-    }
-    throw fsError(error, label, "read");
+    const problem = openProblem(error, options.followLink === true);
+    if (problem === undefined) throw error;
+    throw new ProjectError(`${label}: ${problem}`);
   }
   try {
     if (opened.size > maxBytes) {

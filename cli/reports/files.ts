@@ -4,12 +4,12 @@
  * (report folders often link an archive in); one that leads elsewhere, FIFOs, sockets and devices
  * are `errors` entries, never read. The walk is synchronous: it only lists names, and a report run
  * needs the whole list before it can hand files out in order. Files are later opened through
- * cli/safeFs.ts (openRegularFile: no link followed, no FIFO blocked on, regular files only), and
- * {@link openProblem} words its refusals for `errors`.
+ * cli/safeFs.ts (openRegularFile: no link followed, no FIFO blocked on, regular files only). Every
+ * refusal of the file system is worded as cli/safeFs.ts words it for the other commands.
  */
 import { lstatSync, readdirSync, realpathSync, statSync, type Dirent } from "node:fs";
 import * as path from "node:path";
-import { NotRegularFileError } from "../safeFs";
+import { notRegularFileProblem, openProblem as safeOpenProblem, type LinkScope } from "../safeFs";
 
 export interface InputFile {
   /** The name to report: a given path, or a given directory joined with the path below it. */
@@ -30,34 +30,15 @@ export const MAX_WALK_DEPTH = 64;
 /** Files collected in one run. */
 export const MAX_FILES = 1_000_000;
 
-function kindOf(stats: {
-  isFIFO(): boolean;
-  isSocket(): boolean;
-  isCharacterDevice(): boolean;
-  isBlockDevice(): boolean;
-}) {
-  if (stats.isFIFO()) return "a FIFO";
-  if (stats.isSocket()) return "a socket";
-  if (stats.isCharacterDevice()) return "a character device";
-  if (stats.isBlockDevice()) return "a block device";
-  return "not a regular file";
-}
+/** What `reports` reads: files given by path, and what a walk of a given directory finds in it. */
+const REPORT_FILES: LinkScope = { files: "report files", inside: "the given paths" };
 
-function errnoMessage(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  switch (code) {
-    case "ENOENT":
-      return "no such file or directory";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "ELOOP":
-      return "is a symbolic link (not followed)";
-    case "ENOTDIR":
-      return "not a directory";
-    default:
-      return error instanceof Error ? error.message : String(error);
-  }
+/**
+ * Why a path could not be read, in cli/safeFs.ts's one wording (openProblem, fsProblem). A path given
+ * or walked is resolved through its links (`followLink`); the file later opened is not.
+ */
+function readProblem(error: unknown, followLink = true): string {
+  return safeOpenProblem(error, followLink, REPORT_FILES) ?? (error instanceof Error ? error.message : String(error));
 }
 
 const within = (child: string, parent: string): boolean =>
@@ -81,10 +62,10 @@ export function collectInputs(paths: readonly string[]): { files: InputFile[]; p
       } else if (stats.isFile()) {
         given.push({ display, real, directory: false });
       } else {
-        problems.push({ file: display, message: `${kindOf(stats)}: not read` });
+        problems.push({ file: display, message: notRegularFileProblem(stats) });
       }
     } catch (error) {
-      problems.push({ file: display, message: errnoMessage(error) });
+      problems.push({ file: display, message: readProblem(error) });
     }
   }
   const add = (display: string, real: string, walked: boolean): void => {
@@ -104,7 +85,7 @@ export function collectInputs(paths: readonly string[]): { files: InputFile[]; p
     try {
       dirStats = statSync(real);
     } catch (error) {
-      problems.push({ file: display, message: errnoMessage(error) });
+      problems.push({ file: display, message: readProblem(error) });
       return;
     }
     const id = `${dirStats.dev}:${dirStats.ino}`;
@@ -118,7 +99,7 @@ export function collectInputs(paths: readonly string[]): { files: InputFile[]; p
     try {
       entries = readdirSync(real, { withFileTypes: true });
     } catch (error) {
-      problems.push({ file: display, message: errnoMessage(error) });
+      problems.push({ file: display, message: readProblem(error) });
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -131,26 +112,29 @@ export function collectInputs(paths: readonly string[]): { files: InputFile[]; p
           try {
             target = realpathSync(childReal);
           } catch {
-            problems.push({ file: childDisplay, message: "broken symbolic link: not followed" });
+            problems.push({ file: childDisplay, message: "is a broken symbolic link: its target cannot be read" });
             continue;
           }
           if (!roots.some((root) => within(target, root))) {
-            problems.push({ file: childDisplay, message: "symbolic link to outside the given paths: not followed" });
+            problems.push({
+              file: childDisplay,
+              message: "is a symbolic link to outside the given paths, which sender-auth does not follow",
+            });
             continue;
           }
           const stats = statSync(target);
           if (stats.isDirectory()) walk(childDisplay, target, depth + 1);
           else if (stats.isFile()) add(childDisplay, target, true);
-          else problems.push({ file: childDisplay, message: `${kindOf(stats)}: not read` });
+          else problems.push({ file: childDisplay, message: notRegularFileProblem(stats) });
         } else if (entry.isDirectory()) {
           walk(childDisplay, childReal, depth + 1);
         } else if (entry.isFile()) {
           add(childDisplay, childReal, true);
         } else {
-          problems.push({ file: childDisplay, message: `${kindOf(lstatSync(childReal))}: not read` });
+          problems.push({ file: childDisplay, message: notRegularFileProblem(lstatSync(childReal)) });
         }
       } catch (error) {
-        problems.push({ file: childDisplay, message: errnoMessage(error) });
+        problems.push({ file: childDisplay, message: readProblem(error) });
       }
     }
   };
@@ -161,7 +145,7 @@ export function collectInputs(paths: readonly string[]): { files: InputFile[]; p
   return { files, problems };
 }
 
-/** Why cli/safeFs.ts's openRegularFile refused a file, as an `errors` message. */
+/** Why cli/safeFs.ts's openRegularFile refused a file (which it opens without following a link), as an `errors` message. */
 export function openProblem(error: unknown): string {
-  return error instanceof NotRegularFileError ? `${kindOf(error.stats)}: not read` : errnoMessage(error);
+  return readProblem(error, false);
 }

@@ -5,12 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 import type { ReportsOptions } from "../../../cli/commands/reports";
+import { ProjectError } from "../../../cli/errors";
+import { collectInputs, openProblem } from "../../../cli/reports/files";
+import { openRegularFile, readRegularFile } from "../../../cli/safeFs";
 import type { ReadLimits } from "../../../cli/reports/model";
 import type { ReportsResult } from "../../../cli/reports/render";
 import { email, mbox, REPORT_FIXTURES, reportXml, zipArchive } from "../../support/reports";
@@ -217,16 +220,16 @@ describe("inputs: hostile and broken", () => {
         ["empty.xml", [], "empty: no report in it"],
         ["gzbomb.xml.gz", [], "the report is larger than 64 KiB (the limit for one report)"],
         ["html.xml", [], "not a DMARC aggregate report: the root element is <html>"],
-        ["link-out.xml", [], "symbolic link to outside the given paths: not followed"],
+        ["link-out.xml", [], "is a symbolic link to outside the given paths, which sender-auth does not follow"],
         [
           "lying.zip",
           ["liar.xml"],
           "the zip entry's content does not match its declared size (too many bytes in the stream. expected 100. got at least 16384)",
         ],
         ["many.zip", [], "the zip archive has 11 entries, more than 10"],
-        ["missing.xml", [], "no such file or directory"],
+        ["missing.xml", [], "cannot read: it does not exist (ENOENT)"],
         ["nested.zip", ["level4.zip", "level3.zip", "level2.zip", "level1.zip"], "containers nested more than 4 deep"],
-        ["pipe.xml", [], "a FIFO: not read"],
+        ["pipe.xml", [], "is a FIFO (named pipe), not a regular file"],
         ["trunc.xml.gz", [], "gzip data is truncated"],
         [
           "trunc.zip",
@@ -269,5 +272,78 @@ describe("inputs: hostile and broken", () => {
       ],
     );
     assert.equal(result.summary.reports, 2);
+  });
+});
+
+describe("inputs: the file system's refusals in cli/safeFs.ts's wording", () => {
+  let dir: string;
+  const d = (name: string): string => path.join(dir, name);
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "sender-auth-refusals-"));
+    mkdirSync(d("walked"));
+    writeFileSync(d("walked/good.xml"), good("r"));
+    execFileSync("mkfifo", [d("walked/pipe.xml")]);
+    symlinkSync(d("walked/nowhere.xml"), d("walked/broken.xml"));
+    symlinkSync(d("walked/loop-b.xml"), d("walked/loop-a.xml"));
+    symlinkSync(d("walked/loop-a.xml"), d("walked/loop-b.xml"));
+    writeFileSync(d("report.xml"), good("s"));
+    symlinkSync(d("report.xml"), d("link.xml"));
+    execFileSync("mkfifo", [d("given-pipe.xml")]);
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("collectInputs: each refusal, given or walked, exactly", () => {
+    const { files, problems } = collectInputs([d("walked"), d("missing.xml"), "/dev/null", d("given-pipe.xml")]);
+    assert.deepEqual(
+      files.map((f) => path.relative(dir, f.display)),
+      [path.join("walked", "good.xml")],
+    );
+    assert.deepEqual(
+      problems.map((p) => [p.file.startsWith(dir) ? path.relative(dir, p.file) : p.file, p.message]),
+      [
+        [d("missing.xml").slice(dir.length + 1), "cannot read: it does not exist (ENOENT)"],
+        ["/dev/null", "is a character device, not a regular file"],
+        ["given-pipe.xml", "is a FIFO (named pipe), not a regular file"],
+        [path.join("walked", "broken.xml"), "is a broken symbolic link: its target cannot be read"],
+        [path.join("walked", "loop-a.xml"), "is a broken symbolic link: its target cannot be read"],
+        [path.join("walked", "loop-b.xml"), "is a broken symbolic link: its target cannot be read"],
+        [path.join("walked", "pipe.xml"), "is a FIFO (named pipe), not a regular file"],
+      ],
+    );
+  });
+
+  it("openProblem: what openRegularFile refuses (a link put in place after the walk, a FIFO, a missing file) reads as safeFs words it for a project file", () => {
+    const refusal = (file: string): string => {
+      try {
+        openRegularFile(file);
+      } catch (error) {
+        return openProblem(error);
+      }
+      throw new Error(`${file} was opened`);
+    };
+    const projectRefusal = (file: string): string => {
+      try {
+        readRegularFile(file, { label: "L" });
+      } catch (error) {
+        assert.ok(error instanceof ProjectError);
+        return error.message.replace(/^L: /, "");
+      }
+      throw new Error(`${file} was read`);
+    };
+    assert.deepEqual([d("link.xml"), d("given-pipe.xml"), d("missing.xml"), d("walked")].map(refusal), [
+      "is a symbolic link; sender-auth reads report files only as regular files, never through a link (it could point outside the given paths, or at a device)",
+      "is a FIFO (named pipe), not a regular file",
+      "cannot read: it does not exist (ENOENT)",
+      "is a directory, not a regular file",
+    ]);
+    // The same refusals of a project file: one wording, only the scope of a link differs.
+    assert.deepEqual([d("link.xml"), d("given-pipe.xml"), d("missing.xml"), d("walked")].map(projectRefusal), [
+      "is a symbolic link; sender-auth reads project files only as regular files, never through a link (it could point outside the project, or at a device)",
+      "is a FIFO (named pipe), not a regular file",
+      "cannot read: it does not exist (ENOENT)",
+      "is a directory, not a regular file",
+    ]);
   });
 });
