@@ -31,6 +31,7 @@ import {
 import { deployHint, failures, missingHint, outline, parseReports, SPF_CUT_HINT } from "../support/checkReports";
 import { createTempProject, inheritedEnv, runCli, type CliResult, type TempProject } from "../support/cli";
 import { FIXTURE_DIR, FIXTURE_PRINTS, fixtureKey, type FixtureKeyName } from "../support/fixtures";
+import { freePort } from "../support/ports";
 
 const TTL = 600;
 const NOW = "2026-11-28T10:00:00Z";
@@ -243,14 +244,6 @@ async function startSilentServer(): Promise<Server> {
   const socket = createSocket("udp4");
   const port = await bindUdp(socket);
   return { port, close: () => closeUdp(socket) };
-}
-
-/** A UDP port on 127.0.0.1 that nothing listens on (bound once, then closed). */
-async function closedPort(): Promise<number> {
-  const socket = createSocket("udp4");
-  const port = await bindUdp(socket);
-  await closeUdp(socket);
-  return port;
 }
 
 /** One question to BIND over TCP (no truncation whatever the answer size). */
@@ -491,7 +484,7 @@ describe("sender-auth check against a real BIND", () => {
       servers.push(silent);
       const standIn = await startResolverStandIn(bind.port, SERVFAIL_NAMES);
       servers.push(standIn);
-      const closed = await closedPort();
+      const closed = await freePort("udp");
       const resolver = `127.0.0.1:${bind.port}`;
       const runs = startRuns(
         project.dir,

@@ -15,14 +15,14 @@
  * child process; its log (stderr) is captured and included in start errors.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { createSocket } from "node:dgram";
 import { promises as dnsPromises } from "node:dns";
 import { accessSync, constants as fsConstants, rmSync, statSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import type { TestContext } from "node:test";
+import { freePort } from "./ports";
 
 export interface ZoneSpec {
   /** Zone apex, e.g. "example.com" (no trailing dot; one is tolerated). */
@@ -234,40 +234,6 @@ async function checkZone(checkzone: string, origin: string, file: string, text: 
 
 // ---------------------------------------------------------------------------
 // Ports and named.conf
-
-function tryPort(): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const udp = createSocket("udp4");
-    udp.once("error", () => {
-      udp.close();
-      resolve(undefined);
-    });
-    udp.bind(0, "127.0.0.1", () => {
-      const port = udp.address().port;
-      const tcp = createServer();
-      tcp.once("error", () => {
-        udp.close();
-        resolve(undefined);
-      });
-      tcp.listen({ port, host: "127.0.0.1", exclusive: true }, () => {
-        tcp.close(() => {
-          udp.close(() => {
-            resolve(port);
-          });
-        });
-      });
-    });
-  });
-}
-
-/** A port free on 127.0.0.1 for both UDP and TCP (at the time of asking). */
-async function freePort(): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    const port = await tryPort();
-    if (port !== undefined) return port;
-  }
-  throw new Error("startBind: could not find a port free for both UDP and TCP on 127.0.0.1");
-}
 
 function q(path: string): string {
   return JSON.stringify(path); // named.conf strings use the same escapes for our paths
@@ -513,7 +479,7 @@ export async function startBind(zones: ZoneSpec[], options: BindOptions = {}): P
 
     const confPath = join(dir, "named.conf");
     for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
-      const port = await freePort();
+      const port = await freePort("both");
       await writeFile(confPath, namedConf(dir, port, files, options));
       installExitHook();
       const named = spawnNamed(binary, confPath, options.queryLog === true);
@@ -571,7 +537,7 @@ export async function startNamedWith(
   if (binary === undefined) throw new Error("startNamedWith: named not found on PATH or in /usr/sbin; install bind9");
   const dir = await mkdtemp(join(tmpdir(), "sender-auth-named-"));
   try {
-    const port = await freePort();
+    const port = await freePort("both");
     const confPath = writeFiles(dir, port);
     installExitHook();
     const named = spawnNamed(binary, confPath, false);

@@ -6,7 +6,6 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createSocket, type Socket } from "node:dgram";
-import { createServer } from "node:net";
 import * as packet from "dns-packet";
 import {
   DnsFailure,
@@ -18,6 +17,7 @@ import {
   type DnsServer,
   type QueryType,
 } from "../../../cli/check/dnsClient";
+import { freePort } from "../../support/ports";
 
 type Behaviour = "answer" | "wrong-question" | "silent" | "formerr-on-edns";
 
@@ -83,20 +83,6 @@ async function startStandIn(): Promise<StandIn> {
 
 const text = (response: DnsResponse): string =>
   (response.records[0]?.data as readonly string[] | undefined)?.join("") ?? "";
-
-/** A TCP port nobody listens on: bind one, note it, close it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  return port;
-}
 
 describe("check DNS client", () => {
   let standIn: StandIn;
@@ -196,7 +182,7 @@ describe("check DNS client", () => {
   });
 
   it("reports a closed port as unreachable without waiting for the timeout, and recovers", async () => {
-    const server = { host: "127.0.0.1", port: await closedPort() };
+    const server = { host: "127.0.0.1", port: await freePort() };
     const started = Date.now();
     const results = await Promise.allSettled([
       query(server, "a.example", "TXT", { timeoutMs: 5000 }),

@@ -6,13 +6,13 @@
  * check's DNS client (addressesThrough), answered in process.
  */
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { addressesThrough } from "../../../cli/check/context";
 import { DnsFailure } from "../../../cli/check/dnsClient";
 import { HttpsFailure, networkFetch, type HttpsFailureCode, type HttpsFetch } from "../../../cli/check/https";
 import { startHttpsServer, type LocalHttpsServer } from "../../support/httpsServer";
 import { memoryDns } from "../../support/memoryDns";
+import { freePort } from "../../support/ports";
 
 const POLICY = "version: STSv1\nmode: enforce\nmx: mail.example.com\nmax_age: 604800\n";
 const PATH = "/.well-known/mta-sts.txt";
@@ -159,15 +159,7 @@ describe("networkFetch", () => {
   });
 
   it("names a refused connection (CONNECT)", async () => {
-    const closed = await new Promise<number>((resolve) => {
-      const probe = createServer();
-      probe.listen(0, "127.0.0.1", () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => {
-          resolve(port);
-        });
-      });
-    });
+    const closed = await freePort();
     const refusedFetch = networkFetch({ resolve: () => Promise.resolve(["127.0.0.1"]), port: closed, ca: server.ca });
     const error = await failure(refusedFetch({ url: `https://mta-sts.example.com${PATH}`, maxBytes: 65536 }));
     assert.equal(error.code, "CONNECT");

@@ -14,7 +14,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
-import { createSocket } from "node:dgram";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -29,6 +28,7 @@ import {
   type PulumiInvocation,
 } from "../../support/pulumiStandIn";
 import { FIXTURE_KEYS, fixtureKey, type FixtureKeyName } from "../../support/fixtures";
+import { freePort } from "../../support/ports";
 
 // ---------------------------------------------------------------------------------------------------
 // Stack files.
@@ -701,7 +701,7 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
     });
 
     it("refuses when the resolver cannot be reached, naming the lookup error", async () => {
-      const port = await closedUdpPort();
+      const port = await freePort("udp");
       const run = await rotate(rotation(DOMAIN), ["--resolver", `127.0.0.1:${port}`]);
       assert.equal(run.stdout, "");
       assert.equal(
@@ -1192,20 +1192,6 @@ describe("sender-auth rotate", { concurrency: true, timeout: 180_000 }, () => {
 });
 
 // ---------------------------------------------------------------------------------------------------
-
-/** A UDP port on 127.0.0.1 that nothing listens on (at the time of asking). */
-function closedUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket("udp4");
-    socket.once("error", reject);
-    socket.bind(0, "127.0.0.1", () => {
-      const { port } = socket.address();
-      socket.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
 
 /** `pulumi <args>` through the stand-in, as a user would type the suggested command. */
 function runPulumi(

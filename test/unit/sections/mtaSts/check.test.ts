@@ -6,7 +6,6 @@
  * MX and none at all; and the network fetch's host asked through the stack's DNS client.
  */
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { describe, it } from "node:test";
 import { checkStack, type CheckContext, type Finding } from "../../../../cli/check/checks";
 import { HttpsFailure, type HttpsFetch, type HttpsResponse } from "../../../../cli/check/https";
@@ -14,6 +13,7 @@ import { validateStack } from "../../../../components/config";
 import { publishedRecord } from "../../../../components/model";
 import type { HostileAnswer } from "../../../support/hostileDns";
 import { memoryDns } from "../../../support/memoryDns";
+import { freePort } from "../../../support/ports";
 
 const D = "example.test";
 const URL = `https://mta-sts.${D}/.well-known/mta-sts.txt`;
@@ -264,15 +264,7 @@ describe("MTA-STS check", () => {
   });
 
   it("without an injected fetch, the Policy Host is asked through the stack's DNS client, then fetched on --https-port", async () => {
-    const closed = await new Promise<number>((resolve) => {
-      const probe = createServer();
-      probe.listen(0, "127.0.0.1", () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => {
-          resolve(port);
-        });
-      });
-    });
+    const closed = await freePort();
     const { config, records } = stackOf("enforce");
     const dns = memoryDns((name, type): readonly HostileAnswer[] | undefined => {
       if (name === `_mta-sts.${D}`) return type === "TXT" ? [{ type: "TXT", data: `v=STSv1; id=${ID}` }] : [];
