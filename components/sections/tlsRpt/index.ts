@@ -7,13 +7,38 @@
  * session is ever made and no report is ever sent. Having no `parked` records, the key is refused
  * there (components/config.ts), not ignored.
  */
-import type { Section } from "../types";
+import { isRecord } from "../../model";
+import type { KeyProblem } from "../../problems";
+import type { RawStack, Section } from "../types";
 import type * as TlsRptCheck from "./check";
 import type * as TlsRptDiff from "./diff";
 import { buildTlsRptValue, tlsRptRecordName } from "./records";
 import { TLS_RPT_ALLOWED, tlsRptSchema, type TlsRptConfig } from "./schema";
 
 export { tlsRptSchema, type TlsRptConfig } from "./schema";
+
+/**
+ * A TLS-RPT record without a report destination is invalid: `rua` is its one required field (RFC
+ * 8460 §3). Checked on the raw input, so that a missing rua and an empty list are each named as
+ * what they are, not shown as the empty list the schema defaults to.
+ */
+function tlsRptProblems(raw: RawStack): KeyProblem[] {
+  const value = raw["tlsRpt"];
+  // Not an object: the schema says so. On a parked domain the registry refuses the key (components/config.ts).
+  if (!isRecord(value)) return [];
+  const { rua } = value;
+  const what = rua === undefined ? "is required" : Array.isArray(rua) && rua.length === 0 ? "is empty" : undefined;
+  if (what === undefined) return [];
+  return [
+    {
+      path: ["tlsRpt", "rua"],
+      message:
+        `${what}: it names where sending servers report the TLS sessions to this domain's MX hosts that ` +
+        "failed, and a TLS-RPT record without rua is invalid (RFC 8460 §3)",
+      allowed: TLS_RPT_ALLOWED["rua"] ?? "",
+    },
+  ];
+}
 
 export const tlsRpt: Section<{ key: "tlsRpt"; schema: typeof tlsRptSchema; model: TlsRptConfig; purpose: "tls-rpt" }> =
   {
@@ -22,6 +47,7 @@ export const tlsRpt: Section<{ key: "tlsRpt"; schema: typeof tlsRptSchema; model
     required: false,
     schema: tlsRptSchema,
     allowed: TLS_RPT_ALLOWED,
+    problems: tlsRptProblems,
 
     fixedNames: (raw, domain) =>
       raw["tlsRpt"] === undefined ? [] : [{ name: tlsRptRecordName(domain), what: "the TLS-RPT record" }],

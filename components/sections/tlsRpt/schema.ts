@@ -5,11 +5,9 @@ import { reportUriProblem } from "./records";
 
 export const tlsRptSchema = z.strictObject({
   /** Report destinations, `rua=` (RFC 8460 §3): `mailto:` addresses and `https:` endpoints. */
-  rua: checkedList(reportUriProblem).refine((uris) => uris.length > 0, {
-    // Also when rua is left out: the list defaults to empty, and this says what is missing.
-    error: "must name at least one report destination: rua is the record's one required field (RFC 8460 §3)",
-    abort: true,
-  }),
+  // Required and never empty: checked on the raw input (index.ts), where a missing rua and an empty
+  // one can be told apart; here the list defaults to empty.
+  rua: checkedList(reportUriProblem),
 });
 
 export type TlsRptConfig = Resolved<z.output<typeof tlsRptSchema>>;

@@ -92,14 +92,29 @@ describe("sender-auth:tlsRpt validation (stack, key path, value, allowed)", () =
       "no rua",
       {},
       [
-        "stack test: sender-auth:tlsRpt.rua: must name at least one report destination: rua is the record's one required field (RFC 8460 §3) (got []); allowed: a list of at least one mailto: or https:// URI",
+        "stack test: sender-auth:tlsRpt.rua: is required: it names where sending servers report the TLS sessions to this domain's MX hosts that failed, and a TLS-RPT record without rua is invalid (RFC 8460 §3); allowed: a list of at least one mailto: or https:// URI",
       ],
     ],
     [
       "an empty rua",
       { rua: [] },
       [
-        "stack test: sender-auth:tlsRpt.rua: must name at least one report destination: rua is the record's one required field (RFC 8460 §3) (got []); allowed: a list of at least one mailto: or https:// URI",
+        "stack test: sender-auth:tlsRpt.rua: is empty: it names where sending servers report the TLS sessions to this domain's MX hosts that failed, and a TLS-RPT record without rua is invalid (RFC 8460 §3); allowed: a list of at least one mailto: or https:// URI",
+      ],
+    ],
+    [
+      "rua not a list: named once, as not a list",
+      { rua: "mailto:t@example.com" },
+      [
+        'stack test: sender-auth:tlsRpt.rua: must be an array (got "mailto:t@example.com"); allowed: a list of at least one mailto: or https:// URI',
+      ],
+    ],
+    [
+      "no rua beside an unknown field: both named",
+      { ruf: ["mailto:t@example.com"] },
+      [
+        "stack test: sender-auth:tlsRpt.ruf: unknown key; allowed: rua",
+        "stack test: sender-auth:tlsRpt.rua: is required: it names where sending servers report the TLS sessions to this domain's MX hosts that failed, and a TLS-RPT record without rua is invalid (RFC 8460 §3); allowed: a list of at least one mailto: or https:// URI",
       ],
     ],
     [
