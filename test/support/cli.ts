@@ -36,6 +36,11 @@ export interface RunCliOptions {
   /** Run as this user and group (the test process runs as root here, which no permission stops). */
   readonly uid?: number;
   readonly gid?: number;
+  /**
+   * Called once the child is spawned, after runCli's wait for a free slot: where a test that times a
+   * run starts its clock, so that the time other children held the slots is not counted.
+   */
+  readonly onSpawn?: () => void;
 }
 
 /** A run's exit, stdout and stderr (shortened), for assertion messages. */
@@ -137,6 +142,7 @@ function startProcess(
     ...(options.uid === undefined ? {} : { uid: options.uid }),
     ...(options.gid === undefined ? {} : { gid: options.gid }),
   });
+  options.onSpawn?.();
   if (options.input !== undefined) child.stdin?.end(options.input);
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
