@@ -88,6 +88,9 @@ interface StackSpec {
   readonly spf?: Readonly<Record<string, unknown>> | undefined;
   readonly dkim?: Readonly<Record<string, SelectorSpec>> | undefined;
   readonly dmarc?: Readonly<Record<string, unknown>> | undefined;
+  readonly mtaSts?: Readonly<Record<string, unknown>> | undefined;
+  readonly tlsRpt?: Readonly<Record<string, unknown>> | undefined;
+  readonly bimi?: Readonly<Record<string, unknown>> | undefined;
 }
 
 function stackYaml(spec: StackSpec): string {
@@ -98,6 +101,9 @@ function stackYaml(spec: StackSpec): string {
   if (spec.spf) config["sender-auth:spf"] = spec.spf;
   if (spec.dkim) config["sender-auth:dkim"] = { selectors: spec.dkim };
   if (spec.dmarc) config["sender-auth:dmarc"] = spec.dmarc;
+  if (spec.mtaSts) config["sender-auth:mtaSts"] = spec.mtaSts;
+  if (spec.tlsRpt) config["sender-auth:tlsRpt"] = spec.tlsRpt;
+  if (spec.bimi) config["sender-auth:bimi"] = spec.bimi;
   return stringifyYaml({ config });
 }
 
@@ -807,6 +813,131 @@ const GATES: readonly Case[] = (() => {
   ];
 })();
 
+// ---------------------------------------------------------------------------------------------------
+// The newer families: MTA-STS, TLS-RPT and BIMI, one stack per kind of change, in one repository.
+
+const NEWER: readonly Case[] = (() => {
+  const d = domainOf;
+  const stsName = (stack: string): string => `_mta-sts.${d(stack)}`;
+  const tlsName = (stack: string): string => `_smtp._tls.${d(stack)}`;
+  const bimiName = (selector: string, stack: string): string => `${selector}._bimi.${d(stack)}`;
+  // Policy ids: the first 32 hex digits of the policy text's SHA-256 (RFC 8461 §3.1 allows any 1-32
+  // alphanumerics); the text names no domain, so the same mode, mx and max_age give the same id.
+  const testing = { mode: "testing", mx: ["mail.example.com"] };
+  const enforce = { mode: "enforce", mx: ["mail.example.com"] };
+  const ID_TESTING = "c0a762642c8ff96deabc4e74c1e5d657";
+  const ID_ENFORCE = "a5963b31a082635c6ec668171482b14f";
+  const serveFirst = (stack: string): string =>
+    `serve the new policy (stack output mtaStsPolicy) at https://mta-sts.${d(stack)}/.well-known/mta-sts.txt ` +
+    "before `pulumi up` publishes its id: a sender that sees a new id fetches the policy once and keeps what it got (RFC 8461 §8.1)";
+  const ENFORCING =
+    "senders deliver only over TLS they can authenticate, to MX hosts that match, and defer the mail otherwise";
+  const A = "mailto:tls@example.com";
+  const B = "https://r.example.net/tls";
+  const L1 = "https://example.com/logo.svg";
+  const L2 = "https://cdn.example.com/logo-2026.svg";
+  const VMC = "https://example.com/vmc.pem";
+  const replaced = `TLS-RPT rua: ${A} → ${B}: TLS reports no longer go to ${A}; TLS reports now also go to ${B}`;
+  const tlsGone =
+    "TLS-RPT record removed: nobody hears of failed TLS sessions (MTA-STS or certificate failures) any more";
+  return [
+    {
+      stack: "sts-enforce",
+      base: spec("sts-enforce", { mtaSts: testing, tlsRpt: { rua: [A] } }),
+      head: spec("sts-enforce", { mtaSts: enforce, tlsRpt: { rua: [A] } }),
+      status: "changed",
+      records: [changed(stsName("sts-enforce"), "TXT", `v=STSv1; id=${ID_TESTING}`, `v=STSv1; id=${ID_ENFORCE}`)],
+      meanings: [
+        `MTA-STS mode: testing → enforce: ${ENFORCING}`,
+        `MTA-STS policy id ${ID_TESTING} → ${ID_ENFORCE}: ${serveFirst("sts-enforce")}`,
+      ],
+      unsafe: [],
+    },
+    {
+      stack: "sts-new",
+      base: spec("sts-new"),
+      head: spec("sts-new", { mtaSts: enforce }),
+      status: "changed",
+      records: [added(stsName("sts-new"), "TXT", `v=STSv1; id=${ID_ENFORCE}`)],
+      meanings: [`MTA-STS added (mode enforce, max_age 604800 s): ${ENFORCING}; ${serveFirst("sts-new")}`],
+      unsafe: [
+        "MTA-STS starts in mode enforce: senders that cannot authenticate TLS to a listed MX host defer the mail " +
+          "instead of delivering it; run mode testing first and read the TLS-RPT reports (RFC 8461 §5, RFC 8460)",
+      ],
+    },
+    {
+      stack: "tlsrpt-added",
+      base: spec("tlsrpt-added"),
+      head: spec("tlsrpt-added", { tlsRpt: { rua: [A, B] } }),
+      status: "changed",
+      records: [added(tlsName("tlsrpt-added"), "TXT", `v=TLSRPTv1; rua=${A},${B}`)],
+      meanings: [
+        `TLS-RPT record added: sending servers report failed TLS sessions to ${d("tlsrpt-added")}'s MX hosts to ${A}, ${B}`,
+      ],
+      unsafe: [],
+    },
+    {
+      stack: "tlsrpt-gone",
+      base: spec("tlsrpt-gone", { tlsRpt: { rua: [A] } }),
+      head: spec("tlsrpt-gone"),
+      status: "changed",
+      records: [removed(tlsName("tlsrpt-gone"), "TXT", `v=TLSRPTv1; rua=${A}`)],
+      meanings: [tlsGone],
+      weakening: [tlsGone],
+      unsafe: [],
+    },
+    {
+      stack: "tlsrpt-moved",
+      base: spec("tlsrpt-moved", { tlsRpt: { rua: [A] } }),
+      head: spec("tlsrpt-moved", { tlsRpt: { rua: [B] } }),
+      status: "changed",
+      records: [changed(tlsName("tlsrpt-moved"), "TXT", `v=TLSRPTv1; rua=${A}`, `v=TLSRPTv1; rua=${B}`)],
+      meanings: [replaced],
+      weakening: [replaced],
+      unsafe: [],
+    },
+    {
+      stack: "bimi-added",
+      base: spec("bimi-added"),
+      head: spec("bimi-added", { bimi: { logo: L1 } }),
+      status: "changed",
+      records: [added(bimiName("default", "bimi-added"), "TXT", `v=BIMI1; l=${L1};`)],
+      meanings: [
+        `BIMI record added: receivers may show the logo ${L1} beside mail from ${d("bimi-added")}, without a certificate`,
+      ],
+      unsafe: [],
+    },
+    {
+      stack: "bimi-logo",
+      base: spec("bimi-logo", { bimi: { logo: L1, authority: VMC } }),
+      head: spec("bimi-logo", { bimi: { logo: L2, authority: VMC } }),
+      status: "changed",
+      records: [
+        changed(bimiName("default", "bimi-logo"), "TXT", `v=BIMI1; l=${L1}; a=${VMC}`, `v=BIMI1; l=${L2}; a=${VMC}`),
+      ],
+      meanings: [
+        `BIMI l: ${L1} → ${L2}: receivers fetch and show the new logo; with a certificate (a=) it must be the logo the certificate holds, or they show none`,
+      ],
+      unsafe: [],
+    },
+    {
+      stack: "bimi-selector",
+      base: spec("bimi-selector", { bimi: { logo: L1 } }),
+      head: spec("bimi-selector", { bimi: { selector: "brand2", logo: L1 } }),
+      status: "changed",
+      records: [
+        // By name: brand2 sorts before default.
+        added(bimiName("brand2", "bimi-selector"), "TXT", `v=BIMI1; l=${L1};`),
+        removed(bimiName("default", "bimi-selector"), "TXT", `v=BIMI1; l=${L1};`),
+      ],
+      meanings: [
+        `BIMI selector: default → brand2: the record moves to ${bimiName("brand2", "bimi-selector")}; receivers find it only for messages whose BIMI-Selector header names brand2`,
+      ],
+      unsafe: [],
+    },
+  ];
+})();
+
 const unsafeLines = (cases: readonly Case[], level: "error" | "warning"): string[] =>
   byStack(cases).flatMap((c) => c.unsafe.map((reason) => `${level}: unsafe: stack ${c.stack}: ${reason}`));
 
@@ -819,6 +950,15 @@ const runs = {
     const [markdown, json] = await Promise.all([
       repo.diff(["--base", base]),
       repo.diff(["--base", base, "--format", "json"]),
+    ]);
+    return { base, markdown, json };
+  }),
+  /** The newer families: as a CI run sees them (Markdown, no --allow-unsafe), and as JSON with it. */
+  newer: once(async () => {
+    const { repo, base } = repoFor(NEWER);
+    const [markdown, json] = await Promise.all([
+      repo.diff(["--base", base]),
+      repo.diff(["--base", base, "--format", "json", "--allow-unsafe"]),
     ]);
     return { base, markdown, json };
   }),
@@ -1488,6 +1628,28 @@ describe(
         });
       },
     );
+
+    describe("MTA-STS, TLS-RPT and BIMI: what each change means, in the binary's report", { concurrency: true }, () => {
+      it("Markdown: exactly each stack's record changes and meanings, weakening marked; MTA-STS straight to enforce fails the run", async () => {
+        const { base, markdown } = await runs.newer();
+        assert.equal(markdown.code, 1, markdown.stderr);
+        assert.deepEqual(linesOf(markdown.stderr), [...unsafeLines(NEWER, "error"), REFUSING]);
+        assert.equal(markdown.stdout, expectedMarkdown(base, base, NEWER));
+      });
+
+      it("JSON with --allow-unsafe: each stack's records, meanings, weakening and unsafe reasons exactly", async () => {
+        const { base, json } = await runs.newer();
+        assert.equal(json.code, 0, json.stderr);
+        assert.deepEqual(linesOf(json.stderr), unsafeLines(NEWER, "warning"));
+        assert.deepEqual(parseReport(json), {
+          base: { ref: base, commit: base },
+          unsafe: true,
+          stacks: byStack(NEWER).map(jsonStack),
+          errors: [],
+          notes: [],
+        });
+      });
+    });
 
     describe("TTL, zone and wording", { concurrency: true }, () => {
       const gaps = once(async () => {
