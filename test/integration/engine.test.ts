@@ -104,8 +104,8 @@ const repoStacks = readdirSync(REPO_STACKS_DIR)
   .filter((stack) => stack !== undefined)
   .sort();
 
-async function planJson(): Promise<Map<string, Planned>> {
-  const result = await runCli(["plan", "--format", "json"]);
+async function planJson(cwd = REPO_ROOT): Promise<Map<string, Planned>> {
+  const result = await runCli(["plan", "--format", "json"], { cwd });
   assert.equal(result.code, 0, result.stderr);
   const plans: unknown = JSON.parse(result.stdout);
   assert.ok(Array.isArray(plans));
@@ -190,13 +190,17 @@ function assertNoKeyOutsideSecrets(run: EngineRun, expectedCarriers: readonly st
   );
 }
 
-/** Everything a successful run must show, against plan's view of the same stack. */
+/**
+ * Everything a successful run must show, against plan's view of the same stack. `familyOutputs`: the
+ * stack outputs of record families that `plan --format json` shows too (e.g. mtaStsPolicy).
+ */
 function assertLikePlan(
   run: EngineRun,
   plan: Planned,
   dryRun: boolean,
   stackText: string,
   signing: Record<string, string>,
+  familyOutputs: readonly string[] = [],
 ): void {
   const { engine } = run;
   assert.equal(run.exitCode, 0, `${run.stderr}\n${engine.errors.join("\n")}`);
@@ -273,15 +277,11 @@ function assertLikePlan(
 
   const outputs = engine.outputs.get(root);
   assert.ok(outputs !== undefined);
-  assert.deepEqual(Object.keys(outputs).sort(), [
-    "dkimSelectors",
-    "domain",
-    "provider",
-    "records",
-    "signingKeys",
-    "warnings",
-    "zoneId",
-  ]);
+  assert.deepEqual(
+    Object.keys(outputs).sort(),
+    ["dkimSelectors", "domain", "provider", "records", "signingKeys", "warnings", "zoneId", ...familyOutputs].sort(),
+  );
+  for (const name of familyOutputs) assert.deepEqual(outputs[name], field(plan.json, name), name);
   const { signingKeys, ...plain } = outputs;
   assert.ok(isSecretMarked(signingKeys), "signingKeys is not marked secret");
   assert.deepEqual(unwrapSecrets(signingKeys), signing);
@@ -385,6 +385,92 @@ describe("the program under the SDK's run entry, against the test engine", { tim
         ]);
       });
     }
+  }
+});
+
+describe("MTA-STS, TLS-RPT and BIMI under the run entry, against the test engine", { timeout: 300_000 }, () => {
+  const STACK = "newer-families";
+  const POLICY =
+    "version: STSv1\r\nmode: testing\r\nmx: mx1.example.com\r\nmx: *.mx.example.net\r\nmax_age: 1209600\r\n";
+  let project: TempProject;
+  let secret: SecretStack;
+  let plan: Planned;
+
+  before(async () => {
+    project = createTempProject("sender-auth-engine-families-");
+    // example-com (its private keys as secret config) with every newer family added.
+    const doc = parseYaml(repoStackText("example-com")) as { config: Record<string, unknown> };
+    doc.config["sender-auth:mtaSts"] = {
+      mode: "testing",
+      mx: ["mx1.example.com", "*.mx.example.net"],
+      maxAge: 1209600,
+    };
+    doc.config["sender-auth:tlsRpt"] = { rua: ["mailto:tls-reports@example.com", "https://tlsrpt.example.net/v1"] };
+    doc.config["sender-auth:bimi"] = {
+      logo: "https://example.com/brand/logo.svg",
+      authority: "https://example.com/brand/vmc.pem",
+    };
+    secret = withPrivateKeys(stringifyYaml(doc));
+    project.writeStack(STACK, secret.text);
+    const planned = (await planJson(project.dir)).get(STACK);
+    assert.ok(planned !== undefined);
+    plan = planned;
+  });
+  after(() => {
+    project.remove();
+  });
+
+  it("plan's view, which the runs below are held to, has the three families' records and the policy text", () => {
+    const records = field(plan.json, "records");
+    const resources = field(plan.json, "resources");
+    assert.ok(Array.isArray(records) && Array.isArray(resources));
+    // The policy id is the first 32 hex digits of the policy text's SHA-256 (`printf '<text>' | sha256sum`).
+    assert.deepEqual(
+      records.filter((record: unknown) => ["mta-sts", "tls-rpt", "bimi"].includes(String(field(record, "purpose")))),
+      [
+        {
+          name: "_mta-sts.example.com",
+          type: "TXT",
+          ttl: 3600,
+          value: "v=STSv1; id=a13426e746488d1dc08992e8f3d44487",
+          purpose: "mta-sts",
+        },
+        {
+          name: "_smtp._tls.example.com",
+          type: "TXT",
+          ttl: 3600,
+          value: "v=TLSRPTv1; rua=mailto:tls-reports@example.com,https://tlsrpt.example.net/v1",
+          purpose: "tls-rpt",
+        },
+        {
+          name: "default._bimi.example.com",
+          type: "TXT",
+          ttl: 3600,
+          value: "v=BIMI1; l=https://example.com/brand/logo.svg; a=https://example.com/brand/vmc.pem",
+          purpose: "bimi",
+          selector: "default",
+        },
+      ],
+    );
+    assert.deepEqual(
+      resources
+        .map((resource: unknown) => field(resource, "name"))
+        .filter((name) => /-(mta-sts|tls-rpt|bimi)$/.test(String(name))),
+      ["example.com-bimi", "example.com-mta-sts", "example.com-tls-rpt"],
+    );
+    assert.equal(field(plan.json, "mtaStsPolicy"), POLICY);
+  });
+
+  for (const { mode, dryRun } of MODES) {
+    it(`${mode}: registers plan's resources, warnings and outputs, mtaStsPolicy included; keys only inside secrets`, async () => {
+      const run = await runUnderEngine({ projectDir: project.dir, stack: STACK, dryRun });
+      assertLikePlan(run, plan, dryRun, secret.text, secret.signing, ["mtaStsPolicy"]);
+      assert.equal(run.engine.outputs.get(stackUrn(STACK))?.["mtaStsPolicy"], POLICY);
+      assertNoKeyOutsideSecrets(run, [
+        "ResourceMonitor/GetDeploymentInfo response",
+        "ResourceMonitor/RegisterResourceOutputs request",
+      ]);
+    });
   }
 });
 
