@@ -178,6 +178,66 @@ export async function servedTxt(context: StackContext, subject: string, name: st
   return result.ok ? { ok: true, values: txtValues(result.response), response: result.response } : result;
 }
 
+/**
+ * Where senders deliver the domain's mail, as they read its MX records through the resolver: its MX
+ * hosts (lower-case, no final dot), `null` for a null MX (RFC 7505: the one record `0 .`), `none` when
+ * it publishes no MX record (senders then try the domain's own address, RFC 5321 §5.1).
+ */
+export type InboundMx =
+  | { readonly ok: true; readonly kind: "hosts"; readonly hosts: readonly string[] }
+  | { readonly ok: true; readonly kind: "null" | "none" }
+  | { readonly ok: false; readonly finding: Finding };
+
+export async function inboundMx(context: StackContext, subject: string, domain: string): Promise<InboundMx> {
+  const result = await lookup(context, context.resolver, subject, domain, "MX", true);
+  if (!result.ok) return result;
+  const exchanges = result.response.records.map((record) =>
+    (String(record.data).split(" ")[1] ?? "").replace(/\.$/, "").toLowerCase(),
+  );
+  if (exchanges.length === 0) return { ok: true, kind: "none" };
+  if (exchanges.length === 1 && exchanges[0] === "") return { ok: true, kind: "null" };
+  return { ok: true, kind: "hosts", hosts: [...new Set(exchanges)] };
+}
+
+/** A family that is about mail the domain receives (MTA-STS, TLS-RPT), for {@link noInboundMxFinding}. */
+export interface InboundFamily {
+  readonly subject: string;
+  /** Finding codes start with it: `<prefix>-null-mx`, `<prefix>-no-mx`. */
+  readonly codePrefix: string;
+  /** `sender-auth:<key>`, named in hints. */
+  readonly key: string;
+  /** What the family is for, after "the domain's": `MTA-STS policy protects nothing`. */
+  readonly nothingTo: string;
+  /** What it needs MX hosts for, with its RFC: `MTA-STS names the MX hosts senders may deliver to (RFC 8461 §4.1)`. */
+  readonly needs: string;
+}
+
+/**
+ * The failing finding of a family about inbound mail declared for a domain that receives none by its
+ * DNS: a null MX (RFC 7505), or no MX record at all.
+ */
+export function noInboundMxFinding(kind: "null" | "none", domain: string, family: InboundFamily): Finding {
+  const { subject, codePrefix, key, nothingTo, needs } = family;
+  if (kind === "null") {
+    return {
+      code: `${codePrefix}-null-mx`,
+      result: "fail",
+      subject,
+      message: `${domain} publishes a null MX (RFC 7505): it receives no mail, so ${nothingTo}`,
+      hint: `remove sender-auth:${key}, or the null MX if ${domain} does receive mail`,
+    };
+  }
+  return {
+    code: `${codePrefix}-no-mx`,
+    result: "fail",
+    subject,
+    message:
+      `${domain} publishes no MX record: ${needs}, and a domain that receives mail publishes them; ` +
+      `without one, senders try ${domain}'s own address (RFC 5321 §5.1)`,
+    hint: `publish MX records for the hosts that receive ${domain}'s mail, or remove sender-auth:${key} if it receives none`,
+  };
+}
+
 /** Why a name has no record of the kind looked for, for messages: `NXDOMAIN`, `no TXT record`, ... */
 export function absence(response: DnsResponse, values: readonly string[], kind: string): string {
   if (response.rcode === "NXDOMAIN") return "NXDOMAIN";

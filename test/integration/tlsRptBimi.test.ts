@@ -116,7 +116,9 @@ describe("TLS-RPT and BIMI: provider inputs served by BIND, checked live", () =>
       const plan = plans.find((p) => p.stack === spec.stack);
       assert.ok(plan !== undefined);
       const web = spec.provider === "cloudflare" ? "bimi" : "cdn";
-      return { origin: spec.domain, body: `${providerZone(plan, spec)}\n${web} ${TTL} IN A 127.0.0.1\n` };
+      // The MX records are not sender-auth's; TLS-RPT is about mail the domain receives, so `check` asks for them.
+      const mx = `@ ${TTL} IN MX 10 mail.${spec.domain}.`;
+      return { origin: spec.domain, body: `${providerZone(plan, spec)}\n${web} ${TTL} IN A 127.0.0.1\n${mx}\n` };
     });
     const server = await startBind(zones);
     bind = server;

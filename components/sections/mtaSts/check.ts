@@ -2,17 +2,20 @@
  * MTA-STS's part of `check` (RFC 8461): the id senders find at `_mta-sts.<domain>`, the policy they
  * fetch from https://mta-sts.<domain>/.well-known/mta-sts.txt (200 only, no redirect, text/plain,
  * a certificate for the Policy Host: the stack's HTTPS fetch) compared with the declared one, the
- * domain's MX hosts against its mx patterns, and a second v=STSv1 record. Loaded by `check` only.
+ * domain's MX hosts against its mx patterns (a null MX or none fails), and a second v=STSv1 record.
+ * Loaded by `check` only.
  */
 import { parsePolicy, validateMx } from "mailauth/lib/mta-sts";
 import { deployHint } from "../../../cli/check/advice";
 import {
   fetchFailureFinding,
-  lookup,
+  inboundMx,
+  noInboundMxFinding,
   secondRecords,
   servedTxt,
   ttlOf,
   type Finding,
+  type InboundFamily,
   type SectionCheck,
   type StackContext,
 } from "../../../cli/check/context";
@@ -194,39 +197,36 @@ function policyFindings(
   return findings;
 }
 
-/** The domain's MX hosts against the declared mx patterns (RFC 8461 §4.1): senders deliver only to matching ones. */
+/** MTA-STS as a family about inbound mail: a domain without MX hosts has nothing for its policy to protect. */
+const INBOUND: InboundFamily = {
+  subject: SUBJECT,
+  codePrefix: "mta-sts",
+  key: "mtaSts",
+  nothingTo: "its MTA-STS policy protects nothing",
+  needs: "MTA-STS names the MX hosts senders may deliver to (RFC 8461 §4.1)",
+};
+
+/**
+ * The domain's MX hosts against the declared mx patterns (RFC 8461 §4.1): senders deliver only to
+ * matching ones. A null MX or none at all fails: the policy is for a domain that receives mail.
+ */
 async function checkMx(context: StackContext, domain: string, declared: MtaStsConfig): Promise<Finding[]> {
   if (declared.mode === "none") return [];
-  const result = await lookup(context, context.resolver, SUBJECT, domain, "MX", true);
-  if (!result.ok) return [result.finding];
-  const exchanges = result.response.records.map((record) =>
-    (String(record.data).split(" ")[1] ?? "").replace(/\.$/, "").toLowerCase(),
-  );
+  const mx = await inboundMx(context, SUBJECT, domain);
+  if (!mx.ok) return [mx.finding];
+  if (mx.kind !== "hosts") return [noInboundMxFinding(mx.kind, domain, INBOUND)];
+  const { hosts } = mx;
   const patterns = declared.mx.join(", ");
   const fixMx = `add their names (or a *.suffix that covers them) to sender-auth:mtaSts.mx, or point the MX records of ${domain} at hosts it lists`;
-  if (exchanges.length === 1 && exchanges[0] === "") {
-    return [
-      {
-        code: "mta-sts-null-mx",
-        result: "warn",
-        subject: SUBJECT,
-        message: `${domain} publishes a null MX (RFC 7505): it receives no mail, so its MTA-STS policy protects nothing`,
-        hint: "remove sender-auth:mtaSts, or the null MX if the domain does receive mail",
-      },
-    ];
-  }
-  // Without MX records, senders deliver to the domain's own address (RFC 5321 §5.1): that host is the MX.
-  const hosts = exchanges.length === 0 ? [domain] : [...new Set(exchanges)];
   const policy = { mode: declared.mode, mx: [...declared.mx] };
   const unmatched = hosts.filter((host) => !validateMx(host, policy).valid);
-  const implicit = exchanges.length === 0 ? ` (no MX record: senders deliver to ${domain} itself, RFC 5321 §5.1)` : "";
   if (unmatched.length === 0) {
     return [
       {
         code: "mta-sts-mx",
         result: "ok",
         subject: SUBJECT,
-        message: `MX ${hosts.length === 1 ? "host" : "hosts"} ${hosts.join(", ")} match the mx patterns${implicit}`,
+        message: `MX ${hosts.length === 1 ? "host" : "hosts"} ${hosts.join(", ")} match the mx patterns`,
       },
     ];
   }
@@ -238,7 +238,7 @@ async function checkMx(context: StackContext, domain: string, declared: MtaStsCo
       subject: SUBJECT,
       message:
         `MX ${unmatched.length === 1 ? "host" : "hosts"} ${unmatched.join(", ")} ${unmatched.length === 1 ? "matches" : "match"} ` +
-        `none of the mx patterns (${patterns})${implicit}: ` +
+        `none of the mx patterns (${patterns}): ` +
         (enforce
           ? "senders that apply the policy do not deliver there (RFC 8461 §4.1, §5)"
           : "senders report deliveries there as failures (RFC 8461 §5)"),

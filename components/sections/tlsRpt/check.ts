@@ -1,25 +1,47 @@
 /**
  * TLS-RPT's part of `check` (RFC 8460 §3): the record at `_smtp._tls.<domain>` as a sending server
  * reads it (other TXT values discarded, exactly one left, its `rua` URIs split at `,`), compared with
- * the declared destinations; a second v=TLSRPTv1 record. Loaded by `check` only.
+ * the declared destinations; a second v=TLSRPTv1 record; the domain's MX records, since TLS-RPT is
+ * about mail it receives (a null MX or none fails). Loaded by `check` only.
  */
 import { deployHint, missingHint } from "../../../cli/check/advice";
 import {
   absence,
+  inboundMx,
+  noInboundMxFinding,
   secondRecords,
   servedTxt,
   ttlOf,
   type Finding,
+  type InboundFamily,
   type SectionCheck,
   type StackContext,
 } from "../../../cli/check/context";
 import type { SenderAuthConfig } from "../../model";
 import { isTlsRpt, reportUriProblem, ruaOf, tlsRptRecordName } from "./records";
 
+/** TLS-RPT as a family about inbound mail: a domain without MX hosts has no TLS session to report on. */
+const INBOUND: InboundFamily = {
+  subject: "tls-rpt",
+  codePrefix: "tlsrpt",
+  key: "tlsRpt",
+  nothingTo: "no sending server makes a TLS session to it that TLS-RPT could report on",
+  needs: "TLS-RPT reports on the TLS sessions senders make to the domain's MX hosts (RFC 8460 §1)",
+};
+
+/** The record as senders read it, and the MX hosts it is about (a null MX or none fails). */
 async function checkTlsRpt(context: StackContext, config: SenderAuthConfig): Promise<Finding[]> {
-  const declared = config.tlsRpt?.rua;
-  if (declared === undefined) return [];
-  const name = tlsRptRecordName(config.domain);
+  if (config.tlsRpt === undefined) return [];
+  const [record, mx] = await Promise.all([
+    checkRecord(context, config.domain, config.tlsRpt.rua),
+    inboundMx(context, "tls-rpt", config.domain),
+  ]);
+  if (!mx.ok) return [...record, mx.finding];
+  return mx.kind === "hosts" ? record : [...record, noInboundMxFinding(mx.kind, config.domain, INBOUND)];
+}
+
+async function checkRecord(context: StackContext, domain: string, declared: readonly string[]): Promise<Finding[]> {
+  const name = tlsRptRecordName(domain);
   const served = await servedTxt(context, "tls-rpt", name);
   if (!served.ok) return [served.finding];
   const records = served.values.filter(isTlsRpt);

@@ -159,21 +159,44 @@ describe("MTA-STS check", () => {
     ]);
   });
 
-  it("no MX record: the domain itself is the host senders deliver to (RFC 5321 §5.1)", async () => {
-    const { findings } = await run({ mx: [] });
-    assert.equal(
-      lines(findings)[2],
-      `fail mta-sts-mx-unmatched mta-sts | MX host ${D} matches none of the mx patterns (mail.example.test, *.mx.example.net) (no MX record: senders deliver to ${D} itself, RFC 5321 §5.1): senders that apply the policy do not deliver there (RFC 8461 §4.1, §5)`,
-    );
-  });
-
-  it("a null MX: a warning that the policy protects nothing", async () => {
-    const { findings } = await run({ mx: ["."] });
-    assert.equal(
-      lines(findings)[2],
-      `warn mta-sts-null-mx mta-sts | ${D} publishes a null MX (RFC 7505): it receives no mail, so its MTA-STS policy protects nothing`,
-    );
-  });
+  const NO_MX_CASES: readonly [string, readonly string[], Finding][] = [
+    [
+      "a null MX (RFC 7505): fails, the policy protects nothing",
+      ["."],
+      {
+        code: "mta-sts-null-mx",
+        result: "fail",
+        subject: "mta-sts",
+        message: `${D} publishes a null MX (RFC 7505): it receives no mail, so its MTA-STS policy protects nothing`,
+        hint: `remove sender-auth:mtaSts, or the null MX if ${D} does receive mail`,
+      },
+    ],
+    [
+      "no MX record: fails, the policy names MX hosts and there are none",
+      [],
+      {
+        code: "mta-sts-no-mx",
+        result: "fail",
+        subject: "mta-sts",
+        message:
+          `${D} publishes no MX record: MTA-STS names the MX hosts senders may deliver to (RFC 8461 §4.1), and a ` +
+          `domain that receives mail publishes them; without one, senders try ${D}'s own address (RFC 5321 §5.1)`,
+        hint: `publish MX records for the hosts that receive ${D}'s mail, or remove sender-auth:mtaSts if it receives none`,
+      },
+    ],
+  ];
+  for (const [name, mx, expected] of NO_MX_CASES) {
+    for (const mode of ["enforce", "testing"]) {
+      it(`${name} (mode ${mode})`, async () => {
+        const { findings } = await run({ mode, mx, fetch: response(POLICY.replace("enforce", mode)) });
+        assert.deepEqual(findings.slice(2), [expected]);
+        assert.deepEqual(
+          findings.slice(0, 2).map((f) => f.result),
+          ["ok", "ok"],
+        );
+      });
+    }
+  }
 
   it("mode none: the policy is still checked, the MX hosts are not asked", async () => {
     const none = POLICY.replace("enforce", "none");

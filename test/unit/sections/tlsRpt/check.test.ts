@@ -23,13 +23,24 @@ const { config, records } = validateStack("s", {
 });
 const DECLARED = `v=TLSRPTv1; rua=${A},${B}`;
 
+/** The domain's MX hosts: "." is a null MX (RFC 7505), none is no MX record. */
+const MAIL = ["mail.example.test"];
+
 async function check(
   served: readonly HostileAnswer[] | undefined,
   fail?: DnsFailure,
+  mx: readonly string[] = MAIL,
+  failMx?: DnsFailure,
 ): Promise<{ findings: Finding[]; asked: string[] }> {
   const dns = memoryDns(
-    (name) => (name === NAME ? served : undefined),
-    (name) => (name === NAME ? fail : undefined),
+    (name, type) => {
+      if (name === NAME) return served;
+      if (name === D && type === "MX") {
+        return mx.map((exchange, i) => ({ type: "MX", data: { preference: 10 * (i + 1), exchange } }));
+      }
+      return name === D ? [] : undefined;
+    },
+    (name, type) => (name === NAME ? fail : name === D && type === "MX" ? failMx : undefined),
   );
   const findings = await checkStack(
     {
@@ -60,7 +71,7 @@ describe("check: TLS-RPT as senders read it", () => {
       `ok record-ok ${NAME}: TLS-RPT`,
       `ok tlsrpt-rua tls-rpt: sending servers report failed TLS sessions to ${A}, ${B}`,
     ]);
-    assert.deepEqual(asked, [`192.0.2.53:53 ${NAME} TXT`]);
+    assert.deepEqual(asked, [`192.0.2.53:53 ${NAME} TXT`, `192.0.2.53:53 ${D} MX`]);
   });
 
   it("no record: missing, with the command that publishes it", async () => {
@@ -104,6 +115,46 @@ describe("check: TLS-RPT as senders read it", () => {
       multiple.map((f) => `${f.result} ${f.code}: ${f.message}`),
       [
         "fail tlsrpt-multiple: 2 v=TLSRPTv1 records: senders assume the domain does not implement TLS-RPT and send no reports (RFC 8460 §3)",
+      ],
+    );
+  });
+
+  const NO_MX_CASES: readonly [string, readonly string[], string][] = [
+    [
+      "a null MX (RFC 7505)",
+      ["."],
+      `fail tlsrpt-null-mx tls-rpt: ${D} publishes a null MX (RFC 7505): it receives no mail, so no sending server makes a TLS session to it that TLS-RPT could report on | remove sender-auth:tlsRpt, or the null MX if ${D} does receive mail`,
+    ],
+    [
+      "no MX record",
+      [],
+      `fail tlsrpt-no-mx tls-rpt: ${D} publishes no MX record: TLS-RPT reports on the TLS sessions senders make to the domain's MX hosts (RFC 8460 §1), and a domain that receives mail publishes them; without one, senders try ${D}'s own address (RFC 5321 §5.1) | publish MX records for the hosts that receive ${D}'s mail, or remove sender-auth:tlsRpt if it receives none`,
+    ],
+  ];
+  for (const [name, mx, expected] of NO_MX_CASES) {
+    it(`${name}: fails, TLS-RPT being about mail the domain receives; the record itself still ok`, async () => {
+      const { findings } = await check([{ type: "TXT", data: DECLARED }], undefined, mx);
+      assert.deepEqual(findings.map(line), [
+        `ok record-ok ${NAME}: TLS-RPT`,
+        `ok tlsrpt-rua tls-rpt: sending servers report failed TLS sessions to ${A}, ${B}`,
+        expected,
+      ]);
+    });
+  }
+
+  it("an MX lookup that times out: a failing finding for tls-rpt naming the question, never ok", async () => {
+    const { findings } = await check(
+      [{ type: "TXT", data: DECLARED }],
+      undefined,
+      MAIL,
+      new DnsFailure("TIMEOUT", "no answer within 3000 ms"),
+    );
+    assert.deepEqual(
+      findings.map((f) => `${f.result} ${f.code} ${f.subject}: ${f.message}`),
+      [
+        `ok record-ok ${NAME}: TLS-RPT`,
+        `ok tlsrpt-rua tls-rpt: sending servers report failed TLS sessions to ${A}, ${B}`,
+        `fail dns-timeout tls-rpt: MX ${D}: no answer within 3000 ms`,
       ],
     );
   });
