@@ -133,9 +133,11 @@ export type PlanTaskSettings = PlanRender | null;
 
 /**
  * Below this many stacks `plan` runs in this thread unless `--workers` says otherwise: each thread
- * loads the Pulumi SDK and the provider SDKs afresh (~1 CPU-second), as long as ~50 stacks take.
+ * loads the Pulumi SDK and the provider SDKs afresh (~1 CPU-second and ~130 MB). Measured on an idle
+ * 2-core machine (BENCHMARKS.md): 100 stacks took 2.2 s in one thread and 2.4 s in two (316 MB
+ * against 186 MB); 1,000 took 13 s in one and 9.7–10.4 s in two. Two threads pay from ~200 stacks on.
  */
-export const MIN_STACKS_FOR_WORKERS = 100;
+export const MIN_STACKS_FOR_WORKERS = 250;
 /** Stacks per task handed to a worker thread. */
 const MAX_BATCH = 16;
 // Threads are not recycled (cli/workers/pool.ts recycleAfter): measured at 10,000 stacks on two

@@ -708,7 +708,7 @@ describe("sender-auth plan (real binary)", { concurrency: true, timeout: 180_000
           "  --out <dir>            with --format bind: write <dir>/<domain>.zone for each",
           "                         stack",
           "  --workers <n>          worker threads that share the stacks (default: one per",
-          "                         core from 100 stacks on; 0: none)",
+          "                         core from 250 stacks on; 0: none)",
           "  -h, --help             display help for command",
           "",
         ].join("\n"),
