@@ -4,7 +4,7 @@
  */
 import type { StackPlan } from "../mockRun";
 
-/** The object a plan is in the JSON array. */
+/** The object a plan is in `plan --format json`'s array. */
 function jsonObject(plan: StackPlan): Record<string, unknown> {
   return {
     stack: plan.stack,
@@ -17,15 +17,11 @@ function jsonObject(plan: StackPlan): Record<string, unknown> {
   };
 }
 
-export function renderJson(plans: readonly StackPlan[]): string {
-  return `${JSON.stringify(plans.map(jsonObject), null, 2)}\n`;
-}
-
 /**
- * One plan's element of renderJson's array exactly as it appears there: indented one level, without
- * the comma or line break between elements (cli/render/plans.ts joins them; issue #14 renders each
- * stack where it is planned). JSON text has no raw line break inside a string, so indenting every
- * line nests the element as JSON.stringify does.
+ * One plan's element of the JSON array exactly as JSON.stringify(array, null, 2) writes it: indented
+ * one level, without the comma or line break between elements (cli/render/plans.ts joins them; issue
+ * #14 renders each stack where it is planned). JSON text has no raw line break inside a string, so
+ * indenting every line nests the element as JSON.stringify does.
  */
 export function jsonElement(plan: StackPlan): string {
   return `  ${JSON.stringify(jsonObject(plan), null, 2).replaceAll("\n", "\n  ")}`;

@@ -1,8 +1,8 @@
 /**
  * `plan`'s output over many stacks, one stack's text at a time: each stack's fragment is rendered
  * where the stack is planned (a worker thread, issue #14), so that only text crosses back and no
- * plan object is kept until the end; the fragments, framed here, are byte for byte the output of
- * the whole-list renderers (renderTable, renderJson, zone and bind files joined by an empty line).
+ * plan object is kept until the end; the fragments, framed here, are byte for byte what plan printed
+ * when it rendered the whole list at once (test/unit/cli/planRender.test.ts keeps that as its oracle).
  */
 import type { StackPlan } from "../mockRun";
 import { renderBind } from "./bind";

@@ -1,11 +1,7 @@
 /** Human-readable plan: one line per record, grouped by stack. Values are shown in full. */
 import type { StackPlan } from "../mockRun";
 
-export function renderTable(plans: readonly StackPlan[]): string {
-  return plans.map(tableBlock).join("\n");
-}
-
-/** One stack's block of renderTable, ending in a newline (blocks are separated by an empty line). */
+/** One stack's block of `plan --format table`, ending in a newline (cli/render/plans.ts separates blocks by an empty line). */
 export function tableBlock(plan: StackPlan): string {
   const header =
     `${plan.stack}: ${plan.domain} on ${plan.provider} (zone ${plan.zoneId}), ${plan.records.length} records, ` +

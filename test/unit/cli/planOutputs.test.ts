@@ -7,8 +7,17 @@ import { describe, it } from "node:test";
 import { z } from "zod";
 import type { AnySection } from "../../../components/sections/types";
 import { planOutputsOf, type StackPlan } from "../../../cli/mockRun";
-import { renderJson } from "../../../cli/render/json";
+import { planFragment, planOutput } from "../../../cli/render/plans";
 import { SECTIONS } from "../../../components/sections";
+
+/** `plan --format json` over `plans`, as plan frames it. */
+const jsonPlan = (plans: readonly StackPlan[]): string =>
+  [
+    ...planOutput(
+      plans.map((p) => planFragment(p, "json")),
+      "json",
+    ),
+  ].join("");
 
 const policySection: AnySection = {
   key: "policyFamily",
@@ -47,7 +56,7 @@ describe("plan outputs of record families", () => {
   });
 
   it("shows them per stack after warnings in the JSON plan", () => {
-    const json = renderJson([{ ...plan, outputs: { policyText: "version: 1\n" } }]);
+    const json = jsonPlan([{ ...plan, outputs: { policyText: "version: 1\n" } }]);
     assert.equal(
       json,
       `[\n  {\n    "stack": "example",\n    "domain": "example.com",\n    "provider": "cloudflare",\n` +
@@ -56,7 +65,7 @@ describe("plan outputs of record families", () => {
   });
 
   it("shows nothing more for a plan without them", () => {
-    assert.deepEqual(Object.keys((JSON.parse(renderJson([plan])) as object[])[0] ?? {}), [
+    assert.deepEqual(Object.keys((JSON.parse(jsonPlan([plan])) as object[])[0] ?? {}), [
       "stack",
       "domain",
       "provider",

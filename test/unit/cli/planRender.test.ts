@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { StackPlan } from "../../../cli/mockRun";
 import { renderBind } from "../../../cli/render/bind";
-import { renderJson } from "../../../cli/render/json";
+import { jsonElement } from "../../../cli/render/json";
 import { PLAN_FORMATS, planFragment, planOutput, type PlanFormat } from "../../../cli/render/plans";
-import { renderTable } from "../../../cli/render/table";
+import { tableBlock } from "../../../cli/render/table";
 import { renderZone } from "../../../cli/render/zone";
 
 function stackPlan(i: number, extra: Partial<StackPlan> = {}): StackPlan {
@@ -51,15 +51,22 @@ const LISTS: readonly (readonly StackPlan[])[] = [
   [stackPlan(3, { records: [] })],
 ];
 
-/** What plan printed for the whole list before each stack was rendered on its own. */
+/**
+ * What plan printed for the whole list before each stack was rendered on its own: blocks joined by an
+ * empty line, one newline at the end; JSON.stringify of the whole array.
+ */
 function whole(plans: readonly StackPlan[], format: PlanFormat): string {
   switch (format) {
     case "table":
-      return renderTable(plans);
+      return plans.length === 0 ? "" : `${plans.map((plan) => tableBlock(plan).replace(/\n$/, "")).join("\n\n")}\n`;
     case "zone":
       return plans.map(renderZone).join("\n");
     case "json":
-      return renderJson(plans);
+      return `${JSON.stringify(
+        plans.map((plan) => JSON.parse(jsonElement(plan)) as unknown),
+        null,
+        2,
+      )}\n`;
     case "bind":
       return plans.map(renderBind).join("\n");
   }
