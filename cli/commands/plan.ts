@@ -140,7 +140,7 @@ export type PlanTaskSettings = PlanRender | null;
 export const MIN_STACKS_FOR_WORKERS = 250;
 /** Stacks per task handed to a worker thread. */
 const MAX_BATCH = 16;
-// Threads are not recycled (cli/workers/pool.ts recycleAfter): measured at 10,000 stacks on two
+// Threads are not recycled (a pool option tried for it was removed): measured at 10,000 stacks on two
 // threads (issue #14), a thread's heap grows by about 1.4 KB a stack once each stack's program module
 // is let go (cli/mockRun.ts), and replacing each thread every 2,500 stacks raised peak RSS (698 MB
 // against 638 MB): a fresh thread loads the SDKs while the one it replaces is still being freed.

@@ -4,10 +4,7 @@
  * they finish in, so that output never depends on scheduling; at most `maxInFlight` tasks are
  * handed out and not yet consumed, so memory stays bounded when one slow task holds the others'
  * results back; the first error (a task that throws, a worker that dies, a consumer that throws)
- * ends the run: every worker is terminated and the error is rethrown to the caller. With `recycleAfter`,
- * a worker that has served that many tasks is ended and a fresh one takes its place, so that what a
- * task module leaves behind in its thread (the Pulumi SDK's runtime state, say) cannot pile up over
- * a long run (issue #14).
+ * ends the run: every worker is terminated and the error is rethrown to the caller.
  *
  * A task runs in a worker as `require(module).handle(task)`. Tasks and results cross the thread
  * boundary by structured clone (plain data: objects, arrays, Maps, strings, numbers).
@@ -37,11 +34,6 @@ export interface PoolOptions {
   readonly workers: number;
   /** Tasks handed out but not yet consumed, across all workers. @default 2 × workers */
   readonly maxInFlight?: number;
-  /**
-   * Tasks a worker serves before it is ended and a fresh one started in its place (each worker runs
-   * one task at a time, so none is lost or run twice). @default undefined (a worker serves to the end)
-   */
-  readonly recycleAfter?: number;
 }
 
 /** A failure inside a worker (the task threw, or the thread died), with the worker's message and stack. */
@@ -80,16 +72,9 @@ export async function runOrdered<T, R>(
   if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1)) {
     throw new RangeError(`runOrdered: maxInFlight must be a whole number >= 1, got ${maxInFlight}`);
   }
-  const recycleAfter = options.recycleAfter ?? Infinity;
-  if (!((Number.isInteger(recycleAfter) || recycleAfter === Infinity) && recycleAfter >= 1)) {
-    throw new RangeError(`runOrdered: recycleAfter must be a whole number >= 1, got ${recycleAfter}`);
-  }
   const source = tasks[Symbol.iterator]();
-  /** Workers serving tasks, with the number each has served. */
-  const workers = new Map<Worker, number>();
+  const workers: Worker[] = [];
   const idle: Worker[] = [];
-  /** Workers ended after `recycleAfter` tasks that may not have exited yet. */
-  const retiring = new Set<Worker>();
   /** Results that arrived before the ones ahead of them, by task index. */
   const arrived = new Map<number, R>();
   let dispatched = 0;
@@ -103,7 +88,7 @@ export async function runOrdered<T, R>(
       if (settled) return;
       settled = true;
       // Terminated workers cannot send anything more; the promise settles once they are gone.
-      void Promise.all([...workers.keys(), ...retiring].map((w) => w.terminate())).finally(() => {
+      void Promise.all(workers.map((w) => w.terminate())).finally(() => {
         if (error === undefined) resolve();
         else reject(error instanceof Error ? error : new WorkerError(inspect(error)));
       });
@@ -112,7 +97,7 @@ export async function runOrdered<T, R>(
     const dispatch = (): void => {
       try {
         while (!settled && !exhausted && dispatched - consumed < maxInFlight) {
-          if (idle.length === 0 && workers.size >= options.workers) break;
+          if (idle.length === 0 && workers.length >= options.workers) break;
           const next = source.next();
           if (next.done === true) {
             exhausted = true;
@@ -153,7 +138,7 @@ export async function runOrdered<T, R>(
         eval: true,
         workerData: { loader: LOADER, entry: ENTRY, module: options.module },
       });
-      workers.set(worker, 0);
+      workers.push(worker);
       worker.on("message", (message: FromWorker) => {
         if (settled) return;
         if ("error" in message) {
@@ -163,16 +148,7 @@ export async function runOrdered<T, R>(
           return;
         }
         arrived.set(message.id, message.result as R);
-        const served = (workers.get(worker) ?? 0) + 1;
-        if (served < recycleAfter) {
-          workers.set(worker, served);
-          idle.push(worker);
-        } else {
-          // Its one task is answered, so nothing is lost; dispatch() starts a fresh worker if work is left.
-          workers.delete(worker);
-          retiring.add(worker);
-          void worker.terminate().finally(() => retiring.delete(worker));
-        }
+        idle.push(worker);
         dispatch();
         void drain();
       });
@@ -180,9 +156,7 @@ export async function runOrdered<T, R>(
         finish(error);
       });
       worker.on("exit", (code) => {
-        // A retired worker's exit is the one asked for.
-        if (settled || retiring.has(worker)) return;
-        finish(new WorkerError(`a worker thread exited (code ${code}) before the work was done`));
+        if (!settled) finish(new WorkerError(`a worker thread exited (code ${code}) before the work was done`));
       });
       return worker;
     };

@@ -1,8 +1,7 @@
 /**
  * cli/workers/pool.ts: results in task order whatever order they finish in, never more than
  * `maxInFlight` tasks handed out ahead of the consumer, every failure (a task that throws, a thread
- * that dies, a consumer that throws) rejects the run, and no worker is left running; with
- * `recycleAfter`, no thread serves more tasks than that, and still every task runs once, in order.
+ * that dies, a consumer that throws) rejects the run, and no worker is left running.
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
@@ -14,7 +13,7 @@ const MODULE = path.join(__dirname, "poolTask.ts");
 
 async function collect(
   tasks: Iterable<PoolTestTask>,
-  options: { workers: number; maxInFlight?: number; recycleAfter?: number },
+  options: { workers: number; maxInFlight?: number },
   consume?: (result: { value: number; thread: number }, index: number) => void | Promise<void>,
 ): Promise<{ value: number; thread: number; index: number }[]> {
   const results: { value: number; thread: number; index: number }[] = [];
@@ -124,59 +123,5 @@ describe("runOrdered", () => {
   it("refuses a pool without workers or without room for a task", async () => {
     await assert.rejects(collect([], { workers: 0 }), /workers must be a whole number >= 1, got 0/);
     await assert.rejects(collect([], { workers: 2, maxInFlight: 0 }), /maxInFlight must be a whole number >= 1, got 0/);
-    await assert.rejects(
-      collect([], { workers: 2, recycleAfter: 0 }),
-      /recycleAfter must be a whole number >= 1, got 0/,
-    );
-    await assert.rejects(
-      collect([], { workers: 2, recycleAfter: 1.5 }),
-      /recycleAfter must be a whole number >= 1, got 1.5/,
-    );
-  });
-
-  it("recycleAfter: a worker serves at most that many tasks, fresh ones take over, every task runs once in order", async () => {
-    const started = new Int32Array(new SharedArrayBuffer(4));
-    // Uneven delays, so that workers are recycled while others are busy and results arrive out of order.
-    const tasks = Array.from({ length: 11 }, (_, i): PoolTestTask => ({
-      kind: "echo",
-      value: i,
-      delayMs: (i % 4) * 5,
-      started,
-    }));
-    const results = await collect(tasks, { workers: 2, recycleAfter: 3 });
-    assert.deepEqual(
-      results.map((r) => [r.index, r.value]),
-      tasks.map((_, i) => [i, i * 2]),
-    );
-    assert.equal(Atomics.load(started, 0), 11);
-    const served = new Map<number, number>();
-    for (const r of results) served.set(r.thread, (served.get(r.thread) ?? 0) + 1);
-    assert.ok(
-      [...served.values()].every((n) => n <= 3),
-      `tasks per thread: ${JSON.stringify([...served])}`,
-    );
-    assert.ok(served.size >= 4, `threads: ${served.size}`);
-    // Without the option, two threads serve everything.
-    const unrecycled = await collect(tasks.slice(0, 6), { workers: 2 });
-    assert.equal(new Set(unrecycled.map((r) => r.thread)).size, 2);
-  });
-
-  it("recycleAfter: a task's error and a dying worker after a recycle still reject the run", async () => {
-    const echoes = Array.from({ length: 5 }, (_, i): PoolTestTask => ({ kind: "echo", value: i }));
-    await assert.rejects(
-      collect([...echoes, { kind: "throw", message: "task 6 failed" }, ...echoes], { workers: 2, recycleAfter: 2 }),
-      (error: unknown) => error instanceof WorkerError && error.message === "task 6 failed",
-    );
-    await assert.rejects(
-      collect([...echoes, { kind: "exit" }, ...echoes], { workers: 1, recycleAfter: 1 }),
-      /a worker thread exited \(code 7\) before the work was done/,
-    );
-    // The consumer's own error too, while workers are being replaced.
-    await assert.rejects(
-      collect([...echoes, ...echoes], { workers: 2, recycleAfter: 1 }, (_result, index) => {
-        if (index === 7) throw new Error("consumer refused result 7");
-      }),
-      /^Error: consumer refused result 7$/,
-    );
   });
 });
