@@ -114,8 +114,6 @@ export async function benchCheck(sizes: readonly number[], runs: number): Promis
         );
 
       logging = await startBind(zones, { recursion: true, queryLog: true });
-      // The harness's own readiness queries come before.
-      const before = logging.queries().length;
       const first = await check(logging)();
       const reports = JSON.parse(first.stdout) as StackReport[];
       const failed = reports.filter((r) => !r.ok);
@@ -132,7 +130,7 @@ export async function benchCheck(sizes: readonly number[], runs: number): Promis
             .join("\n")}`,
         );
       }
-      const questions = loggedQuestions(logging.queries().slice(before));
+      const questions = loggedQuestions(await logging.queries());
       const floorInput = path.join(project.dir, "floor-questions.json");
       writeFileSync(floorInput, JSON.stringify(questionsByDomain(stacks, questions)));
       await logging.stop();

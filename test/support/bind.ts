@@ -55,8 +55,15 @@ export interface BindServer {
   readonly dir: string;
   /** Kills named, waits for it to exit and removes the temporary directory. Idempotent. */
   stop: () => Promise<void>;
-  /** The query-log lines so far (`client ...: query: <name> IN <type> ...`); empty without `queryLog`. */
-  queries: () => readonly string[];
+  /**
+   * The query-log lines (`client ...: query: <name> IN <type> ...`) of every question asked since
+   * startBind returned, the harness's own readiness probes excluded; empty without `queryLog`.
+   * named writes its log to a pipe that this process reads when it gets to it, so a question that
+   * was answered may not be logged here yet: this asks a marker question and waits until named has
+   * logged it (named runs one worker, `-n 1`, so it logs in the order it received), which puts
+   * every earlier question in the log.
+   */
+  queries: () => Promise<readonly string[]>;
 }
 
 const STARTUP_TIMEOUT_MS = 10_000;
@@ -491,7 +498,7 @@ export async function startBind(zones: ZoneSpec[], options: BindOptions = {}): P
       );
 
       if (outcome === "ready") {
-        return makeServer(named, port, dir);
+        return await makeServer(named, port, dir, files[0]?.origin ?? "", options.queryLog === true);
       }
 
       await kill(named);
@@ -543,7 +550,7 @@ export async function startNamedWith(
     const named = spawnNamed(binary, confPath, false);
     live.set(named.child, dir);
     const outcome = await waitReady(named, port, origins);
-    if (outcome === "ready") return makeServer(named, port, dir);
+    if (outcome === "ready") return await makeServer(named, port, dir, origins[0] ?? "", false);
     await kill(named);
     live.delete(named.child);
     throw new Error(
@@ -555,9 +562,39 @@ export async function startNamedWith(
   }
 }
 
-function makeServer(named: Named, port: number, dir: string): BindServer {
+const MARKER_TIMEOUT_MS = 10_000;
+
+async function makeServer(
+  named: Named,
+  port: number,
+  dir: string,
+  origin: string,
+  queryLog: boolean,
+): Promise<BindServer> {
   const resolver = new dnsPromises.Resolver({ timeout: 2_000, tries: 2 });
   resolver.setServers([`127.0.0.1:${port}`]);
+  let markers = 0;
+  // Asks a name nobody else asks (NXDOMAIN in a served zone) and waits until named has logged it;
+  // returns the index of its log line, so that every line before it is a question named received
+  // earlier.
+  const flushLog = async (): Promise<number> => {
+    const name = `sender-auth-harness-marker-${String(markers++)}.${origin.replace(/\.$/, "")}`.toLowerCase();
+    const line = ` query: ${name} IN TXT `;
+    await resolver.resolveTxt(name).catch(() => undefined);
+    const deadline = Date.now() + MARKER_TIMEOUT_MS;
+    for (;;) {
+      const index = named.queries().findIndex((l) => l.includes(line));
+      if (index >= 0) return index;
+      if (Date.now() > deadline || named.exited() !== undefined) {
+        throw new Error(
+          `startBind: named did not log the marker question ${name} within ${MARKER_TIMEOUT_MS / 1000} s`,
+        );
+      }
+      await sleep(10);
+    }
+  };
+  // The readiness probes (one SOA question per zone, some asked again while named loaded) are not
+  // the caller's questions.
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
@@ -571,6 +608,15 @@ function makeServer(named: Named, port: number, dir: string): BindServer {
     })();
     return stopping;
   };
+  let start = 0;
+  if (queryLog) {
+    try {
+      start = (await flushLog()) + 1;
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  }
   return {
     host: "127.0.0.1",
     port,
@@ -578,6 +624,13 @@ function makeServer(named: Named, port: number, dir: string): BindServer {
     dir,
     resolve: (name: string, rrtype: string): Promise<unknown> => resolver.resolve(name, rrtype),
     stop,
-    queries: () => named.queries(),
+    queries: async () => {
+      if (!queryLog) return [];
+      const end = await flushLog();
+      return named
+        .queries()
+        .slice(start, end)
+        .filter((l) => !l.includes(" query: sender-auth-harness-marker-"));
+    },
   };
 }
