@@ -37,6 +37,7 @@ import {
 } from "./dnsClient";
 import { networkFetch } from "./https";
 import { DEFAULT_CHECK_LIMITS, StackBudget } from "./limits";
+import { networkSmtpTlsProbe } from "./smtpTls";
 
 export type { CheckContext, Finding, FindingResult, PrivateKeyAtHand } from "./context";
 
@@ -242,17 +243,16 @@ export async function checkStack(
       authoritative: checkContext.authoritative !== undefined,
       now: (checkContext.now ?? currentTime)(),
     };
-    const fetch =
-      checkContext.fetch ??
-      networkFetch({
-        resolve: addressesThrough(budget.ask, checkContext.resolver, checkContext.queryOptions),
-        port: checkContext.httpsPort,
-        signal: budget.signal,
-      });
+    const resolve = addressesThrough(budget.ask, checkContext.resolver, checkContext.queryOptions);
+    const fetch = checkContext.fetch ?? networkFetch({ resolve, port: checkContext.httpsPort, signal: budget.signal });
+    const { mxTls } = checkContext;
+    const probeMx =
+      mxTls === undefined
+        ? undefined
+        : (checkContext.smtpTlsProbe ?? networkSmtpTlsProbe({ resolve, port: mxTls.port, signal: budget.signal }));
     if (servers.length > 0) {
-      findings.push(
-        ...(await checkServed({ ...checkContext, servers, ask: budget.ask, advice, fetch }, config, records, sections)),
-      );
+      const context: StackContext = { ...checkContext, servers, ask: budget.ask, advice, fetch, probeMx };
+      findings.push(...(await checkServed(context, config, records, sections)));
     }
     return [...findings, ...budget.findings()];
   } finally {

@@ -19,6 +19,7 @@ import {
 } from "./dnsClient";
 import { HttpsFailure, type HttpsFailureCode, type HttpsFetch } from "./https";
 import type { CheckLimits } from "./limits";
+import type { SmtpTlsProbe } from "./smtpTls";
 
 export type FindingResult = "ok" | "warn" | "fail";
 
@@ -77,6 +78,17 @@ export interface CheckContext {
    * the stack's DNS client at the resolver, cut short at the stack's deadline
    */
   readonly fetch?: HttpsFetch | undefined;
+  /**
+   * `check --mx-tls`: connect to each MX host of a domain with an MTA-STS policy (mode `testing` or
+   * `enforce`) on `port` and verify its STARTTLS certificate (RFC 8461 §4.1). Off by default: many
+   * networks block outbound port 25. @default off
+   */
+  readonly mxTls?: { readonly port: number } | undefined;
+  /**
+   * How an MX host is probed when `mxTls` is on. @default networkSmtpTlsProbe, each host's address
+   * asked through the stack's DNS client at the resolver, cut short at the stack's deadline
+   */
+  readonly smtpTlsProbe?: SmtpTlsProbe | undefined;
 }
 
 /** One stack's check: its questions are asked once each and within its budget (see StackBudget). */
@@ -87,6 +99,8 @@ export interface StackContext extends CheckContext {
   readonly advice: Advice;
   /** The stack's HTTPS fetch (CheckContext.fetch, or the network's within the stack's budget). */
   readonly fetch: HttpsFetch;
+  /** The stack's MX STARTTLS probe when `mxTls` is on (CheckContext.smtpTlsProbe, or the network's); else none. */
+  readonly probeMx?: SmtpTlsProbe | undefined;
 }
 
 /** The finding code of a lookup that got no answer. */

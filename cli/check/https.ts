@@ -90,7 +90,7 @@ const reasonOf = (signal: AbortSignal): string =>
  * RFC 8461 §3.3: the certificate must be valid for the host as a DNS-ID (RFC 6125), a wildcard only as
  * the complete left-most label; the subject's Common Name is never used.
  */
-function checkHostIdentity(host: string, cert: PeerCertificate): Error | undefined {
+export function checkHostIdentity(host: string, cert: PeerCertificate): Error | undefined {
   let matched: string | undefined;
   try {
     matched = new X509Certificate(cert.raw).checkHost(host, {

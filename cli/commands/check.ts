@@ -13,6 +13,7 @@ import { abbreviateKeys } from "../check/advice";
 import { checkStack, type Finding, type PrivateKeyAtHand } from "../check/checks";
 import { systemServer, type DnsClient, type DnsServer, type QueryOptions } from "../check/dnsClient";
 import { DEFAULT_CHECK_LIMITS, type CheckLimits } from "../check/limits";
+import { SMTP_PORT } from "../check/smtpTls";
 import type * as Planned from "../check/planned";
 import type * as PlanCommand from "./plan";
 import { printable } from "../render/printable";
@@ -55,6 +56,10 @@ export interface CheckOptions {
   readonly nsPort: number;
   /** Port HTTPS fetches (an MTA-STS policy, a BIMI logo) connect to. @default 443 */
   readonly httpsPort?: number;
+  /** `--mx-tls`: probe the STARTTLS certificates of MTA-STS domains' MX hosts. @default false */
+  readonly mxTls?: boolean;
+  /** Port the MX probe connects to. @default SMTP_PORT (25) */
+  readonly smtpPort?: number;
   /** Bounds of each stack's check. @default DEFAULT_CHECK_LIMITS */
   readonly limits?: CheckLimits;
   readonly cwd: string;
@@ -166,6 +171,8 @@ export interface CheckSettings {
   readonly nsPort: number;
   /** `--https-port`: every HTTPS fetch (MTA-STS policy, BIMI logo) connects to this port (test setups). */
   readonly httpsPort: number | undefined;
+  /** `--mx-tls`: the port MX hosts are probed on (25, or `--smtp-port` in test setups); undefined: off. */
+  readonly mxTlsPort: number | undefined;
   readonly planned: boolean;
   readonly usePulumi: boolean;
   readonly limits: CheckLimits;
@@ -206,6 +213,7 @@ async function checkOne(
         stack,
         now: () => new Date(settings.now),
         httpsPort: settings.httpsPort,
+        mxTls: settings.mxTlsPort === undefined ? undefined : { port: settings.mxTlsPort },
       },
       config,
       records,
@@ -343,6 +351,7 @@ export async function check(options: CheckOptions, io: Io & { readonly stderr: {
     authoritative: options.authoritative,
     nsPort: options.nsPort,
     httpsPort: options.httpsPort,
+    mxTlsPort: options.mxTls === true ? (options.smtpPort ?? SMTP_PORT) : undefined,
     planned: options.planned === true,
     usePulumi: options.usePulumi,
     limits: options.limits ?? DEFAULT_CHECK_LIMITS,
@@ -471,6 +480,19 @@ export function register(program: Command, { io, finish, now }: CommandContext):
         .argParser(wholeNumber(1, 65535, "a port number from 1 to 65535"))
         .default(443),
     )
+    .option(
+      "--mx-tls",
+      "also connect to each MX host of an MTA-STS domain on port 25 and verify its STARTTLS certificate (off by default: many networks block outbound port 25)",
+      false,
+    )
+    .addOption(
+      // Hidden: senders deliver on port 25 only, so another port proves nothing about a real MX host;
+      // it exists so tests can run an SMTP server without root (as --https-port and --ns-port do).
+      new Option("--smtp-port <port>", "port the --mx-tls probe connects to (test setups)")
+        .argParser(wholeNumber(1, 65535, "a port number from 1 to 65535"))
+        .default(SMTP_PORT)
+        .hideHelp(),
+    )
     .addOption(
       new Option(
         "--stack-timeout <seconds>",
@@ -492,6 +514,8 @@ export function register(program: Command, { io, finish, now }: CommandContext):
           pulumi: boolean;
           nsPort: number;
           httpsPort: number;
+          mxTls: boolean;
+          smtpPort: number;
           stackTimeout: number;
           workers?: number;
         },
@@ -508,6 +532,8 @@ export function register(program: Command, { io, finish, now }: CommandContext):
               usePulumi: opts.pulumi,
               nsPort: opts.nsPort,
               httpsPort: opts.httpsPort,
+              mxTls: opts.mxTls,
+              smtpPort: opts.smtpPort,
               limits: { ...DEFAULT_CHECK_LIMITS, stackTimeoutMs: Math.round(opts.stackTimeout * 1000) },
               cwd: process.cwd(),
               progress: true,

@@ -2,8 +2,8 @@
  * MTA-STS's part of `check` (RFC 8461): the id senders find at `_mta-sts.<domain>`, the policy they
  * fetch from https://mta-sts.<domain>/.well-known/mta-sts.txt (200 only, no redirect, text/plain,
  * a certificate for the Policy Host: the stack's HTTPS fetch) compared with the declared one, the
- * domain's MX hosts against its mx patterns (a null MX or none fails), and a second v=STSv1 record.
- * Loaded by `check` only.
+ * domain's MX hosts against its mx patterns (a null MX or none fails), their STARTTLS certificates
+ * with `check --mx-tls` (mxTls.ts), and a second v=STSv1 record. Loaded by `check` only.
  */
 import { parsePolicy, validateMx } from "mailauth/lib/mta-sts";
 import { deployHint } from "../../../cli/check/advice";
@@ -30,6 +30,7 @@ import {
   policyUrl,
   type MtaStsPolicy,
 } from "./records";
+import { mxTlsFindings } from "./mxTls";
 import type { MtaStsConfig } from "./schema";
 
 /** RFC 8461 §3.1: senders discard TXT records at `_mta-sts` that do not begin with `v=STSv1;`. */
@@ -220,6 +221,8 @@ async function checkMx(context: StackContext, domain: string, declared: MtaStsCo
   const fixMx = `add their names (or a *.suffix that covers them) to sender-auth:mtaSts.mx, or point the MX records of ${domain} at hosts it lists`;
   const policy = { mode: declared.mode, mx: [...declared.mx] };
   const unmatched = hosts.filter((host) => !validateMx(host, policy).valid);
+  // `check --mx-tls`: every MX host, matched or not (in `testing`, senders deliver to both).
+  const tls = await mxTlsFindings(context, hosts, declared.mode, context.advice.now);
   if (unmatched.length === 0) {
     return [
       {
@@ -228,6 +231,7 @@ async function checkMx(context: StackContext, domain: string, declared: MtaStsCo
         subject: SUBJECT,
         message: `MX ${hosts.length === 1 ? "host" : "hosts"} ${hosts.join(", ")} match the mx patterns`,
       },
+      ...tls,
     ];
   }
   const enforce = declared.mode === "enforce";
@@ -245,6 +249,7 @@ async function checkMx(context: StackContext, domain: string, declared: MtaStsCo
       served: unmatched,
       hint: fixMx,
     },
+    ...tls,
   ];
 }
 
