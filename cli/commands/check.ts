@@ -482,7 +482,7 @@ export function register(program: Command, { io, finish, now }: CommandContext):
     )
     .option(
       "--mx-tls",
-      "also connect to each MX host of an MTA-STS domain on port 25 and verify its STARTTLS certificate (off by default: many networks block outbound port 25)",
+      "also connect to the MX hosts of MTA-STS domains on port 25 and verify their STARTTLS certificates (many networks block outbound port 25)",
       false,
     )
     .addOption(

@@ -48,6 +48,8 @@ export interface LocalSmtpServer {
   readonly port: number;
   /** The TLS server names clients asked for, in order. */
   servernames(): readonly string[];
+  /** Connections accepted so far. */
+  connections(): number;
   /** `base` (default: this process's environment minus node:test's) with NODE_EXTRA_CA_CERTS the test CA. */
   env(base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Closes the server and every connection. Idempotent. */
@@ -57,6 +59,7 @@ export interface LocalSmtpServer {
 export async function startSmtpServer(options: { readonly starttls?: boolean } = {}): Promise<LocalSmtpServer> {
   const names: string[] = [];
   const sockets = new Set<Socket>();
+  let accepted = 0;
   const server = new SMTPServer({
     ...leaf("mail"),
     name: "mx.test.invalid",
@@ -72,6 +75,7 @@ export async function startSmtpServer(options: { readonly starttls?: boolean } =
   // A client that leaves mid-handshake, or after QUIT without waiting, is not the server's error.
   server.on("error", () => undefined);
   server.server.on("connection", (socket: Socket) => {
+    accepted++;
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
@@ -88,6 +92,7 @@ export async function startSmtpServer(options: { readonly starttls?: boolean } =
     host: "127.0.0.1",
     port,
     servernames: () => [...names],
+    connections: () => accepted,
     env: (base = inheritedEnv()) => ({ ...base, NODE_EXTRA_CA_CERTS: MX_TLS_CA_FILE }),
     stop: () =>
       (stopped ??= new Promise<void>((resolve) => {
