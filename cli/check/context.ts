@@ -194,7 +194,7 @@ export async function servedTxt(context: StackContext, subject: string, name: st
 
 /**
  * Where senders deliver the domain's mail, as they read its MX records through the resolver: its MX
- * hosts (lower-case, no final dot), `null` for a null MX (RFC 7505: the one record `0 .`), `none` when
+ * hosts (lower-case, no final dot, by preference), `null` for a null MX (RFC 7505: the one record `0 .`), `none` when
  * it publishes no MX record (senders then try the domain's own address, RFC 5321 §5.1).
  */
 export type InboundMx =
@@ -205,9 +205,15 @@ export type InboundMx =
 export async function inboundMx(context: StackContext, subject: string, domain: string): Promise<InboundMx> {
   const result = await lookup(context, context.resolver, subject, domain, "MX", true);
   if (!result.ok) return result;
-  const exchanges = result.response.records.map((record) =>
-    (String(record.data).split(" ")[1] ?? "").replace(/\.$/, "").toLowerCase(),
-  );
+  // In the order senders try them (RFC 5321 §5.1: lowest preference first), ties by name: the same
+  // order whichever way the server rotates the record set.
+  const exchanges = result.response.records
+    .map((record) => {
+      const [preference = "", exchange = ""] = String(record.data).split(" ");
+      return { preference: Number(preference), host: exchange.replace(/\.$/, "").toLowerCase() };
+    })
+    .sort((a, b) => a.preference - b.preference || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0))
+    .map((mx) => mx.host);
   if (exchanges.length === 0) return { ok: true, kind: "none" };
   if (exchanges.length === 1 && exchanges[0] === "") return { ok: true, kind: "null" };
   return { ok: true, kind: "hosts", hosts: [...new Set(exchanges)] };

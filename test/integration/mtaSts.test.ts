@@ -5,9 +5,15 @@
  * serves their records (from the plan), MX records and `mta-sts.<domain>` at 127.0.0.1; the HTTPS
  * server serves each domain's policy (the planned one, a different one, or none). One spawned
  * `check --resolver <BIND> --https-port <server>` then reports, per stack: ok, a policy that differs,
- * a stale id, MX hosts the patterns miss, no policy.
+ * a stale id, MX hosts the patterns miss, no policy. A sixth stack's MX hosts (in a zone of their
+ * own, at 127.0.0.1) are probed with `check --mx-tls` at the local SMTP server with STARTTLS
+ * (test/support/smtpServer.ts, TEST-ONLY certificates; both test CAs through NODE_EXTRA_CA_CERTS):
+ * a valid certificate is ok, an expired one fails.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify as stringifyYaml } from "yaml";
 import type { StackReport } from "../../cli/commands/check";
@@ -15,6 +21,7 @@ import { namedAvailable, skipOrFailWithoutNamed, startBind, txtRdata, type BindS
 import { parseReports } from "../support/checkReports";
 import { createTempProject, runCli, type CliResult, type TempProject } from "../support/cli";
 import { startHttpsServer, type LocalHttpsServer } from "../support/httpsServer";
+import { MX_TLS_CA, startSmtpServer, type LocalSmtpServer } from "../support/smtpServer";
 
 const ZONE_ID = "0123456789abcdef0123456789abcdef";
 const PATH = "/.well-known/mta-sts.txt";
@@ -26,6 +33,8 @@ interface Spec {
   readonly serve: "planned" | "testing" | "none";
   /** Serve another id in DNS than the plan's. */
   readonly staleId?: boolean;
+  /** The policy's mx patterns. @default mail.<domain>, *.mx.<domain> */
+  readonly patterns?: readonly string[];
 }
 
 const STACKS: Readonly<Record<string, Spec>> = {
@@ -34,16 +43,26 @@ const STACKS: Readonly<Record<string, Spec>> = {
   "sts-stale": { domain: "sts-stale.test", mx: ["mail.sts-stale.test"], serve: "planned", staleId: true },
   "sts-mx": { domain: "sts-mx.test", mx: ["mail.sts-mx.test", "mx.elsewhere.example"], serve: "planned" },
   "sts-missing": { domain: "sts-missing.test", mx: ["mail.sts-missing.test"], serve: "none" },
+  // MX hosts named as the fixture certificates name them (test/fixtures/mx-tls).
+  "sts-tls": {
+    domain: "sts-tls.test",
+    mx: ["mail.example.test", "expired.example.test"],
+    serve: "planned",
+    patterns: ["mail.example.test", "expired.example.test"],
+  },
 };
 
-const mtaStsOf = (domain: string) => ({ mode: "enforce", mx: [`mail.${domain}`, `*.mx.${domain}`] });
+const mtaStsOf = (spec: Spec) => ({
+  mode: "enforce",
+  mx: spec.patterns ?? [`mail.${spec.domain}`, `*.mx.${spec.domain}`],
+});
 
 function stackFile(spec: Spec): string {
   return stringifyYaml({
     config: {
       "sender-auth:domain": spec.domain,
       "sender-auth:dns": { provider: "cloudflare", zoneId: ZONE_ID, ttl: 300 },
-      "sender-auth:mtaSts": mtaStsOf(spec.domain),
+      "sender-auth:mtaSts": mtaStsOf(spec),
     },
   });
 }
@@ -58,7 +77,10 @@ let project: TempProject | undefined;
 let bind: BindServer | undefined;
 let https: LocalHttpsServer | undefined;
 let planned: PlannedStack[] = [];
+let smtp: LocalSmtpServer | undefined;
+let caDir: string | undefined;
 let checked: CliResult | undefined;
+let probed: CliResult | undefined;
 let reports: StackReport[] = [];
 
 const reportOf = (stack: string): StackReport => {
@@ -87,6 +109,7 @@ describe("MTA-STS against a real BIND and a local HTTPS server", () => {
       lines.push("mta-sts 300 IN A 127.0.0.1");
       return { origin: spec.domain, body: lines.join("\n") };
     });
+    zones.push({ origin: "example.test", body: "mail 300 IN A 127.0.0.1\nexpired 300 IN A 127.0.0.1" });
     bind = await startBind(zones);
     https = await startHttpsServer(
       Object.fromEntries(
@@ -117,10 +140,32 @@ describe("MTA-STS against a real BIND and a local HTTPS server", () => {
       { cwd: project.dir, env: https.env() },
     );
     reports = parseReports(checked.stdout);
+    smtp = await startSmtpServer();
+    // One file for both test CAs: the HTTPS server's and the MX certificates'.
+    caDir = mkdtempSync(path.join(tmpdir(), "sender-auth-mxtls-ca-"));
+    writeFileSync(path.join(caDir, "cas.pem"), https.ca + MX_TLS_CA);
+    probed = await runCli(
+      [
+        "check",
+        "sts-tls",
+        "--mx-tls",
+        "--smtp-port",
+        String(smtp.port),
+        "--resolver",
+        `127.0.0.1:${bind.port}`,
+        "--https-port",
+        String(https.port),
+        "--no-pulumi",
+        "--format",
+        "json",
+      ],
+      { cwd: project.dir, env: { ...https.env(), NODE_EXTRA_CA_CERTS: path.join(caDir, "cas.pem") } },
+    );
   });
 
   after(async () => {
-    await Promise.all([bind?.stop(), https?.stop()]);
+    await Promise.all([bind?.stop(), https?.stop(), smtp?.stop()]);
+    if (caDir !== undefined) rmSync(caDir, { recursive: true, force: true });
     project?.remove();
   });
 
@@ -205,6 +250,32 @@ describe("MTA-STS against a real BIND and a local HTTPS server", () => {
       "MX host mx.elsewhere.example matches none of the mx patterns (mail.sts-mx.test, *.mx.sts-mx.test): " +
         "senders that apply the policy do not deliver there (RFC 8461 §4.1, §5)",
     );
+  });
+
+  it("check --mx-tls: the MX hosts' addresses from BIND, a valid certificate ok, an expired one failing", (t) => {
+    if (skipOrFailWithoutNamed(t)) return;
+    assert.equal(probed?.code, 1, probed?.stderr);
+    const [report] = parseReports(probed.stdout);
+    assert.equal(report?.stack, "sts-tls");
+    assert.deepEqual(report.findings.map(line), [
+      "ok record-ok _mta-sts.sts-tls.test",
+      "ok mta-sts-policy mta-sts",
+      "ok mta-sts-mx mta-sts",
+      "ok mta-sts-mx-tls mta-sts",
+      "fail mta-sts-mx-tls-expired mta-sts",
+    ]);
+    assert.match(
+      report.findings[3]?.message ?? "",
+      new RegExp(
+        `^MX host mail\\.example\\.test \\(127\\.0\\.0\\.1 port ${smtp?.port ?? 0}\\): STARTTLS \\(TLSv1\\.3\\) with a valid certificate, ` +
+          "issued by CN=sender-auth test-only MX CA, expires 2126-01-01 \\(\\d+ days left\\)$",
+      ),
+    );
+    assert.match(
+      report.findings[4]?.message ?? "",
+      /^MX host expired\.example\.test \(127\.0\.0\.1 port \d+\): its certificate expired 2021-01-01 \(\d+ days ago\): senders that apply the policy do not deliver there/,
+    );
+    assert.deepEqual(smtp?.servernames().slice().sort(), ["expired.example.test", "mail.example.test"]);
   });
 
   it("no policy served (404): fail with a hint", (t) => {
