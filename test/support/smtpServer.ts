@@ -13,7 +13,7 @@
  * spawned CLI. `starttls: false` hides STARTTLS from the EHLO reply.
  */
 import { readFileSync } from "node:fs";
-import type { AddressInfo, Socket } from "node:net";
+import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import * as path from "node:path";
 import { createSecureContext, type SecureContext } from "node:tls";
 import { SMTPServer } from "smtp-server";
@@ -101,5 +101,33 @@ export async function startSmtpServer(options: { readonly starttls?: boolean } =
           resolve();
         });
       })),
+  };
+}
+
+/**
+ * A raw TCP server on 127.0.0.1 at a free port that treats each connection with `script`: the
+ * hostile SMTP servers (silent, garbage, a handshake dropped) of the probe's tests.
+ */
+export async function startRawServer(
+  script: (socket: Socket) => void,
+): Promise<{ readonly port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => undefined);
+    script(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => {
+          resolve();
+        });
+      }),
   };
 }

@@ -9,7 +9,6 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -23,7 +22,7 @@ import { createTempProject, inheritedEnv, runCli, type CliResult, type TempProje
 import { mapZone, startHostileDns, type HostileAnswer, type HostileDns } from "../../support/hostileDns";
 import { startHttpsServer, type LocalHttpsServer } from "../../support/httpsServer";
 import { freePort } from "../../support/ports";
-import { MX_TLS_CA, startSmtpServer, type LocalSmtpServer } from "../../support/smtpServer";
+import { MX_TLS_CA, startRawServer, startSmtpServer, type LocalSmtpServer } from "../../support/smtpServer";
 
 const NOW = "2036-12-01T00:00:00Z";
 const ZONE_ID = "0123456789abcdef0123456789abcdef";
@@ -69,29 +68,6 @@ function zone(): Record<string, HostileAnswer[]> {
   return records;
 }
 
-/** A raw TCP server on 127.0.0.1 that treats each connection with `script`. */
-async function rawServer(script: (socket: Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.on("error", () => undefined);
-    script(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
-}
-
 const ENFORCE = "senders that apply the policy do not deliver there (RFC 8461 §4.1, §5)";
 
 describe("sender-auth check --mx-tls against a local SMTP server", () => {
@@ -101,8 +77,8 @@ describe("sender-auth check --mx-tls against a local SMTP server", () => {
   let smtp: LocalSmtpServer;
   let untouched: LocalSmtpServer;
   let plain: LocalSmtpServer;
-  let silent: Awaited<ReturnType<typeof rawServer>>;
-  let garbage: Awaited<ReturnType<typeof rawServer>>;
+  let silent: Awaited<ReturnType<typeof startRawServer>>;
+  let garbage: Awaited<ReturnType<typeof startRawServer>>;
   let caDir: string;
   let env: NodeJS.ProcessEnv;
   const runs = new Map<string, Promise<CliResult & { ms: number }>>();
@@ -167,8 +143,8 @@ describe("sender-auth check --mx-tls against a local SMTP server", () => {
       startSmtpServer(),
       startSmtpServer(),
       startSmtpServer({ starttls: false }),
-      rawServer(() => undefined),
-      rawServer((socket) => socket.end("SSH-2.0-OpenSSH_9.6\r\n")),
+      startRawServer(() => undefined),
+      startRawServer((socket) => socket.end("SSH-2.0-OpenSSH_9.6\r\n")),
     ]);
     // One file for both test CAs: the HTTPS server's (made at its start) and the MX certificates'.
     caDir = mkdtempSync(path.join(tmpdir(), "sender-auth-mxtls-ca-"));
@@ -181,7 +157,7 @@ describe("sender-auth check --mx-tls against a local SMTP server", () => {
     start("off", ["sts-ok", "sts-expired", "--smtp-port", String(untouched.port), ...json]);
     start("no starttls", ["sts-ok", "--mx-tls", "--smtp-port", String(plain.port), ...json]);
     start("refused", ["sts-ok", "--mx-tls", "--smtp-port", String(refused)]);
-    start("silent", ["sts-ok", "--mx-tls", "--smtp-port", String(silent.port), "--stack-timeout", "2", ...json]);
+    start("silent", ["sts-ok", "--mx-tls", "--smtp-port", String(silent.port), "--stack-timeout", "3", ...json]);
     start("garbage", ["sts-ok", "--mx-tls", "--smtp-port", String(garbage.port), ...json]);
     start("planned", ["sts-ok", "sts-expired", "--planned", "--mx-tls", "--smtp-port", String(smtp.port), ...json]);
     start("help", ["--help"]);
@@ -277,11 +253,18 @@ describe("sender-auth check --mx-tls against a local SMTP server", () => {
     const run = await result("silent");
     assert.equal(run.code, 1, run.stderr);
     const at = `(127.0.0.1 port ${silent.port})`;
-    assert.deepEqual(await tls("silent", "sts-ok"), [
-      `fail check-limit | MX host mail.example.test ${at}: STARTTLS probe cut short at the 2 s deadline for checking one stack`,
-      `fail check-limit | MX host a.mx.example.test ${at}: STARTTLS probe cut short at the 2 s deadline for checking one stack`,
-    ]);
-    // 2 s of deadline, plus start-up on a busy machine.
+    const report = (await reportsOf("silent"))[0];
+    assert.ok(report !== undefined);
+    assert.ok(!report.findings.some((f) => f.code === "mta-sts-mx-tls"));
+    // On a loaded machine the deadline may already cut the MX lookup; once the hosts are known, each
+    // probe ends at the deadline as check-limit.
+    if (report.findings.some((f) => f.code === "mta-sts-mx")) {
+      assert.deepEqual(await tls("silent", "sts-ok"), [
+        `fail check-limit | MX host mail.example.test ${at}: STARTTLS probe cut short at the 3 s deadline for checking one stack`,
+        `fail check-limit | MX host a.mx.example.test ${at}: STARTTLS probe cut short at the 3 s deadline for checking one stack`,
+      ]);
+    } else assert.ok(report.findings.some((f) => f.code === "check-limit"));
+    // 3 s of deadline, plus start-up on a busy machine.
     assert.ok(run.ms < 20_000, `took ${run.ms} ms`);
   });
 

@@ -7,7 +7,7 @@
  * plaintext after it — each ending in a failure that says what happened, within the step's bound.
  */
 import assert from "node:assert/strict";
-import { createServer, type Server, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { HttpsFailure } from "../../../cli/check/https";
 import {
@@ -19,33 +19,10 @@ import {
   type SmtpTlsResult,
 } from "../../../cli/check/smtpTls";
 import { freePort } from "../../support/ports";
-import { MX_TLS_CA, startSmtpServer, type LocalSmtpServer } from "../../support/smtpServer";
+import { MX_TLS_CA, startRawServer, startSmtpServer, type LocalSmtpServer } from "../../support/smtpServer";
 
 const LOCAL = (): Promise<readonly string[]> => Promise.resolve(["127.0.0.1"]);
 const STEP_MS = 400;
-
-/** A raw TCP server on 127.0.0.1 that treats each connection with `script`. */
-async function rawServer(script: (socket: Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.on("error", () => undefined);
-    script(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
-}
 
 /** Greets, offers STARTTLS, says 220 to it, then does `afterStartTls` with what comes next. */
 function startTlsScript(ready: string, afterStartTls: (socket: Socket, data: Buffer) => void) {
@@ -71,7 +48,7 @@ async function probeRaw(
   script: (socket: Socket) => void,
   options: Partial<SmtpTlsProbeOptions> = {},
 ): Promise<{ result: SmtpTlsResult; ms: number }> {
-  const server = await rawServer(script);
+  const server = await startRawServer(script);
   try {
     const started = performance.now();
     const result = await networkSmtpTlsProbe({
