@@ -5,7 +5,7 @@
  * test CAs trusted through NODE_EXTRA_CA_CERTS, "now" pinned with SENDER_AUTH_NOW. Per stack: ok,
  * expiring soon, expired, another name, an untrusted CA, `testing` warning, `none` not probed; then
  * a server without STARTTLS, a refused port, a silent server under --stack-timeout, garbage, probing
- * off by default, `--planned` probing live, and --help.
+ * off by default, `--planned` probing live, worker threads, and --help.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -160,6 +160,16 @@ describe("sender-auth check --mx-tls against a local SMTP server", () => {
     start("silent", ["sts-ok", "--mx-tls", "--smtp-port", String(silent.port), "--stack-timeout", "3", ...json]);
     start("garbage", ["sts-ok", "--mx-tls", "--smtp-port", String(garbage.port), ...json]);
     start("planned", ["sts-ok", "sts-expired", "--planned", "--mx-tls", "--smtp-port", String(smtp.port), ...json]);
+    start("workers", [
+      "sts-ok",
+      "sts-expired",
+      "--workers",
+      "2",
+      "--mx-tls",
+      "--smtp-port",
+      String(smtp.port),
+      ...json,
+    ]);
     start("help", ["--help"]);
   });
 
@@ -292,6 +302,13 @@ describe("sender-auth check --mx-tls against a local SMTP server", () => {
     );
     assert.deepEqual(await tls("planned", "sts-ok"), await tls("all", "sts-ok"));
     assert.deepEqual(await tls("planned", "sts-expired"), await tls("all", "sts-expired"));
+  });
+
+  it("--workers 2: the probe runs in worker threads with the same findings", async () => {
+    const run = await result("workers");
+    assert.equal(run.code, 1, run.stderr);
+    assert.deepEqual(await tls("workers", "sts-ok"), await tls("all", "sts-ok"));
+    assert.deepEqual(await tls("workers", "sts-expired"), await tls("all", "sts-expired"));
   });
 
   it("--help documents --mx-tls and hides the test setups' --smtp-port", async () => {
