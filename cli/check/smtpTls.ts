@@ -130,13 +130,15 @@ class ReplyReader {
   private failure: SmtpTlsFailure | undefined;
   private wake: (() => void) | undefined;
   private readonly onData = (chunk: Buffer): void => {
+    // After a failure nothing more is kept: the probe is ending.
+    if (this.failure !== undefined) return;
     this.received += chunk.length;
-    this.buffer = Buffer.concat([this.buffer, chunk]);
     if (this.received > MAX_CONVERSATION_OCTETS) {
       this.fail(new SmtpTlsFailure("SMTP", `sent more than ${MAX_CONVERSATION_OCTETS} octets before TLS`));
       return;
     }
-    if (this.failure === undefined) this.parse();
+    this.buffer = Buffer.concat([this.buffer, chunk]);
+    this.parse();
   };
   private readonly onEnd = (): void => {
     this.fail(new SmtpTlsFailure("SMTP", "closed the connection"));
