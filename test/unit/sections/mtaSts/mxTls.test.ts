@@ -45,6 +45,8 @@ function stackOf(mode: string) {
 interface Setup {
   readonly mode?: string;
   readonly mx: readonly string[];
+  /** Each MX record's preference. @default 10, 20, 30, ... */
+  readonly preferences?: readonly number[];
   /** `check --mx-tls` on (with this probe). @default on, the local server's */
   readonly probe?: SmtpTlsProbe | "off";
 }
@@ -69,7 +71,10 @@ async function run(setup: Setup): Promise<Finding[]> {
     if (name === `_mta-sts.${D}`) return type === "TXT" ? [{ type: "TXT", data: records[0]?.value ?? "" }] : [];
     if (name === D) {
       return type === "MX"
-        ? setup.mx.map((exchange, i) => ({ type: "MX", data: { preference: 10 * (i + 1), exchange } }))
+        ? setup.mx.map((exchange, i) => ({
+            type: "MX",
+            data: { preference: setup.preferences?.[i] ?? 10 * (i + 1), exchange },
+          }))
         : [];
     }
     return undefined;
@@ -119,6 +124,21 @@ describe("MTA-STS check --mx-tls", () => {
       `ok mta-sts-mx-tls | MX host a.mx.example.test ${at()}: STARTTLS (TLSv1.3) with a valid certificate, issued by CN=sender-auth test-only MX CA, expires 2126-01-01 (32537 days left)`,
     ]);
     assert.deepEqual(server.servernames().slice(-2).sort(), ["a.mx.example.test", "mail.example.test"]);
+  });
+
+  it("MX hosts in the order senders try them (preference, then name), whatever the answer's order", async () => {
+    const findings = await run({
+      mx: ["mail.example.test", "b.mx.example.test", "a.mx.example.test"],
+      preferences: [20, 10, 10],
+    });
+    assert.equal(
+      findings.find((f) => f.code === "mta-sts-mx")?.message,
+      "MX hosts a.mx.example.test, b.mx.example.test, mail.example.test match the mx patterns",
+    );
+    assert.deepEqual(
+      findings.filter((f) => f.code === "mta-sts-mx-tls").map((f) => f.message.split(" ")[2]),
+      ["a.mx.example.test", "b.mx.example.test", "mail.example.test"],
+    );
   });
 
   it("a certificate that expires within 14 days: a warning in enforce, with the date to renew by", async () => {
