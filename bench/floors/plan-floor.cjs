@@ -8,8 +8,15 @@
 const { readFileSync } = require("node:fs");
 const pulumi = require("@pulumi/pulumi");
 
-// As plan does (cli/mockRun.ts): no stack trace is captured for each promise the SDK makes.
+// As plan does (cli/mockRun.ts): no stack trace is captured for each promise the SDK makes, and the
+// stack the SDK captures for each resource's source position (which the mock monitor drops unread) is
+// formatted without frames.
 Error.stackTraceLimit = 0;
+const prepareStackTrace = Error.prepareStackTrace;
+if (prepareStackTrace !== undefined) {
+  Error.prepareStackTrace = (error, frames) =>
+    prepareStackTrace(error, Error.stackTraceLimit === Number.POSITIVE_INFINITY ? [] : frames);
+}
 
 const stacks = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const types = new Set(stacks.flatMap((s) => s.resources.map((r) => r.type)));
