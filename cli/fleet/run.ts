@@ -4,7 +4,7 @@
  * results come back in stack order. Each stack's work is the same function on either path (the
  * task module calls what the command calls), so the output is byte for byte what one thread prints.
  */
-import { defaultWorkers, runOrdered } from "../workers/pool";
+import { defaultWorkers, runOrdered, type PoolOptions } from "../workers/pool";
 
 /** `--workers N` (0: everything in this thread), or one per core once a fleet is large enough. */
 export type WorkersOption = number | "auto";
@@ -48,6 +48,8 @@ export async function runInWorkers<S, R>(
     readonly maxBatch: number;
     /** Called with the number of stacks each batch held, as its results are taken (progress). */
     readonly onBatch?: (stacks: number) => void;
+    /** Each thread's heap limits. @default undefined (V8's) */
+    readonly resourceLimits?: PoolOptions["resourceLimits"];
   },
 ): Promise<R[]> {
   const size = Math.max(
@@ -66,7 +68,11 @@ export async function runInWorkers<S, R>(
       for (const result of batch) results.push(result);
       options.onBatch?.(batch.length);
     },
-    { module, workers: Math.max(1, Math.min(options.workers, Math.ceil(stacks.length / size))) },
+    {
+      module,
+      workers: Math.max(1, Math.min(options.workers, Math.ceil(stacks.length / size))),
+      resourceLimits: options.resourceLimits,
+    },
   );
   return results;
 }

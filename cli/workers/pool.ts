@@ -12,7 +12,7 @@
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import { inspect } from "node:util";
-import { Worker } from "node:worker_threads";
+import { Worker, type ResourceLimits } from "node:worker_threads";
 
 /**
  * What each thread starts with: TypeScript made loadable as the CLI does it (bin/ts-loader.cjs),
@@ -34,6 +34,8 @@ export interface PoolOptions {
   readonly workers: number;
   /** Tasks handed out but not yet consumed, across all workers. @default 2 × workers */
   readonly maxInFlight?: number;
+  /** Each worker's heap limits (`new Worker`'s `resourceLimits`). @default undefined (V8's) */
+  readonly resourceLimits?: ResourceLimits | undefined;
 }
 
 /** A failure inside a worker (the task threw, or the thread died), with the worker's message and stack. */
@@ -137,6 +139,7 @@ export async function runOrdered<T, R>(
       const worker = new Worker(BOOTSTRAP, {
         eval: true,
         workerData: { loader: LOADER, entry: ENTRY, module: options.module },
+        ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
       });
       workers.push(worker);
       worker.on("message", (message: FromWorker) => {

@@ -13,7 +13,7 @@ const MODULE = path.join(__dirname, "poolTask.ts");
 
 async function collect(
   tasks: Iterable<PoolTestTask>,
-  options: { workers: number; maxInFlight?: number },
+  options: { workers: number; maxInFlight?: number; resourceLimits?: { maxYoungGenerationSizeMb: number } },
   consume?: (result: { value: number; thread: number }, index: number) => void | Promise<void>,
 ): Promise<{ value: number; thread: number; index: number }[]> {
   const results: { value: number; thread: number; index: number }[] = [];
@@ -42,6 +42,17 @@ describe("runOrdered", () => {
       tasks.map((_, i) => [i, i * 2]),
     );
     assert.equal(new Set(results.map((r) => r.thread)).size, 2);
+  });
+
+  it("starts every worker with the resource limits given", async () => {
+    const tasks = Array.from({ length: 4 }, (): PoolTestTask => ({ kind: "limits" }));
+    const limited = await collect(tasks, { workers: 2, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
+    assert.deepEqual(
+      limited.map((r) => r.value),
+      [12, 12, 12, 12],
+    );
+    const [unlimited] = await collect([{ kind: "limits" }], { workers: 1 });
+    assert.notEqual(unlimited?.value, 12);
   });
 
   it("never hands out more than maxInFlight tasks ahead of the consumer", async () => {

@@ -5,7 +5,8 @@
 export type PoolTestTask =
   | { readonly kind: "echo"; readonly value: number; readonly delayMs?: number; readonly started?: Int32Array }
   | { readonly kind: "throw"; readonly message: string }
-  | { readonly kind: "exit" };
+  | { readonly kind: "exit" }
+  | { readonly kind: "limits" };
 
 export async function handle(task: PoolTestTask): Promise<{ value: number; thread: number }> {
   switch (task.kind) {
@@ -17,6 +18,11 @@ export async function handle(task: PoolTestTask): Promise<{ value: number; threa
     }
     case "throw":
       throw new Error(task.message);
+    case "limits": {
+      // The young generation this thread was started with, as the value.
+      const { resourceLimits, threadId } = await import("node:worker_threads");
+      return { value: resourceLimits.maxYoungGenerationSizeMb ?? -1, thread: threadId };
+    }
     case "exit":
       process.exit(7);
   }
