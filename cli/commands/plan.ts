@@ -141,12 +141,17 @@ export const MIN_STACKS_FOR_WORKERS = 250;
 /** Stacks per task handed to a worker thread. */
 const MAX_BATCH = 16;
 /**
- * A plan thread's young generation: by V8's default its new space grows to two 16 MB semi-spaces, and
- * each plan thread's did (32 MB measured). A 16 MB young generation cost no measurable CPU and
- * lowered peak RSS by about 55 MB at 500 stacks in two threads (four alternating runs each: 440 →
- * 383 MB; 9.2 s of CPU in either); below that (6 MB) the scavenges cost about 15 % more CPU.
+ * A plan thread's heap limits, for peak memory (BENCHMARKS.md section 1). By V8's default a thread's
+ * new space grows to two 16 MB semi-spaces, and each plan thread's did (32 MB measured): a 16 MB young
+ * generation lowered peak RSS at 500 stacks in two threads from 440 to 383 MB (four alternating runs
+ * each) at the same CPU; 6 MB cost about 15 % more. V8 lets the old generation grow by up to 4× its
+ * live size between full collections when the heap may reach 1 GB or more (on this machine a thread
+ * may reach about 4 GB); below 1 GB the factor falls towards 1.3 (heap/memory-controller.cc). 768 MB
+ * (factor about 1.8) lowered peak RSS at 500 stacks from 393 to 299–326 MB for 3–5 % more CPU. It
+ * is a ceiling, not a target: a plan thread's heap in use stays under 100 MB, growing about 1.4 KB a stack
+ * (issue #14), so no fleet this machine can plan comes near it.
  */
-const THREAD_LIMITS = { maxYoungGenerationSizeMb: 16 } as const;
+const THREAD_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 768 } as const;
 // Threads are not recycled (a pool option tried for it was removed): measured at 10,000 stacks on two
 // threads (issue #14), a thread's heap grows by about 1.4 KB a stack once each stack's program module
 // is let go (cli/mockRun.ts), and replacing each thread every 2,500 stacks raised peak RSS (698 MB
