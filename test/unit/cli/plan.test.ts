@@ -4,7 +4,7 @@
  * (`once`) and run concurrently, at most one per core (test/support/cli.ts).
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
@@ -12,6 +12,7 @@ import { parse as parseYaml } from "yaml";
 import {
   createTempProject,
   describeResult,
+  inheritedEnv,
   REPO_ROOT,
   repoStackText,
   runCli,
@@ -729,5 +730,31 @@ describe("sender-auth plan (real binary)", { concurrency: true, timeout: 180_000
       assert.equal(result.stderr, "");
       assert.equal(result.stdout, `${text(field(pkg, "version"), "package.json version")}\n`);
     });
+  });
+});
+
+describe("sender-auth plan's start-up", () => {
+  it("loads the diff package only to show a --check difference", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "sender-auth-plan-modules-"));
+    try {
+      // Preloaded into the CLI's node: the modules it loaded, written when it exits.
+      const preload = path.join(dir, "loaded.cjs");
+      const list = path.join(dir, "loaded.json");
+      writeFileSync(
+        preload,
+        `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, JSON.stringify(Object.keys(require.cache))));\n`,
+      );
+      const result = await runCli(["plan", "--format", "json", "example-com"], {
+        env: { ...inheritedEnv(), NODE_OPTIONS: `--require ${preload}` },
+      });
+      assert.equal(result.code, 0, describeResult(result));
+      const loaded = JSON.parse(readFileSync(list, "utf8")) as string[];
+      const packageFiles = (name: string): string[] =>
+        loaded.filter((file) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`));
+      assert.notDeepEqual(packageFiles("yaml"), [], "the preload should see the CLI's modules");
+      assert.deepEqual(packageFiles("diff"), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
