@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
+import crypto, { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import {
   buildDkimValue,
   dkimRecordName,
+  INSPECTION_CACHE_ENTRIES,
   inspectDkimPublicKey,
   REVOKED_DKIM,
 } from "../../../../components/sections/dkim/records";
+import { statusRow } from "../../../../cli/status/row";
 import { fixtureKey, oversizedRsaPublicKey } from "../../../support/fixtures";
 
 const RSA_ALLOWED = "base64 of the RSA SubjectPublicKeyInfo DER (for 2048 bits, 392 characters starting MIIBIjANBgkq)";
@@ -112,4 +115,78 @@ describe("inspectDkimPublicKey", () => {
       assert.deepEqual(inspectDkimPublicKey(algorithm, value), { ok: false, problem, allowed });
     });
   }
+});
+
+/** An RSA key text no other test asked about: rsa-2048's SPKI with random bytes inside its modulus. */
+function unseenRsaKey(): string {
+  const der = Buffer.from(fixtureKey("rsa-2048").publicKey, "base64");
+  randomBytes(8).copy(der, 100);
+  return der.toString("base64");
+}
+
+describe("inspectDkimPublicKey's cache (issue #14: a status row parsed each key twice)", () => {
+  it("parses a key text once while it is among the last INSPECTION_CACHE_ENTRIES, then again", (t) => {
+    const parse = t.mock.method(crypto, "createPublicKey");
+    const key = unseenRsaKey();
+    const first = inspectDkimPublicKey("rsa", key);
+    assert.ok(first.ok);
+    assert.equal(first.info.bits, 2048);
+    assert.equal(parse.mock.callCount(), 1);
+    assert.equal(inspectDkimPublicKey("rsa", key), first);
+    assert.equal(parse.mock.callCount(), 1);
+    // The same text under the other algorithm is another question.
+    assert.deepEqual(inspectDkimPublicKey("ed25519", key), {
+      ok: false,
+      problem: "decodes to 294 bytes; an Ed25519 key is 32",
+      allowed: ED_ALLOWED,
+    });
+    for (let i = 0; i < INSPECTION_CACHE_ENTRIES; i++) {
+      assert.ok(inspectDkimPublicKey("ed25519", randomBytes(32).toString("base64")).ok);
+    }
+    const again = inspectDkimPublicKey("rsa", key);
+    assert.equal(parse.mock.callCount(), 2);
+    assert.notEqual(again, first);
+    assert.deepEqual(again, first);
+  });
+
+  it("keeps no key text longer than 1024 characters (a hostile stack file cannot grow it)", (t) => {
+    const parse = t.mock.method(crypto, "createPublicKey");
+    const key = randomBytes(768).toString("base64");
+    assert.equal(key.length, 1024);
+    const long = randomBytes(771).toString("base64");
+    assert.equal(long.length, 1028);
+    const expected = { ok: false, problem: "is not a DER SubjectPublicKeyInfo", allowed: RSA_ALLOWED };
+    for (let i = 0; i < 2; i++) assert.deepEqual(inspectDkimPublicKey("rsa", key), expected);
+    assert.equal(parse.mock.callCount(), 2, "SPKI then PKCS#1, once");
+    for (let i = 0; i < 2; i++) assert.deepEqual(inspectDkimPublicKey("rsa", long), expected);
+    assert.equal(parse.mock.callCount(), 6, "SPKI then PKCS#1, each time");
+  });
+
+  it("a status row parses each of its keys once: read from the stack file, then validated", (t) => {
+    const parse = t.mock.method(crypto, "createPublicKey");
+    const key = unseenRsaKey();
+    const text = [
+      "config:",
+      "  sender-auth:domain: once.test",
+      "  sender-auth:dns:",
+      "    provider: cloudflare",
+      "    zoneId: 023e105f4ecef8ad9ca31a8372d0c353",
+      "  sender-auth:dkim:",
+      "    selectors:",
+      "      s202611a:",
+      "        status: active",
+      `        publicKey: ${key}`,
+      "        createdAt: 2026-11-02",
+      "",
+    ].join("\n");
+    const row = statusRow(
+      { stack: "once", file: "Pulumi.once.yaml", text },
+      { project: { name: "sender-auth", defaults: {} }, now: new Date("2026-12-03T00:00:00Z"), overlapDays: 7 },
+    );
+    assert.deepEqual(row.problems, []);
+    assert.deepEqual(row.selectors, [
+      { selector: "s202611a", status: "active", algorithm: "rsa", bits: 2048, createdAt: "2026-11-02", ageDays: 31 },
+    ]);
+    assert.equal(parse.mock.callCount(), 1);
+  });
 });
