@@ -106,8 +106,14 @@ export interface RotateOptions {
   readonly now: Date;
   /** How DNS is asked; tests replace it. @default networkDns */
   readonly dns?: DnsClient;
-  /** rotate --due: the step it decided on; any other step found under the lock is refused. */
-  readonly expect?: Exclude<RotationStep["kind"], "refuse">;
+  /**
+   * rotate --due: the step it decided on, and the error to refuse with (its words, what is due now)
+   * when the stack config read under the lock calls for another.
+   */
+  readonly expect?: {
+    readonly step: Exclude<RotationStep["kind"], "refuse">;
+    readonly changed: () => CommandError;
+  };
 }
 
 export async function rotate(options: RotateOptions, io: Io, pulumi?: PulumiCli): Promise<number> {
@@ -151,12 +157,7 @@ async function rotateStep(
   const step = planRotation(keys, options.algorithm, options.overlapDays, options.now);
   // Checked before rotate's own refusals: after another run's step (a second rotate --due) the step
   // under the lock may be a refusal (a key just retired is in its overlap), which is not this run's.
-  if (options.expect !== undefined && step.kind !== options.expect) {
-    const next = step.kind === "refuse" ? "no step can be taken now" : `${step.kind} is next`;
-    throw refusal(
-      `stack ${options.stack} changed while rotate --due ran (${next}, not ${options.expect}): run it again`,
-    );
-  }
+  if (options.expect !== undefined && step.kind !== options.expect.step) throw options.expect.changed();
   if (step.kind === "refuse") throw refusal(step.reason);
   const dkim = decodeConfigMap(edit.config.config)["dkim"];
   const maxAge =

@@ -6,19 +6,21 @@
  * until DNS serves the revocation (so a second run right after either step finds nothing to do), and
  * a retired key is revoked only on DMARC report evidence or an explicit approval.
  *
- * Exit 0 when every stack was rotated, is waiting or has nothing due; 1 when any stack is invalid, a
- * step failed or rotate refuses its selectors (the others are still rotated); 2 on usage errors.
+ * Exit 0 when every stack was rotated, is waiting or has nothing due (another run having taken its
+ * step included); 1 when any stack is invalid, a step failed or rotate refuses its selectors (the
+ * others are still rotated); 2 on usage errors.
  */
 import { parseTagList } from "../../components/records/tagList";
 import { dkimRecordName } from "../../components/sections/dkim/records";
 import { networkDns, systemServer, type DnsClient, type DnsServer } from "../check/dnsClient";
-import { commandErrorOf, UsageError } from "../errors";
+import type { DkimAlgorithm } from "../../components/sections/dkim";
+import { CommandError, commandErrorOf, UsageError } from "../errors";
 import { EXIT_FAILURE, EXIT_OK, type Io } from "../io";
 import { loadProject, readStackConfig, selectStacks, type Project } from "../project";
 import type { PulumiCli } from "../pulumiCli";
 import { stackKeysOf, type SelectorState } from "../stackKeys";
 import type { LineDue } from "../status/due";
-import { assessStack } from "../status/row";
+import { assessStack, type StatusSettings } from "../status/row";
 import { rotate, servedKeyProblem, servedTxt } from "./rotate";
 import { reportsFor, stackSource, statusSettings } from "./status";
 
@@ -120,7 +122,7 @@ export async function rotateDue(options: RotateDueOptions, io: Io, pulumi?: Pulu
     }
     const outcomes: LineOutcome[] = [];
     for (const line of dueLines) {
-      outcomes.push(await takeStep(project, stack, row.domain ?? "", line, options, dns, pulumi));
+      outcomes.push(await takeStep(project, stack, row.domain ?? "", line, options, settings, dns, pulumi));
     }
     if (outcomes.some((o) => o.failed)) failed = true;
     const labelled = (o: LineOutcome, i: number): string =>
@@ -137,6 +139,7 @@ async function takeStep(
   domain: string,
   line: LineDue,
   options: RotateDueOptions,
+  settings: StatusSettings,
   dns: { readonly client: DnsClient; readonly server: DnsServer },
   pulumi: PulumiCli | undefined,
 ): Promise<LineOutcome> {
@@ -164,6 +167,21 @@ async function takeStep(
   const before = step.kind === "generate" ? stackKeysOf(readStackConfig(project, stack)) : undefined;
   if (options.dryRun) return { text: describe(step, undefined, stack, line, true), failed: false };
   const buffer = bufferIo();
+  // Another run (or a person) changed the stack between this run's decision and its lock: what is
+  // due now, from the stack file as it is under the lock.
+  let changed: LineOutcome | undefined;
+  const whenChanged = (): CommandError => {
+    const now = assessStack(stackSource(project, stack), settings);
+    changed = changedWhileRunning(
+      line.next ?? step.kind,
+      now.due === undefined
+        ? { problems: now.row.problems.length }
+        : now.due.lines.find((l) => l.algorithm === line.algorithm),
+      stack,
+      line.algorithm,
+    );
+    return new CommandError(changed.text, EXIT_FAILURE);
+  };
   try {
     await rotate(
       {
@@ -175,12 +193,13 @@ async function takeStep(
         cwd: options.cwd,
         now: options.now,
         dns: dns.client,
-        expect: step.kind,
+        expect: { step: step.kind, changed: whenChanged },
       },
       buffer,
       pulumi,
     );
   } catch (error) {
+    if (changed !== undefined) return changed;
     // One stack's failure (a refusal, a failed pulumi call, a held lock) is its line; the others go on.
     const failure = commandErrorOf(error);
     // A signal stopped the edit (exit 128 + its number): the whole run stops, as a shell expects.
@@ -193,6 +212,34 @@ async function takeStep(
     added = after.selectors.find((s) => !before.selectors.some((b) => b.name === s.name));
   }
   return { text: describe(step, added, stack, line, false), failed: false };
+}
+
+/**
+ * What a run says when the step it decided on is no longer the stack's under the lock: that the stack
+ * changed, and what is due now, which may be nothing (another run took the step, as a run right after
+ * it would find). A failure only when rotate now refuses every step or the config became invalid.
+ */
+export function changedWhileRunning(
+  decided: string,
+  now: LineDue | { readonly problems: number } | undefined,
+  stack: string,
+  algorithm: DkimAlgorithm,
+): LineOutcome {
+  const changed = `the stack changed while rotate --due ran: ${decided} was due when this run read it`;
+  if (now === undefined) return { text: `${changed}; now it has no ${algorithm} keys of its own`, failed: false };
+  if ("problems" in now) {
+    const count = now.problems;
+    return {
+      text: `not rotated: ${changed}; now its config has ${count} problem${count === 1 ? "" : "s"} (npx sender-auth status ${stack} lists them)`,
+      failed: true,
+    };
+  }
+  if (now.blocked) return { text: `not rotated: ${changed}; now rotate refuses: ${now.reason}`, failed: true };
+  if (now.due) {
+    return { text: `${changed}; now ${now.next ?? ""} is due, for a later run: ${now.reason}`, failed: false };
+  }
+  const reason = now.reason.startsWith("waiting: ") ? now.reason : `nothing is due: ${now.reason}`;
+  return { text: `${changed}; now ${reason}`, failed: false };
 }
 
 function describe(
