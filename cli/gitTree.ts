@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { ProjectError, UsageError } from "./errors";
-import { decodeYamlText, formatBytes, MAX_CONFIG_FILE_BYTES } from "./safeFs";
+import { decodeYamlText, MAX_CONFIG_FILE_BYTES, tooLargeProblem } from "./safeFs";
 
 export interface GitTree {
   /** The commit the ref resolved to. */
@@ -75,9 +75,7 @@ export function gitTree(projectDir: string, ref: string): GitTree {
         throw new ProjectError(`${label}: is not a regular file in that commit (mode ${mode ?? "?"})`);
       }
       if (Number(size) > MAX_CONFIG_FILE_BYTES) {
-        throw new ProjectError(
-          `${label}: is ${size ?? "?"} bytes long; sender-auth reads at most ${formatBytes(MAX_CONFIG_FILE_BYTES)}`,
-        );
+        throw new ProjectError(`${label}: ${tooLargeProblem(Number(size), MAX_CONFIG_FILE_BYTES)}`);
       }
       const blob = execFileSync("git", ["cat-file", "blob", object], {
         cwd: root,

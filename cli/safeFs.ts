@@ -107,6 +107,20 @@ export function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }
 
+/**
+ * The one wording of a size refusal, of a project file and of a DMARC report file alike (cli/reports/
+ * readers.ts): what was found, then the bound ("… is 2049 bytes long; sender-auth reads at most 1 MiB",
+ * "decompresses to more than 64 MiB; sender-auth reads at most 64 MiB from one input file").
+ * @param size bytes found, or "over" when reading stopped at the bound (a stream, a decompression)
+ * @param per what the bound is for ("for one report"); none for a project file
+ * @param subject what was measured; "is" reads "is <size> long" @default "is"
+ */
+export function tooLargeProblem(size: number | "over", limit: number, per?: string, subject = "is"): string {
+  const amount = size === "over" ? `more than ${formatBytes(limit)}` : formatBytes(size);
+  const found = subject === "is" || subject.endsWith(" is") ? `${subject} ${amount} long` : `${subject} ${amount}`;
+  return `${found}; sender-auth reads at most ${formatBytes(limit)}${per === undefined ? "" : ` ${per}`}`;
+}
+
 export interface ReadOptions {
   /** Larger files are refused. @default MAX_CONFIG_FILE_BYTES */
   readonly maxBytes?: number;
@@ -234,9 +248,7 @@ export function readRegularFile(file: string, options: ReadOptions = {}): Buffer
   }
   try {
     if (opened.size > maxBytes) {
-      throw new ProjectError(
-        `${label}: is ${opened.size} bytes long; sender-auth reads at most ${formatBytes(maxBytes)}`,
-      );
+      throw new ProjectError(`${label}: ${tooLargeProblem(opened.size, maxBytes)}`);
     }
     // One byte more than allowed, to notice a file that grows while it is read.
     const buffer = Buffer.alloc(opened.size + 1);

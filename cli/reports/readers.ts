@@ -17,9 +17,9 @@ import { Readable, pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { MailParser as MailParserType } from "mailparser";
 import type * as Yauzl from "yauzl";
-import { openRegularFile, readChunks, readUpTo, type OpenedFile } from "../safeFs";
+import { openRegularFile, readChunks, readUpTo, tooLargeProblem, type OpenedFile } from "../safeFs";
 import { openProblem, type InputFile } from "./files";
-import { formatBytes, type Origin, type ParsedReport, type ReadLimits } from "./model";
+import type { Origin, ParsedReport, ReadLimits } from "./model";
 import { ReportError, ReportParser } from "./parse";
 
 /** Where results go; called in the order the documents are read. */
@@ -140,9 +140,7 @@ async function readSource(context: Context, origin: Origin, chunks: Chunks, dept
       }
       case "email":
         if (hints.size !== undefined && hints.size > context.options.limits.messageBytes) {
-          throw new InputError(
-            `is ${formatBytes(hints.size)}, over the ${formatBytes(context.options.limits.messageBytes)} limit for one email`,
-          );
+          throw new InputError(tooLargeProblem(hints.size, context.options.limits.messageBytes, "for one email"));
         }
         {
           await readEmail(context, origin, rest, depth);
@@ -164,7 +162,7 @@ async function readSource(context: Context, origin: Origin, chunks: Chunks, dept
 function checkDocumentSize(context: Context, hints: SourceHints): void {
   const { documentBytes } = context.options.limits;
   if (hints.size !== undefined && hints.size > documentBytes) {
-    throw new InputError(`is ${formatBytes(hints.size)}, over the ${formatBytes(documentBytes)} limit for one report`);
+    throw new InputError(tooLargeProblem(hints.size, documentBytes, "for one report"));
   }
 }
 
@@ -253,10 +251,12 @@ function countDecompressed(context: Context, bytes: number): void {
   context.file.used += bytes;
   context.options.total.used += bytes;
   if (context.file.used > limits.fileBytes) {
-    throw new InputError(`decompresses to more than ${formatBytes(limits.fileBytes)} (the limit for one input file)`);
+    throw new InputError(tooLargeProblem("over", limits.fileBytes, "from one input file", "decompresses to"));
   }
   if (context.options.total.used > limits.totalBytes) {
-    throw new InputError(`the run has decompressed more than ${formatBytes(limits.totalBytes)}: not read further`);
+    throw new InputError(
+      `${tooLargeProblem("over", limits.totalBytes, "in one run", "the run has decompressed")}: not read further`,
+    );
   }
 }
 
@@ -280,7 +280,7 @@ function newParser(context: Context): ReportParser {
 
 function documentTooLarge(context: Context): InputError {
   const { documentBytes } = context.options.limits;
-  return new InputError(`the report is larger than ${formatBytes(documentBytes)} (the limit for one report)`);
+  return new InputError(tooLargeProblem("over", documentBytes, "for one report", "the report is"));
 }
 
 /** Ends the document and hands its report (or its skip by `--since`) to the sink. */
@@ -303,12 +303,12 @@ async function readDocument(context: Context, origin: Origin, chunks: Chunks): P
   deliver(context, origin, parser);
 }
 
-async function readAll(chunks: Chunks, limit: number, what: string): Promise<Buffer> {
+async function readAll(chunks: Chunks, limit: number, what: string, per: string): Promise<Buffer> {
   const parts: Buffer[] = [];
   let length = 0;
   for await (const chunk of chunks) {
     length += chunk.length;
-    if (length > limit) throw new InputError(`${what} is larger than ${formatBytes(limit)}`);
+    if (length > limit) throw new InputError(tooLargeProblem("over", limit, per, `${what} is`));
     parts.push(chunk);
   }
   return Buffer.concat(parts);
@@ -332,7 +332,10 @@ async function readZip(context: Context, origin: Origin, chunks: Chunks, depth: 
     zip =
       hints.fd !== undefined && depth === 0
         ? await yauzl.fromFdPromise(hints.fd, options)
-        : await yauzl.fromBufferPromise(await readAll(chunks, limits.messageBytes, "the nested zip archive"), options);
+        : await yauzl.fromBufferPromise(
+            await readAll(chunks, limits.messageBytes, "the nested zip archive", "for one nested archive"),
+            options,
+          );
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError(`not a readable zip archive: ${describe(error)}`);
@@ -353,7 +356,12 @@ async function readZip(context: Context, origin: Origin, chunks: Chunks, depth: 
       if (entry.uncompressedSize > limits.documentBytes) {
         context.sink.error(
           member,
-          `the zip entry declares ${formatBytes(entry.uncompressedSize)} uncompressed, over the ${formatBytes(limits.documentBytes)} limit for one report`,
+          tooLargeProblem(
+            entry.uncompressedSize,
+            limits.documentBytes,
+            "for one report",
+            "the zip entry says it decompresses to",
+          ),
         );
         continue;
       }
@@ -460,7 +468,7 @@ async function readEmail(context: Context, origin: Origin, chunks: Chunks, depth
     for await (const chunk of chunks) {
       bytes += chunk.length;
       if (bytes > limits.messageBytes) {
-        throw new InputError(`the email is larger than ${formatBytes(limits.messageBytes)}`);
+        throw new InputError(tooLargeProblem("over", limits.messageBytes, "for one email", "the email is"));
       }
       if (!parser.write(chunk)) await Promise.race([once(parser, "drain"), finished]);
     }
@@ -492,7 +500,7 @@ async function readMbox(context: Context, origin: Origin, chunks: Chunks, depth:
     if (index === 0) return;
     const member: Origin = { file: origin.file, inside: [...origin.inside, `message ${index}`] };
     if (oversize) {
-      context.sink.error(member, `the email is larger than ${formatBytes(limits.messageBytes)}`);
+      context.sink.error(member, tooLargeProblem("over", limits.messageBytes, "for one email", "the email is"));
     } else {
       const body = Buffer.concat(message);
       await readSource(context, member, Readable.from([body]), depth + 1, { walked: false });

@@ -29,13 +29,59 @@ import {
   readChunks,
   readRegularFile,
   readUpTo,
+  MAX_CONFIG_FILE_BYTES,
   replaceFile,
+  tooLargeProblem,
 } from "../../../cli/safeFs";
+import { gitTree } from "../../../cli/gitTree";
 import { tempDirs } from "../../support/tempDirs";
 
 const tempDir = tempDirs("sender-auth-safefs-");
 
 const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: raw`), { code });
+
+describe("tooLargeProblem: the one wording of a size refusal (project files, git blobs, report files)", () => {
+  const cases: [Parameters<typeof tooLargeProblem>, string][] = [
+    [[6, 5], "is 6 bytes long; sender-auth reads at most 5 bytes"],
+    [
+      [1024 ** 3, 64 * 1024 * 1024, "for one report"],
+      "is 1024 MiB long; sender-auth reads at most 64 MiB for one report",
+    ],
+    [
+      ["over", 1024 * 1024, "for one email", "the email is"],
+      "the email is more than 1 MiB long; sender-auth reads at most 1 MiB for one email",
+    ],
+    [
+      ["over", 256 * 1024, "from one input file", "decompresses to"],
+      "decompresses to more than 262144 bytes; sender-auth reads at most 262144 bytes from one input file",
+    ],
+    [
+      [3 * 1024 * 1024, 2 * 1024 * 1024, "for one report", "the zip entry says it decompresses to"],
+      "the zip entry says it decompresses to 3 MiB; sender-auth reads at most 2 MiB for one report",
+    ],
+  ];
+  for (const [args, message] of cases) {
+    it(message, () => {
+      assert.equal(tooLargeProblem(...args), message);
+    });
+  }
+
+  it("a stack file too large in a git commit (diff --base) is refused in the same words", () => {
+    const dir = tempDir();
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "pipe" });
+    git("init", "-q");
+    writeFileSync(path.join(dir, "big.yaml"), Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1, 0x20));
+    git("add", "big.yaml");
+    git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "big");
+    const tree = gitTree(dir, "HEAD");
+    assert.throws(
+      () => tree.read("big.yaml"),
+      new ProjectError(
+        `${tree.commit.slice(0, 12)}:big.yaml: is ${MAX_CONFIG_FILE_BYTES + 1} bytes long; sender-auth reads at most 1 MiB`,
+      ),
+    );
+  });
+});
 
 describe("fsError", () => {
   const cases: readonly [string, string][] = [

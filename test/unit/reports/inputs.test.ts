@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import type { ReportsOptions } from "../../../cli/commands/reports";
 import { ProjectError } from "../../../cli/errors";
@@ -210,15 +211,23 @@ describe("inputs: hostile and broken", () => {
         // Sorted by path: the other temporary directory's name sorts first.
         ["named.txt", [], "not a DMARC aggregate report: neither XML, gzip, zip nor an email"],
         ["absurd.xml", [], 'record 1: count "-1" is not a whole number from 0 to 4294967295'],
-        ["big.xml", [], "is 1 GiB, over the 64 KiB limit for one report"],
-        ["budget.zip", ["r5.xml"], "decompresses to more than 256 KiB (the limit for one input file)"],
+        ["big.xml", [], "is 1024 MiB long; sender-auth reads at most 65536 bytes for one report"],
+        [
+          "budget.zip",
+          ["r5.xml"],
+          "decompresses to more than 262144 bytes; sender-auth reads at most 262144 bytes from one input file",
+        ],
         [
           "declared.zip",
           ["big.xml"],
-          "the zip entry declares 1 GiB uncompressed, over the 64 KiB limit for one report",
+          "the zip entry says it decompresses to 1024 MiB; sender-auth reads at most 65536 bytes for one report",
         ],
         ["empty.xml", [], "empty: no report in it"],
-        ["gzbomb.xml.gz", [], "the report is larger than 64 KiB (the limit for one report)"],
+        [
+          "gzbomb.xml.gz",
+          [],
+          "the report is more than 65536 bytes long; sender-auth reads at most 65536 bytes for one report",
+        ],
         ["html.xml", [], "not a DMARC aggregate report: the root element is <html>"],
         ["link-out.xml", [], "is a symbolic link to outside the given paths, which sender-auth does not follow"],
         [
@@ -267,11 +276,66 @@ describe("inputs: hostile and broken", () => {
     assert.deepEqual(
       result.errors.map((e) => [path.basename(e.file), e.inside, e.message]),
       [
-        ["budget.zip", ["r2.xml"], "the run has decompressed more than 100 KiB: not read further"],
-        ["gzbomb.xml.gz", [], "the run has decompressed more than 100 KiB: not read further"],
+        [
+          "budget.zip",
+          ["r2.xml"],
+          "the run has decompressed more than 102400 bytes; sender-auth reads at most 102400 bytes in one run: not read further",
+        ],
+        [
+          "gzbomb.xml.gz",
+          [],
+          "the run has decompressed more than 102400 bytes; sender-auth reads at most 102400 bytes in one run: not read further",
+        ],
       ],
     );
     assert.equal(result.summary.reports, 2);
+  });
+});
+
+describe("inputs: emails over the bound for one email, in cli/safeFs.ts's wording of a size refusal", () => {
+  let dir: string;
+  const d = (name: string): string => path.join(dir, name);
+  // Random bytes do not compress: a zip of them is as large as they are.
+  const noise = (bytes: number): Buffer => randomBytes(bytes);
+  const big = email("Report Domain: example.com", [
+    { filename: "r.xml", contentType: "text/xml", data: Buffer.concat([good("big"), Buffer.alloc(4 * KIB, 0x20)]) },
+  ]);
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "sender-auth-reports-email-"));
+    writeFileSync(d("a-big.eml"), big);
+    writeFileSync(d("b-big.eml.gz"), gzipSync(big));
+    writeFileSync(d("c-big.mbox"), mbox([big]));
+    writeFileSync(d("d-zip.gz"), gzipSync(zipArchive([{ name: "r.xml", data: noise(4 * KIB) }])));
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses each, naming the file and member, with the size when it is known", async () => {
+    const { code, result } = await run([dir], { limits: { ...SMALL, messageBytes: 2 * KIB } });
+    assert.equal(code, 1);
+    assert.ok(big.length > 4 * KIB);
+    assert.deepEqual(
+      result.errors.map((e) => [path.basename(e.file), e.inside, e.message]),
+      [
+        ["a-big.eml", [], `is ${big.length} bytes long; sender-auth reads at most 2048 bytes for one email`],
+        [
+          "b-big.eml.gz",
+          [],
+          "the email is more than 2048 bytes long; sender-auth reads at most 2048 bytes for one email",
+        ],
+        [
+          "c-big.mbox",
+          ["message 1"],
+          "the email is more than 2048 bytes long; sender-auth reads at most 2048 bytes for one email",
+        ],
+        [
+          "d-zip.gz",
+          [],
+          "the nested zip archive is more than 2048 bytes long; sender-auth reads at most 2048 bytes for one nested archive",
+        ],
+      ],
+    );
   });
 });
 
