@@ -102,9 +102,24 @@ export function entryAt(file: string, label = file): Stats | undefined {
   }
 }
 
-/** "1 MiB", "2049 bytes". */
+const BYTE_UNITS = ["KiB", "MiB", "GiB", "TiB"] as const;
+
+/**
+ * A size in messages, the one formatting of every command: "512 bytes", "64 KiB", "2 GiB", and a size
+ * that is no whole number of its unit with its exact bytes beside, "1.5 MiB (1572864 bytes)", so that a
+ * size one byte over a bound never reads as the bound itself.
+ */
 export function formatBytes(bytes: number): string {
-  return bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+  if (!Number.isSafeInteger(bytes) || bytes < 1024) return `${bytes} ${bytes === 1 ? "byte" : "bytes"}`;
+  let unit = 0;
+  let size = 1024;
+  while (unit < BYTE_UNITS.length - 1 && bytes >= size * 1024) {
+    size *= 1024;
+    unit++;
+  }
+  const value = bytes / size;
+  const name = BYTE_UNITS[unit] ?? "TiB";
+  return Number.isInteger(value) ? `${value} ${name}` : `${value.toFixed(1)} ${name} (${bytes} bytes)`;
 }
 
 /**

@@ -179,16 +179,3 @@ export const DEFAULT_LIMITS: ReadLimits = {
   xmlDepth: 32,
   sources: 1_000_000,
 };
-
-/** `64 MiB`, `1.5 GiB`, `512 bytes`: sizes in messages. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit] ?? "TiB"}`;
-}

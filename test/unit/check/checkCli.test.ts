@@ -309,7 +309,7 @@ describe("sender-auth check against a hostile DNS server", () => {
       [
         `error: --key-file s1: ${fifo}: is a FIFO (named pipe), not a regular file\n`,
         "error: --key-file s1: /dev/zero: is a character device, not a regular file\n",
-        `error: --key-file s1: ${huge}: is 70000 bytes long; sender-auth reads at most 65536 bytes\n`,
+        `error: --key-file s1: ${huge}: is 68.4 KiB (70000 bytes) long; sender-auth reads at most 64 KiB\n`,
       ],
     );
     for (const name of ["key fifo", "key device", "key huge"]) {

@@ -162,7 +162,7 @@ describe(
         code: 1,
         signal: null,
         stdout: "",
-        stderr: `error: stack huge: ${file}: is 2048 MiB long; sender-auth reads at most 1 MiB\n`,
+        stderr: `error: stack huge: ${file}: is 2 GiB long; sender-auth reads at most 1 MiB\n`,
       });
     });
 

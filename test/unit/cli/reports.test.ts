@@ -242,7 +242,7 @@ describe("reports CLI", () => {
     assert.deepEqual(
       json.errors.map((e) => [path.basename(e.file), e.message]),
       [
-        ["big.xml", "is 1024 MiB long; sender-auth reads at most 64 MiB for one report"],
+        ["big.xml", "is 1 GiB long; sender-auth reads at most 64 MiB for one report"],
         ["bomb.xml.gz", "the report is more than 64 MiB long; sender-auth reads at most 64 MiB for one report"],
       ],
     );

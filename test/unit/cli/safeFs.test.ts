@@ -23,6 +23,7 @@ import {
   createFileExclusive,
   decodeYamlText,
   ensureDirectory,
+  formatBytes,
   fsError,
   NotRegularFileError,
   openRegularFile,
@@ -40,20 +41,45 @@ const tempDir = tempDirs("sender-auth-safefs-");
 
 const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: raw`), { code });
 
+describe("formatBytes: the one size formatting of every message", () => {
+  const cases: [number, string][] = [
+    [0, "0 bytes"],
+    [1, "1 byte"],
+    [1023, "1023 bytes"],
+    [1024, "1 KiB"],
+    [1025, "1.0 KiB (1025 bytes)"],
+    [1536, "1.5 KiB (1536 bytes)"],
+    [65536, "64 KiB"],
+    [70000, "68.4 KiB (70000 bytes)"],
+    [1024 * 1024, "1 MiB"],
+    [1024 * 1024 + 1, "1.0 MiB (1048577 bytes)"],
+    [1024 * 1024 - 1, "1024.0 KiB (1048575 bytes)"],
+    [1536 * 1024, "1.5 MiB (1572864 bytes)"],
+    [64 * 1024 * 1024, "64 MiB"],
+    [1024 ** 3, "1 GiB"],
+    [2 * 1024 ** 3, "2 GiB"],
+    [1024 ** 4, "1 TiB"],
+    [2048 * 1024 ** 4, "2048 TiB"],
+    [0.5, "0.5 bytes"],
+  ];
+  for (const [bytes, text] of cases) {
+    it(`${bytes} → ${text}`, () => {
+      assert.equal(formatBytes(bytes), text);
+    });
+  }
+});
+
 describe("tooLargeProblem: the one wording of a size refusal (project files, git blobs, report files)", () => {
   const cases: [Parameters<typeof tooLargeProblem>, string][] = [
     [[6, 5], "is 6 bytes long; sender-auth reads at most 5 bytes"],
-    [
-      [1024 ** 3, 64 * 1024 * 1024, "for one report"],
-      "is 1024 MiB long; sender-auth reads at most 64 MiB for one report",
-    ],
+    [[1024 ** 3, 64 * 1024 * 1024, "for one report"], "is 1 GiB long; sender-auth reads at most 64 MiB for one report"],
     [
       ["over", 1024 * 1024, "for one email", "the email is"],
       "the email is more than 1 MiB long; sender-auth reads at most 1 MiB for one email",
     ],
     [
       ["over", 256 * 1024, "from one input file", "decompresses to"],
-      "decompresses to more than 262144 bytes; sender-auth reads at most 262144 bytes from one input file",
+      "decompresses to more than 256 KiB; sender-auth reads at most 256 KiB from one input file",
     ],
     [
       [3 * 1024 * 1024, 2 * 1024 * 1024, "for one report", "the zip entry says it decompresses to"],
@@ -77,7 +103,7 @@ describe("tooLargeProblem: the one wording of a size refusal (project files, git
     assert.throws(
       () => tree.read("big.yaml"),
       new ProjectError(
-        `${tree.commit.slice(0, 12)}:big.yaml: is ${MAX_CONFIG_FILE_BYTES + 1} bytes long; sender-auth reads at most 1 MiB`,
+        `${tree.commit.slice(0, 12)}:big.yaml: is 1.0 MiB (1048577 bytes) long; sender-auth reads at most 1 MiB`,
       ),
     );
   });

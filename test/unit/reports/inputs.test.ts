@@ -14,7 +14,7 @@ import { gzipSync } from "node:zlib";
 import type { ReportsOptions } from "../../../cli/commands/reports";
 import { ProjectError } from "../../../cli/errors";
 import { collectInputs, openProblem } from "../../../cli/reports/files";
-import { openRegularFile, readRegularFile } from "../../../cli/safeFs";
+import { formatBytes, openRegularFile, readRegularFile } from "../../../cli/safeFs";
 import type { ReadLimits } from "../../../cli/reports/model";
 import type { ReportsResult } from "../../../cli/reports/render";
 import { email, mbox, REPORT_FIXTURES, reportXml, zipArchive } from "../../support/reports";
@@ -211,23 +211,19 @@ describe("inputs: hostile and broken", () => {
         // Sorted by path: the other temporary directory's name sorts first.
         ["named.txt", [], "not a DMARC aggregate report: neither XML, gzip, zip nor an email"],
         ["absurd.xml", [], 'record 1: count "-1" is not a whole number from 0 to 4294967295'],
-        ["big.xml", [], "is 1024 MiB long; sender-auth reads at most 65536 bytes for one report"],
+        ["big.xml", [], "is 1 GiB long; sender-auth reads at most 64 KiB for one report"],
         [
           "budget.zip",
           ["r5.xml"],
-          "decompresses to more than 262144 bytes; sender-auth reads at most 262144 bytes from one input file",
+          "decompresses to more than 256 KiB; sender-auth reads at most 256 KiB from one input file",
         ],
         [
           "declared.zip",
           ["big.xml"],
-          "the zip entry says it decompresses to 1024 MiB; sender-auth reads at most 65536 bytes for one report",
+          "the zip entry says it decompresses to 1 GiB; sender-auth reads at most 64 KiB for one report",
         ],
         ["empty.xml", [], "empty: no report in it"],
-        [
-          "gzbomb.xml.gz",
-          [],
-          "the report is more than 65536 bytes long; sender-auth reads at most 65536 bytes for one report",
-        ],
+        ["gzbomb.xml.gz", [], "the report is more than 64 KiB long; sender-auth reads at most 64 KiB for one report"],
         ["html.xml", [], "not a DMARC aggregate report: the root element is <html>"],
         ["link-out.xml", [], "is a symbolic link to outside the given paths, which sender-auth does not follow"],
         [
@@ -279,12 +275,12 @@ describe("inputs: hostile and broken", () => {
         [
           "budget.zip",
           ["r2.xml"],
-          "the run has decompressed more than 102400 bytes; sender-auth reads at most 102400 bytes in one run: not read further",
+          "the run has decompressed more than 100 KiB; sender-auth reads at most 100 KiB in one run: not read further",
         ],
         [
           "gzbomb.xml.gz",
           [],
-          "the run has decompressed more than 102400 bytes; sender-auth reads at most 102400 bytes in one run: not read further",
+          "the run has decompressed more than 100 KiB; sender-auth reads at most 100 KiB in one run: not read further",
         ],
       ],
     );
@@ -315,24 +311,21 @@ describe("inputs: emails over the bound for one email, in cli/safeFs.ts's wordin
     const { code, result } = await run([dir], { limits: { ...SMALL, messageBytes: 2 * KIB } });
     assert.equal(code, 1);
     assert.ok(big.length > 4 * KIB);
+    assert.match(formatBytes(big.length), /^\d\.\d KiB \(\d+ bytes\)$/);
     assert.deepEqual(
       result.errors.map((e) => [path.basename(e.file), e.inside, e.message]),
       [
-        ["a-big.eml", [], `is ${big.length} bytes long; sender-auth reads at most 2048 bytes for one email`],
-        [
-          "b-big.eml.gz",
-          [],
-          "the email is more than 2048 bytes long; sender-auth reads at most 2048 bytes for one email",
-        ],
+        ["a-big.eml", [], `is ${formatBytes(big.length)} long; sender-auth reads at most 2 KiB for one email`],
+        ["b-big.eml.gz", [], "the email is more than 2 KiB long; sender-auth reads at most 2 KiB for one email"],
         [
           "c-big.mbox",
           ["message 1"],
-          "the email is more than 2048 bytes long; sender-auth reads at most 2048 bytes for one email",
+          "the email is more than 2 KiB long; sender-auth reads at most 2 KiB for one email",
         ],
         [
           "d-zip.gz",
           [],
-          "the nested zip archive is more than 2048 bytes long; sender-auth reads at most 2048 bytes for one nested archive",
+          "the nested zip archive is more than 2 KiB long; sender-auth reads at most 2 KiB for one nested archive",
         ],
       ],
     );
