@@ -83,7 +83,8 @@ export const DEFAULT_HTTPS_TIMEOUT_MS = 10_000;
 
 const isAborted = (signal: AbortSignal): boolean => signal.aborted;
 
-const reasonOf = (signal: AbortSignal): string =>
+/** Why `signal` aborted, for a LIMIT failure's message (the stack's deadline, usually). */
+export const reasonOf = (signal: AbortSignal): string =>
   signal.reason instanceof Error ? signal.reason.message : "cut short by the check's deadline";
 
 /**
@@ -109,13 +110,17 @@ export function checkHostIdentity(host: string, cert: PeerCertificate): Error | 
   return Object.assign(error, { code: "ERR_TLS_CERT_ALTNAME_INVALID" });
 }
 
+/** A Node error's `code` (`ECONNREFUSED`, `CERT_HAS_EXPIRED`...), or "" when it has none. */
+export const errorCode = (error: unknown): string =>
+  typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+
 /** Node's TLS error codes that mean the certificate was refused. */
 const TLS_CODES =
   /^(ERR_TLS_CERT_ALTNAME_INVALID|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_)/;
 
 function failureOf(error: unknown, url: string): HttpsFailure {
   if (error instanceof HttpsFailure) return error;
-  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+  const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   if (TLS_CODES.test(code)) return new HttpsFailure("TLS", `${url}: TLS: ${message}${code === "" ? "" : ` (${code})`}`);
   if (/^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL|EPIPE)$/.test(code)) {

@@ -38,7 +38,8 @@ export const DEFAULT_CHECK_LIMITS: CheckLimits = {
   maxAnswerOctets: 1_048_576,
 };
 
-const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
+/** A duration for messages: `30 s`, `2.5 s`. */
+export const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
 const octets = (n: number): string => n.toLocaleString("en-US");
 
 type Bound = "deadline" | "queries" | "octets";

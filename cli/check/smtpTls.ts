@@ -16,7 +16,8 @@
 import { X509Certificate } from "node:crypto";
 import { isIP, Socket } from "node:net";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
-import { checkHostIdentity } from "./https";
+import { checkHostIdentity, errorCode, reasonOf } from "./https";
+import { seconds } from "./limits";
 
 /** Where senders deliver: RFC 5321 §4.5.4.2 (MTA-STS protects exactly these connections, RFC 8461 §4). */
 export const SMTP_PORT = 25;
@@ -107,8 +108,6 @@ interface Reply {
   /** Each line's text after the code and its separator. */
   readonly lines: readonly string[];
 }
-
-const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
 
 /** A server's text in a message: at most 120 characters of its first line. */
 const quoted = (reply: Reply): string => {
@@ -226,9 +225,6 @@ class ReplyReader {
   }
 }
 
-const reasonOf = (signal: AbortSignal): string =>
-  signal.reason instanceof Error ? signal.reason.message : "cut short by the check's deadline";
-
 /** `promise`, or a TIMEOUT failure after `timeoutMs`, or a LIMIT failure when `signal` aborts first. */
 async function within<T>(
   promise: Promise<T>,
@@ -274,13 +270,10 @@ const offersStartTls = (ehlo: Reply): boolean =>
 /** Connection errors that mean nothing listens, or nothing is let through, at the address. */
 const UNREACHABLE = /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL|ETIMEDOUT|EACCES|EPERM)$/;
 
-const codeOf = (error: unknown): string =>
-  typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
-
 function connectTo(socket: Socket, address: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => {
-      const code = codeOf(error);
+      const code = errorCode(error);
       reject(
         new SmtpTlsFailure(
           UNREACHABLE.test(code) ? "CONNECT" : "SMTP",
@@ -317,7 +310,7 @@ function handshake(socket: Socket, host: string, ca: string | undefined): { tls:
       resolve();
     });
     tls.once("error", (error: Error) => {
-      const code = codeOf(error);
+      const code = errorCode(error);
       fail(
         code === "ECONNRESET" || code === "EPIPE"
           ? "closed the connection during the TLS handshake after accepting STARTTLS"
@@ -343,7 +336,7 @@ function certificateOf(tls: TLSSocket, host: string): MxCertificate {
     : typeof chain === "string"
       ? chain
       : chain instanceof Error
-        ? codeOf(chain) || chain.message
+        ? errorCode(chain) || chain.message
         : "the chain was not verified";
   return {
     issuer: x509.issuer.split("\n").join(", "),
@@ -436,7 +429,7 @@ export function networkSmtpTlsProbe(options: SmtpTlsProbeOptions): SmtpTlsProbe 
       const certificate = await converse(host, address, port, options, sockets);
       return { host, address, port, certificate };
     } catch (error) {
-      const code = codeOf(error);
+      const code = errorCode(error);
       if (error instanceof SmtpTlsFailure) return { host, address, port, failure: error };
       // The resolver's failures (an HttpsFailure from addressesThrough): DNS, or the stack's deadline.
       if (address === undefined && error instanceof Error && (code === "DNS" || code === "LIMIT")) {

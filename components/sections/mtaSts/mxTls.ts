@@ -94,13 +94,12 @@ function hostFindings(result: SmtpTlsResult, mode: Mode, now: Date): Finding[] {
         ];
       case "LIMIT":
         return [
-          {
-            code: "check-limit",
-            result: "fail",
-            subject: SUBJECT,
-            message: `MX host ${host}${at}: STARTTLS probe ${failure.message}`,
-            hint: "unverified: run the check again, with a longer --stack-timeout",
-          },
+          finding(
+            "check-limit",
+            "fail",
+            `STARTTLS probe ${failure.message}`,
+            "unverified: run the check again, with a longer --stack-timeout",
+          ),
         ];
     }
   }
