@@ -169,18 +169,18 @@ async function takeStep(
   const buffer = bufferIo();
   // Another run (or a person) changed the stack between this run's decision and its lock: what is
   // due now, from the stack file as it is under the lock.
-  let changed: LineOutcome | undefined;
-  const whenChanged = (): CommandError => {
+  const whenChanged = (): StackChanged => {
     const now = assessStack(stackSource(project, stack), settings);
-    changed = changedWhileRunning(
-      line.next ?? step.kind,
-      now.due === undefined
-        ? { problems: now.row.problems.length }
-        : now.due.lines.find((l) => l.algorithm === line.algorithm),
-      stack,
-      line.algorithm,
+    return new StackChanged(
+      changedWhileRunning(
+        line.next ?? step.kind,
+        now.due === undefined
+          ? { problems: now.row.problems.length }
+          : now.due.lines.find((l) => l.algorithm === line.algorithm),
+        stack,
+        line.algorithm,
+      ),
     );
-    return new CommandError(changed.text, EXIT_FAILURE);
   };
   try {
     await rotate(
@@ -199,7 +199,7 @@ async function takeStep(
       pulumi,
     );
   } catch (error) {
-    if (changed !== undefined) return changed;
+    if (error instanceof StackChanged) return error.outcome;
     // One stack's failure (a refusal, a failed pulumi call, a held lock) is its line; the others go on.
     const failure = commandErrorOf(error);
     // A signal stopped the edit (exit 128 + its number): the whole run stops, as a shell expects.
@@ -212,6 +212,14 @@ async function takeStep(
     added = after.selectors.find((s) => !before.selectors.some((b) => b.name === s.name));
   }
   return { text: describe(step, added, stack, line, false), failed: false };
+}
+
+/** rotate's refusal when the stack under the lock calls for another step: this line's outcome. */
+class StackChanged extends CommandError {
+  override readonly name: string = "StackChanged";
+  constructor(readonly outcome: LineOutcome) {
+    super(outcome.text, EXIT_FAILURE);
+  }
 }
 
 /**
